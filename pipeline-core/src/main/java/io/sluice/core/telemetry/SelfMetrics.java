@@ -1,0 +1,280 @@
+package io.sluice.core.telemetry;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import io.sluice.core.ComponentId;
+import io.sluice.core.Signal;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
+
+/**
+ * The gateway's own metrics, named as the Collector names its {@code otelcol_*} metrics but with
+ * a {@code sluice_} prefix and a {@code signal} label instead of one metric per item kind.
+ *
+ * <p>Each running gateway has its own registry, so several can share a JVM in tests. Components
+ * take their handles once ({@link #receiver}, {@link #exporter}, {@link #processor}) and record
+ * per batch; the handles hold their data points, so recording is a lock-free add.
+ */
+public final class SelfMetrics {
+  private static final double[] SIZE_BUCKETS = {
+    10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 20000,
+    30000, 50000, 100000
+  };
+  private static final double[] LATENCY_BUCKETS = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
+  };
+
+  private final PrometheusRegistry registry;
+  private final Counter receiverAccepted;
+  private final Counter receiverRefused;
+  private final Counter processorIncoming;
+  private final Counter processorOutgoing;
+  private final Counter processorRefused;
+  private final Counter processorDropped;
+  private final Counter exporterSent;
+  private final Counter exporterSendFailed;
+  private final Counter exporterEnqueueFailed;
+  private final Histogram exporterLatency;
+  private final Histogram batchSendSize;
+  private final Counter batchTimeoutTrigger;
+  private final Counter batchSizeTrigger;
+  private final List<QueueGauge> queues = new CopyOnWriteArrayList<>();
+
+  private record QueueGauge(String componentId, LongSupplier size, long capacity) {}
+
+  public SelfMetrics() {
+    this(new PrometheusRegistry());
+  }
+
+  public SelfMetrics(PrometheusRegistry registry) {
+    this.registry = registry;
+    receiverAccepted = counter("sluice_receiver_accepted_items",
+        "Items (spans, metric points, log records) a receiver pushed into its pipelines and had acknowledged.",
+        "component_id", "signal", "transport");
+    receiverRefused = counter("sluice_receiver_refused_items",
+        "Items a receiver took in but that its pipelines refused; the client was told to retry or that the data is bad.",
+        "component_id", "signal", "transport");
+    processorIncoming = counter("sluice_processor_incoming_items",
+        "Items that entered a processor.", "component_id", "pipeline", "signal");
+    processorOutgoing = counter("sluice_processor_outgoing_items",
+        "Items that a processor passed on.", "component_id", "pipeline", "signal");
+    processorRefused = counter("sluice_processor_refused_items",
+        "Items a processor refused with a retryable error (memory limit).", "component_id", "pipeline", "signal");
+    processorDropped = counter("sluice_processor_dropped_items",
+        "Items a processor dropped on purpose or could not pass on.", "component_id", "pipeline", "signal");
+    exporterSent = counter("sluice_exporter_sent_items",
+        "Items an exporter delivered to its destination.", "component_id", "signal");
+    exporterSendFailed = counter("sluice_exporter_send_failed_items",
+        "Items an exporter gave up on: a permanent error or retries exhausted. These are lost.",
+        "component_id", "signal");
+    exporterEnqueueFailed = counter("sluice_exporter_enqueue_failed_items",
+        "Items refused because an exporter's sending queue was full; the sender was told to retry.",
+        "component_id", "signal");
+    exporterLatency = Histogram.builder()
+        .name("sluice_exporter_request_duration_seconds")
+        .help("Time from sending one request to its answer, per exporter.")
+        .unit(Unit.SECONDS)
+        .labelNames("component_id", "signal")
+        .classicOnly()
+        .classicUpperBounds(LATENCY_BUCKETS)
+        .withoutExemplars()
+        .register(registry);
+    batchSendSize = Histogram.builder()
+        .name("sluice_processor_batch_send_size")
+        .help("Number of items in the batches the batch processor sent.")
+        .labelNames("component_id", "pipeline", "signal")
+        .classicOnly()
+        .classicUpperBounds(SIZE_BUCKETS)
+        .withoutExemplars()
+        .register(registry);
+    batchTimeoutTrigger = counter("sluice_processor_batch_timeout_trigger_send",
+        "Batches sent because the batch processor's timeout expired.", "component_id", "pipeline");
+    batchSizeTrigger = counter("sluice_processor_batch_size_trigger_send",
+        "Batches sent because they reached send_batch_size.", "component_id", "pipeline");
+    GaugeWithCallback.builder()
+        .name("sluice_exporter_queue_size")
+        .help("Batches waiting in an exporter's sending queue.")
+        .labelNames("component_id")
+        .callback(cb -> queues.forEach(q -> cb.call(q.size().getAsLong(), q.componentId())))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("sluice_exporter_queue_capacity")
+        .help("How many batches an exporter's sending queue holds at most.")
+        .labelNames("component_id")
+        .callback(cb -> queues.forEach(q -> cb.call(q.capacity(), q.componentId())))
+        .register(registry);
+    registerProcessMetrics();
+  }
+
+  private Counter counter(String name, String help, String... labels) {
+    return Counter.builder().name(name).help(help).labelNames(labels).withoutExemplars().register(registry);
+  }
+
+  private void registerProcessMetrics() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      CounterWithCallback.builder()
+          .name("process_cpu_seconds")
+          .help("CPU time the gateway's process has used, user and system.")
+          .unit(Unit.SECONDS)
+          .callback(cb -> cb.call(sun.getProcessCpuTime() / 1e9))
+          .register(registry);
+    }
+    Path status = Path.of("/proc/self/status");
+    if (Files.isReadable(status)) {
+      GaugeWithCallback.builder()
+          .name("process_resident_memory_bytes")
+          .help("Resident set size of the gateway's process.")
+          .unit(Unit.BYTES)
+          .callback(cb -> {
+            long rss = ProcessStats.residentBytes();
+            if (rss >= 0) {
+              cb.call(rss);
+            }
+          })
+          .register(registry);
+    }
+    MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
+    GaugeWithCallback.builder()
+        .name("sluice_process_heap_used_bytes")
+        .help("Java heap in use.")
+        .unit(Unit.BYTES)
+        .callback(cb -> cb.call(mem.getHeapMemoryUsage().getUsed()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("sluice_process_heap_max_bytes")
+        .help("The most Java heap the gateway may use.")
+        .unit(Unit.BYTES)
+        .callback(cb -> cb.call(mem.getHeapMemoryUsage().getMax()))
+        .register(registry);
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  public ReceiverMetrics receiver(ComponentId id, String transport) {
+    return new ReceiverMetrics(id.toString(), transport);
+  }
+
+  public ExporterMetrics exporter(ComponentId id) {
+    return new ExporterMetrics(id.toString());
+  }
+
+  public ProcessorMetrics processor(ComponentId id, String pipeline, Signal signal) {
+    return new ProcessorMetrics(id.toString(), pipeline, signal);
+  }
+
+  /** Reports an exporter's queue as {@code sluice_exporter_queue_size} and {@code _capacity}. */
+  public void registerQueue(ComponentId id, LongSupplier size, long capacity) {
+    queues.add(new QueueGauge(id.toString(), size, capacity));
+  }
+
+  /** Counts for one receiver on one transport (grpc, http, scrape). */
+  public final class ReceiverMetrics {
+    private final CounterDataPoint[] accepted = new CounterDataPoint[Signal.values().length];
+    private final CounterDataPoint[] refused = new CounterDataPoint[Signal.values().length];
+
+    private ReceiverMetrics(String id, String transport) {
+      for (Signal s : Signal.values()) {
+        accepted[s.ordinal()] = receiverAccepted.labelValues(id, s.configName(), transport);
+        refused[s.ordinal()] = receiverRefused.labelValues(id, s.configName(), transport);
+      }
+    }
+
+    public void accepted(Signal signal, long items) {
+      accepted[signal.ordinal()].inc(items);
+    }
+
+    public void refused(Signal signal, long items) {
+      refused[signal.ordinal()].inc(items);
+    }
+  }
+
+  /** Counts and timings for one exporter. */
+  public final class ExporterMetrics {
+    private final CounterDataPoint[] sent = new CounterDataPoint[Signal.values().length];
+    private final CounterDataPoint[] failed = new CounterDataPoint[Signal.values().length];
+    private final CounterDataPoint[] enqueueFailed = new CounterDataPoint[Signal.values().length];
+    private final DistributionDataPoint[] latency = new DistributionDataPoint[Signal.values().length];
+
+    private ExporterMetrics(String id) {
+      for (Signal s : Signal.values()) {
+        sent[s.ordinal()] = exporterSent.labelValues(id, s.configName());
+        failed[s.ordinal()] = exporterSendFailed.labelValues(id, s.configName());
+        enqueueFailed[s.ordinal()] = exporterEnqueueFailed.labelValues(id, s.configName());
+        latency[s.ordinal()] = exporterLatency.labelValues(id, s.configName());
+      }
+    }
+
+    public void sent(Signal signal, long items) {
+      sent[signal.ordinal()].inc(items);
+    }
+
+    public void sendFailed(Signal signal, long items) {
+      failed[signal.ordinal()].inc(items);
+    }
+
+    public void enqueueFailed(Signal signal, long items) {
+      enqueueFailed[signal.ordinal()].inc(items);
+    }
+
+    public void requestDuration(Signal signal, long nanos) {
+      latency[signal.ordinal()].observe(nanos / 1e9);
+    }
+  }
+
+  /** Counts for one processor instance in one pipeline. */
+  public final class ProcessorMetrics {
+    private final CounterDataPoint incoming;
+    private final CounterDataPoint outgoing;
+    private final CounterDataPoint refused;
+    private final CounterDataPoint dropped;
+    private final DistributionDataPoint batchSize;
+    private final CounterDataPoint timeoutTrigger;
+    private final CounterDataPoint sizeTrigger;
+
+    private ProcessorMetrics(String id, String pipeline, Signal signal) {
+      incoming = processorIncoming.labelValues(id, pipeline, signal.configName());
+      outgoing = processorOutgoing.labelValues(id, pipeline, signal.configName());
+      refused = processorRefused.labelValues(id, pipeline, signal.configName());
+      dropped = processorDropped.labelValues(id, pipeline, signal.configName());
+      batchSize = batchSendSize.labelValues(id, pipeline, signal.configName());
+      timeoutTrigger = batchTimeoutTrigger.labelValues(id, pipeline);
+      sizeTrigger = batchSizeTrigger.labelValues(id, pipeline);
+    }
+
+    public void incoming(long items) {
+      incoming.inc(items);
+    }
+
+    public void outgoing(long items) {
+      outgoing.inc(items);
+    }
+
+    public void refused(long items) {
+      refused.inc(items);
+    }
+
+    public void dropped(long items) {
+      dropped.inc(items);
+    }
+
+    /** A batch processor sent a batch of {@code items}, because of its size or its timeout. */
+    public void batchSent(long items, boolean byTimeout) {
+      batchSize.observe(items);
+      (byTimeout ? timeoutTrigger : sizeTrigger).inc();
+    }
+  }
+}
