@@ -1,0 +1,69 @@
+package io.sluice.core.health;
+
+import io.sluice.core.ComponentContext;
+import io.sluice.core.Extension;
+import io.sluice.core.util.HostPort;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers health checks over HTTP: 200 when every pipeline has started and the gateway is not
+ * shutting down, 503 otherwise, on the configured path and on {@code /healthz} and
+ * {@code /readyz}.
+ */
+final class HealthCheckExtension implements Extension {
+  private static final Logger LOG = LoggerFactory.getLogger(HealthCheckExtension.class);
+
+  private final ComponentContext ctx;
+  private final HealthCheckConfig config;
+  private HttpServer server;
+
+  HealthCheckExtension(ComponentContext ctx, HealthCheckConfig config) {
+    this.ctx = ctx;
+    this.config = config;
+  }
+
+  @Override
+  public synchronized Future<Void> start() {
+    if (server != null) {
+      return Future.succeededFuture();
+    }
+    HostPort hp = HostPort.parse(config.endpoint());
+    HttpServer s = ctx.vertx().createHttpServer().requestHandler(this::handle);
+    server = s;
+    return s.listen(hp.port(), hp.host())
+        .onSuccess(x -> LOG.info("Extension '{}' serves health on http://{}{}", ctx.id(), hp, config.path()))
+        .recover(err -> {
+          synchronized (this) {
+            server = null;
+          }
+          return Future.failedFuture(new IllegalStateException("Extension '" + ctx.id() + "' cannot listen on "
+              + hp + ": " + err.getMessage(), err));
+        })
+        .mapEmpty();
+  }
+
+  private void handle(HttpServerRequest req) {
+    String path = req.path();
+    if (!path.equals(config.path()) && !path.equals("/healthz") && !path.equals("/readyz")) {
+      req.response().setStatusCode(404).end("Not found: " + path + "; health is on " + config.path()
+          + ", /healthz and /readyz\n");
+      return;
+    }
+    boolean ready = ctx.host().ready();
+    req.response()
+        .setStatusCode(ready ? 200 : 503)
+        .putHeader("Content-Type", "application/json")
+        .end(ready ? "{\"status\":\"Server available\"}\n" : "{\"status\":\"Server not available\"}\n");
+  }
+
+  @Override
+  public synchronized Future<Void> shutdown() {
+    HttpServer s = server;
+    server = null;
+    return s == null ? Future.succeededFuture() : s.close();
+  }
+}

@@ -1,0 +1,72 @@
+package io.sluice.core.telemetry;
+
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.sluice.core.util.HostPort;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Serves the gateway's self-metrics in Prometheus text format on {@code /metrics}. */
+public final class MetricsServer {
+  private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
+
+  private final Vertx vertx;
+  private final SelfMetrics metrics;
+  private final HostPort address;
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private HttpServer server;
+
+  public MetricsServer(Vertx vertx, SelfMetrics metrics, HostPort address) {
+    this.vertx = vertx;
+    this.metrics = metrics;
+    this.address = address;
+  }
+
+  public synchronized Future<Void> start() {
+    if (server != null) {
+      return Future.succeededFuture();
+    }
+    HttpServer s = vertx.createHttpServer().requestHandler(this::handle);
+    server = s;
+    return s.listen(address.port(), address.host())
+        .onSuccess(x -> LOG.info("Self-metrics on http://{}/metrics", address))
+        .recover(err -> Future.failedFuture(new IllegalStateException(
+            "cannot serve self-metrics on " + address + " (service.telemetry.metrics.address): " + err.getMessage(),
+            err)))
+        .mapEmpty();
+  }
+
+  /** The port bound, useful when the config asked for port 0. */
+  public synchronized int port() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  private void handle(HttpServerRequest req) {
+    if (!req.path().equals("/metrics")) {
+      req.response().setStatusCode(404).end("Not found: " + req.path() + "; metrics are on /metrics\n");
+      return;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16384);
+    try {
+      writer.write(out, metrics.registry().scrape());
+    } catch (IOException e) {
+      req.response().setStatusCode(500).end("cannot write metrics: " + e.getMessage());
+      return;
+    }
+    req.response()
+        .putHeader("Content-Type", writer.getContentType())
+        .end(Buffer.buffer(out.toByteArray()));
+  }
+
+  public synchronized Future<Void> shutdown() {
+    HttpServer s = server;
+    server = null;
+    return s == null ? Future.succeededFuture() : s.close();
+  }
+}
