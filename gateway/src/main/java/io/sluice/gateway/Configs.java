@@ -1,0 +1,115 @@
+package io.sluice.gateway;
+
+import io.sluice.core.ComponentFactory;
+import io.sluice.core.ComponentId;
+import io.sluice.core.ComponentKind;
+import io.sluice.core.Signal;
+import io.sluice.core.config.BoundComponent;
+import io.sluice.core.config.ConfigException;
+import io.sluice.core.config.ConfigLoader;
+import io.sluice.core.config.Factories;
+import io.sluice.core.config.PipelineConfig;
+import io.sluice.core.config.ServiceConfig;
+import io.sluice.core.config.TelemetryConfig;
+import io.sluice.core.service.ServiceGraph;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Loads configs with every component found on the class path, and turns them into something to run. */
+final class Configs {
+  private static final Factories FACTORIES = Factories.load();
+
+  private Configs() {}
+
+  /** A config that did not load: the message lists every problem as {@code FILE:LINE:COL: PATH: MESSAGE}. */
+  static final class InvalidConfigException extends Exception {
+    InvalidConfigException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  static LoadedConfig load(List<Path> files, Map<String, String> env) throws InvalidConfigException {
+    ServiceConfig cfg;
+    try {
+      cfg = new ConfigLoader(FACTORIES, env).load(files);
+    } catch (ConfigException e) {
+      int n = e.errors().size();
+      throw new InvalidConfigException("The config has " + n + (n == 1 ? " problem" : " problems") + ":\n"
+          + e.getMessage(), e);
+    }
+    return toLoaded(files, cfg);
+  }
+
+  static LoadedConfig toLoaded(List<Path> files, ServiceConfig cfg) {
+    TelemetryConfig t = cfg.telemetry();
+    String address = t.metrics().level() == TelemetryConfig.MetricsLevel.NONE ? null : t.metrics().address();
+    return new LoadedConfig(List.copyOf(files), definition(cfg), address,
+        t.logs().level().name().toLowerCase(Locale.ROOT), t.logs().encoding() == TelemetryConfig.LogEncoding.JSON);
+  }
+
+  static ServiceGraph.Definition definition(ServiceConfig cfg) {
+    List<ServiceGraph.Pipeline> pipelines = new ArrayList<>();
+    for (PipelineConfig p : cfg.pipelines()) {
+      pipelines.add(new ServiceGraph.Pipeline(p.id(), p.signal(), p.receivers(), p.processors(), p.exporters()));
+    }
+    return new ServiceGraph.Definition() {
+      @Override
+      public List<ServiceGraph.Pipeline> pipelines() {
+        return pipelines;
+      }
+
+      @Override
+      public ServiceGraph.Spec component(ComponentKind kind, ComponentId id) {
+        BoundComponent<?> b = switch (kind) {
+          case RECEIVER -> cfg.receivers().get(id);
+          case PROCESSOR -> cfg.processors().get(id);
+          case EXPORTER -> cfg.exporters().get(id);
+          case CONNECTOR -> cfg.connectors().get(id);
+          case EXTENSION -> cfg.extensions().get(id);
+        };
+        return b == null ? null : new ServiceGraph.Spec(b.id(), b.factory(), b.config());
+      }
+
+      @Override
+      public List<ComponentId> extensions() {
+        return cfg.serviceExtensions();
+      }
+    };
+  }
+
+  /** The component types of this build, one section per kind, with the signals each supports. */
+  static String describeComponents() {
+    StringBuilder sb = new StringBuilder();
+    for (ComponentKind kind : ComponentKind.values()) {
+      sb.append(kind.section()).append(":\n");
+      List<ComponentFactory<?>> all = FACTORIES.all(kind);
+      if (all.isEmpty()) {
+        sb.append("  (none)\n");
+      }
+      for (ComponentFactory<?> f : all) {
+        sb.append("  ").append(f.type());
+        if (!f.signals().isEmpty()) {
+          sb.append("  [").append(f.signals().stream().sorted().map(Signal::configName)
+              .collect(Collectors.joining(", "))).append(']');
+        }
+        sb.append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  /** Parses a Go-style duration from the command line ("30s", "2m", "1m30s"). */
+  static Duration parseDuration(String text, String option) {
+    try {
+      return io.sluice.core.config.GoDurations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new Main()),
+          option + ": " + e.getMessage());
+    }
+  }
+}
