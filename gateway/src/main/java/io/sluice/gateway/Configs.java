@@ -1,20 +1,15 @@
 package io.sluice.gateway;
 
 import io.sluice.core.ComponentFactory;
-import io.sluice.core.ComponentId;
 import io.sluice.core.ComponentKind;
 import io.sluice.core.Signal;
-import io.sluice.core.config.BoundComponent;
 import io.sluice.core.config.ConfigException;
 import io.sluice.core.config.ConfigLoader;
 import io.sluice.core.config.Factories;
-import io.sluice.core.config.PipelineConfig;
 import io.sluice.core.config.ServiceConfig;
 import io.sluice.core.config.TelemetryConfig;
-import io.sluice.core.service.ServiceGraph;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,38 +43,8 @@ final class Configs {
   static LoadedConfig toLoaded(List<Path> files, ServiceConfig cfg) {
     TelemetryConfig t = cfg.telemetry();
     String address = t.metrics().level() == TelemetryConfig.MetricsLevel.NONE ? null : t.metrics().address();
-    return new LoadedConfig(List.copyOf(files), definition(cfg), address,
+    return new LoadedConfig(List.copyOf(files), cfg, address,
         t.logs().level().name().toLowerCase(Locale.ROOT), t.logs().encoding() == TelemetryConfig.LogEncoding.JSON);
-  }
-
-  static ServiceGraph.Definition definition(ServiceConfig cfg) {
-    List<ServiceGraph.Pipeline> pipelines = new ArrayList<>();
-    for (PipelineConfig p : cfg.pipelines()) {
-      pipelines.add(new ServiceGraph.Pipeline(p.id(), p.signal(), p.receivers(), p.processors(), p.exporters()));
-    }
-    return new ServiceGraph.Definition() {
-      @Override
-      public List<ServiceGraph.Pipeline> pipelines() {
-        return pipelines;
-      }
-
-      @Override
-      public ServiceGraph.Spec component(ComponentKind kind, ComponentId id) {
-        BoundComponent<?> b = switch (kind) {
-          case RECEIVER -> cfg.receivers().get(id);
-          case PROCESSOR -> cfg.processors().get(id);
-          case EXPORTER -> cfg.exporters().get(id);
-          case CONNECTOR -> cfg.connectors().get(id);
-          case EXTENSION -> cfg.extensions().get(id);
-        };
-        return b == null ? null : new ServiceGraph.Spec(b.id(), b.factory(), b.config());
-      }
-
-      @Override
-      public List<ComponentId> extensions() {
-        return cfg.serviceExtensions();
-      }
-    };
   }
 
   /** The component types of this build, one section per kind, with the signals each supports. */
@@ -104,12 +69,11 @@ final class Configs {
   }
 
   /** Parses a Go-style duration from the command line ("30s", "2m", "1m30s"). */
-  static Duration parseDuration(String text, String option) {
+  static Duration parseDuration(picocli.CommandLine cmd, String text, String option) {
     try {
       return io.sluice.core.config.GoDurations.parse(text);
     } catch (IllegalArgumentException e) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new Main()),
-          option + ": " + e.getMessage());
+      throw new picocli.CommandLine.ParameterException(cmd, option + ": " + e.getMessage());
     }
   }
 }

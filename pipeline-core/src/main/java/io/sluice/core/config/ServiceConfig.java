@@ -1,6 +1,8 @@
 package io.sluice.core.config;
 
 import io.sluice.core.ComponentId;
+import io.sluice.core.ComponentKind;
+import io.sluice.core.service.ServiceGraph;
 import io.sluice.core.ConnectorFactory;
 import io.sluice.core.ExporterFactory;
 import io.sluice.core.ExtensionFactory;
@@ -36,7 +38,7 @@ public record ServiceConfig(
     Map<ComponentId, BoundComponent<ExtensionFactory<?>>> extensions,
     List<PipelineConfig> pipelines,
     List<ComponentId> serviceExtensions,
-    TelemetryConfig telemetry) {
+    TelemetryConfig telemetry) implements ServiceGraph.Definition {
 
   public ServiceConfig {
     receivers = frozen(receivers);
@@ -51,6 +53,17 @@ public record ServiceConfig(
 
   private static <V> Map<ComponentId, V> frozen(Map<ComponentId, V> m) {
     return Collections.unmodifiableMap(new LinkedHashMap<>(m));
+  }
+
+  @Override
+  public BoundComponent<?> component(ComponentKind kind, ComponentId id) {
+    return switch (kind) {
+      case RECEIVER -> receivers.get(id);
+      case PROCESSOR -> processors.get(id);
+      case EXPORTER -> exporters.get(id);
+      case CONNECTOR -> connectors.get(id);
+      case EXTENSION -> extensions.get(id);
+    };
   }
 
   /** The pipeline with this id ({@code traces/main}), or null. */

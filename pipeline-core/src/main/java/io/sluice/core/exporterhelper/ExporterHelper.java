@@ -12,6 +12,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -30,18 +31,22 @@ import org.slf4j.event.Level;
  *
  * <p>With the queue enabled a batch is acknowledged once it is queued; a full queue refuses it
  * with a {@link ResourceExhaustedException}. With the queue disabled it is acknowledged once it is
- * delivered, and a failure goes back to the caller. All state lives on one Vert.x context.
+ * delivered, and a failure goes back to the caller. All state lives on one Vert.x context: the
+ * sender is always called there, whatever thread its futures complete on, and the
+ * acknowledgement completes on the caller's context when it was called from one.
  *
  * <p>{@link #shutdown()} stops intake, then completes once every queued and in-flight batch is
  * delivered or given up on; the gateway bounds that wait with its shutdown deadline.
  */
 public final class ExporterHelper implements Exporter {
   private static final Logger LOG = LoggerFactory.getLogger(ExporterHelper.class);
+  /** Sends one dispatch() starts before it lets other work on the event loop run. */
+  private static final int DISPATCH_BUDGET = 256;
 
   private final ComponentContext ctx;
   private final String id;
   private final Vertx vertx;
-  private final Context context;
+  private final ContextInternal context;
   private final RequestSender sender;
   private final Duration timeout;
   private final QueueSettings queue;
@@ -55,7 +60,15 @@ public final class ExporterHelper implements Exporter {
   private final ArrayDeque<Batch> pending = new ArrayDeque<>();
   private int inFlight;
   private volatile int queued;
+
+  /** Dispatching now: a send that completes at once must not start a nested dispatch. */
+  private boolean dispatching;
+  /** A dispatch() that ran out of budget is queued on the context. */
+  private boolean dispatchScheduled;
+  /** onStart succeeded and no shutdown began since. */
   private boolean started;
+  /** From the first start() until it fails or a shutdown completes: later calls share it. */
+  private Future<Void> startFuture;
   private boolean stopping;
   private Promise<Void> drained;
   private Future<Void> shutdownFuture;
@@ -95,28 +108,60 @@ public final class ExporterHelper implements Exporter {
 
   @Override
   public Future<Void> start() {
-    Promise<Void> p = Promise.promise();
+    Promise<Void> p = callerPromise();
     context.runOnContext(v -> {
-      if (started) {
-        p.complete();
+      if (shutdownFuture != null && !shutdownFuture.isComplete()) {
+        p.fail(new IllegalStateException("Exporter '" + id + "' cannot start while it is shutting down"));
         return;
       }
-      onStart.get().onComplete(ar -> {
-        if (ar.succeeded()) {
-          started = true;
-          stopping = false;
-          shutdownFuture = null;
-        }
-        p.handle(ar);
-      });
+      Future<Void> f = startFuture;
+      if (f == null) {
+        stopping = false;
+        shutdownFuture = null;
+        Future<Void> starting = onContext(call(onStart));
+        startFuture = starting;
+        starting.onComplete(ar -> {
+          if (ar.succeeded()) {
+            started = !stopping;
+          } else if (startFuture == starting) {
+            startFuture = null; // a later start() tries again
+          }
+        });
+        f = starting;
+      }
+      f.onComplete(p);
     });
     return p.future();
   }
 
+  /** Runs a lifecycle hook; a hook that throws or returns null fails instead of leaving the caller waiting. */
+  private Future<Void> call(Supplier<Future<Void>> hook) {
+    try {
+      Future<Void> f = hook.get();
+      return f != null ? f
+          : Future.failedFuture(new IllegalStateException("Exporter '" + id + "': a lifecycle hook returned null"));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** The same outcome, with its listeners run on this exporter's context. */
+  private <T> Future<T> onContext(Future<T> f) {
+    Promise<T> p = context.promise();
+    f.onComplete(p);
+    return p.future();
+  }
+
+  /** A promise whose listeners run on the caller's context when it has one, so acknowledgements come home. */
+  private static Promise<Void> callerPromise() {
+    ContextInternal caller = ContextInternal.current();
+    return caller != null ? caller.promise() : Promise.promise();
+  }
+
   @Override
   public Future<Void> consume(Batch batch) {
-    Promise<Void> p = Promise.promise();
-    if (Vertx.currentContext() == context) {
+    Promise<Void> p = callerPromise();
+    if (ContextInternal.current() == context) {
       accept(batch, p);
     } else {
       context.runOnContext(v -> accept(batch, p));
@@ -126,7 +171,9 @@ public final class ExporterHelper implements Exporter {
 
   private void accept(Batch batch, Promise<Void> ack) {
     if (stopping || !started) {
-      ack.fail(new RetryableException("Exporter '" + id + "' is " + (stopping ? "shutting down" : "not started")));
+      String state = !stopping ? "not started" : shutdownFuture != null && shutdownFuture.isComplete()
+          ? "shut down" : "shutting down";
+      ack.fail(new RetryableException("Exporter '" + id + "' is " + state));
       return;
     }
     if (!queue.enabled()) {
@@ -155,21 +202,44 @@ public final class ExporterHelper implements Exporter {
   }
 
   private void dispatch() {
-    while (inFlight < queue.numConsumers() && !pending.isEmpty()) {
-      Batch next = pending.poll();
-      queued = pending.size();
-      inFlight++;
-      sendWithRetry(next).onComplete(ar -> {
-        inFlight--;
-        dispatch();
-        checkDrained();
-      });
+    if (dispatching) {
+      return; // a send completed at once inside the loop below, which carries on
+    }
+    dispatching = true;
+    try {
+      int budget = DISPATCH_BUDGET;
+      while (inFlight < queue.numConsumers() && !pending.isEmpty()) {
+        if (budget-- == 0) {
+          // Sends are completing at once (a fast backend): carry on in a later task, not all in this one.
+          if (!dispatchScheduled) {
+            dispatchScheduled = true;
+            context.runOnContext(v -> {
+              dispatchScheduled = false;
+              dispatch();
+            });
+          }
+          return;
+        }
+        Batch next = pending.poll();
+        queued = pending.size();
+        inFlight++;
+        sendWithRetry(next).onComplete(ar -> {
+          inFlight--;
+          dispatch();
+          checkDrained();
+        });
+      }
+    } finally {
+      dispatching = false;
     }
   }
 
-  /** Sends until delivered, a permanent error, or retries run out; never fails the returned future silently. */
+  /**
+   * Sends until delivered, a permanent error, or retries run out; never fails the returned future
+   * silently. The future completes on this exporter's context.
+   */
   private Future<Void> sendWithRetry(Batch batch) {
-    Promise<Void> done = Promise.promise();
+    Promise<Void> done = context.promise();
     attempt(batch, 1, System.nanoTime(), retry.initialInterval().toNanos(), done);
     return done.future();
   }
@@ -198,17 +268,18 @@ public final class ExporterHelper implements Exporter {
       if (max > 0 && elapsed + delay > max) {
         drop(batch, err, attempt);
         done.fail(new RetryableException("Exporter '" + id + "' gave up after " + attempt + " attempts in "
-            + TimeUnit.NANOSECONDS.toSeconds(elapsed) + " s", err));
+            + TimeUnit.NANOSECONDS.toMillis(elapsed) + " ms", err));
         return;
       }
       retryLog.log("Exporter '{}' could not send {} {} (attempt {}), retrying in {} ms: {}", id, batch.itemCount(),
           batch.signal().itemName(), attempt, TimeUnit.NANOSECONDS.toMillis(delay), err.getMessage());
       long next = Math.min((long) (backoffNanos * retry.multiplier()), retry.maxInterval().toNanos());
-      vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delay)),
-          tid -> context.runOnContext(v -> attempt(batch, attempt + 1, firstAttemptNanos, next, done)));
+      context.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delay)),
+          tid -> attempt(batch, attempt + 1, firstAttemptNanos, next, done));
     });
   }
 
+  /** One request; the returned future completes on this exporter's context. */
   private Future<Void> sendOnce(Batch batch) {
     Future<Void> sent;
     try {
@@ -216,12 +287,19 @@ public final class ExporterHelper implements Exporter {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    if (timeout == null || timeout.isZero() || sent.isComplete()) {
-      return sent;
+    if (sent == null) {
+      return Future.failedFuture(new IllegalStateException("Exporter '" + id + "': its sender returned no future"));
     }
-    Promise<Void> p = Promise.promise();
-    long timer = vertx.setTimer(timeout.toMillis(), tid -> p.tryFail(new RetryableException(
-        "Exporter '" + id + "': request timed out after " + timeout.toMillis() + " ms")));
+    // The sender's future may complete on any thread (a gRPC callback) or belong to another
+    // context: go on from this one.
+    Promise<Void> p = context.promise();
+    if (sent.isComplete() || timeout == null || timeout.isZero() || timeout.isNegative()) {
+      sent.onComplete(p);
+      return p.future();
+    }
+    long timeoutMillis = Math.max(1, timeout.toMillis());
+    long timer = context.setTimer(timeoutMillis, tid -> p.tryFail(new RetryableException(
+        "Exporter '" + id + "': request timed out after " + timeoutMillis + " ms")));
     sent.onComplete(ar -> {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
@@ -256,24 +334,30 @@ public final class ExporterHelper implements Exporter {
 
   @Override
   public Future<Void> shutdown() {
-    Promise<Void> p = Promise.promise();
+    Promise<Void> p = callerPromise();
     context.runOnContext(v -> {
       if (shutdownFuture != null) {
         shutdownFuture.onComplete(p);
         return;
       }
       stopping = true;
-      drained = Promise.promise();
+      drained = context.promise();
       checkDrained();
       if (!pending.isEmpty() || inFlight > 0) {
         LOG.info("Exporter '{}' is shutting down: sending {} queued and {} in-flight batches", id,
             pending.size(), inFlight);
       }
-      boolean wasStarted = started;
-      shutdownFuture = drained.future()
-          .compose(x -> wasStarted ? onShutdown.get() : Future.succeededFuture())
-          .onComplete(x -> started = false);
-      shutdownFuture.onComplete(p);
+      // A start still running is waited for, so what its onStart opened is closed by onShutdown.
+      Future<Boolean> wasStarted = startFuture == null ? Future.succeededFuture(false)
+          : startFuture.transform(ar -> Future.succeededFuture(ar.succeeded()));
+      Future<Void> done = onContext(wasStarted.compose(s -> drained.future()
+          .compose(x -> s ? call(onShutdown) : Future.succeededFuture())));
+      shutdownFuture = done;
+      done.onComplete(ar -> {
+        started = false;
+        startFuture = null;
+      });
+      done.onComplete(p);
     });
     return p.future();
   }

@@ -1,7 +1,6 @@
 package io.sluice.core.service;
 
 import io.sluice.core.Component;
-import io.sluice.core.ComponentConfig;
 import io.sluice.core.ComponentContext;
 import io.sluice.core.ComponentId;
 import io.sluice.core.ComponentKind;
@@ -13,16 +12,20 @@ import io.sluice.core.Host;
 import io.sluice.core.ProcessorFactory;
 import io.sluice.core.ReceiverFactory;
 import io.sluice.core.Signal;
+import io.sluice.core.config.BoundComponent;
+import io.sluice.core.config.PipelineConfig;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,30 +46,33 @@ import org.slf4j.LoggerFactory;
  *       pipelines that list it as exporter and feeds the pipelines that list it as receiver.
  * </ul>
  *
- * <p>Start: extensions, exporters, connectors, processors (last of each pipeline first),
- * receivers. Shutdown: receivers first, so intake stops, then processors from the front of each
- * pipeline (each flushes into the next), connectors, exporters (which drain their queues), and
- * extensions.
+ * <p>Shutdown follows the data: receivers first, so intake stops; then the pipelines from the
+ * most upstream on, each after the connectors that feed it, processors from the front (each
+ * flushes into the next, and a connector's last output still finds its pipeline running); then
+ * exporters (which drain their queues) and extensions. Start is the exact reverse: extensions,
+ * exporters, then each pipeline's processors from the back, a connector only once every pipeline
+ * it feeds has started, and receivers last. Without connectors that is: extensions, exporters,
+ * processors back to front, receivers.
  */
 public final class ServiceGraph implements Host {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceGraph.class);
 
-  /** A component of the config: its factory and its bound config. */
-  public record Spec(ComponentId id, io.sluice.core.ComponentFactory<?> factory, ComponentConfig config) {}
-
-  /** One pipeline of the config. */
-  public record Pipeline(String id, Signal signal, List<ComponentId> receivers, List<ComponentId> processors,
-      List<ComponentId> exporters) {}
-
-  /** Everything the graph is built from: the pipelines and the components they name. */
+  /**
+   * Everything the graph is built from: the pipelines and the components they name. A loaded
+   * {@link io.sluice.core.config.ServiceConfig} is one.
+   */
   public interface Definition {
-    List<Pipeline> pipelines();
+    List<PipelineConfig> pipelines();
 
-    /** The component of that kind and id; the graph is only built from validated configs, so it exists. */
-    Spec component(ComponentKind kind, ComponentId id);
+    /**
+     * The component of that kind and id, or null when there is none of that kind. A pipeline's
+     * exporter or receiver id that is not an exporter or receiver is a connector; the graph is only
+     * built from validated configs, so every id names a component of one of those kinds.
+     */
+    BoundComponent<?> component(ComponentKind kind, ComponentId id);
 
-    /** The extensions named in {@code service.extensions}. */
-    List<ComponentId> extensions();
+    /** The extensions named in {@code service.extensions}, in order. */
+    List<ComponentId> serviceExtensions();
   }
 
   private final Vertx vertx;
@@ -80,9 +86,15 @@ public final class ServiceGraph implements Host {
   private final Map<String, List<Component>> processors = new LinkedHashMap<>();
   private final Map<ComponentId, Component> receivers = new LinkedHashMap<>();
   private final Map<String, Consumer> entries = new HashMap<>();
+  /** Pipelines, each after every pipeline it exports into through a connector. */
   private final List<String> buildOrder = new ArrayList<>();
+  /** Per pipeline, the connector instances that feed it. */
+  private final Map<String, List<Component>> connectorsFeeding = new HashMap<>();
+  /** How each component is named in logs and errors. */
+  private final Map<Component, String> labels = new IdentityHashMap<>();
 
   private volatile boolean ready;
+  private Future<Void> startFuture;
   private Future<Void> shutdownFuture;
 
   private ServiceGraph(Vertx vertx, SelfMetrics metrics, Definition def) {
@@ -113,25 +125,26 @@ public final class ServiceGraph implements Host {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void buildAll() {
-    for (ComponentId id : def.extensions()) {
-      Spec s = def.component(ComponentKind.EXTENSION, id);
-      extensions.add(((ExtensionFactory) s.factory()).create(context(ComponentKind.EXTENSION, id, ""), s.config()));
+    for (ComponentId id : def.serviceExtensions()) {
+      BoundComponent<?> s = def.component(ComponentKind.EXTENSION, id);
+      extensions.add(named(((ExtensionFactory) s.factory()).create(context(ComponentKind.EXTENSION, id, ""),
+          s.config()), "extension '" + id + "'"));
     }
-    Map<String, Pipeline> byId = new LinkedHashMap<>();
-    for (Pipeline p : def.pipelines()) {
+    Map<String, PipelineConfig> byId = new LinkedHashMap<>();
+    for (PipelineConfig p : def.pipelines()) {
       byId.put(p.id(), p);
     }
     for (String pid : pipelineOrder(byId)) {
-      Pipeline p = byId.get(pid);
+      PipelineConfig p = byId.get(pid);
       buildOrder.add(pid);
       List<Consumer> tail = new ArrayList<>();
       for (ComponentId eid : p.exporters()) {
-        Spec s = def.component(ComponentKind.EXPORTER, eid);
+        BoundComponent<?> s = def.component(ComponentKind.EXPORTER, eid);
         if (s != null) {
-          tail.add((Consumer) exporters.computeIfAbsent(eid, k ->
-              ((ExporterFactory) s.factory()).create(context(ComponentKind.EXPORTER, eid, ""), s.config())));
+          tail.add((Consumer) exporters.computeIfAbsent(eid, k -> named(((ExporterFactory) s.factory())
+              .create(context(ComponentKind.EXPORTER, eid, ""), s.config()), "exporter '" + eid + "'")));
         } else {
-          tail.add(connectorInput(eid, p.signal(), byId));
+          tail.add(connectorInput(eid, p, byId));
         }
       }
       Consumer next = FanOutConsumer.of(tail);
@@ -139,9 +152,10 @@ public final class ServiceGraph implements Host {
       List<ComponentId> pids = p.processors();
       for (int i = pids.size() - 1; i >= 0; i--) {
         ComponentId procId = pids.get(i);
-        Spec s = def.component(ComponentKind.PROCESSOR, procId);
+        BoundComponent<?> s = def.component(ComponentKind.PROCESSOR, procId);
         var proc = ((ProcessorFactory) s.factory())
             .create(context(ComponentKind.PROCESSOR, procId, pid), s.config(), p.signal(), next);
+        named(proc, "processor '" + procId + "' of pipeline '" + pid + "'");
         procs.add(0, proc);
         next = proc;
       }
@@ -149,7 +163,7 @@ public final class ServiceGraph implements Host {
       entries.put(pid, next);
     }
     Map<ComponentId, Map<Signal, List<Consumer>>> receiverInputs = new LinkedHashMap<>();
-    for (Pipeline p : def.pipelines()) {
+    for (PipelineConfig p : def.pipelines()) {
       for (ComponentId rid : p.receivers()) {
         if (def.component(ComponentKind.RECEIVER, rid) == null) {
           continue; // a connector: wired when the exporting pipeline was built
@@ -160,36 +174,61 @@ public final class ServiceGraph implements Host {
       }
     }
     receiverInputs.forEach((rid, inputs) -> {
-      Spec s = def.component(ComponentKind.RECEIVER, rid);
+      BoundComponent<?> s = def.component(ComponentKind.RECEIVER, rid);
       Map<Signal, Consumer> next = new EnumMap<>(Signal.class);
       inputs.forEach((sig, list) -> next.put(sig, FanOutConsumer.of(list)));
-      receivers.put(rid, ((ReceiverFactory) s.factory()).create(context(ComponentKind.RECEIVER, rid, ""), s.config(),
-          next));
+      receivers.put(rid, named(((ReceiverFactory) s.factory()).create(context(ComponentKind.RECEIVER, rid, ""),
+          s.config(), next), "receiver '" + rid + "'"));
     });
   }
 
-  /** The consumer a pipeline of signal {@code from} exports into when it names connector {@code cid}. */
+  private <T extends Component> T named(T component, String label) {
+    labels.put(component, label);
+    return component;
+  }
+
+  /**
+   * The consumer pipeline {@code p} exports into when it names connector {@code cid}: one
+   * connector instance per signal of the pipelines that receive from it and that the connector
+   * can produce from {@code p}'s signal.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private Consumer connectorInput(ComponentId cid, Signal from, Map<String, Pipeline> byId) {
-    Spec s = def.component(ComponentKind.CONNECTOR, cid);
+  private Consumer connectorInput(ComponentId cid, PipelineConfig p, Map<String, PipelineConfig> byId) {
+    BoundComponent<?> s = def.component(ComponentKind.CONNECTOR, cid);
     if (s == null) {
-      throw new IllegalArgumentException("\"" + cid + "\" is neither an exporter nor a connector");
+      throw new IllegalArgumentException("pipeline \"" + p.id() + "\" exports to \"" + cid
+          + "\", which is neither an exporter nor a connector");
     }
-    Map<Signal, List<Consumer>> downstream = new EnumMap<>(Signal.class);
-    for (Pipeline q : byId.values()) {
-      if (q.receivers().contains(cid)) {
-        Consumer entry = entries.get(q.id());
-        if (entry == null) {
+    ConnectorFactory factory = (ConnectorFactory) s.factory();
+    Signal from = p.signal();
+    Map<Signal, List<PipelineConfig>> downstream = new EnumMap<>(Signal.class);
+    for (PipelineConfig q : byId.values()) {
+      if (q.receivers().contains(cid) && factory.supports(from, q.signal())) {
+        if (!entries.containsKey(q.id())) {
           throw new IllegalStateException("pipeline \"" + q.id() + "\" is not built yet");
         }
-        downstream.computeIfAbsent(q.signal(), k -> new ArrayList<>()).add(entry);
+        downstream.computeIfAbsent(q.signal(), k -> new ArrayList<>()).add(q);
       }
     }
+    if (downstream.isEmpty()) {
+      throw new IllegalArgumentException("connector \"" + cid + "\" is an exporter of pipeline \"" + p.id()
+          + "\" but no pipeline it can feed from " + from + " lists it as a receiver");
+    }
     List<Consumer> outs = new ArrayList<>();
-    downstream.forEach((to, list) -> {
+    downstream.forEach((to, pipelines) -> {
       String key = cid + "[" + from + "->" + to + "]";
-      outs.add((Consumer) connectors.computeIfAbsent(key, k -> ((ConnectorFactory) s.factory())
-          .create(context(ComponentKind.CONNECTOR, cid, ""), s.config(), from, to, FanOutConsumer.of(list))));
+      Component c = connectors.get(key);
+      if (c == null) {
+        List<Consumer> next = new ArrayList<>();
+        pipelines.forEach(q -> next.add(entries.get(q.id())));
+        c = named(factory.create(context(ComponentKind.CONNECTOR, cid, ""), s.config(), from, to,
+            FanOutConsumer.of(next)), "connector '" + cid + "' (" + from + " to " + to + ")");
+        connectors.put(key, c);
+        for (PipelineConfig q : pipelines) {
+          connectorsFeeding.computeIfAbsent(q.id(), k -> new ArrayList<>()).add(c);
+        }
+      }
+      outs.add((Consumer) c);
     });
     return FanOutConsumer.of(outs);
   }
@@ -198,13 +237,13 @@ public final class ServiceGraph implements Host {
    * Pipelines ordered so that a pipeline comes after every pipeline it exports into through a
    * connector (those must exist before it can be wired).
    */
-  private List<String> pipelineOrder(Map<String, Pipeline> byId) {
+  private List<String> pipelineOrder(Map<String, PipelineConfig> byId) {
     Map<String, Set<String>> dependsOn = new LinkedHashMap<>();
-    for (Pipeline p : byId.values()) {
+    for (PipelineConfig p : byId.values()) {
       Set<String> deps = new HashSet<>();
       for (ComponentId e : p.exporters()) {
         if (def.component(ComponentKind.EXPORTER, e) == null) {
-          for (Pipeline q : byId.values()) {
+          for (PipelineConfig q : byId.values()) {
             if (q.receivers().contains(e)) {
               deps.add(q.id());
             }
@@ -241,43 +280,84 @@ public final class ServiceGraph implements Host {
     order.add(id);
   }
 
-  /** Starts everything, exporters first and receivers last; ready once all have started. */
+  /**
+   * Starts everything, exporters first and receivers last; ready once all have started. Fails
+   * with the first component that failed to start, naming it, and starts nothing after it; call
+   * {@link #shutdown()} to stop what did start. A second call returns the first call's future.
+   */
   public Future<Void> start() {
-    List<Component> order = new ArrayList<>(extensions);
-    order.addAll(exporters.values());
-    order.addAll(connectors.values());
-    for (String pid : buildOrder) {
-      List<Component> procs = processors.get(pid);
-      for (int i = procs.size() - 1; i >= 0; i--) {
-        order.add(procs.get(i));
+    Promise<Void> started = Promise.promise();
+    synchronized (this) {
+      if (startFuture != null) {
+        return startFuture;
       }
+      startFuture = started.future();
     }
-    order.addAll(receivers.values());
-    return sequentially(order, true).onSuccess(v -> {
-      ready = true;
-      LOG.info("Everything is ready: {} pipelines, {} receivers, {} exporters", buildOrder.size(), receivers.size(),
-          exporters.size());
+    List<Component> order = new ArrayList<>(shutdownOrder());
+    Collections.reverse(order);
+    sequentially(order, true).onComplete(ar -> {
+      if (ar.succeeded()) {
+        synchronized (this) {
+          ready = shutdownFuture == null; // not ready when a shutdown began meanwhile
+        }
+        if (ready) {
+          LOG.info("Everything is ready: {} pipelines, {} receivers, {} exporters", buildOrder.size(),
+              receivers.size(), exporters.size());
+        }
+      }
+      started.handle(ar);
     });
+    return started.future();
   }
 
   /**
    * Stops intake, flushes every processor and drains every exporter, in that order. Completes
-   * when all is shut down; the caller bounds the wait. Safe to call twice.
+   * when all is shut down; the caller bounds the wait. Safe to call twice and without start.
    */
-  public synchronized Future<Void> shutdown() {
-    if (shutdownFuture != null) {
-      return shutdownFuture;
+  public Future<Void> shutdown() {
+    Promise<Void> stopped = Promise.promise();
+    synchronized (this) {
+      if (shutdownFuture != null) {
+        return shutdownFuture;
+      }
+      ready = false;
+      shutdownFuture = stopped.future();
     }
-    ready = false;
+    sequentially(shutdownOrder(), false).onComplete(stopped);
+    return stopped.future();
+  }
+
+  private synchronized boolean shuttingDown() {
+    return shutdownFuture != null;
+  }
+
+  /** Every component in the order they are shut down; started in the reverse order. */
+  private List<Component> shutdownOrder() {
     List<Component> order = new ArrayList<>(receivers.values());
+    Collections.reverse(order);
+    Set<Component> added = Collections.newSetFromMap(new IdentityHashMap<>());
+    // Upstream pipelines first: a pipeline comes after every pipeline that exports into it.
     for (int i = buildOrder.size() - 1; i >= 0; i--) {
-      order.addAll(processors.get(buildOrder.get(i)));
+      String pid = buildOrder.get(i);
+      for (Component c : connectorsFeeding.getOrDefault(pid, List.of())) {
+        if (added.add(c)) {
+          order.add(c);
+        }
+      }
+      order.addAll(processors.get(pid));
     }
-    order.addAll(connectors.values());
-    order.addAll(exporters.values());
-    order.addAll(extensions);
-    shutdownFuture = sequentially(order, false);
-    return shutdownFuture;
+    for (Component c : connectors.values()) {
+      if (added.add(c)) {
+        order.add(c);
+      }
+    }
+    List<Component> exps = new ArrayList<>(exporters.values());
+    Collections.reverse(exps);
+    order.addAll(exps);
+    List<Component> exts = new ArrayList<>(extensions);
+    Collections.reverse(exts);
+    order.addAll(exts);
+    return order;
   }
 
   /** Runs start or shutdown one component after another; on shutdown a failure does not stop the rest. */
@@ -297,19 +377,29 @@ public final class ServiceGraph implements Host {
       return;
     }
     Component c = order.get(i);
+    if (starting && shuttingDown()) {
+      done.fail(new IllegalStateException("Shut down while starting; " + labels.getOrDefault(c, "the rest")
+          + " and the components after it were not started"));
+      return;
+    }
     Future<Void> f;
     try {
       f = starting ? c.start() : c.shutdown();
     } catch (RuntimeException e) {
       f = Future.failedFuture(e);
     }
+    if (f == null) {
+      f = Future.failedFuture(new IllegalStateException("returned no future"));
+    }
     f.onComplete(ar -> {
       if (ar.failed()) {
+        String label = labels.getOrDefault(c, c.getClass().getName());
         if (starting) {
-          done.fail(ar.cause());
+          done.fail(new IllegalStateException("Failed to start " + label + ": " + ar.cause().getMessage(),
+              ar.cause()));
           return;
         }
-        LOG.warn("A component failed to shut down cleanly", ar.cause());
+        LOG.warn("Shutdown of {} failed; shutting down the rest", label, ar.cause());
         step(order, i + 1, false, firstError == null ? ar.cause() : firstError, done);
         return;
       }

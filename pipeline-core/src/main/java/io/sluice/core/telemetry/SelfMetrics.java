@@ -176,9 +176,14 @@ public final class SelfMetrics {
     return new ProcessorMetrics(id.toString(), pipeline, signal);
   }
 
-  /** Reports an exporter's queue as {@code sluice_exporter_queue_size} and {@code _capacity}. */
-  public void registerQueue(ComponentId id, LongSupplier size, long capacity) {
-    queues.add(new QueueGauge(id.toString(), size, capacity));
+  /**
+   * Reports an exporter's queue as {@code sluice_exporter_queue_size} and {@code _capacity}. A
+   * later registration for the same component (after a config reload) replaces the earlier one.
+   */
+  public synchronized void registerQueue(ComponentId id, LongSupplier size, long capacity) {
+    String key = id.toString();
+    queues.removeIf(q -> q.componentId().equals(key));
+    queues.add(new QueueGauge(key, size, capacity));
   }
 
   /** Counts for one receiver on one transport (grpc, http, scrape). */

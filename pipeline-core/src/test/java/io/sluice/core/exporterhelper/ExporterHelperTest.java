@@ -1,0 +1,832 @@
+package io.sluice.core.exporterhelper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.sluice.core.Batch;
+import io.sluice.core.ComponentContext;
+import io.sluice.core.ComponentKind;
+import io.sluice.core.PermanentException;
+import io.sluice.core.ResourceExhaustedException;
+import io.sluice.core.RetryableException;
+import io.sluice.core.telemetry.SelfMetrics;
+import io.sluice.core.testkit.TestContexts;
+import io.sluice.core.testkit.TestData;
+import io.sluice.core.testkit.TestVertx;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class ExporterHelperTest {
+  private static final String ID = "otlp/test";
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  /** How long a test watches for something that must not happen. */
+  private static final Duration QUIET = Duration.ofMillis(150);
+
+  private TestVertx tv;
+  private Vertx vertx;
+  private SelfMetrics metrics;
+  private ComponentContext ctx;
+  private ScriptedSender sender;
+  private final List<ExporterHelper> helpers = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    tv = TestVertx.create();
+    vertx = tv.vertx();
+    metrics = new SelfMetrics();
+    ctx = TestContexts.context(vertx, ComponentKind.EXPORTER, ID, metrics);
+    sender = new ScriptedSender();
+  }
+
+  @AfterEach
+  void tearDown() {
+    for (ExporterHelper h : helpers) {
+      h.shutdown();
+    }
+    tv.close();
+  }
+
+  // ---------------------------------------------------------------- queue enabled
+
+  @Test
+  void queueEnabledAcknowledgesOnEnqueueThenDelivers() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 2, 10)).retry(fastRetry()));
+    Batch batch = TestData.traces(7, 1);
+
+    Future<Void> ack = h.consume(batch);
+
+    awaitSuccess(ack);
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+    assertThat(sender.calls.get(0).batch()).isSameAs(batch);
+    assertThat(counter("sluice_exporter_sent_items", "traces")).isZero();
+
+    sender.calls.get(0).promise().complete();
+
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 7);
+    assertThat(counter("sluice_exporter_send_failed_items", "traces")).isZero();
+  }
+
+  @Test
+  void fullQueueRefusesWithResourceExhaustedAndCountsEnqueueFailed() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 1, 2)).retry(fastRetry()));
+
+    awaitSuccess(h.consume(TestData.traces(1, 1))); // taken by the one consumer
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+    awaitSuccess(h.consume(TestData.traces(2, 2))); // waits
+    awaitSuccess(h.consume(TestData.traces(3, 3))); // waits: the queue is full now
+    Future<Void> refused = h.consume(TestData.traces(5, 4));
+
+    Throwable err = awaitFailure(refused);
+    assertThat(err).isInstanceOf(ResourceExhaustedException.class).hasMessageContaining(ID);
+    assertThat(((ResourceExhaustedException) err).retryAfter()).isPositive();
+    assertThat(counter("sluice_exporter_enqueue_failed_items", "traces")).isEqualTo(5);
+    assertThat(counter("sluice_exporter_enqueue_failed_items", "metrics")).isZero();
+    assertThat(h.queueSize()).isEqualTo(2);
+
+    // Once the backend answers the queue drains and takes batches again.
+    sender.answerEveryCall(Future::succeededFuture);
+    sender.calls.get(0).promise().complete();
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 1 + 2 + 3);
+    awaitSuccess(h.consume(TestData.traces(4, 5)));
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 10);
+    assertThat(counter("sluice_exporter_enqueue_failed_items", "traces")).isEqualTo(5);
+  }
+
+  @Test
+  void keepsAtMostNumConsumersRequestsInFlight() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 3, 100)).retry(fastRetry()));
+    for (int i = 0; i < 10; i++) {
+      awaitSuccess(h.consume(TestData.traces(1, i)));
+    }
+
+    int answered = 0;
+    while (answered < 10) {
+      int expected = Math.min(answered + 3, 10);
+      await().atMost(WAIT).until(() -> sender.calls.size() == expected);
+      // Nobody answered, so no further request may start.
+      await().during(Duration.ofMillis(50)).atMost(WAIT).until(() -> sender.calls.size() == expected);
+      assertThat(sender.inFlight.get()).isEqualTo(expected - answered);
+      sender.calls.get(answered).promise().complete();
+      answered++;
+    }
+
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 10);
+    assertThat(sender.maxInFlight.get()).isEqualTo(3);
+    assertThat(h.queueSize()).isZero();
+  }
+
+  @Test
+  void queueSizeGaugeReportsWaitingBatchesAndCapacity() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 1, 5)).retry(fastRetry()));
+    assertThat(gauge("sluice_exporter_queue_capacity")).isEqualTo(5);
+    assertThat(gauge("sluice_exporter_queue_size")).isZero();
+
+    for (int i = 0; i < 3; i++) {
+      awaitSuccess(h.consume(TestData.logs(2, i)));
+    }
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+    assertThat(gauge("sluice_exporter_queue_size")).isEqualTo(2);
+    assertThat(h.queueSize()).isEqualTo(2);
+
+    sender.answerEveryCall(Future::succeededFuture);
+    sender.calls.get(0).promise().complete();
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "logs") == 6);
+    assertThat(gauge("sluice_exporter_queue_size")).isZero();
+  }
+
+  // ---------------------------------------------------------------- retries
+
+  @Test
+  void retryableFailureIsRetriedWithBackoffThenDeliveredExactlyOnce() {
+    // No jitter, so the waits are exactly 20 ms then 40 ms.
+    RetrySettings retry = new RetrySettings(true, Duration.ofMillis(20), 0, 2.0, Duration.ofSeconds(1),
+        Duration.ofSeconds(10));
+    sender.script((n, b) -> n < 2 ? Future.failedFuture(new RetryableException("backend down " + n))
+        : Future.succeededFuture());
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 1, 10)).retry(retry));
+
+    awaitSuccess(h.consume(TestData.traces(4, 1)));
+
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 4);
+    await().during(QUIET).atMost(WAIT).until(() -> sender.calls.size() == 3);
+    assertThat(millisBetween(0, 1)).isGreaterThanOrEqualTo(20);
+    assertThat(millisBetween(1, 2)).isGreaterThanOrEqualTo(40);
+    assertThat(sender.calls).extracting(ScriptedSender.Call::batch).containsOnly(sender.calls.get(0).batch());
+    assertThat(counter("sluice_exporter_sent_items", "traces")).isEqualTo(4);
+    assertThat(counter("sluice_exporter_send_failed_items", "traces")).isZero();
+  }
+
+  @Test
+  void jitterNeverShortensTheWaitBelowItsLowerBound() {
+    // Randomization 0.5 of 60 ms: every wait is between 30 and 90 ms.
+    RetrySettings retry = new RetrySettings(true, Duration.ofMillis(60), 0.5, 1.0, Duration.ofSeconds(1),
+        Duration.ofSeconds(10));
+    sender.script((n, b) -> n < 3 ? Future.failedFuture(new RetryableException("down")) : Future.succeededFuture());
+    ExporterHelper h = started(builder().queue(QueueSettings.disabled()).retry(retry));
+
+    awaitSuccess(h.consume(TestData.traces(1, 1)));
+
+    assertThat(sender.calls).hasSize(4);
+    for (int i = 0; i < 3; i++) {
+      assertThat(millisBetween(i, i + 1)).isGreaterThanOrEqualTo(30);
+    }
+  }
+
+  @Test
+  void retryAfterFromTheErrorIsHonoured() {
+    RetrySettings retry = new RetrySettings(true, Duration.ofMillis(10), 0, 1.5, Duration.ofMillis(50),
+        Duration.ofSeconds(10));
+    sender.script((n, b) -> switch (n) {
+      case 0 -> Future.failedFuture(new RetryableException("slow down", Duration.ofMillis(250), null));
+      case 1 -> Future.failedFuture(new ResourceExhaustedException("over quota", Duration.ofMillis(150)));
+      default -> Future.succeededFuture();
+    });
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 1, 10)).retry(retry));
+
+    awaitSuccess(h.consume(TestData.metrics(1, 1)));
+
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "metrics") == 3);
+    assertThat(sender.calls).hasSize(3);
+    assertThat(millisBetween(0, 1)).as("wait asked for by the first error").isGreaterThanOrEqualTo(250);
+    assertThat(millisBetween(1, 2)).as("wait asked for by the second error").isGreaterThanOrEqualTo(150);
+  }
+
+  @Test
+  void permanentFailureIsNotRetriedAndCountsSendFailed() {
+    sender.script((n, b) -> Future.failedFuture(new PermanentException("400 Bad Request: invalid span")));
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 1, 10)).retry(fastRetry()));
+
+    awaitSuccess(h.consume(TestData.traces(6, 1)));
+
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_send_failed_items", "traces") == 6);
+    await().during(QUIET).atMost(WAIT).until(() -> sender.calls.size() == 1);
+    assertThat(counter("sluice_exporter_sent_items", "traces")).isZero();
+  }
+
+  @Test
+  void permanentFailureBehindAWrapperIsNotRetried() {
+    sender.script((n, b) -> Future.failedFuture(
+        new IllegalStateException("encoding failed", new PermanentException("attribute too large"))));
+    ExporterHelper h = started(builder().queue(QueueSettings.disabled()).retry(fastRetry()));
+
+    Throwable err = awaitFailure(h.consume(TestData.logs(2, 1)));
+
+    assertThat(err).hasRootCauseInstanceOf(PermanentException.class);
+    assertThat(sender.calls).hasSize(1);
+    assertThat(counter("sluice_exporter_send_failed_items", "logs")).isEqualTo(2);
+  }
+
+  @Test
+  void otherFailuresAreRetried() {
+    sender.script((n, b) -> n == 0 ? Future.failedFuture(new java.io.IOException("connection reset"))
+        : Future.succeededFuture());
+    ExporterHelper h = started(builder().queue(QueueSettings.disabled()).retry(fastRetry()));
+
+    awaitSuccess(h.consume(TestData.traces(1, 1)));
+
+    assertThat(sender.calls).hasSize(2);
+  }
+
+  @Test
+  void senderThatThrowsCountsAsAFailedAttempt() {
+    AtomicInteger n = new AtomicInteger();
+    RequestSender throwing = b -> {
+      if (n.getAndIncrement() == 0) {
+        throw new IllegalStateException("client not ready");
+      }
+      return Future.succeededFuture();
+    };
+    ExporterHelper h = track(ExporterHelper.builder(ctx, throwing).queue(QueueSettings.disabled())
+        .retry(fastRetry()).build());
+    awaitSuccess(h.start());
+
+    awaitSuccess(h.consume(TestData.traces(1, 1)));
+
+    assertThat(n.get()).isEqualTo(2);
+  }
+
+  @Test
+  void senderThatReturnsNoFutureFailsTheBatchInsteadOfHanging() {
+    ExporterHelper h = track(ExporterHelper.builder(ctx, b -> null).queue(QueueSettings.disabled())
+        .retry(RetrySettings.disabled()).build());
+    awaitSuccess(h.start());
+
+    Throwable err = awaitFailure(h.consume(TestData.traces(3, 1)));
+
+    assertThat(err).hasMessageContaining(ID);
+    assertThat(counter("sluice_exporter_send_failed_items", "traces")).isEqualTo(3);
+  }
+
+  @Test
+  void givesUpAfterMaxElapsedTimeAndCountsSendFailed() {
+    RetrySettings retry = new RetrySettings(true, Duration.ofMillis(10), 0, 1.0, Duration.ofMillis(10),
+        Duration.ofMillis(120));
+    sender.script((n, b) -> Future.failedFuture(new RetryableException("503 Service Unavailable")));
+    ExporterHelper h = started(builder().queue(QueueSettings.disabled()).retry(retry));
+
+    Throwable err = awaitFailure(h.consume(TestData.traces(3, 1)));
+
+    assertThat(err).isInstanceOf(RetryableException.class).hasMessageContaining(ID).hasMessageContaining("gave up")
+        .hasRootCauseMessage("503 Service Unavailable");
+    assertThat(counter("sluice_exporter_send_failed_items", "traces")).isEqualTo(3);
+    assertThat(counter("sluice_exporter_sent_items", "traces")).isZero();
+    int calls = sender.calls.size();
+    assertThat(calls).isGreaterThan(1);
+    // Retries stop near max_elapsed_time (120 ms), not after the 10 s the test allows.
+    assertThat(millisBetween(0, calls - 1)).isLessThan(2000);
+    await().during(QUIET).atMost(WAIT).until(() -> sender.calls.size() == calls);
+  }
+
+  @Test
+  void givesUpRatherThanWaitPastMaxElapsedTimeForARetryAfter() {
+    RetrySettings retry = new RetrySettings(true, Duration.ofMillis(10), 0, 1.0, Duration.ofMillis(10),
+        Duration.ofMillis(200));
+    sender.script((n, b) -> Future.failedFuture(new RetryableException("throttled", Duration.ofSeconds(30), null)));
+    ExporterHelper h = started(builder().queue(QueueSettings.disabled()).retry(retry));
+
+    long t0 = System.nanoTime();
+    Throwable err = awaitFailure(h.consume(TestData.traces(1, 1)));
+
+    assertThat(err).isInstanceOf(RetryableException.class);
+    assertThat(sender.calls).hasSize(1);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(3000);
+  }
+
+  @Test
+  void retryDisabledDropsOnTheFirstFailure() {
+    sender.script((n, b) -> Future.failedFuture(new RetryableException("down")));
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 1, 10)).retry(RetrySettings.disabled()));
+
+    awaitSuccess(h.consume(TestData.metrics(1, 1)));
+
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_send_failed_items", "metrics") == 3);
+    await().during(QUIET).atMost(WAIT).until(() -> sender.calls.size() == 1);
+  }
+
+  // ---------------------------------------------------------------- queue disabled
+
+  @Test
+  void queueDisabledAckWaitsForDelivery() {
+    ExporterHelper h = started(builder().queue(QueueSettings.disabled()).retry(fastRetry()));
+
+    Future<Void> ack = h.consume(TestData.traces(2, 1));
+
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+    await().during(QUIET).atMost(WAIT).until(() -> !ack.isComplete());
+    sender.calls.get(0).promise().complete();
+    awaitSuccess(ack);
+    assertThat(counter("sluice_exporter_sent_items", "traces")).isEqualTo(2);
+  }
+
+  @Test
+  void queueDisabledHandsPermanentFailuresToTheCaller() {
+    PermanentException bad = new PermanentException("400 Bad Request");
+    sender.script((n, b) -> Future.failedFuture(bad));
+    ExporterHelper h = started(builder().queue(QueueSettings.disabled()).retry(fastRetry()));
+
+    assertThat(awaitFailure(h.consume(TestData.traces(2, 1)))).isSameAs(bad);
+    assertThat(sender.calls).hasSize(1);
+  }
+
+  @Test
+  void queueDisabledWithoutRetriesHandsRetryableFailuresToTheCaller() {
+    RetryableException down = new RetryableException("503", Duration.ofSeconds(2), null);
+    sender.script((n, b) -> Future.failedFuture(down));
+    ExporterHelper h = started(builder().queue(QueueSettings.disabled()).retry(RetrySettings.disabled()));
+
+    assertThat(awaitFailure(h.consume(TestData.traces(2, 1)))).isSameAs(down);
+  }
+
+  // ---------------------------------------------------------------- timeout
+
+  @Test
+  void timeoutTurnsANeverCompletingSendIntoARetry() {
+    // The first request never answers; the second does.
+    sender.script((n, b) -> n == 0 ? null : Future.succeededFuture());
+    ExporterHelper h = started(builder().timeout(Duration.ofMillis(50)).queue(QueueSettings.disabled())
+        .retry(fastRetry()));
+
+    awaitSuccess(h.consume(TestData.traces(2, 1)));
+
+    assertThat(sender.calls).hasSize(2);
+    assertThat(millisBetween(0, 1)).isGreaterThanOrEqualTo(50);
+    assertThat(counter("sluice_exporter_sent_items", "traces")).isEqualTo(2);
+  }
+
+  @Test
+  void timeoutWithoutRetriesFailsTheBatchRetryably() {
+    ExporterHelper h = started(builder().timeout(Duration.ofMillis(30)).queue(QueueSettings.disabled())
+        .retry(RetrySettings.disabled()));
+
+    Throwable err = awaitFailure(h.consume(TestData.traces(2, 1)));
+
+    assertThat(err).isInstanceOf(RetryableException.class).hasMessageContaining("timed out").hasMessageContaining(ID);
+    assertThat(counter("sluice_exporter_send_failed_items", "traces")).isEqualTo(2);
+  }
+
+  @Test
+  void answerAfterTheTimeoutIsIgnored() {
+    sender.script((n, b) -> n == 0 ? null : Future.succeededFuture());
+    ExporterHelper h = started(builder().timeout(Duration.ofMillis(30)).queue(QueueSettings.disabled())
+        .retry(fastRetry()));
+
+    awaitSuccess(h.consume(TestData.traces(2, 1)));
+    sender.calls.get(0).promise().complete(); // the late answer of the timed-out request
+
+    await().during(QUIET).atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 2);
+  }
+
+  // ---------------------------------------------------------------- threads
+
+  @Test
+  void senderIsAlwaysCalledOnTheExporterContextEvenWhenAnswersArriveOnOtherThreads() throws Exception {
+    ScheduledExecutorService foreign = Executors.newSingleThreadScheduledExecutor(
+        r -> new Thread(r, "grpc-like-callback"));
+    try {
+      List<String> problems = new CopyOnWriteArrayList<>();
+      AtomicInteger n = new AtomicInteger();
+      RetrySettings retry = new RetrySettings(true, Duration.ofMillis(5), 0, 1.0, Duration.ofMillis(5),
+          Duration.ofSeconds(10));
+      ExporterHelper[] self = new ExporterHelper[1];
+      RequestSender answeringElsewhere = b -> {
+        if (Vertx.currentContext() != self[0].context()) {
+          problems.add("send called on " + Thread.currentThread().getName());
+        }
+        Promise<Void> p = Promise.promise();
+        int i = n.getAndIncrement();
+        // Answered a moment later on a thread Vert.x does not know, as a gRPC client would.
+        foreign.schedule(() -> {
+          if (i % 3 == 0) {
+            p.fail(new RetryableException("try again"));
+          } else {
+            p.complete();
+          }
+        }, 2, TimeUnit.MILLISECONDS);
+        return p.future();
+      };
+      ExporterHelper h = track(ExporterHelper.builder(ctx, answeringElsewhere)
+          .queue(new QueueSettings(true, 2, 100)).retry(retry).build());
+      self[0] = h;
+      awaitSuccess(h.start());
+
+      List<Future<Void>> acks = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        acks.add(h.consume(TestData.traces(1, i)));
+      }
+      acks.forEach(ExporterHelperTest::awaitSuccess);
+
+      await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 20);
+      assertThat(problems).isEmpty();
+      awaitSuccess(h.shutdown());
+      assertThat(problems).isEmpty();
+    } finally {
+      foreign.shutdownNow();
+    }
+  }
+
+  @Test
+  void acknowledgementsCompleteOnTheCallersContext() {
+    ExporterHelper queued = started(builder().queue(new QueueSettings(true, 1, 10)).retry(fastRetry()));
+    ExporterHelper direct = track(ExporterHelper.builder(ctx, b -> Future.succeededFuture())
+        .queue(QueueSettings.disabled()).retry(fastRetry()).build());
+    awaitSuccess(direct.start());
+    Context receiver = vertx.getOrCreateContext();
+    List<Context> seen = new CopyOnWriteArrayList<>();
+
+    receiver.runOnContext(v -> {
+      queued.consume(TestData.traces(1, 1)).onComplete(ar -> seen.add(Vertx.currentContext()));
+      direct.consume(TestData.traces(1, 2)).onComplete(ar -> seen.add(Vertx.currentContext()));
+    });
+
+    await().atMost(WAIT).until(() -> seen.size() == 2);
+    assertThat(seen).containsOnly(receiver);
+    assertThat(receiver).isNotSameAs(queued.context()).isNotSameAs(direct.context());
+  }
+
+  @Test
+  void drainsALongBacklogOfImmediateAnswersWithoutRunningOutOfStack() {
+    int backlog = 20_000;
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 1, backlog)).retry(fastRetry()));
+    Batch batch = TestData.traces(1, 1);
+    for (int i = 0; i < backlog; i++) {
+      h.consume(batch);
+    }
+    awaitSuccess(h.consume(batch));
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+
+    sender.answerEveryCall(Future::succeededFuture);
+    sender.calls.get(0).promise().complete();
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> counter("sluice_exporter_sent_items", "traces") == backlog + 1);
+    assertThat(h.queueSize()).isZero();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  @Test
+  void consumeBeforeStartFailsRetryably() {
+    ExporterHelper h = track(builder().build());
+
+    Throwable err = awaitFailure(h.consume(TestData.traces(1, 1)));
+
+    assertThat(err).isInstanceOf(RetryableException.class).hasMessageContaining(ID).hasMessageContaining("not started");
+    assertThat(sender.calls).isEmpty();
+  }
+
+  @Test
+  void consumeAfterShutdownFailsRetryably() {
+    ExporterHelper h = started(builder());
+    awaitSuccess(h.shutdown());
+
+    Throwable err = awaitFailure(h.consume(TestData.traces(1, 1)));
+
+    assertThat(err).isInstanceOf(RetryableException.class).hasMessageContaining(ID);
+    assertThat(sender.calls).isEmpty();
+  }
+
+  @Test
+  void shutdownDrainsQueuedAndInFlightBatchesThenCallsOnShutdown() {
+    List<String> events = new CopyOnWriteArrayList<>();
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 1, 10)).retry(fastRetry())
+        .onShutdown(() -> {
+          events.add("onShutdown");
+          return Future.succeededFuture();
+        }));
+    for (int i = 0; i < 3; i++) {
+      awaitSuccess(h.consume(TestData.traces(1, i)));
+    }
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+
+    Future<Void> stopped = h.shutdown();
+
+    assertThat(awaitFailure(h.consume(TestData.traces(1, 9)))).isInstanceOf(RetryableException.class)
+        .hasMessageContaining("shutting down");
+    for (int i = 0; i < 3; i++) {
+      int call = i;
+      await().atMost(WAIT).until(() -> sender.calls.size() == call + 1);
+      await().during(Duration.ofMillis(50)).atMost(WAIT).until(() -> !stopped.isComplete());
+      events.add("delivered " + call);
+      sender.calls.get(call).promise().complete();
+    }
+
+    awaitSuccess(stopped);
+    assertThat(events).containsExactly("delivered 0", "delivered 1", "delivered 2", "onShutdown");
+    assertThat(counter("sluice_exporter_sent_items", "traces")).isEqualTo(3);
+  }
+
+  @Test
+  void shutdownWaitsForAnUnqueuedDeliveryInFlight() {
+    ExporterHelper h = started(builder().queue(QueueSettings.disabled()).retry(fastRetry()));
+    Future<Void> ack = h.consume(TestData.traces(1, 1));
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+
+    Future<Void> stopped = h.shutdown();
+
+    await().during(Duration.ofMillis(50)).atMost(WAIT).until(() -> !stopped.isComplete());
+    sender.calls.get(0).promise().complete();
+    awaitSuccess(ack);
+    awaitSuccess(stopped);
+  }
+
+  @Test
+  void shutdownTwiceCompletesBothAndCallsOnShutdownOnce() {
+    AtomicInteger onShutdown = new AtomicInteger();
+    ExporterHelper h = started(builder().onShutdown(() -> {
+      onShutdown.incrementAndGet();
+      return Future.succeededFuture();
+    }));
+
+    Future<Void> first = h.shutdown();
+    Future<Void> second = h.shutdown();
+
+    awaitSuccess(first);
+    awaitSuccess(second);
+    awaitSuccess(h.shutdown());
+    assertThat(onShutdown.get()).isEqualTo(1);
+  }
+
+  @Test
+  void shutdownWithoutStartCompletesWithoutCallingOnShutdown() {
+    AtomicInteger onShutdown = new AtomicInteger();
+    ExporterHelper h = track(builder().onShutdown(() -> {
+      onShutdown.incrementAndGet();
+      return Future.succeededFuture();
+    }).build());
+
+    awaitSuccess(h.shutdown());
+    awaitSuccess(h.shutdown());
+
+    assertThat(onShutdown.get()).isZero();
+  }
+
+  @Test
+  void onStartRunsOnceOnTheExporterContext() {
+    AtomicInteger onStart = new AtomicInteger();
+    List<Context> contexts = new CopyOnWriteArrayList<>();
+    Promise<Void> clientBuilt = Promise.promise();
+    ExporterHelper h = track(builder().onStart(() -> {
+      onStart.incrementAndGet();
+      contexts.add(Vertx.currentContext());
+      return clientBuilt.future();
+    }).build());
+
+    Future<Void> first = h.start();
+    Future<Void> second = h.start(); // while the first is still building its client
+    await().atMost(WAIT).until(() -> onStart.get() == 1);
+    clientBuilt.complete();
+
+    awaitSuccess(first);
+    awaitSuccess(second);
+    awaitSuccess(h.start());
+    assertThat(onStart.get()).isEqualTo(1);
+    assertThat(contexts).containsExactly(h.context());
+  }
+
+  @Test
+  void failedStartLeavesTheExporterRefusingAndCanBeRetried() {
+    AtomicInteger onStart = new AtomicInteger();
+    ExporterHelper h = track(builder().onStart(() -> onStart.incrementAndGet() == 1
+        ? Future.failedFuture(new IllegalStateException("cannot read CA file"))
+        : Future.succeededFuture()).build());
+
+    assertThat(awaitFailure(h.start())).hasMessage("cannot read CA file");
+    assertThat(awaitFailure(h.consume(TestData.traces(1, 1)))).isInstanceOf(RetryableException.class);
+
+    awaitSuccess(h.start());
+    awaitSuccess(h.consume(TestData.traces(1, 1)));
+    assertThat(onStart.get()).isEqualTo(2);
+  }
+
+  @Test
+  void onStartThatThrowsFailsStart() {
+    ExporterHelper h = track(builder().onStart(() -> {
+      throw new IllegalArgumentException("bad endpoint");
+    }).build());
+
+    assertThat(awaitFailure(h.start())).hasMessage("bad endpoint");
+  }
+
+  @Test
+  void shutdownDuringStartWaitsForItAndLeavesTheExporterStopped() {
+    Promise<Void> clientBuilt = Promise.promise();
+    AtomicInteger onShutdown = new AtomicInteger();
+    AtomicBoolean clientBuilding = new AtomicBoolean();
+    ExporterHelper h = track(builder().onStart(() -> {
+      clientBuilding.set(true);
+      return clientBuilt.future();
+    }).onShutdown(() -> {
+      onShutdown.incrementAndGet();
+      return Future.succeededFuture();
+    }).build());
+
+    Future<Void> started = h.start();
+    await().atMost(WAIT).until(() -> clientBuilding.get());
+    Future<Void> stopped = h.shutdown();
+    onContext(h); // the shutdown has begun
+    clientBuilt.complete();
+    await().atMost(WAIT).until(() -> started.isComplete() && stopped.isComplete());
+
+    assertThat(stopped.succeeded()).isTrue();
+    assertThat(onShutdown.get()).as("the client built by start is closed").isEqualTo(1);
+    assertThat(awaitFailure(h.consume(TestData.traces(1, 1)))).isInstanceOf(RetryableException.class);
+  }
+
+  @Test
+  void startsAgainAfterShutdown() {
+    AtomicInteger onStart = new AtomicInteger();
+    ExporterHelper h = started(builder().onStart(() -> {
+      onStart.incrementAndGet();
+      return Future.succeededFuture();
+    }));
+    awaitSuccess(h.shutdown());
+
+    awaitSuccess(h.start());
+    sender.answerEveryCall(Future::succeededFuture);
+    awaitSuccess(h.consume(TestData.traces(1, 1)));
+
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 1);
+    assertThat(onStart.get()).isEqualTo(2);
+  }
+
+  // ---------------------------------------------------------------- settings
+
+  @Nested
+  class Settings {
+    @Test
+    void defaultsAreTheCollectorDefaultsAndValid() {
+      assertThat(QueueSettings.defaults()).isEqualTo(new QueueSettings(true, 10, 1000));
+      assertThat(RetrySettings.defaults()).isEqualTo(new RetrySettings(true, Duration.ofSeconds(5), 0.5, 1.5,
+          Duration.ofSeconds(30), Duration.ofMinutes(5)));
+      assertThat(QueueSettings.defaults().validate("sending_queue")).isEmpty();
+      assertThat(QueueSettings.disabled().validate("sending_queue")).isEmpty();
+      assertThat(RetrySettings.defaults().validate("retry_on_failure")).isEmpty();
+      assertThat(RetrySettings.disabled().validate("retry_on_failure")).isEmpty();
+    }
+
+    @Test
+    void queueProblemsAreAllReportedWithTheirPaths() {
+      assertThat(new QueueSettings(true, 0, 0).validate("sending_queue"))
+          .extracting(io.sluice.core.ConfigProblem::path)
+          .containsExactlyInAnyOrder("sending_queue.num_consumers", "sending_queue.queue_size");
+      assertThat(new QueueSettings(false, 1, 0).validate("sending_queue")).isEmpty();
+      assertThat(new QueueSettings(true, -2, 5).validate("q").get(0).message()).contains("-2");
+    }
+
+    @Test
+    void retryProblemsAreAllReportedWithTheirPaths() {
+      RetrySettings bad = new RetrySettings(true, Duration.ZERO, 1.5, 0.5, Duration.ofSeconds(-1),
+          Duration.ofSeconds(-1));
+      assertThat(bad.validate("retry_on_failure")).extracting(io.sluice.core.ConfigProblem::path)
+          .containsExactlyInAnyOrder("retry_on_failure.initial_interval", "retry_on_failure.randomization_factor",
+              "retry_on_failure.multiplier", "retry_on_failure.max_interval", "retry_on_failure.max_elapsed_time");
+      RetrySettings nulls = new RetrySettings(true, null, 0, 1, null, null);
+      assertThat(nulls.validate("r")).hasSize(3);
+      RetrySettings forever = new RetrySettings(true, Duration.ofSeconds(1), 0, 1, Duration.ofSeconds(1),
+          Duration.ZERO);
+      assertThat(forever.validate("r")).isEmpty();
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private ExporterHelper.Builder builder() {
+    return ExporterHelper.builder(ctx, sender);
+  }
+
+  private ExporterHelper track(ExporterHelper h) {
+    helpers.add(h);
+    return h;
+  }
+
+  private ExporterHelper started(ExporterHelper.Builder b) {
+    ExporterHelper h = track(b.build());
+    awaitSuccess(h.start());
+    return h;
+  }
+
+  /** Short waits, no jitter, retrying for up to 10 s. */
+  private static RetrySettings fastRetry() {
+    return new RetrySettings(true, Duration.ofMillis(10), 0, 1.5, Duration.ofMillis(50), Duration.ofSeconds(10));
+  }
+
+  private long millisBetween(int callA, int callB) {
+    return TimeUnit.NANOSECONDS.toMillis(sender.calls.get(callB).atNanos() - sender.calls.get(callA).atNanos());
+  }
+
+  /** Awaitility, polling often: the conditions here become true within milliseconds. */
+  private static ConditionFactory await() {
+    return Awaitility.await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2));
+  }
+
+  /** Returns once everything submitted to the exporter's context before has run. */
+  private static void onContext(ExporterHelper h) {
+    Promise<Void> marker = Promise.promise();
+    h.context().runOnContext(v -> marker.complete());
+    awaitSuccess(marker.future());
+  }
+
+  private static void awaitSuccess(Future<?> f) {
+    await().atMost(WAIT).until(f::isComplete);
+    if (f.failed()) {
+      throw new AssertionError("expected success but failed", f.cause());
+    }
+  }
+
+  private static Throwable awaitFailure(Future<?> f) {
+    await().atMost(WAIT).until(f::isComplete);
+    assertThat(f.failed()).as("the future failed").isTrue();
+    return f.cause();
+  }
+
+  private double counter(String name, String signal) {
+    return value(name, signal);
+  }
+
+  private double gauge(String name) {
+    return value(name, null);
+  }
+
+  /** The value of {@code name} for this exporter (and {@code signal} when given) from a scrape. */
+  private double value(String name, String signal) {
+    for (MetricSnapshot s : metrics.registry().scrape()) {
+      if (!s.getMetadata().getName().equals(name)) {
+        continue;
+      }
+      for (DataPointSnapshot dp : s.getDataPoints()) {
+        if (!ID.equals(dp.getLabels().get("component_id"))) {
+          continue;
+        }
+        if (signal != null && !signal.equals(dp.getLabels().get("signal"))) {
+          continue;
+        }
+        if (dp instanceof CounterDataPointSnapshot c) {
+          return c.getValue();
+        }
+        if (dp instanceof GaugeDataPointSnapshot g) {
+          return g.getValue();
+        }
+      }
+    }
+    throw new AssertionError("no " + name + "{component_id=\"" + ID + "\", signal=\"" + signal + "\"} in the scrape");
+  }
+
+  /**
+   * A sender the test controls: it records every call, and answers with the script (or leaves
+   * the request open for the test to complete through {@link Call#promise()} when the script
+   * answers null).
+   */
+  static final class ScriptedSender implements RequestSender {
+    record Call(Batch batch, long atNanos, Promise<Void> promise) {}
+
+    final List<Call> calls = new CopyOnWriteArrayList<>();
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger maxInFlight = new AtomicInteger();
+    private volatile BiFunction<Integer, Batch, Future<Void>> script = (n, b) -> null;
+
+    void script(BiFunction<Integer, Batch, Future<Void>> script) {
+      this.script = script;
+    }
+
+    void answerEveryCall(java.util.function.Supplier<Future<Void>> answer) {
+      this.script = (n, b) -> answer.get();
+    }
+
+    @Override
+    public Future<Void> send(Batch batch) {
+      Promise<Void> p = Promise.promise();
+      int n;
+      synchronized (this) {
+        n = calls.size();
+        calls.add(new Call(batch, System.nanoTime(), p));
+      }
+      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      p.future().onComplete(ar -> inFlight.decrementAndGet());
+      Future<Void> answer = script.apply(n, batch);
+      if (answer != null) {
+        answer.onComplete(p);
+      }
+      return p.future();
+    }
+  }
+}
