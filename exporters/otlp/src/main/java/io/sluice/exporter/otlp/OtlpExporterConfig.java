@@ -1,0 +1,132 @@
+package io.sluice.exporter.otlp;
+
+import io.sluice.core.ComponentConfig;
+import io.sluice.core.ConfigProblem;
+import io.sluice.core.exporterhelper.QueueSettings;
+import io.sluice.core.exporterhelper.RetrySettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code otlp} exporter's config: OTLP over gRPC, with the Collector's key names and defaults.
+ *
+ * @param endpoint where to send, {@code host:port}; {@code http://host:port} forces plaintext and
+ *     {@code https://host:port} TLS
+ * @param tls TLS settings; TLS is used unless {@code tls.insecure} is true or the scheme is http
+ * @param compression {@code gzip} (default) or {@code none} (also written {@code ""})
+ * @param headers sent as gRPC metadata on every call
+ * @param timeout how long one export call may take; 0 means no limit
+ * @param balancerName {@code pick_first} (default) or {@code round_robin}
+ * @param sendingQueue the exporter helper's queue
+ * @param retryOnFailure the exporter helper's retries
+ */
+public record OtlpExporterConfig(
+    String endpoint,
+    Tls tls,
+    String compression,
+    Map<String, String> headers,
+    Duration timeout,
+    String balancerName,
+    QueueSettings sendingQueue,
+    RetrySettings retryOnFailure) implements ComponentConfig {
+
+  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_.\\-]+");
+
+  /**
+   * Client TLS settings, as the Collector's {@code configtls} client block.
+   *
+   * @param insecure send in plaintext
+   * @param insecureSkipVerify use TLS but accept any server certificate
+   * @param caFile PEM file with the CAs that sign the server's certificate; the JVM's by default
+   * @param certFile PEM client certificate, for mutual TLS (with {@code key_file})
+   * @param keyFile PEM private key of {@code cert_file}
+   */
+  public record Tls(boolean insecure, boolean insecureSkipVerify, String caFile, String certFile, String keyFile) {
+    public Tls {
+      caFile = caFile == null ? "" : caFile;
+      certFile = certFile == null ? "" : certFile;
+      keyFile = keyFile == null ? "" : keyFile;
+    }
+
+    public static Tls defaults() {
+      return new Tls(false, false, "", "", "");
+    }
+  }
+
+  public OtlpExporterConfig {
+    endpoint = endpoint == null ? "" : endpoint.trim();
+    tls = tls == null ? Tls.defaults() : tls;
+    compression = compression == null ? "" : compression.trim();
+    headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+    balancerName = balancerName == null ? "" : balancerName.trim();
+    sendingQueue = sendingQueue == null ? QueueSettings.defaults() : sendingQueue;
+    retryOnFailure = retryOnFailure == null ? RetrySettings.defaults() : retryOnFailure;
+  }
+
+  /** The Collector's defaults; {@code endpoint} has none and must be set. */
+  public static OtlpExporterConfig defaults() {
+    return new OtlpExporterConfig("", Tls.defaults(), "gzip", Map.of(), Duration.ofSeconds(5), "pick_first",
+        QueueSettings.defaults(), RetrySettings.defaults());
+  }
+
+  /** The same config sending to {@code newEndpoint}. */
+  public OtlpExporterConfig withEndpoint(String newEndpoint) {
+    return new OtlpExporterConfig(newEndpoint, tls, compression, headers, timeout, balancerName, sendingQueue,
+        retryOnFailure);
+  }
+
+  /** True when requests are gzip-compressed. */
+  boolean gzip() {
+    return compression.equals("gzip");
+  }
+
+  @Override
+  public List<ConfigProblem> validate() {
+    List<ConfigProblem> problems = new ArrayList<>();
+    if (endpoint.isEmpty()) {
+      problems.add(new ConfigProblem("endpoint", "is required: where to send OTLP over gRPC, such as"
+          + " \"otelcol:4317\""));
+    } else {
+      try {
+        GrpcEndpoint.parse(endpoint);
+      } catch (IllegalArgumentException e) {
+        problems.add(new ConfigProblem("endpoint", e.getMessage()));
+      }
+    }
+    if (!compression.equals("gzip") && !compression.equals("none") && !compression.isEmpty()) {
+      problems.add(new ConfigProblem("compression", "\"" + compression
+          + "\" is not supported; use \"gzip\" or \"none\""));
+    }
+    if (timeout == null || timeout.isNegative()) {
+      problems.add(new ConfigProblem("timeout", "must be a duration such as \"5s\" (0 means no limit)"));
+    }
+    if (!balancerName.equals("pick_first") && !balancerName.equals("round_robin")) {
+      problems.add(new ConfigProblem("balancer_name", "\"" + balancerName
+          + "\" is not supported; use \"pick_first\" or \"round_robin\""));
+    }
+    if (tls.certFile().isEmpty() != tls.keyFile().isEmpty()) {
+      problems.add(new ConfigProblem(tls.certFile().isEmpty() ? "tls.cert_file" : "tls.key_file",
+          "tls.cert_file and tls.key_file go together: set both for mutual TLS, or neither"));
+    }
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      String name = h.getKey();
+      if (name == null || !HEADER_NAME.matcher(name).matches()) {
+        problems.add(new ConfigProblem("headers", "\"" + name + "\" is not a valid gRPC metadata name: use"
+            + " letters, digits, '-', '_' and '.'"));
+      } else if (name.toLowerCase(java.util.Locale.ROOT).endsWith("-bin")) {
+        problems.add(new ConfigProblem("headers." + name, "binary metadata (names ending in \"-bin\") cannot be"
+            + " configured; use a text header"));
+      } else if (h.getValue() == null) {
+        problems.add(new ConfigProblem("headers." + name, "has no value"));
+      }
+    }
+    problems.addAll(sendingQueue.validate("sending_queue"));
+    problems.addAll(retryOnFailure.validate("retry_on_failure"));
+    return problems;
+  }
+}

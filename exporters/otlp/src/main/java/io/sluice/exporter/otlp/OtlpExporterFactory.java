@@ -1,0 +1,49 @@
+package io.sluice.exporter.otlp;
+
+import io.sluice.core.ComponentContext;
+import io.sluice.core.Exporter;
+import io.sluice.core.ExporterFactory;
+import io.sluice.core.Signal;
+import io.sluice.core.exporterhelper.ExporterHelper;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Makes {@code otlp} exporters: OTLP over gRPC to a Collector or any OTLP backend. One instance
+ * serves every pipeline that names it, for traces, metrics and logs alike.
+ */
+public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterConfig> {
+  @Override
+  public String type() {
+    return "otlp";
+  }
+
+  @Override
+  public Class<OtlpExporterConfig> configClass() {
+    return OtlpExporterConfig.class;
+  }
+
+  @Override
+  public OtlpExporterConfig defaultConfig() {
+    return OtlpExporterConfig.defaults();
+  }
+
+  @Override
+  public Set<Signal> signals() {
+    return EnumSet.allOf(Signal.class);
+  }
+
+  @Override
+  public Exporter create(ComponentContext ctx, OtlpExporterConfig config) {
+    OtlpExporter sender = new OtlpExporter(ctx, config);
+    ExporterHelper helper = ExporterHelper.builder(ctx, sender)
+        .timeout(config.timeout())
+        .queue(config.sendingQueue())
+        .retry(config.retryOnFailure())
+        .onStart(sender::start)
+        .onShutdown(sender::shutdown)
+        .build();
+    sender.bind(helper.context());
+    return helper;
+  }
+}
