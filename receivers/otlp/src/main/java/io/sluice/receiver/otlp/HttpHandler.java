@@ -1,0 +1,344 @@
+package io.sluice.receiver.otlp;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.sluice.core.Batch;
+import io.sluice.core.Envelope;
+import io.sluice.core.Signal;
+import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
+import io.sluice.receiver.otlp.OtlpReceiverConfig.Endpoint;
+import io.sluice.receiver.otlp.OtlpReceiverConfig.Http;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * OTLP/HTTP: {@code POST} of an Export request in binary protobuf or OTLP/JSON to one path per
+ * signal, answered in the request's content type. Bodies are read, and then decompressed, up to
+ * {@code max_request_body_size}; errors carry a {@code google.rpc.Status}.
+ */
+final class HttpHandler {
+  private static final Logger log = LoggerFactory.getLogger(HttpHandler.class);
+
+  /** The two OTLP/HTTP payload encodings. */
+  enum Format {
+    PROTOBUF("application/x-protobuf"),
+    JSON("application/json");
+
+    final String contentType;
+
+    Format(String contentType) {
+      this.contentType = contentType;
+    }
+
+    /** The format of a Content-Type header (parameters such as charset ignored), or null. */
+    static Format of(String contentType) {
+      if (contentType == null) {
+        return null;
+      }
+      int semi = contentType.indexOf(';');
+      String media = (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+      return switch (media) {
+        case "application/x-protobuf" -> PROTOBUF;
+        case "application/json" -> JSON;
+        default -> null;
+      };
+    }
+  }
+
+  /** After answering 413, how much more of the body is read and dropped before the connection is closed. */
+  private static final long DISCARD_ALLOWANCE = 16L * 1024 * 1024;
+
+  private final OtlpReceiver receiver;
+  private final Http config;
+  private final ReceiverMetrics metrics;
+  private final Map<String, Signal> routes = new HashMap<>();
+  private final CorsPolicy cors;
+  private final String pathList;
+
+  HttpHandler(OtlpReceiver receiver, Http config, ReceiverMetrics metrics) {
+    this.receiver = receiver;
+    this.config = config;
+    this.metrics = metrics;
+    routes.put(config.tracesUrlPath(), Signal.TRACES);
+    routes.put(config.metricsUrlPath(), Signal.METRICS);
+    routes.put(config.logsUrlPath(), Signal.LOGS);
+    this.cors = CorsPolicy.of(config.cors());
+    this.pathList = config.tracesUrlPath() + ", " + config.metricsUrlPath() + " and " + config.logsUrlPath();
+  }
+
+  HttpServerOptions serverOptions(Endpoint at) {
+    return new HttpServerOptions()
+        .setHost(at.host())
+        .setPort(at.port())
+        .setMaxChunkSize(64 * 1024)
+        .setDecompressionSupported(false)
+        .setCompressionSupported(false)
+        .setHandle100ContinueAutomatically(false);
+  }
+
+  void handle(HttpServerRequest req) {
+    long arrivedAt = System.nanoTime();
+    HttpServerResponse resp = req.response();
+    Format format = Format.of(req.getHeader(HttpHeaders.CONTENT_TYPE));
+    Signal signal = routes.get(req.path());
+    if (signal == null) {
+      reject(req, format, 404, Refusal.NOT_FOUND, "there is no OTLP endpoint at \"" + req.path() + "\"; this"
+          + " receiver takes POST to " + pathList);
+      return;
+    }
+    String origin = req.getHeader("Origin");
+    if (cors != null && origin != null) {
+      if (CorsPolicy.isPreflight(req)) {
+        cors.preflight(req);
+        return;
+      }
+      cors.decorate(resp, origin);
+    }
+    if (req.method() != HttpMethod.POST) {
+      resp.putHeader("Allow", "POST");
+      reject(req, format, 405, Refusal.UNIMPLEMENTED, "method " + req.method() + " is not allowed; OTLP/HTTP"
+          + " takes POST");
+      return;
+    }
+    if (format == null) {
+      reject(req, null, 415, Refusal.INVALID_ARGUMENT, "Content-Type \"" + req.getHeader(HttpHeaders.CONTENT_TYPE)
+          + "\" is not supported; send application/x-protobuf or application/json");
+      return;
+    }
+    if (!receiver.accepting()) {
+      reject(req, format, 503, Refusal.UNAVAILABLE, "receiver '" + receiver.id() + "' is shutting down; retry later");
+      return;
+    }
+    if (receiver.consumer(signal) == null) {
+      reject(req, format, 404, Refusal.UNIMPLEMENTED, "receiver '" + receiver.id() + "' is in no " + signal
+          + " pipeline, so it does not take " + signal.itemName());
+      return;
+    }
+    String encoding = req.getHeader(HttpHeaders.CONTENT_ENCODING);
+    Decompression codec = Decompression.forHttp(encoding);
+    if (codec == null) {
+      reject(req, format, 400, Refusal.INVALID_ARGUMENT, "Content-Encoding \"" + encoding + "\" is not supported;"
+          + " use one of " + Decompression.HTTP_SUPPORTED + ", or none");
+      return;
+    }
+    new Exchange(req, signal, format, codec, arrivedAt).read();
+  }
+
+  /** Answers without reading the body; what is left of it is discarded by the server. */
+  private void reject(HttpServerRequest req, Format format, int status, int code, String message) {
+    HttpServerResponse resp = req.response();
+    if (log.isDebugEnabled()) {
+      log.debug("Receiver '{}': HTTP {} {} answered {}: {}", receiver.id(), req.method(), req.path(), status, message);
+    }
+    if (format == null) {
+      resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+          .end(status + " " + message);
+    } else {
+      byte[] body = format == Format.JSON ? RpcStatus.json(code, message, null) : RpcStatus.proto(code, message, null);
+      resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, format.contentType).end(Buffer.buffer(body));
+    }
+  }
+
+  private static int statusCodeFor(int httpStatus) {
+    return switch (httpStatus) {
+      case 400 -> Refusal.INVALID_ARGUMENT;
+      case 404 -> Refusal.NOT_FOUND;
+      case 413, 429 -> Refusal.RESOURCE_EXHAUSTED;
+      case 503 -> Refusal.UNAVAILABLE;
+      default -> Refusal.INTERNAL;
+    };
+  }
+
+  /** One request being read, decoded, handed on and answered exactly once. */
+  private final class Exchange {
+    private final HttpServerRequest req;
+    private final Signal signal;
+    private final Format format;
+    private final Decompression codec;
+    private final long arrivedAt;
+    private final long limit;
+    private final Context context;
+    private Buffer body;
+    private boolean overflow;
+    private long discarded;
+    private boolean counted;
+    private boolean handedOn;
+    private boolean done;
+
+    Exchange(HttpServerRequest req, Signal signal, Format format, Decompression codec, long arrivedAt) {
+      this.req = req;
+      this.signal = signal;
+      this.format = format;
+      this.codec = codec;
+      this.arrivedAt = arrivedAt;
+      this.limit = config.maxRequestBodySize();
+      this.context = Vertx.currentContext();
+    }
+
+    void read() {
+      counted = true;
+      receiver.requestStarted();
+      long declared = contentLength();
+      req.handler(this::chunk);
+      req.endHandler(v -> process());
+      req.exceptionHandler(err -> abandon(err.toString()));
+      if (declared > limit) {
+        tooLarge("the request body is " + declared + " bytes");
+        return;
+      }
+      body = Buffer.buffer((int) Math.max(256, Math.min(declared < 0 ? 16 * 1024 : declared, limit)));
+      if (req.version() != HttpVersion.HTTP_2 && "100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
+        req.response().writeContinue();
+      }
+    }
+
+    private long contentLength() {
+      String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+      if (cl == null) {
+        return -1;
+      }
+      try {
+        return Long.parseLong(cl.trim());
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+
+    private void chunk(Buffer chunk) {
+      if (overflow || done) {
+        // keep the connection usable by reading what the client still sends, but only so much
+        discarded += chunk.length();
+        if (discarded > limit + DISCARD_ALLOWANCE) {
+          req.connection().close();
+        }
+        return;
+      }
+      if ((long) body.length() + chunk.length() > limit) {
+        tooLarge("the request body is over " + limit + " bytes");
+        return;
+      }
+      body.appendBuffer(chunk);
+    }
+
+    private void tooLarge(String what) {
+      overflow = true;
+      body = null;
+      send(413, Refusal.RESOURCE_EXHAUSTED, what + ", over the limit of " + limit
+          + " bytes (max_request_body_size)", null);
+    }
+
+    private void process() {
+      if (done || overflow) {
+        return;
+      }
+      handedOn = true;
+      Map<String, String> metadata = config.includeMetadata() ? OtlpCodec.metadata(req.headers()) : Map.of();
+      Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata);
+      byte[] wire = body.getBytes();
+      body = null;
+      OtlpReceiver.onContext(context, receiver.decode(wire.length, codec != Decompression.IDENTITY, () -> {
+        Decompression.Bytes raw = codec.decompress(wire, wire.length, limit);
+        return format == Format.JSON
+            ? OtlpCodec.fromJson(signal, raw.array(), raw.length(), envelope)
+            : OtlpCodec.fromProto(signal, raw.array(), raw.length(), envelope);
+      }), decoded -> {
+        if (decoded.succeeded()) {
+          handOn(decoded.result());
+        } else if (decoded.cause() instanceof Decompression.TooLargeException) {
+          send(413, Refusal.RESOURCE_EXHAUSTED, "the decompressed request body is over the limit of " + limit
+              + " bytes (max_request_body_size)", null);
+        } else {
+          Throwable err = decoded.cause();
+          String what = err instanceof InvalidProtocolBufferException || err instanceof java.io.IOException
+              ? err.getMessage() : err.toString();
+          send(400, Refusal.INVALID_ARGUMENT, "cannot decode the " + OtlpCodec.requestName(signal) + " ("
+              + (format == Format.JSON ? "OTLP/JSON" : "protobuf") + "): " + what, null);
+        }
+      });
+    }
+
+    private void handOn(Batch batch) {
+      OtlpReceiver.onContext(context, receiver.deliver(batch, metrics), outcome -> {
+        if (outcome.succeeded()) {
+          sendOk();
+        } else {
+          Refusal r = Refusal.of(outcome.cause());
+          if (r.unexpected()) {
+            receiver.unexpectedFailure(outcome.cause());
+          }
+          send(r.httpStatus(), statusCodeFor(r.httpStatus()), r.message(), r.retryAfter());
+        }
+      });
+    }
+
+    private void sendOk() {
+      byte[] ok = format == Format.JSON ? OtlpCodec.okJson(signal) : OtlpCodec.okProto(signal);
+      write(200, ok, null);
+    }
+
+    private void send(int status, int code, String message, Duration retryAfter) {
+      if (done) {
+        return;
+      }
+      if (log.isDebugEnabled()) {
+        log.debug("Receiver '{}': HTTP POST {} answered {}: {}", receiver.id(), req.path(), status, message);
+      }
+      byte[] payload = format == Format.JSON
+          ? RpcStatus.json(code, message, retryAfter)
+          : RpcStatus.proto(code, message, retryAfter);
+      write(status, payload, Refusal.retryAfterSeconds(retryAfter));
+    }
+
+    private void write(int status, byte[] payload, String retryAfterHeader) {
+      if (done) {
+        return;
+      }
+      done = true;
+      finish();
+      try {
+        HttpServerResponse resp = req.response();
+        if (resp.ended() || resp.closed()) {
+          return;
+        }
+        resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, format.contentType);
+        if (retryAfterHeader != null) {
+          resp.putHeader(HttpHeaders.RETRY_AFTER, retryAfterHeader);
+        }
+        resp.end(Buffer.buffer(payload));
+      } catch (RuntimeException e) {
+        log.debug("Receiver '{}': could not answer HTTP POST {}: {}", receiver.id(), req.path(), e.toString());
+      }
+    }
+
+    /** The connection broke; while still reading there is nothing to answer. */
+    private void abandon(String why) {
+      if (done) {
+        return;
+      }
+      log.debug("Receiver '{}': HTTP POST {} abandoned by the client: {}", receiver.id(), req.path(), why);
+      if (!handedOn) {
+        done = true;
+        finish();
+      }
+    }
+
+    private void finish() {
+      if (counted) {
+        counted = false;
+        receiver.requestFinished();
+      }
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package io.sluice.receiver.otlp;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.sluice.core.Batch;
+import io.sluice.core.ComponentId;
+import io.sluice.core.Envelope;
+import io.sluice.core.Signal;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** Turns OTLP request bytes into batches and writes the success responses, per signal. */
+final class OtlpCodec {
+  private OtlpCodec() {}
+
+  /** The request message names, for error messages. */
+  static String requestName(Signal signal) {
+    return switch (signal) {
+      case TRACES -> "ExportTraceServiceRequest";
+      case METRICS -> "ExportMetricsServiceRequest";
+      case LOGS -> "ExportLogsServiceRequest";
+    };
+  }
+
+  /** Decodes a binary protobuf request into a batch. */
+  static Batch fromProto(Signal signal, byte[] data, int length, Envelope envelope)
+      throws InvalidProtocolBufferException {
+    return switch (signal) {
+      case TRACES -> Batch.traces(
+          ExportTraceServiceRequest.parser().parseFrom(data, 0, length).getResourceSpansList(), envelope);
+      case METRICS -> Batch.metrics(
+          ExportMetricsServiceRequest.parser().parseFrom(data, 0, length).getResourceMetricsList(), envelope);
+      case LOGS -> Batch.logs(
+          ExportLogsServiceRequest.parser().parseFrom(data, 0, length).getResourceLogsList(), envelope);
+    };
+  }
+
+  /** Decodes an OTLP/JSON request into a batch. */
+  static Batch fromJson(Signal signal, byte[] data, int length, Envelope envelope)
+      throws InvalidProtocolBufferException {
+    return switch (signal) {
+      case TRACES -> Batch.traces(OtlpJson.decodeTraces(data, 0, length).getResourceSpansList(), envelope);
+      case METRICS -> Batch.metrics(OtlpJson.decodeMetrics(data, 0, length).getResourceMetricsList(), envelope);
+      case LOGS -> Batch.logs(OtlpJson.decodeLogs(data, 0, length).getResourceLogsList(), envelope);
+    };
+  }
+
+  private static final byte[][] PROTO_OK = new byte[Signal.values().length][];
+  private static final byte[][] JSON_OK = new byte[Signal.values().length][];
+
+  static {
+    for (Signal s : Signal.values()) {
+      com.google.protobuf.Message ok = switch (s) {
+        case TRACES -> ExportTraceServiceResponse.getDefaultInstance();
+        case METRICS -> ExportMetricsServiceResponse.getDefaultInstance();
+        case LOGS -> ExportLogsServiceResponse.getDefaultInstance();
+      };
+      PROTO_OK[s.ordinal()] = ok.toByteArray();
+      JSON_OK[s.ordinal()] = OtlpJson.encode(ok);
+    }
+  }
+
+  /** The full-success response (no partial_success), binary. */
+  static byte[] okProto(Signal signal) {
+    return PROTO_OK[signal.ordinal()];
+  }
+
+  /** The full-success response (no partial_success), OTLP/JSON. */
+  static byte[] okJson(Signal signal) {
+    return JSON_OK[signal.ordinal()];
+  }
+
+  private static final AtomicBoolean WARM = new AtomicBoolean();
+
+  /**
+   * Loads and initialises, once per process, what the first request would otherwise pay for on
+   * an event loop: the OTLP message descriptors, the JSON codec, and the native zstd and snappy
+   * libraries. Call it off the event loops; it takes a few hundred milliseconds when cold.
+   */
+  static void warmUp() {
+    if (!WARM.compareAndSet(false, true)) {
+      return;
+    }
+    Envelope envelope = Envelope.of(ComponentId.of("otlp"));
+    byte[] emptyJson = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (Signal s : Signal.values()) {
+      try {
+        fromProto(s, new byte[0], 0, envelope).itemCount();
+        fromJson(s, emptyJson, emptyJson.length, envelope).itemCount();
+      } catch (IOException e) {
+        throw new IllegalStateException("an empty request must decode", e);
+      }
+    }
+    RpcStatus.proto(Refusal.UNAVAILABLE, "warm-up", java.time.Duration.ofSeconds(1));
+    RpcStatus.json(Refusal.UNAVAILABLE, "warm-up", java.time.Duration.ofSeconds(1));
+    try {
+      byte[] one = {1};
+      byte[] zstd = com.github.luben.zstd.Zstd.compress(one);
+      Decompression.ZSTD.decompress(zstd, zstd.length, 1);
+      byte[] snappy = org.xerial.snappy.Snappy.compress(one);
+      Decompression.SNAPPY.decompress(snappy, snappy.length, 1);
+    } catch (IOException | RuntimeException | LinkageError e) {
+      // a missing native library shows up again, with context, on the first request that needs it
+    }
+  }
+
+  /**
+   * Request headers as envelope metadata: lower-case names, repeated headers joined with ",",
+   * HTTP/2 pseudo-headers left out.
+   */
+  static Map<String, String> metadata(Iterable<Map.Entry<String, String>> headers) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : headers) {
+      String k = e.getKey().toLowerCase(Locale.ROOT);
+      if (!k.startsWith(":")) {
+        m.merge(k, e.getValue(), (a, b) -> a + "," + b);
+      }
+    }
+    return Collections.unmodifiableMap(m);
+  }
+}

@@ -1,0 +1,294 @@
+package io.sluice.receiver.otlp;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import io.sluice.core.ComponentConfig;
+import io.sluice.core.ConfigProblem;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Config of the {@code otlp} receiver, with the Collector's keys and defaults:
+ *
+ * <pre>
+ * protocols:
+ *   grpc:
+ *     endpoint: localhost:4317
+ *     max_recv_msg_size_mib: 4
+ *     max_concurrent_streams: 0        # 0 = unlimited
+ *     include_metadata: false
+ *   http:
+ *     endpoint: localhost:4318
+ *     traces_url_path: /v1/traces
+ *     metrics_url_path: /v1/metrics
+ *     logs_url_path: /v1/logs
+ *     max_request_body_size: 20971520  # bytes, also after decompression
+ *     include_metadata: false
+ *     cors: { allowed_origins: [], allowed_headers: [], max_age: 0 }
+ * </pre>
+ *
+ * <p>A protocol is on when its key is present, even with no value ({@code grpc:}); the fields
+ * left out take the defaults above. When {@code protocols} itself is left out both protocols
+ * are on with their defaults. See {@link OtlpReceiverFactory} for the whole rule.
+ *
+ * @param protocols the protocols to serve; null means both, with defaults
+ */
+public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig {
+
+  /** The gRPC and HTTP listeners; a null member is a protocol that is off. */
+  @JsonDeserialize(using = ProtocolsDeserializer.class)
+  public record Protocols(Grpc grpc, Http http) {}
+
+  /**
+   * OTLP/gRPC. Null members take the defaults.
+   *
+   * @param endpoint {@code host:port} to listen on
+   * @param maxRecvMsgSizeMib the largest request message, in MiB, checked before and after decompression
+   * @param maxConcurrentStreams HTTP/2 streams one connection may have open at once; 0 = unlimited
+   * @param includeMetadata whether request headers travel with the data in the batch envelope
+   */
+  public record Grpc(String endpoint, Integer maxRecvMsgSizeMib, Long maxConcurrentStreams, Boolean includeMetadata) {
+    public static final String DEFAULT_ENDPOINT = "localhost:4317";
+    public static final int DEFAULT_MAX_RECV_MSG_SIZE_MIB = 4;
+
+    public Grpc {
+      endpoint = endpoint == null ? DEFAULT_ENDPOINT : endpoint;
+      maxRecvMsgSizeMib = maxRecvMsgSizeMib == null ? DEFAULT_MAX_RECV_MSG_SIZE_MIB : maxRecvMsgSizeMib;
+      maxConcurrentStreams = maxConcurrentStreams == null ? 0L : maxConcurrentStreams;
+      includeMetadata = includeMetadata != null && includeMetadata;
+    }
+
+    /** gRPC with every default. */
+    public static Grpc defaults() {
+      return new Grpc(null, null, null, null);
+    }
+  }
+
+  /**
+   * OTLP/HTTP. Null members take the defaults.
+   *
+   * @param endpoint {@code host:port} to listen on
+   * @param tracesUrlPath path that takes traces; a missing leading '/' is added
+   * @param metricsUrlPath path that takes metrics
+   * @param logsUrlPath path that takes logs
+   * @param maxRequestBodySize the largest request body in bytes, as sent and after decompression
+   * @param includeMetadata whether request headers travel with the data in the batch envelope
+   * @param cors cross-origin settings for browser clients; null or no origins = CORS off
+   */
+  public record Http(
+      String endpoint,
+      String tracesUrlPath,
+      String metricsUrlPath,
+      String logsUrlPath,
+      Long maxRequestBodySize,
+      Boolean includeMetadata,
+      Cors cors) {
+    public static final String DEFAULT_ENDPOINT = "localhost:4318";
+    public static final long DEFAULT_MAX_REQUEST_BODY_SIZE = 20L * 1024 * 1024;
+
+    public Http {
+      endpoint = endpoint == null ? DEFAULT_ENDPOINT : endpoint;
+      tracesUrlPath = urlPath(tracesUrlPath, "/v1/traces");
+      metricsUrlPath = urlPath(metricsUrlPath, "/v1/metrics");
+      logsUrlPath = urlPath(logsUrlPath, "/v1/logs");
+      maxRequestBodySize = maxRequestBodySize == null ? DEFAULT_MAX_REQUEST_BODY_SIZE : maxRequestBodySize;
+      includeMetadata = includeMetadata != null && includeMetadata;
+    }
+
+    /** HTTP with every default. */
+    public static Http defaults() {
+      return new Http(null, null, null, null, null, null, null);
+    }
+
+    private static String urlPath(String path, String dflt) {
+      if (path == null) {
+        return dflt;
+      }
+      String p = path.trim();
+      return p.startsWith("/") || p.isEmpty() ? p : "/" + p;
+    }
+  }
+
+  /**
+   * CORS for OTLP/HTTP.
+   *
+   * @param allowedOrigins origins allowed to send, such as {@code https://*.example.com}; "*" allows any
+   * @param allowedHeaders request headers allowed besides the CORS-safelisted ones; "*" allows any
+   * @param maxAge seconds a browser may cache a preflight answer; 0 = do not send the header
+   */
+  public record Cors(List<String> allowedOrigins, List<String> allowedHeaders, Integer maxAge) {
+    public Cors {
+      allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+      allowedHeaders = allowedHeaders == null ? List.of() : List.copyOf(allowedHeaders);
+      maxAge = maxAge == null ? 0 : maxAge;
+    }
+  }
+
+  /** The largest gRPC message we accept, in MiB: Java arrays stop short of 2 GiB. */
+  static final int MAX_RECV_MSG_SIZE_MIB_LIMIT = 2047;
+  /** The largest HTTP body we accept: the largest byte array a JVM reliably allocates. */
+  static final long MAX_REQUEST_BODY_SIZE_LIMIT = Integer.MAX_VALUE - 8;
+
+  private static final Pattern ORIGIN =
+      Pattern.compile("[A-Za-z][A-Za-z0-9+.\\-]*://[^/?#\\s]+");
+
+  /**
+   * The protocols in effect: both with defaults when {@code protocols} was left out, else the
+   * ones named.
+   */
+  Protocols effectiveProtocols() {
+    return protocols == null ? new Protocols(Grpc.defaults(), Http.defaults()) : protocols;
+  }
+
+  @Override
+  public List<ConfigProblem> validate() {
+    List<ConfigProblem> problems = new ArrayList<>();
+    Protocols p = effectiveProtocols();
+    if (p.grpc() == null && p.http() == null) {
+      problems.add(new ConfigProblem("protocols", "names no protocol; add \"grpc:\" and/or \"http:\" under"
+          + " protocols (or leave protocols out to serve both with defaults)"));
+      return problems;
+    }
+    Endpoint grpcAt = null;
+    Endpoint httpAt = null;
+    if (p.grpc() != null) {
+      Grpc g = p.grpc();
+      grpcAt = endpoint("protocols.grpc.endpoint", g.endpoint(), problems);
+      if (g.maxRecvMsgSizeMib() < 1 || g.maxRecvMsgSizeMib() > MAX_RECV_MSG_SIZE_MIB_LIMIT) {
+        problems.add(new ConfigProblem("protocols.grpc.max_recv_msg_size_mib", "is " + g.maxRecvMsgSizeMib()
+            + "; expected a size in MiB from 1 to " + MAX_RECV_MSG_SIZE_MIB_LIMIT + " (default "
+            + Grpc.DEFAULT_MAX_RECV_MSG_SIZE_MIB + ")"));
+      }
+      if (g.maxConcurrentStreams() < 0 || g.maxConcurrentStreams() > 0xFFFFFFFFL) {
+        problems.add(new ConfigProblem("protocols.grpc.max_concurrent_streams", "is " + g.maxConcurrentStreams()
+            + "; expected 0 (unlimited) or a positive number up to 4294967295"));
+      }
+    }
+    if (p.http() != null) {
+      Http h = p.http();
+      httpAt = endpoint("protocols.http.endpoint", h.endpoint(), problems);
+      Set<String> paths = new HashSet<>();
+      checkPath("protocols.http.traces_url_path", h.tracesUrlPath(), paths, problems);
+      checkPath("protocols.http.metrics_url_path", h.metricsUrlPath(), paths, problems);
+      checkPath("protocols.http.logs_url_path", h.logsUrlPath(), paths, problems);
+      if (h.maxRequestBodySize() < 1 || h.maxRequestBodySize() > MAX_REQUEST_BODY_SIZE_LIMIT) {
+        problems.add(new ConfigProblem("protocols.http.max_request_body_size", "is " + h.maxRequestBodySize()
+            + "; expected a size in bytes from 1 to " + MAX_REQUEST_BODY_SIZE_LIMIT + " (default "
+            + Http.DEFAULT_MAX_REQUEST_BODY_SIZE + ")"));
+      }
+      if (h.cors() != null) {
+        checkCors(h.cors(), problems);
+      }
+    }
+    if (grpcAt != null && httpAt != null && grpcAt.port() == httpAt.port()
+        && (grpcAt.host().equalsIgnoreCase(httpAt.host()) || grpcAt.anyInterface() || httpAt.anyInterface())) {
+      problems.add(new ConfigProblem("protocols.http.endpoint", "\"" + p.http().endpoint() + "\" uses the same port"
+          + " as protocols.grpc.endpoint \"" + p.grpc().endpoint() + "\"; give each protocol its own port"
+          + " (the defaults are 4317 for gRPC and 4318 for HTTP)"));
+    }
+    return problems;
+  }
+
+  private static Endpoint endpoint(String path, String value, List<ConfigProblem> problems) {
+    try {
+      return Endpoint.parse(value);
+    } catch (IllegalArgumentException e) {
+      problems.add(new ConfigProblem(path, e.getMessage()));
+      return null;
+    }
+  }
+
+  private static void checkPath(String key, String path, Set<String> seen, List<ConfigProblem> problems) {
+    if (path.isEmpty() || path.equals("/")) {
+      problems.add(new ConfigProblem(key, "is \"" + path + "\"; expected a URL path such as \"/v1/traces\""));
+    } else if (path.contains("?") || path.contains("#") || path.chars().anyMatch(Character::isWhitespace)) {
+      problems.add(new ConfigProblem(key, "\"" + path + "\" is not a plain URL path; remove the query, fragment"
+          + " or spaces"));
+    } else if (!seen.add(path)) {
+      problems.add(new ConfigProblem(key, "\"" + path + "\" is already the path of another signal; give traces,"
+          + " metrics and logs different paths"));
+    }
+  }
+
+  private static void checkCors(Cors cors, List<ConfigProblem> problems) {
+    for (int i = 0; i < cors.allowedOrigins().size(); i++) {
+      String o = cors.allowedOrigins().get(i);
+      if (o == null || o.isBlank()) {
+        problems.add(new ConfigProblem("protocols.http.cors.allowed_origins[" + i + "]",
+            "is empty; expected an origin such as \"https://app.example.com\", a pattern such as"
+                + " \"https://*.example.com\", or \"*\""));
+      } else if (!o.equals("*") && !ORIGIN.matcher(o).matches()) {
+        problems.add(new ConfigProblem("protocols.http.cors.allowed_origins[" + i + "]",
+            "\"" + o + "\" is not an origin; expected scheme://host[:port] with no path, such as"
+                + " \"https://app.example.com\" or \"https://*.example.com\", or \"*\""));
+      }
+    }
+    for (int i = 0; i < cors.allowedHeaders().size(); i++) {
+      String h = cors.allowedHeaders().get(i);
+      if (h == null || !(h.equals("*") || h.matches("[!#$%&'*+.^_`|~0-9A-Za-z\\-]+"))) {
+        problems.add(new ConfigProblem("protocols.http.cors.allowed_headers[" + i + "]",
+            (h == null ? "is empty" : "\"" + h + "\" is not a header name")
+                + "; expected a name such as \"X-Custom-Header\" or \"*\""));
+      }
+    }
+    if (cors.maxAge() < 0) {
+      problems.add(new ConfigProblem("protocols.http.cors.max_age", "is " + cors.maxAge()
+          + "; expected seconds >= 0 (0 leaves the header out)"));
+    }
+  }
+
+  /** A listen address parsed from {@code host:port}; an empty host means every interface. */
+  record Endpoint(String host, int port) {
+    boolean anyInterface() {
+      return host.equals("0.0.0.0") || host.equals("::");
+    }
+
+    static Endpoint parse(String endpoint) {
+      if (endpoint == null || endpoint.isBlank()) {
+        throw new IllegalArgumentException("is empty; expected \"host:port\" such as \"localhost:4317\"");
+      }
+      String s = endpoint.trim();
+      int scheme = s.indexOf("://");
+      if (scheme >= 0) {
+        throw new IllegalArgumentException("\"" + endpoint + "\" has a scheme; a listen endpoint is \"host:port\","
+            + " such as \"" + s.substring(scheme + 3) + "\"");
+      }
+      int colon = s.lastIndexOf(':');
+      if (colon < 0 || (s.startsWith("[") && colon < s.indexOf(']'))) {
+        throw new IllegalArgumentException("\"" + endpoint + "\" has no port; expected \"host:port\" such as \""
+            + s + ":4317\"");
+      }
+      String host = s.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      } else if (host.indexOf(':') >= 0) {
+        throw new IllegalArgumentException("\"" + endpoint + "\": write an IPv6 host in brackets, such as"
+            + " \"[::1]:4317\"");
+      }
+      if (host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '/')) {
+        throw new IllegalArgumentException("\"" + endpoint + "\" has an invalid host \"" + host + "\"");
+      }
+      String portText = s.substring(colon + 1);
+      int port;
+      try {
+        port = Integer.parseInt(portText);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("\"" + endpoint + "\" has no valid port after the ':' (\"" + portText
+            + "\"); expected a number from 1 to 65535");
+      }
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("\"" + endpoint + "\": port " + port + " is out of range; expected 1 to"
+            + " 65535");
+      }
+      return new Endpoint(host.isEmpty() ? "0.0.0.0" : host.toLowerCase(Locale.ROOT), port);
+    }
+
+    @Override
+    public String toString() {
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+}
