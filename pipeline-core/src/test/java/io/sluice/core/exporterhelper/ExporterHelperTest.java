@@ -2,10 +2,6 @@ package io.sluice.core.exporterhelper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentContext;
 import io.sluice.core.ComponentKind;
@@ -13,6 +9,7 @@ import io.sluice.core.PermanentException;
 import io.sluice.core.ResourceExhaustedException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.telemetry.SelfMetrics;
+import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestData;
 import io.sluice.core.testkit.TestVertx;
@@ -760,35 +757,11 @@ class ExporterHelperTest {
   }
 
   private double counter(String name, String signal) {
-    return value(name, signal);
+    return SelfMetricsReader.counter(metrics, name, "component_id", ID, "signal", signal);
   }
 
   private double gauge(String name) {
-    return value(name, null);
-  }
-
-  /** The value of {@code name} for this exporter (and {@code signal} when given) from a scrape. */
-  private double value(String name, String signal) {
-    for (MetricSnapshot s : metrics.registry().scrape()) {
-      if (!s.getMetadata().getName().equals(name)) {
-        continue;
-      }
-      for (DataPointSnapshot dp : s.getDataPoints()) {
-        if (!ID.equals(dp.getLabels().get("component_id"))) {
-          continue;
-        }
-        if (signal != null && !signal.equals(dp.getLabels().get("signal"))) {
-          continue;
-        }
-        if (dp instanceof CounterDataPointSnapshot c) {
-          return c.getValue();
-        }
-        if (dp instanceof GaugeDataPointSnapshot g) {
-          return g.getValue();
-        }
-      }
-    }
-    throw new AssertionError("no " + name + "{component_id=\"" + ID + "\", signal=\"" + signal + "\"} in the scrape");
+    return SelfMetricsReader.gauge(metrics, name, "component_id", ID);
   }
 
   /**

@@ -29,6 +29,7 @@ import io.sluice.core.PermanentException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
 import io.sluice.core.exporterhelper.RequestSender;
+import io.sluice.core.tls.TlsClientSettings;
 import io.sluice.core.util.RateLimitedLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -108,14 +109,14 @@ final class OtlpExporter implements RequestSender {
       MetricsServiceGrpc.MetricsServiceStub metrics, LogsServiceGrpc.LogsServiceStub logs) {}
 
   private SslContext sslContext() throws Exception {
-    OtlpExporterConfig.Tls tls = config.tls();
+    TlsClientSettings tls = config.tls();
     SslContextBuilder b = GrpcSslContexts.forClient();
     if (tls.insecureSkipVerify()) {
       b.trustManager(InsecureTrustManagerFactory.INSTANCE);
-    } else if (!tls.caFile().isEmpty()) {
+    } else if (tls.hasCaFile()) {
       b.trustManager(new File(tls.caFile()));
     }
-    if (!tls.certFile().isEmpty()) {
+    if (tls.hasClientCertificate()) {
       b.keyManager(new File(tls.certFile()), new File(tls.keyFile()));
     }
     return b.build();

@@ -4,6 +4,7 @@ import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
 import io.sluice.core.exporterhelper.QueueSettings;
 import io.sluice.core.exporterhelper.RetrySettings;
+import io.sluice.core.tls.TlsClientSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,7 +28,7 @@ import java.util.regex.Pattern;
  */
 public record OtlpExporterConfig(
     String endpoint,
-    Tls tls,
+    TlsClientSettings tls,
     String compression,
     Map<String, String> headers,
     Duration timeout,
@@ -37,30 +38,9 @@ public record OtlpExporterConfig(
 
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_.\\-]+");
 
-  /**
-   * Client TLS settings, as the Collector's {@code configtls} client block.
-   *
-   * @param insecure send in plaintext
-   * @param insecureSkipVerify use TLS but accept any server certificate
-   * @param caFile PEM file with the CAs that sign the server's certificate; the JVM's by default
-   * @param certFile PEM client certificate, for mutual TLS (with {@code key_file})
-   * @param keyFile PEM private key of {@code cert_file}
-   */
-  public record Tls(boolean insecure, boolean insecureSkipVerify, String caFile, String certFile, String keyFile) {
-    public Tls {
-      caFile = caFile == null ? "" : caFile;
-      certFile = certFile == null ? "" : certFile;
-      keyFile = keyFile == null ? "" : keyFile;
-    }
-
-    public static Tls defaults() {
-      return new Tls(false, false, "", "", "");
-    }
-  }
-
   public OtlpExporterConfig {
     endpoint = endpoint == null ? "" : endpoint.trim();
-    tls = tls == null ? Tls.defaults() : tls;
+    tls = tls == null ? TlsClientSettings.defaults() : tls;
     compression = compression == null ? "" : compression.trim();
     headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
     balancerName = balancerName == null ? "" : balancerName.trim();
@@ -70,8 +50,8 @@ public record OtlpExporterConfig(
 
   /** The Collector's defaults; {@code endpoint} has none and must be set. */
   public static OtlpExporterConfig defaults() {
-    return new OtlpExporterConfig("", Tls.defaults(), "gzip", Map.of(), Duration.ofSeconds(5), "pick_first",
-        QueueSettings.defaults(), RetrySettings.defaults());
+    return new OtlpExporterConfig("", TlsClientSettings.defaults(), "gzip", Map.of(), Duration.ofSeconds(5),
+        "pick_first", QueueSettings.defaults(), RetrySettings.defaults());
   }
 
   /** The same config sending to {@code newEndpoint}. */
@@ -109,10 +89,7 @@ public record OtlpExporterConfig(
       problems.add(new ConfigProblem("balancer_name", "\"" + balancerName
           + "\" is not supported; use \"pick_first\" or \"round_robin\""));
     }
-    if (tls.certFile().isEmpty() != tls.keyFile().isEmpty()) {
-      problems.add(new ConfigProblem(tls.certFile().isEmpty() ? "tls.cert_file" : "tls.key_file",
-          "tls.cert_file and tls.key_file go together: set both for mutual TLS, or neither"));
-    }
+    problems.addAll(tls.validate("tls"));
     for (Map.Entry<String, String> h : headers.entrySet()) {
       String name = h.getKey();
       if (name == null || !HEADER_NAME.matcher(name).matches()) {

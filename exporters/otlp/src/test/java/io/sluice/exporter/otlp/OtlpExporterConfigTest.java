@@ -13,6 +13,7 @@ import io.sluice.core.config.ConfigException;
 import io.sluice.core.config.ConfigLoader;
 import io.sluice.core.exporterhelper.QueueSettings;
 import io.sluice.core.exporterhelper.RetrySettings;
+import io.sluice.core.tls.TlsClientSettings;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,7 @@ class OtlpExporterConfigTest {
         """);
 
     assertThat(c.endpoint()).isEqualTo("otelcol:4317");
-    assertThat(c.tls()).isEqualTo(new OtlpExporterConfig.Tls(true, false, "", "", ""));
+    assertThat(c.tls()).isEqualTo(new TlsClientSettings(true, false, "", "", ""));
     assertThat(c.compression()).isEqualTo("none");
     assertThat(c.headers()).containsExactly(Map.entry("X-Scope-OrgID", "tenant-a"));
     assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(10));
@@ -81,14 +82,14 @@ class OtlpExporterConfigTest {
 
   @Test
   void reportsEveryProblemAtOnceWithItsPath() {
-    OtlpExporterConfig c = new OtlpExporterConfig("otelcol", new OtlpExporterConfig.Tls(false, false, "", "c.pem", ""),
+    OtlpExporterConfig c = new OtlpExporterConfig("otelcol", new TlsClientSettings(false, false, "", "c.pem", ""),
         "zstd", Map.of("bad header", "x", "trace-bin", "y"), Duration.ofSeconds(-1), "least_request",
         new QueueSettings(true, 0, 10), new RetrySettings(true, Duration.ZERO, 0.5, 1.5, Duration.ofSeconds(30),
         Duration.ofMinutes(5)));
 
     assertThat(c.validate()).extracting(ConfigProblem::path).containsExactlyInAnyOrder("endpoint", "compression",
-        "timeout", "balancer_name", "tls.key_file", "headers", "headers.trace-bin", "sending_queue.num_consumers",
-        "retry_on_failure.initial_interval");
+        "timeout", "balancer_name", "tls.cert_file", "tls.key_file", "headers", "headers.trace-bin",
+        "sending_queue.num_consumers", "retry_on_failure.initial_interval");
     assertThat(c.validate()).filteredOn(p -> p.path().equals("endpoint")).first()
         .extracting(ConfigProblem::message).asString().contains("\"otelcol\"", "otelcol:4317");
   }

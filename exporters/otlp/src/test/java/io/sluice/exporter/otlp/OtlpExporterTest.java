@@ -19,9 +19,11 @@ import io.sluice.core.exporterhelper.QueueSettings;
 import io.sluice.core.exporterhelper.RetrySettings;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.testkit.Ports;
+import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestData;
 import io.sluice.core.testkit.TestVertx;
+import io.sluice.core.tls.TlsClientSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -71,7 +73,7 @@ class OtlpExporterTest {
   }
 
   private OtlpExporterConfig config() {
-    return new OtlpExporterConfig("127.0.0.1:" + port, new OtlpExporterConfig.Tls(true, false, "", "", ""),
+    return new OtlpExporterConfig("127.0.0.1:" + port, new TlsClientSettings(true, false, "", "", ""),
         "none", Map.of(), Duration.ofSeconds(5), "pick_first", new QueueSettings(true, 2, 100), fastRetry());
   }
 
@@ -95,7 +97,7 @@ class OtlpExporterTest {
   }
 
   private double counter(String name, String signal) {
-    return SelfMetricsReader.counter(metrics, name, ID, signal);
+    return SelfMetricsReader.counter(metrics, name, "component_id", ID, "signal", signal);
   }
 
   @Test
@@ -215,7 +217,8 @@ class OtlpExporterTest {
     }
     // Attempts are being made and failing while nothing listens.
     await().atMost(Duration.ofSeconds(10)).until(() ->
-        SelfMetricsReader.observations(metrics, "sluice_exporter_request_duration_seconds", ID, "traces") >= 4);
+        SelfMetricsReader.observations(metrics, "sluice_exporter_request_duration_seconds",
+            "component_id", ID, "signal", "traces") >= 4);
     assertThat(counter("sluice_exporter_sent_items", "traces")).isZero();
 
     server = TestOtlpGrpcServer.start(port);
@@ -300,7 +303,7 @@ class OtlpExporterTest {
   void sendsOverTlsTrustingTheConfiguredCa() throws Exception {
     server = TestOtlpGrpcServer.start(port, true);
     OtlpExporterConfig c = config();
-    Exporter e = start(new OtlpExporterConfig("localhost:" + port, new OtlpExporterConfig.Tls(false, false,
+    Exporter e = start(new OtlpExporterConfig("localhost:" + port, new TlsClientSettings(false, false,
         TestOtlpGrpcServer.resource("tls/ca.pem").getPath(), "", ""), "gzip", Map.of(), c.timeout(),
         "round_robin", c.sendingQueue(), c.retryOnFailure()));
 
@@ -313,7 +316,7 @@ class OtlpExporterTest {
   void sendsPlaintextToAnHttpSchemeEndpoint() throws Exception {
     server = TestOtlpGrpcServer.start(port);
     OtlpExporterConfig c = config();
-    Exporter e = start(new OtlpExporterConfig("http://127.0.0.1:" + port, OtlpExporterConfig.Tls.defaults(),
+    Exporter e = start(new OtlpExporterConfig("http://127.0.0.1:" + port, TlsClientSettings.defaults(),
         "gzip", Map.of(), c.timeout(), c.balancerName(), c.sendingQueue(), c.retryOnFailure()));
 
     consume(e, TestData.metrics(1, 20));

@@ -16,6 +16,7 @@ import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
 import io.sluice.core.exporterhelper.RequestSender;
 import io.sluice.core.otlp.OtlpJson;
+import io.sluice.core.tls.TlsClientSettings;
 import io.sluice.core.util.RateLimitedLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -115,13 +116,13 @@ final class OtlpHttpExporter implements RequestSender {
       if (config.timeout() != null && !config.timeout().isZero()) {
         options.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()));
       }
-      OtlpHttpExporterConfig.Tls tls = config.tls();
+      TlsClientSettings tls = config.tls();
       if (tls.insecureSkipVerify()) {
         options.setTrustAll(true).setVerifyHost(false);
-      } else if (!tls.caFile().isEmpty()) {
+      } else if (tls.hasCaFile()) {
         options.setTrustOptions(new PemTrustOptions().addCertPath(tls.caFile()));
       }
-      if (!tls.certFile().isEmpty()) {
+      if (tls.hasClientCertificate()) {
         options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
       }
       return vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(poolSize)).build();

@@ -5,6 +5,7 @@ import io.sluice.core.ConfigProblem;
 import io.sluice.core.Signal;
 import io.sluice.core.exporterhelper.QueueSettings;
 import io.sluice.core.exporterhelper.RetrySettings;
+import io.sluice.core.tls.TlsClientSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -29,7 +30,8 @@ import java.util.regex.Pattern;
  * @param compression {@code gzip} (default), {@code zstd}, {@code snappy}, {@code deflate} or {@code none}
  * @param headers sent with every request
  * @param timeout how long one request may take; 0 means no limit
- * @param tls TLS settings for {@code https} URLs
+ * @param tls TLS settings for {@code https} URLs; the URL's scheme decides whether TLS is used, and
+ *     {@code tls.insecure} is accepted so that Collector configs load but has no effect
  * @param sendingQueue the exporter helper's queue
  * @param retryOnFailure the exporter helper's retries
  */
@@ -42,36 +44,13 @@ public record OtlpHttpExporterConfig(
     String compression,
     Map<String, String> headers,
     Duration timeout,
-    Tls tls,
+    TlsClientSettings tls,
     QueueSettings sendingQueue,
     RetrySettings retryOnFailure) implements ComponentConfig {
 
   static final Set<String> COMPRESSIONS = Set.of("gzip", "zstd", "snappy", "deflate", "none", "");
   /** An HTTP header name (an RFC 9110 token). */
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-
-  /**
-   * Client TLS settings for {@code https} URLs, as the Collector's {@code configtls} client block.
-   * Whether TLS is used at all is decided by the URL's scheme; {@code insecure} is accepted so
-   * that Collector configs load, and has no effect over HTTP.
-   *
-   * @param insecure accepted for compatibility; the scheme decides
-   * @param insecureSkipVerify accept any server certificate
-   * @param caFile PEM file with the CAs that sign the server's certificate; the JVM's by default
-   * @param certFile PEM client certificate, for mutual TLS (with {@code key_file})
-   * @param keyFile PEM private key of {@code cert_file}
-   */
-  public record Tls(boolean insecure, boolean insecureSkipVerify, String caFile, String certFile, String keyFile) {
-    public Tls {
-      caFile = caFile == null ? "" : caFile;
-      certFile = certFile == null ? "" : certFile;
-      keyFile = keyFile == null ? "" : keyFile;
-    }
-
-    public static Tls defaults() {
-      return new Tls(false, false, "", "", "");
-    }
-  }
 
   public OtlpHttpExporterConfig {
     endpoint = endpoint == null ? "" : endpoint.trim();
@@ -81,7 +60,7 @@ public record OtlpHttpExporterConfig(
     encoding = encoding == null ? "" : encoding.trim();
     compression = compression == null ? "" : compression.trim();
     headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
-    tls = tls == null ? Tls.defaults() : tls;
+    tls = tls == null ? TlsClientSettings.defaults() : tls;
     sendingQueue = sendingQueue == null ? QueueSettings.defaults() : sendingQueue;
     retryOnFailure = retryOnFailure == null ? RetrySettings.defaults() : retryOnFailure;
   }
@@ -89,7 +68,7 @@ public record OtlpHttpExporterConfig(
   /** The Collector's defaults; an endpoint must be set. */
   public static OtlpHttpExporterConfig defaults() {
     return new OtlpHttpExporterConfig("", "", "", "", "proto", "gzip", Map.of(), Duration.ofSeconds(30),
-        Tls.defaults(), QueueSettings.defaults(), RetrySettings.defaults());
+        TlsClientSettings.defaults(), QueueSettings.defaults(), RetrySettings.defaults());
   }
 
   /** The same config with {@code newEndpoint} as the base URL. */
@@ -151,10 +130,7 @@ public record OtlpHttpExporterConfig(
     if (timeout == null || timeout.isNegative()) {
       problems.add(new ConfigProblem("timeout", "must be a duration such as \"30s\" (0 means no limit)"));
     }
-    if (tls.certFile().isEmpty() != tls.keyFile().isEmpty()) {
-      problems.add(new ConfigProblem(tls.certFile().isEmpty() ? "tls.cert_file" : "tls.key_file",
-          "tls.cert_file and tls.key_file go together: set both for mutual TLS, or neither"));
-    }
+    problems.addAll(tls.validate("tls"));
     for (Map.Entry<String, String> h : headers.entrySet()) {
       if (h.getKey() == null || !TOKEN.matcher(h.getKey()).matches()) {
         problems.add(new ConfigProblem("headers", "\"" + h.getKey() + "\" is not a valid HTTP header name"));

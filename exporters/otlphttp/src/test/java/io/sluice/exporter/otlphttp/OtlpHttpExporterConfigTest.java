@@ -12,6 +12,7 @@ import io.sluice.core.config.ConfigException;
 import io.sluice.core.config.ConfigLoader;
 import io.sluice.core.exporterhelper.QueueSettings;
 import io.sluice.core.exporterhelper.RetrySettings;
+import io.sluice.core.tls.TlsClientSettings;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,6 +52,7 @@ class OtlpHttpExporterConfigTest {
 
   @Test
   void bindsACollectorConfigOverTheDefaults() throws Exception {
+    String ca = TestOtlpHttpSink.resource("tls/ca.pem");
     OtlpHttpExporterConfig c = ConfigLoader.bindComponent(new OtlpHttpExporterFactory(), """
         endpoint: https://otlp.example.com:4318
         logs_endpoint: http://loki:3100/otlp/v1/logs
@@ -61,12 +63,12 @@ class OtlpHttpExporterConfigTest {
         timeout: 10s
         tls:
           insecure_skip_verify: true
-          ca_file: /etc/ca.pem
+          ca_file: %s
         sending_queue:
           enabled: false
         retry_on_failure:
           max_interval: 5s
-        """);
+        """.formatted(ca));
 
     assertThat(c.url(Signal.TRACES)).isEqualTo("https://otlp.example.com:4318/v1/traces");
     assertThat(c.url(Signal.LOGS)).isEqualTo("http://loki:3100/otlp/v1/logs");
@@ -74,7 +76,7 @@ class OtlpHttpExporterConfigTest {
     assertThat(c.contentEncoding()).isEqualTo("zstd");
     assertThat(c.headers()).containsExactly(Map.entry("Authorization", "Bearer abc"));
     assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(c.tls()).isEqualTo(new OtlpHttpExporterConfig.Tls(false, true, "/etc/ca.pem", "", ""));
+    assertThat(c.tls()).isEqualTo(new TlsClientSettings(false, true, ca, "", ""));
     assertThat(c.sendingQueue()).isEqualTo(new QueueSettings(false, 10, 1000));
     assertThat(c.retryOnFailure().maxInterval()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.retryOnFailure().initialInterval()).isEqualTo(Duration.ofSeconds(5));
@@ -95,11 +97,11 @@ class OtlpHttpExporterConfigTest {
   @Test
   void reportsEveryProblemAtOnceWithItsPath() {
     OtlpHttpExporterConfig c = new OtlpHttpExporterConfig("otelcol:4318", "ftp://x/t", "", "", "avro", "lz4",
-        Map.of("bad header", "x"), Duration.ofSeconds(-1), new OtlpHttpExporterConfig.Tls(false, false, "", "",
+        Map.of("bad header", "x"), Duration.ofSeconds(-1), new TlsClientSettings(false, false, "", "",
         "k.pem"), new QueueSettings(true, 1, 0), RetrySettings.defaults());
 
     assertThat(c.validate()).extracting(ConfigProblem::path).containsExactlyInAnyOrder("endpoint",
-        "traces_endpoint", "encoding", "compression", "timeout", "tls.cert_file", "headers",
+        "traces_endpoint", "encoding", "compression", "timeout", "tls.cert_file", "tls.key_file", "headers",
         "sending_queue.queue_size");
     assertThat(c.validate()).filteredOn(p -> p.path().equals("endpoint")).first()
         .extracting(ConfigProblem::message).asString().contains("\"otelcol:4318\"", "\"http://otelcol:4318\"");

@@ -17,9 +17,11 @@ import io.sluice.core.exporterhelper.RetrySettings;
 import io.sluice.core.otlp.OtlpJson;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.testkit.Ports;
+import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestData;
 import io.sluice.core.testkit.TestVertx;
+import io.sluice.core.tls.TlsClientSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
@@ -57,7 +59,7 @@ class OtlpHttpExporterTest {
       int p = Ports.freePort();
       TestOtlpHttpSink s = TestOtlpHttpSink.start(vertx, p, true);
       OtlpHttpExporterConfig c = new OtlpHttpExporterConfig("https://127.0.0.1:" + p, "", "", "", "proto", "gzip",
-          Map.of(), Duration.ofSeconds(10), new OtlpHttpExporterConfig.Tls(false, true, "", "", ""),
+          Map.of(), Duration.ofSeconds(10), new TlsClientSettings(false, true, "", "", ""),
           QueueSettings.disabled(), RetrySettings.disabled());
       Exporter e = new OtlpHttpExporterFactory().create(TestContexts.context(vertx, ComponentKind.EXPORTER,
           "otlphttp/warmup"), c);
@@ -99,7 +101,7 @@ class OtlpHttpExporterTest {
   /** A config for the sink: proto, no compression, a small queue and quick retries. */
   private OtlpHttpExporterConfig config() {
     return new OtlpHttpExporterConfig(base(), "", "", "", "proto", "none", Map.of(), Duration.ofSeconds(5),
-        OtlpHttpExporterConfig.Tls.defaults(), new QueueSettings(true, 2, 100), fastRetry());
+        TlsClientSettings.defaults(), new QueueSettings(true, 2, 100), fastRetry());
   }
 
   private static OtlpHttpExporterConfig withCoding(OtlpHttpExporterConfig c, String encoding, String compression) {
@@ -130,7 +132,7 @@ class OtlpHttpExporterTest {
   }
 
   private double counter(String name, String signal) {
-    return SelfMetricsReader.counter(metrics, name, ID, signal);
+    return SelfMetricsReader.counter(metrics, name, "component_id", ID, "signal", signal);
   }
 
   private static byte[] rpcStatus(int code, String message) throws IOException {
@@ -336,7 +338,8 @@ class OtlpHttpExporterTest {
       consume(e, b);
     }
     await().atMost(Duration.ofSeconds(10)).until(() ->
-        SelfMetricsReader.observations(metrics, "sluice_exporter_request_duration_seconds", ID, "traces") >= 4);
+        SelfMetricsReader.observations(metrics, "sluice_exporter_request_duration_seconds",
+            "component_id", ID, "signal", "traces") >= 4);
     assertThat(counter("sluice_exporter_sent_items", "traces")).isZero();
 
     startSink();
@@ -355,7 +358,7 @@ class OtlpHttpExporterTest {
     sink = TestOtlpHttpSink.start(tv.vertx(), port, true);
     OtlpHttpExporterConfig c = config();
     Exporter e = start(new OtlpHttpExporterConfig("https://127.0.0.1:" + port, "", "", "", "proto", "gzip",
-        Map.of(), c.timeout(), new OtlpHttpExporterConfig.Tls(false, false,
+        Map.of(), c.timeout(), new TlsClientSettings(false, false,
         TestOtlpHttpSink.resource("tls/ca.pem"), "", ""), c.sendingQueue(), c.retryOnFailure()));
 
     consume(e, TestData.logs(3, 16));

@@ -26,6 +26,7 @@ import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.testkit.CapturingConsumer;
+import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestData;
 import io.sluice.core.testkit.TestVertx;
@@ -78,9 +79,9 @@ class BatchProcessorTest {
     assertThat(a.succeeded()).isTrue();
     assertThat(b.succeeded()).isTrue();
     assertThat(incomingItems()).isEqualTo(120);
-    assertThat(MetricValues.value(metrics, "sluice_processor_batch_size_trigger_send", "component_id", "batch"))
-        .isEqualTo(1);
-    assertThat(MetricValues.value(metrics, "sluice_processor_outgoing_items", "component_id", "batch"))
+    assertThat(SelfMetricsReader.counter(metrics, "sluice_processor_batch_size_trigger_send",
+        "component_id", "batch")).isEqualTo(1);
+    assertThat(SelfMetricsReader.counter(metrics, "sluice_processor_outgoing_items", "component_id", "batch"))
         .isEqualTo(120);
   }
 
@@ -99,8 +100,8 @@ class BatchProcessorTest {
     assertThat(next.batches()).hasSize(1);
     assertThat(next.itemCount(Signal.TRACES)).isEqualTo(10);
     assertThat(TimeUnit.NANOSECONDS.toMillis(arrivals.get(0) - start)).isGreaterThanOrEqualTo(140);
-    assertThat(MetricValues.value(metrics, "sluice_processor_batch_timeout_trigger_send", "component_id", "batch"))
-        .isEqualTo(1);
+    assertThat(SelfMetricsReader.counter(metrics, "sluice_processor_batch_timeout_trigger_send",
+        "component_id", "batch")).isEqualTo(1);
   }
 
   @Test
@@ -473,7 +474,7 @@ class BatchProcessorTest {
   }
 
   private double incomingItems() {
-    return MetricValues.value(metrics, "sluice_processor_incoming_items", "component_id", "batch");
+    return SelfMetricsReader.counter(metrics, "sluice_processor_incoming_items", "component_id", "batch");
   }
 
   private static Batch traces(int spans, long seed, Map<String, String> metadata) {

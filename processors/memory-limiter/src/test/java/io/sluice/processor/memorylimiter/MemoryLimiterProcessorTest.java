@@ -13,6 +13,7 @@ import io.sluice.core.ResourceExhaustedException;
 import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.testkit.CapturingConsumer;
+import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestData;
 import io.sluice.core.testkit.TestVertx;
@@ -76,8 +77,8 @@ class MemoryLimiterProcessorTest {
     assertThat(next.batches()).containsExactly(batch);
     awaitDone(f);
     assertThat(f.succeeded()).isTrue();
-    assertThat(MetricValues.value(metrics, "sluice_processor_outgoing_items", "component_id", "memory_limiter"))
-        .isEqualTo(10);
+    assertThat(SelfMetricsReader.counter(metrics, "sluice_processor_outgoing_items",
+        "component_id", "memory_limiter")).isEqualTo(10);
   }
 
   @Test
@@ -94,8 +95,8 @@ class MemoryLimiterProcessorTest {
         .hasMessageContaining("soft limit of 800 MiB");
     assertThat(((ResourceExhaustedException) error).retryAfter()).isEqualTo(Duration.ofSeconds(1));
     assertThat(next.batches()).isEmpty();
-    assertThat(MetricValues.value(metrics, "sluice_processor_refused_items", "component_id", "memory_limiter",
-        "signal", "traces")).isEqualTo(12);
+    assertThat(SelfMetricsReader.counter(metrics, "sluice_processor_refused_items",
+        "component_id", "memory_limiter", "signal", "traces")).isEqualTo(12);
   }
 
   @Test

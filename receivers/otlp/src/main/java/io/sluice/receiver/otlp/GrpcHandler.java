@@ -4,7 +4,7 @@ import io.sluice.core.Batch;
 import io.sluice.core.Envelope;
 import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
-import io.sluice.receiver.otlp.OtlpReceiverConfig.Endpoint;
+import io.sluice.core.util.HostPort;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Grpc;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -66,7 +66,7 @@ final class GrpcHandler {
     };
   }
 
-  HttpServerOptions serverOptions(Endpoint at) {
+  HttpServerOptions serverOptions(HostPort at) {
     long streams = config.maxConcurrentStreams() == 0 ? 0xFFFFFFFFL : config.maxConcurrentStreams();
     return new HttpServerOptions()
         .setHost(at.host())
@@ -115,10 +115,8 @@ final class GrpcHandler {
     private final Signal signal;
     private final long arrivedAt;
     private final Context context;
+    private final RequestState state = new RequestState(receiver);
     private GrpcMessage message;
-    private boolean counted;
-    private boolean handedOn;
-    private boolean done;
 
     Call(GrpcServerRequest<Buffer, Buffer> req, Signal signal, long arrivedAt, Context context) {
       this.req = req;
@@ -128,8 +126,7 @@ final class GrpcHandler {
     }
 
     void start() {
-      counted = true;
-      receiver.requestStarted();
+      state.begin();
       req.invalidMessageHandler(invalid -> {
         if (invalid instanceof MessageSizeOverflowException over) {
           reply(Refusal.RESOURCE_EXHAUSTED, "the request message is " + over.messageSize()
@@ -140,7 +137,7 @@ final class GrpcHandler {
         }
       });
       req.messageHandler(msg -> {
-        if (done) {
+        if (state.done()) {
           return;
         }
         if (message != null) {
@@ -156,10 +153,10 @@ final class GrpcHandler {
     }
 
     private void process() {
-      if (done) {
+      if (state.done()) {
         return;
       }
-      handedOn = true;
+      state.handedOn();
       GrpcMessage msg = message;
       if (msg == null) {
         reply(Refusal.INVALID_ARGUMENT, "the call carried no request message", null);
@@ -216,11 +213,9 @@ final class GrpcHandler {
     }
 
     private void replyOk() {
-      if (done) {
+      if (!state.answer()) {
         return;
       }
-      done = true;
-      finish();
       try {
         req.response().end(Buffer.buffer(OtlpCodec.okProto(signal)));
       } catch (RuntimeException e) {
@@ -229,11 +224,9 @@ final class GrpcHandler {
     }
 
     void reply(int code, String statusMessage, Duration retryAfter) {
-      if (done) {
+      if (!state.answer()) {
         return;
       }
-      done = true;
-      finish();
       try {
         GrpcServerResponse<Buffer, Buffer> resp = req.response();
         resp.status(GrpcStatus.valueOf(code)).statusMessage(statusMessage);
@@ -247,26 +240,10 @@ final class GrpcHandler {
       }
     }
 
-    /**
-     * The client went away. While the request is still being read nothing more will come, so the
-     * call ends here; once it was handed on, the pipeline's answer is awaited and the reply to the
-     * gone client fails quietly.
-     */
+    /** The client went away; see {@link RequestState#abandon()}. */
     private void abandon(String why) {
-      if (done) {
-        return;
-      }
-      log.debug("Receiver '{}': gRPC {} call abandoned by the client: {}", receiver.id(), signal, why);
-      if (!handedOn) {
-        done = true;
-        finish();
-      }
-    }
-
-    private void finish() {
-      if (counted) {
-        counted = false;
-        receiver.requestFinished();
+      if (state.abandon()) {
+        log.debug("Receiver '{}': gRPC {} call abandoned by the client: {}", receiver.id(), signal, why);
       }
     }
   }

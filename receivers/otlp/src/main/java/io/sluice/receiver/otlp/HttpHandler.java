@@ -1,11 +1,11 @@
 package io.sluice.receiver.otlp;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.core.Batch;
 import io.sluice.core.Envelope;
+import io.sluice.core.PermanentException;
 import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
-import io.sluice.receiver.otlp.OtlpReceiverConfig.Endpoint;
+import io.sluice.core.util.HostPort;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Http;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -78,7 +78,7 @@ final class HttpHandler {
     this.pathList = config.tracesUrlPath() + ", " + config.metricsUrlPath() + " and " + config.logsUrlPath();
   }
 
-  HttpServerOptions serverOptions(Endpoint at) {
+  HttpServerOptions serverOptions(HostPort at) {
     return new HttpServerOptions()
         .setHost(at.host())
         .setPort(at.port())
@@ -170,12 +170,10 @@ final class HttpHandler {
     private final long arrivedAt;
     private final long limit;
     private final Context context;
+    private final RequestState state = new RequestState(receiver);
     private Buffer body;
     private boolean overflow;
     private long discarded;
-    private boolean counted;
-    private boolean handedOn;
-    private boolean done;
 
     Exchange(HttpServerRequest req, Signal signal, Format format, Decompression codec, long arrivedAt) {
       this.req = req;
@@ -188,8 +186,7 @@ final class HttpHandler {
     }
 
     void read() {
-      counted = true;
-      receiver.requestStarted();
+      state.begin();
       long declared = contentLength();
       req.handler(this::chunk);
       req.endHandler(v -> process());
@@ -217,7 +214,7 @@ final class HttpHandler {
     }
 
     private void chunk(Buffer chunk) {
-      if (overflow || done) {
+      if (overflow || state.done()) {
         // keep the connection usable by reading what the client still sends, but only so much
         discarded += chunk.length();
         if (discarded > limit + DISCARD_ALLOWANCE) {
@@ -240,10 +237,10 @@ final class HttpHandler {
     }
 
     private void process() {
-      if (done || overflow) {
+      if (state.done() || overflow) {
         return;
       }
-      handedOn = true;
+      state.handedOn();
       Map<String, String> metadata = config.includeMetadata() ? OtlpCodec.metadata(req.headers()) : Map.of();
       Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata);
       byte[] wire = body.getBytes();
@@ -261,7 +258,7 @@ final class HttpHandler {
               + " bytes (max_request_body_size)", null);
         } else {
           Throwable err = decoded.cause();
-          String what = err instanceof InvalidProtocolBufferException || err instanceof java.io.IOException
+          String what = err instanceof PermanentException || err instanceof java.io.IOException
               ? err.getMessage() : err.toString();
           send(400, Refusal.INVALID_ARGUMENT, "cannot decode the " + OtlpCodec.requestName(signal) + " ("
               + (format == Format.JSON ? "OTLP/JSON" : "protobuf") + "): " + what, null);
@@ -289,7 +286,7 @@ final class HttpHandler {
     }
 
     private void send(int status, int code, String message, Duration retryAfter) {
-      if (done) {
+      if (state.done()) {
         return;
       }
       if (log.isDebugEnabled()) {
@@ -302,11 +299,9 @@ final class HttpHandler {
     }
 
     private void write(int status, byte[] payload, String retryAfterHeader) {
-      if (done) {
+      if (!state.answer()) {
         return;
       }
-      done = true;
-      finish();
       try {
         HttpServerResponse resp = req.response();
         if (resp.ended() || resp.closed()) {
@@ -322,22 +317,10 @@ final class HttpHandler {
       }
     }
 
-    /** The connection broke; while still reading there is nothing to answer. */
+    /** The connection broke; see {@link RequestState#abandon()}. */
     private void abandon(String why) {
-      if (done) {
-        return;
-      }
-      log.debug("Receiver '{}': HTTP POST {} abandoned by the client: {}", receiver.id(), req.path(), why);
-      if (!handedOn) {
-        done = true;
-        finish();
-      }
-    }
-
-    private void finish() {
-      if (counted) {
-        counted = false;
-        receiver.requestFinished();
+      if (state.abandon()) {
+        log.debug("Receiver '{}': HTTP POST {} abandoned by the client: {}", receiver.id(), req.path(), why);
       }
     }
   }

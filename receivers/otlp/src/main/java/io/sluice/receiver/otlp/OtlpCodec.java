@@ -12,6 +12,7 @@ import io.sluice.core.Batch;
 import io.sluice.core.ComponentId;
 import io.sluice.core.Envelope;
 import io.sluice.core.Signal;
+import io.sluice.core.otlp.OtlpJson;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -44,9 +45,12 @@ final class OtlpCodec {
     };
   }
 
-  /** Decodes an OTLP/JSON request into a batch. */
-  static Batch fromJson(Signal signal, byte[] data, int length, Envelope envelope)
-      throws InvalidProtocolBufferException {
+  /**
+   * Decodes an OTLP/JSON request into a batch.
+   *
+   * @throws io.sluice.core.PermanentException saying what is wrong and where in the document
+   */
+  static Batch fromJson(Signal signal, byte[] data, int length, Envelope envelope) {
     return switch (signal) {
       case TRACES -> Batch.traces(OtlpJson.decodeTraces(data, 0, length).getResourceSpansList(), envelope);
       case METRICS -> Batch.metrics(OtlpJson.decodeMetrics(data, 0, length).getResourceMetricsList(), envelope);

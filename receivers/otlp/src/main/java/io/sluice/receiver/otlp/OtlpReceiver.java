@@ -8,7 +8,8 @@ import io.sluice.core.Consumer;
 import io.sluice.core.Receiver;
 import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
-import io.sluice.receiver.otlp.OtlpReceiverConfig.Endpoint;
+import io.sluice.core.util.HostPort;
+import io.sluice.core.util.RateLimitedLog;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Protocols;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -31,10 +32,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The OTLP receiver: an OTLP/gRPC listener and an OTLP/HTTP listener, each made of one Vert.x
@@ -54,8 +55,6 @@ final class OtlpReceiver implements Receiver {
   /** Compressed bodies can expand a thousandfold, so they go to a worker from this size on. */
   static final int OFFLOAD_COMPRESSED_BYTES = 32 * 1024;
 
-  private static final long UNEXPECTED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
-
   private enum State { STOPPED, STARTING, RUNNING, STOPPING }
 
   /** Plain daemon threads that bind listeners, off the event loops; idle ones go away. */
@@ -74,8 +73,7 @@ final class OtlpReceiver implements Receiver {
   private final GrpcHandler grpc;
   private final HttpHandler http;
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicLong lastUnexpectedLog = new AtomicLong();
-  private final AtomicLong unexpectedSuppressed = new AtomicLong();
+  private final RateLimitedLog unexpectedLog = new RateLimitedLog(log, Level.WARN, 60, TimeUnit.SECONDS);
   private volatile boolean accepting;
   private volatile WorkerExecutor worker;
 
@@ -148,11 +146,11 @@ final class OtlpReceiver implements Receiver {
     List<Future<Void>> bound = new ArrayList<>();
     try {
       if (grpc != null) {
-        Endpoint at = Endpoint.parse(protocols.grpc().endpoint());
+        HostPort at = OtlpReceiverConfig.listenAddress(protocols.grpc().endpoint());
         bound.add(bindAll("OTLP/gRPC", at, grpc.serverOptions(at), grpc::newRequestHandler));
       }
       if (http != null) {
-        Endpoint at = Endpoint.parse(protocols.http().endpoint());
+        HostPort at = OtlpReceiverConfig.listenAddress(protocols.http().endpoint());
         bound.add(bindAll("OTLP/HTTP", at, http.serverOptions(at), () -> http::handle));
       }
     } catch (IllegalArgumentException e) {
@@ -179,7 +177,7 @@ final class OtlpReceiver implements Receiver {
    * by all servers, which would stall the loops. Each server is created while its loop's context
    * is dispatched on that thread, so it belongs to that loop and handles its requests there.
    */
-  private Future<Void> bindAll(String what, Endpoint at, HttpServerOptions options,
+  private Future<Void> bindAll(String what, HostPort at, HttpServerOptions options,
       Supplier<Handler<HttpServerRequest>> handlers) {
     Promise<Void> result = lifecycle.promise();
     BINDER.execute(() -> {
@@ -351,19 +349,7 @@ final class OtlpReceiver implements Receiver {
    * most once a minute with a count of the others.
    */
   void unexpectedFailure(Throwable t) {
-    long now = System.nanoTime();
-    long last = lastUnexpectedLog.get();
-    if (last != 0 && now - last < UNEXPECTED_LOG_INTERVAL_NANOS) {
-      unexpectedSuppressed.incrementAndGet();
-      return;
-    }
-    if (!lastUnexpectedLog.compareAndSet(last, now == 0 ? 1 : now)) {
-      unexpectedSuppressed.incrementAndGet();
-      return;
-    }
-    long others = unexpectedSuppressed.getAndSet(0);
-    log.warn("Receiver '{}': the pipeline failed unexpectedly; the client was told to retry{}.", ctx.id(),
-        others == 0 ? "" : " (" + others + " more such failures in the last 60 s)", t);
+    unexpectedLog.log("Receiver '{}': the pipeline failed unexpectedly; the client was told to retry", ctx.id(), t);
   }
 
   /** Requests being handled now; for tests and shutdown logging. */

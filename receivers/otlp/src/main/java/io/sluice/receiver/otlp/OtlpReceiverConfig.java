@@ -3,10 +3,10 @@ package io.sluice.receiver.otlp;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
+import io.sluice.core.util.HostPort;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -152,8 +152,8 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
           + " protocols (or leave protocols out to serve both with defaults)"));
       return problems;
     }
-    Endpoint grpcAt = null;
-    Endpoint httpAt = null;
+    HostPort grpcAt = null;
+    HostPort httpAt = null;
     if (p.grpc() != null) {
       Grpc g = p.grpc();
       grpcAt = endpoint("protocols.grpc.endpoint", g.endpoint(), problems);
@@ -192,9 +192,9 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
     return problems;
   }
 
-  private static Endpoint endpoint(String path, String value, List<ConfigProblem> problems) {
+  private static HostPort endpoint(String path, String value, List<ConfigProblem> problems) {
     try {
-      return Endpoint.parse(value);
+      return listenAddress(value);
     } catch (IllegalArgumentException e) {
       problems.add(new ConfigProblem(path, e.getMessage()));
       return null;
@@ -240,55 +240,18 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
     }
   }
 
-  /** A listen address parsed from {@code host:port}; an empty host means every interface. */
-  record Endpoint(String host, int port) {
-    boolean anyInterface() {
-      return host.equals("0.0.0.0") || host.equals("::");
+  /**
+   * Parses a listen endpoint ({@link HostPort#parse}). Port 0, a random port, is refused: a
+   * receiver's clients need to know its port.
+   *
+   * @throws IllegalArgumentException saying what is wrong, quoting the value
+   */
+  static HostPort listenAddress(String endpoint) {
+    HostPort at = HostPort.parse(endpoint);
+    if (at.port() == 0) {
+      throw new IllegalArgumentException("\"" + endpoint + "\": port 0 (a random port) is not supported for a"
+          + " receiver, whose clients need to know its port; choose a port from 1 to 65535");
     }
-
-    static Endpoint parse(String endpoint) {
-      if (endpoint == null || endpoint.isBlank()) {
-        throw new IllegalArgumentException("is empty; expected \"host:port\" such as \"localhost:4317\"");
-      }
-      String s = endpoint.trim();
-      int scheme = s.indexOf("://");
-      if (scheme >= 0) {
-        throw new IllegalArgumentException("\"" + endpoint + "\" has a scheme; a listen endpoint is \"host:port\","
-            + " such as \"" + s.substring(scheme + 3) + "\"");
-      }
-      int colon = s.lastIndexOf(':');
-      if (colon < 0 || (s.startsWith("[") && colon < s.indexOf(']'))) {
-        throw new IllegalArgumentException("\"" + endpoint + "\" has no port; expected \"host:port\" such as \""
-            + s + ":4317\"");
-      }
-      String host = s.substring(0, colon);
-      if (host.startsWith("[") && host.endsWith("]")) {
-        host = host.substring(1, host.length() - 1);
-      } else if (host.indexOf(':') >= 0) {
-        throw new IllegalArgumentException("\"" + endpoint + "\": write an IPv6 host in brackets, such as"
-            + " \"[::1]:4317\"");
-      }
-      if (host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '/')) {
-        throw new IllegalArgumentException("\"" + endpoint + "\" has an invalid host \"" + host + "\"");
-      }
-      String portText = s.substring(colon + 1);
-      int port;
-      try {
-        port = Integer.parseInt(portText);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("\"" + endpoint + "\" has no valid port after the ':' (\"" + portText
-            + "\"); expected a number from 1 to 65535");
-      }
-      if (port < 1 || port > 65535) {
-        throw new IllegalArgumentException("\"" + endpoint + "\": port " + port + " is out of range; expected 1 to"
-            + " 65535");
-      }
-      return new Endpoint(host.isEmpty() ? "0.0.0.0" : host.toLowerCase(Locale.ROOT), port);
-    }
-
-    @Override
-    public String toString() {
-      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
-    }
+    return at;
   }
 }

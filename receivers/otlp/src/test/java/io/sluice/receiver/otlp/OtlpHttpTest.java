@@ -14,6 +14,7 @@ import io.sluice.core.PermanentException;
 import io.sluice.core.ResourceExhaustedException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
+import io.sluice.core.otlp.OtlpJson;
 import io.sluice.core.testkit.TestData;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -154,6 +155,9 @@ class OtlpHttpTest {
       com.google.rpc.Status s = status(resp);
       assertThat(s.getCode()).as(b.name()).isEqualTo(3);
       assertThat(s.getMessage()).as(b.name()).isNotBlank();
+      if (b.name().equals("bad hex id")) {
+        assertThat(s.getMessage()).contains("OTLP/JSON", "resourceSpans[0].scopeSpans[0].spans[0].traceId", "\"xyz\"");
+      }
       assertThat(r.consumer(Signal.TRACES).batches()).as(b.name()).isEmpty();
       assertGoodRequestStillWorks();
       r.consumer(Signal.TRACES).clear();

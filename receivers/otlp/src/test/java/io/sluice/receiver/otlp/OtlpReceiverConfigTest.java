@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.core.ConfigProblem;
 import io.sluice.core.ReceiverFactory;
+import io.sluice.core.util.HostPort;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Cors;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Grpc;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Http;
@@ -136,15 +137,16 @@ class OtlpReceiverConfigTest {
   }
 
   @Test
-  void endpointsAreHostAndValidPort() {
-    assertThat(OtlpReceiverConfig.Endpoint.parse(":4317")).isEqualTo(new OtlpReceiverConfig.Endpoint("0.0.0.0", 4317));
-    assertThat(OtlpReceiverConfig.Endpoint.parse("[::1]:4318")).isEqualTo(new OtlpReceiverConfig.Endpoint("::1", 4318));
-    assertThat(OtlpReceiverConfig.Endpoint.parse("LocalHost:1")).isEqualTo(new OtlpReceiverConfig.Endpoint("localhost", 1));
+  void endpointsAreHostAndAPortClientsCanKnow() {
+    assertThat(OtlpReceiverConfig.listenAddress(":4317")).isEqualTo(new HostPort("0.0.0.0", 4317));
+    assertThat(OtlpReceiverConfig.listenAddress("[::1]:4318")).isEqualTo(new HostPort("::1", 4318));
     for (String bad : List.of("", "localhost:", "localhost:65536", "localhost:0", "localhost:http", "::1:4317",
         "host name:4317")) {
-      assertThatThrownBy(() -> OtlpReceiverConfig.Endpoint.parse(bad)).as(bad)
+      assertThatThrownBy(() -> OtlpReceiverConfig.listenAddress(bad)).as(bad)
           .isInstanceOf(IllegalArgumentException.class);
     }
+    assertThatThrownBy(() -> OtlpReceiverConfig.listenAddress("localhost:0"))
+        .hasMessageContaining("\"localhost:0\": port 0");
   }
 
   @Test

@@ -54,6 +54,7 @@ import io.sluice.core.Signal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -335,6 +336,6 @@ class OtlpSdkTest {
   }
 
   private static String hex(com.google.protobuf.ByteString b) {
-    return OtlpJsonTest.hex(b.toByteArray());
+    return HexFormat.of().formatHex(b.toByteArray());
   }
 }

@@ -1,9 +1,6 @@
 package io.sluice.receiver.otlp;
 
 import com.github.luben.zstd.Zstd;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.Labels;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.sluice.core.ComponentKind;
 import io.sluice.core.Consumer;
 import io.sluice.core.Receiver;
@@ -11,6 +8,7 @@ import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.testkit.CapturingConsumer;
 import io.sluice.core.testkit.Ports;
+import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestVertx;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Grpc;
@@ -104,18 +102,8 @@ final class RunningReceiver implements AutoCloseable {
 
   /** The receiver's accepted or refused item count for one signal and transport. */
   double count(String name, Signal signal, String transport) {
-    for (MetricSnapshot s : metrics.registry().scrape()) {
-      if (s.getMetadata().getPrometheusName().equals(name) && s instanceof CounterSnapshot c) {
-        for (CounterSnapshot.CounterDataPointSnapshot p : c.getDataPoints()) {
-          Labels l = p.getLabels();
-          if (signal.configName().equals(l.get("signal")) && transport.equals(l.get("transport"))
-              && "otlp/test".equals(l.get("component_id"))) {
-            return p.getValue();
-          }
-        }
-      }
-    }
-    return 0;
+    return SelfMetricsReader.counter(metrics, name, "component_id", "otlp/test", "signal", signal.configName(),
+        "transport", transport);
   }
 
   String httpUrl(String path) {
