@@ -42,7 +42,7 @@ final class Configs {
 
   static LoadedConfig toLoaded(List<Path> files, ServiceConfig cfg) {
     TelemetryConfig t = cfg.telemetry();
-    String address = t.metrics().level() == TelemetryConfig.MetricsLevel.NONE ? null : t.metrics().address();
+    String address = t.metrics().level() == TelemetryConfig.MetricsLevel.NONE ? null : t.metrics().servingAddress();
     return new LoadedConfig(List.copyOf(files), cfg, address,
         t.logs().level().name().toLowerCase(Locale.ROOT), t.logs().encoding() == TelemetryConfig.LogEncoding.JSON);
   }

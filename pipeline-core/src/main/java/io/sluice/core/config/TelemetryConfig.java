@@ -51,10 +51,44 @@ public record TelemetryConfig(Metrics metrics, Logs logs, Map<String, Object> re
   /**
    * @param address where {@code /metrics} is served, {@code host:port}; default {@code localhost:8888}
    * @param level how much is recorded; default {@code normal}; {@code none} serves nothing
+   * @param readers the Collector's newer way to say where metrics are served: a {@code pull}
+   *     reader with a {@code prometheus} exporter gives the address instead of {@code address}
    */
-  public record Metrics(String address, MetricsLevel level) {
-    public static final Metrics DEFAULT = new Metrics("localhost:8888", MetricsLevel.NORMAL);
+  public record Metrics(String address, MetricsLevel level, List<Reader> readers) {
+    public static final Metrics DEFAULT = new Metrics("localhost:8888", MetricsLevel.NORMAL, List.of());
+
+    public Metrics {
+      readers = readers == null ? List.of() : List.copyOf(readers);
+    }
+
+    /** Where {@code /metrics} is served: the pull reader's host and port when there is one, else {@code address}. */
+    public String servingAddress() {
+      for (Reader r : readers) {
+        if (r != null && r.pull() != null && r.pull().exporter() != null && r.pull().exporter().prometheus() != null) {
+          PrometheusPull p = r.pull().exporter().prometheus();
+          String host = p.host() == null || p.host().isEmpty() ? "localhost" : p.host();
+          return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + p.port();
+        }
+      }
+      return address;
+    }
   }
+
+  /** One entry of {@code service.telemetry.metrics.readers}; Sluice serves its metrics by pull only. */
+  public record Reader(Pull pull, Map<String, Object> periodic) {}
+
+  /** {@code readers[].pull}. */
+  public record Pull(PullExporter exporter) {}
+
+  /** {@code readers[].pull.exporter}. */
+  public record PullExporter(PrometheusPull prometheus) {}
+
+  /**
+   * {@code readers[].pull.exporter.prometheus}: where the Prometheus endpoint listens. The
+   * Collector's naming switches are accepted and have no effect: Sluice's names are fixed.
+   */
+  public record PrometheusPull(String host, int port, Boolean withoutTypeSuffix, Boolean withoutUnits,
+      Boolean withoutScopeInfo) {}
 
   /**
    * @param level default {@code info}
@@ -67,13 +101,27 @@ public record TelemetryConfig(Metrics metrics, Logs logs, Map<String, Object> re
   @Override
   public List<ConfigProblem> validate() {
     List<ConfigProblem> problems = new ArrayList<>();
-    if (metrics.level() != MetricsLevel.NONE) {
-      String address = metrics.address() == null ? "" : metrics.address();
-      int colon = address.lastIndexOf(':');
-      String port = colon < 0 ? "" : address.substring(colon + 1);
-      if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) > 65535) {
-        problems.add(new ConfigProblem("metrics.address", "\"" + address
-            + "\" is not a host:port address; write it like \"localhost:8888\" or \"0.0.0.0:8888\""));
+    for (int i = 0; i < metrics.readers().size(); i++) {
+      Reader r = metrics.readers().get(i);
+      String at = "metrics.readers[" + i + "]";
+      if (r == null || r.pull() == null) {
+        problems.add(new ConfigProblem(at, "Sluice serves its metrics by pull only: write"
+            + " \"pull: {exporter: {prometheus: {host: localhost, port: 8888}}}\""));
+      } else if (r.pull().exporter() == null || r.pull().exporter().prometheus() == null) {
+        problems.add(new ConfigProblem(at + ".pull", "needs \"exporter: {prometheus: {host: ..., port: ...}}\""));
+      } else {
+        int port = r.pull().exporter().prometheus().port();
+        if (port < 1 || port > 65535) {
+          problems.add(new ConfigProblem(at + ".pull.exporter.prometheus.port",
+              "must be a port from 1 to 65535, got " + port));
+        }
+      }
+    }
+    if (metrics.level() != MetricsLevel.NONE && metrics.readers().isEmpty()) {
+      try {
+        io.sluice.core.util.HostPort.parse(metrics.address());
+      } catch (IllegalArgumentException e) {
+        problems.add(new ConfigProblem("metrics.address", e.getMessage()));
       }
     }
     return problems;

@@ -461,6 +461,59 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void telemetryPullReaderGivesTheMetricsAddress() throws Exception {
+    ServiceConfig config = loader().loadYaml("inline.yaml", """
+        receivers:
+          otlp:
+        exporters:
+          debug:
+        service:
+          telemetry:
+            metrics:
+              level: detailed
+              readers:
+                - pull:
+                    exporter:
+                      prometheus:
+                        host: 0.0.0.0
+                        port: 9888
+          pipelines:
+            traces:
+              receivers: [otlp]
+              exporters: [debug]
+        """);
+
+    assertThat(config.telemetry().metrics().servingAddress()).isEqualTo("0.0.0.0:9888");
+  }
+
+  @Test
+  void telemetryPeriodicReaderIsAnErrorThatSaysWhatWorks() {
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader().loadYaml("inline.yaml", """
+        receivers:
+          otlp:
+        exporters:
+          debug:
+        service:
+          telemetry:
+            metrics:
+              readers:
+                - periodic:
+                    exporter:
+                      otlp:
+                        endpoint: collector:4317
+          pipelines:
+            traces:
+              receivers: [otlp]
+              exporters: [debug]
+        """));
+
+    assertThat(e.errors()).singleElement().satisfies(err -> {
+      assertThat(err.path()).isEqualTo("service.telemetry.metrics.readers[0]");
+      assertThat(err.message()).contains("pull only");
+    });
+  }
+
+  @Test
   void keyWrittenTwiceInOneMapIsAnError() {
     ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader().loadYaml("inline.yaml", """
         exporters:
