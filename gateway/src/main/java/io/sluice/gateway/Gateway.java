@@ -85,13 +85,50 @@ public final class Gateway {
     LoadedConfig previous = config;
     stopPipelines(timeout);
     try {
-      start(next, timeout);
+      startRebinding(next, timeout);
       LOG.info("Applied the new config: {}", next.files());
     } catch (Exception e) {
       LOG.error("The new config did not start ({}); going back to the previous one", e.getMessage(), e);
-      start(previous, timeout);
+      startRebinding(previous, timeout);
       throw e;
     }
+  }
+
+  /**
+   * Starts {@code next} right after the previous pipelines closed their listeners on the same
+   * ports. Vert.x completes a server's close a moment before the port can always be bound again,
+   * so a bind that fails with "address already in use" is retried for up to
+   * {@link #REBIND_PATIENCE}; any other failure is reported at once.
+   */
+  private void startRebinding(LoadedConfig next, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + REBIND_PATIENCE.toNanos();
+    long pauseMillis = 20;
+    while (true) {
+      try {
+        start(next, timeout);
+        return;
+      } catch (Exception e) {
+        if (!addressInUse(e) || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMillis) > deadline) {
+          throw e;
+        }
+        LOG.info("A port of the new pipelines is not free yet ({}); trying again in {} ms", e.getMessage(),
+            pauseMillis);
+        Thread.sleep(pauseMillis);
+        pauseMillis = Math.min(pauseMillis * 2, 500);
+      }
+    }
+  }
+
+  /** How long a reload keeps retrying binds of ports that the previous pipelines just released. */
+  static final Duration REBIND_PATIENCE = Duration.ofSeconds(5);
+
+  private static boolean addressInUse(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.net.BindException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void stopPipelines(Duration deadline) {

@@ -31,12 +31,20 @@ public final class Main implements Callable<Integer> {
       description = "How long SIGTERM may take to drain data in flight (Go syntax: 30s, 2m). Default: 30s")
   String shutdownTimeout;
 
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
 
   static int run(String... args) {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    return commandLine().execute(args);
+  }
+
+  /** The command line of {@code sluice}; tests redirect its output with {@code setOut}/{@code setErr}. */
+  static CommandLine commandLine() {
+    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
   }
 
   /** The given configs, or the default one: in the working directory, else in the installation. */
@@ -55,25 +63,21 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<Path> files = configsOrDefault(configs);
-    Duration deadline = Configs.parseDuration(shutdownTimeout, "--shutdown-timeout");
+    Duration deadline = Configs.parseDuration(spec.commandLine(), shutdownTimeout, "--shutdown-timeout");
     LoadedConfig config;
     try {
       config = Configs.load(files, System.getenv());
     } catch (Configs.InvalidConfigException e) {
-      System.err.println(e.getMessage());
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(e.getMessage());
+      err.flush();
       return 2;
     }
     Logging.apply(config);
     Logger log = LoggerFactory.getLogger(Main.class);
     log.info("Sluice {} starting with {}", Version.version(), files);
     Gateway gateway = Gateway.create();
-    try {
-      gateway.start(config, Duration.ofSeconds(60));
-    } catch (Exception e) {
-      log.error("Sluice could not start: {}", e.getMessage(), e);
-      gateway.close(Duration.ofSeconds(5));
-      return 1;
-    }
+    // Signals are handled from the start, so a SIGHUP or SIGTERM during startup is never fatal.
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("Shutting down: stopping intake and draining data in flight (deadline {} s)", deadline.toSeconds());
@@ -92,6 +96,13 @@ public final class Main implements Callable<Integer> {
         log.error("SIGHUP: reload failed: {}", e.getMessage(), e);
       }
     });
+    try {
+      gateway.start(config, Duration.ofSeconds(60));
+    } catch (Exception e) {
+      log.error("Sluice could not start: {}", e.getMessage(), e);
+      gateway.close(Duration.ofSeconds(5));
+      return 1;
+    }
     stopped.await();
     return 0;
   }

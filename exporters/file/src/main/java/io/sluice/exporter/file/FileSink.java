@@ -63,6 +63,9 @@ final class FileSink {
   private Instant lastBackupTime;
   private Buffer buffer = new Buffer();
 
+  /** Paths opened since the gateway started; a set shared by every file exporter of the process. */
+  private static final java.util.Set<Path> OPENED_BY_THIS_PROCESS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   FileSink(String id, FileExporterConfig config, Clock clock) {
     this.id = id;
     this.config = config;
@@ -79,13 +82,17 @@ final class FileSink {
     return path;
   }
 
-  /** Opens the file: truncated, or continued with {@code append} or when rotating. */
+  /**
+   * Opens the file: truncated, or continued with {@code append} or when rotating. A path this
+   * process has already written is always continued: a config reload (SIGHUP) rebuilds the
+   * exporter, and truncating then would throw away what the old one wrote and acknowledged.
+   */
   void open() throws IOException {
     Path dir = path.getParent();
     if (dir != null && config.createDirectory() && !Files.isDirectory(dir)) {
       createDirectories(dir);
     }
-    boolean keep = config.append() || config.rotation() != null;
+    boolean keep = config.append() || config.rotation() != null || !OPENED_BY_THIS_PROCESS.add(path);
     channel = keep
         ? FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)
         : FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

@@ -236,6 +236,21 @@ class FileExporterTest {
   }
 
   @Test
+  void aRebuiltExporterContinuesTheFileItsProcessAlreadyWrote() throws IOException {
+    Path file = dir.resolve("reloaded.json");
+    Batch first = TestData.logs(2, 1);
+    Batch second = TestData.logs(3, 2);
+
+    writeAll(json(file), List.of(first));
+    writeAll(json(file), List.of(second));
+
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).hasSize(2);
+    assertThat(OtlpJson.<LogsData>decode(lines.get(0), LogsData.newBuilder())).isEqualTo(logsData(first));
+    assertThat(OtlpJson.<LogsData>decode(lines.get(1), LogsData.newBuilder())).isEqualTo(logsData(second));
+  }
+
+  @Test
   void appendsToAnExistingFileWhenAsked() throws IOException {
     Path file = dir.resolve("out.json");
     Files.writeString(file, "left from before\n");

@@ -1,0 +1,183 @@
+package io.sluice.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Writing configs, starting gateways, and reading what they expose: shared by the gateway's tests. */
+final class GatewayFixtures {
+  /** HTTP/1.1: the JDK client's default HTTP/2 upgrade leaves pooled connections that race with a server's GOAWAY. */
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
+
+  private GatewayFixtures() {}
+
+  /** Writes {@code yaml} to {@code dir/name} atomically (a reader never sees half a file). */
+  static Path writeConfig(Path dir, String name, String yaml) {
+    try {
+      Path tmp = Files.createTempFile(dir, name, ".tmp");
+      Files.writeString(tmp, yaml);
+      return Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Loads {@code file} with {@code env} and starts a gateway on {@code vertx}; fails the test if either fails. */
+  static Gateway start(Vertx vertx, Path file, Map<String, String> env) throws Exception {
+    LoadedConfig config = Configs.load(List.of(file), env);
+    Gateway gateway = Gateway.create(vertx);
+    gateway.start(config, Duration.ofSeconds(30));
+    assertThat(gateway.ready()).as("gateway ready after start").isTrue();
+    return gateway;
+  }
+
+  /** GETs {@code http://127.0.0.1:port/path}; the status and body. */
+  static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(5)).GET().build();
+    return HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The status of GET {@code path}, or -1 when nothing answers. */
+  static int statusOf(int port, String path) {
+    try {
+      return get(port, path).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** POSTs {@code body} with {@code contentType} to {@code http://127.0.0.1:port/path}. */
+  static HttpResponse<byte[]> post(int port, String path, String contentType, byte[] body)
+      throws IOException, InterruptedException {
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10))
+        .header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
+    return HTTP.send(req, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /**
+   * The complete lines of a file being written (a last line without its newline is still being
+   * written and is left out); none when the file does not exist yet.
+   */
+  static List<byte[]> completeLines(Path file) {
+    byte[] all;
+    try {
+      all = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<byte[]> lines = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < all.length; i++) {
+      if (all[i] == '\n') {
+        if (i > start) {
+          byte[] line = new byte[i - start];
+          System.arraycopy(all, start, line, 0, line.length);
+          lines.add(line);
+        }
+        start = i + 1;
+      }
+    }
+    return lines;
+  }
+
+  /**
+   * Scrapes a Prometheus text endpoint: every sample keyed as {@code name{k="v",...}} with the
+   * labels sorted by name, so that tests can look samples up by their labels.
+   */
+  static Map<String, Double> scrape(int port) throws IOException, InterruptedException {
+    HttpResponse<String> res = get(port, "/metrics");
+    assertThat(res.statusCode()).as("GET /metrics").isEqualTo(200);
+    Map<String, Double> samples = new LinkedHashMap<>();
+    for (String line : res.body().split("\n")) {
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      int brace = line.indexOf('{');
+      int space;
+      String name;
+      Map<String, String> labels = new java.util.TreeMap<>();
+      if (brace >= 0 && brace < line.indexOf(' ')) {
+        name = line.substring(0, brace);
+        int i = brace + 1;
+        while (line.charAt(i) != '}') {
+          int eq = line.indexOf('=', i);
+          String key = line.substring(i, eq).trim();
+          StringBuilder value = new StringBuilder();
+          int j = eq + 2; // past ="
+          while (line.charAt(j) != '"') {
+            char c = line.charAt(j);
+            if (c == '\\') {
+              char n = line.charAt(++j);
+              value.append(n == 'n' ? '\n' : n);
+            } else {
+              value.append(c);
+            }
+            j++;
+          }
+          labels.put(key, value.toString());
+          i = j + 1;
+          if (line.charAt(i) == ',') {
+            i++;
+          }
+        }
+        space = i + 1;
+      } else {
+        space = line.indexOf(' ');
+        name = line.substring(0, space);
+      }
+      String[] rest = line.substring(space).trim().split("\\s+");
+      samples.put(series(name, labels), Double.parseDouble(rest[0]));
+    }
+    return samples;
+  }
+
+  /** The key {@link #scrape} gives the sample {@code name} with {@code labels} (name, value, ...). */
+  static String series(String name, String... labels) {
+    Map<String, String> m = new java.util.TreeMap<>();
+    for (int i = 0; i < labels.length; i += 2) {
+      m.put(labels[i], labels[i + 1]);
+    }
+    return series(name, m);
+  }
+
+  private static String series(String name, Map<String, String> sortedLabels) {
+    StringBuilder sb = new StringBuilder(name).append('{');
+    sortedLabels.forEach((k, v) -> {
+      if (sb.charAt(sb.length() - 1) != '{') {
+        sb.append(',');
+      }
+      sb.append(k).append("=\"").append(v).append('"');
+    });
+    return sb.append('}').toString();
+  }
+
+  static String utf8(byte[] bytes) {
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+}
