@@ -1,15 +1,13 @@
 package io.sluice.receiver.otlp;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Grpc;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Http;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Protocols;
 import java.io.IOException;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
  * Binds {@code protocols} so that a protocol key that is present turns the protocol on, even when
@@ -23,24 +21,25 @@ final class ProtocolsDeserializer extends StdDeserializer<Protocols> {
 
   @Override
   public Protocols deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-    JsonNode node = ctxt.readTree(p);
-    if (node == null || node.isNull() || node.isMissingNode()) {
+    if (p.currentToken() == JsonToken.VALUE_NULL) {
       return null;
     }
-    if (!node.isObject()) {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
       return (Protocols) ctxt.handleUnexpectedToken(Protocols.class, p.currentToken(), p,
           "protocols must be a map with \"grpc\" and/or \"http\"");
     }
+    // Read straight from the parser (not through a tree) so that errors inside grpc and http keep
+    // their key paths and lines.
     Grpc grpc = null;
     Http http = null;
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode value = e.getValue();
-      boolean empty = value == null || value.isNull() || value.isMissingNode();
-      switch (e.getKey()) {
-        case "grpc" -> grpc = empty ? Grpc.defaults() : ctxt.readTreeAsValue(value, Grpc.class);
-        case "http" -> http = empty ? Http.defaults() : ctxt.readTreeAsValue(value, Http.class);
-        default -> ctxt.handleUnknownProperty(p, this, Protocols.class, e.getKey());
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String key = p.currentName();
+      JsonToken value = p.nextToken();
+      boolean empty = value == JsonToken.VALUE_NULL;
+      switch (key) {
+        case "grpc" -> grpc = empty ? Grpc.defaults() : ctxt.readValue(p, Grpc.class);
+        case "http" -> http = empty ? Http.defaults() : ctxt.readValue(p, Http.class);
+        default -> ctxt.handleUnknownProperty(p, this, Protocols.class, key);
       }
     }
     return new Protocols(grpc, http);

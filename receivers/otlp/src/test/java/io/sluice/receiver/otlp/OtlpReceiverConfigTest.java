@@ -2,15 +2,12 @@ package io.sluice.receiver.otlp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.core.ConfigProblem;
 import io.sluice.core.ReceiverFactory;
+import io.sluice.core.config.ConfigException;
+import io.sluice.core.config.ConfigLoader;
 import io.sluice.core.util.HostPort;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Cors;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Grpc;
@@ -25,18 +22,37 @@ import org.junit.jupiter.api.Test;
  * the user's tree merged over the defaults.
  */
 class OtlpReceiverConfigTest {
-  private static final ObjectMapper MAPPER = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
   private final OtlpReceiverFactory factory = new OtlpReceiverFactory();
 
-  /** Binds a user config (JSON standing in for the YAML tree) over the defaults. */
+  /** Binds a user config (JSON is YAML too) over the defaults, as the config loader does. */
   private OtlpReceiverConfig bind(String userJson) throws Exception {
-    ObjectNode merged = (ObjectNode) MAPPER.valueToTree(factory.defaultConfig());
-    JsonNode user = MAPPER.readTree(userJson);
-    user.properties().forEach(e -> merged.set(e.getKey(), e.getValue()));
-    return MAPPER.treeToValue(merged, OtlpReceiverConfig.class);
+    return ConfigLoader.bindComponent(factory, userJson);
+  }
+
+  @Test
+  void aProtocolKeyWithNoValueTurnsOnlyThatProtocolOn() throws Exception {
+    OtlpReceiverConfig c = ConfigLoader.bindComponent(factory, "protocols:\n  grpc:\n");
+
+    assertThat(c.effectiveProtocols().grpc()).isEqualTo(Grpc.defaults());
+    assertThat(c.effectiveProtocols().http()).isNull();
+  }
+
+  @Test
+  void errorsInsideAProtocolNameTheirKeyPathAndLine() {
+    String yaml = "protocols:\n  grpc:\n    endpoint: localhost:4317\n    bogus_key: 1\n  http:\n"
+        + "    max_request_body_size: lots\n";
+
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.bindComponent(factory, yaml));
+
+    assertThat(e.errors()).anySatisfy(err -> {
+      assertThat(err.path()).isEqualTo("receivers.otlp.protocols.grpc.bogus_key");
+      assertThat(err.line()).isEqualTo(4);
+    });
+    assertThat(e.errors()).anySatisfy(err -> {
+      assertThat(err.path()).isEqualTo("receivers.otlp.protocols.http.max_request_body_size");
+      assertThat(err.line()).isEqualTo(6);
+      assertThat(err.message()).contains("lots");
+    });
   }
 
   @Test
@@ -97,17 +113,19 @@ class OtlpReceiverConfigTest {
   @Test
   void unknownKeysFail() {
     assertThatThrownBy(() -> bind("{\"protocols\": {\"grpc\": {\"endpoint\": \"localhost:4317\", \"max_recv\": 4}}}"))
-        .isInstanceOf(UnrecognizedPropertyException.class).hasMessageContaining("max_recv");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("receivers.otlp.protocols.grpc.max_recv: unknown key");
     assertThatThrownBy(() -> bind("{\"protocols\": {\"thrift\": null}}"))
-        .isInstanceOf(UnrecognizedPropertyException.class).hasMessageContaining("thrift");
+        .isInstanceOf(ConfigException.class).hasMessageContaining("receivers.otlp.protocols.thrift: unknown key");
     assertThatThrownBy(() -> bind("{\"protocol\": {}}"))
-        .isInstanceOf(UnrecognizedPropertyException.class).hasMessageContaining("protocol");
+        .isInstanceOf(ConfigException.class).hasMessageContaining("receivers.otlp.protocol: unknown key");
   }
 
   @Test
   void protocolsNamingNothingIsAProblem() throws Exception {
-    assertThat(bind("{\"protocols\": {}}").validate())
-        .extracting(ConfigProblem::path).containsExactly("protocols");
+    assertThatThrownBy(() -> bind("{\"protocols\": {}}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("receivers.otlp.protocols: names no protocol");
   }
 
   @Test
