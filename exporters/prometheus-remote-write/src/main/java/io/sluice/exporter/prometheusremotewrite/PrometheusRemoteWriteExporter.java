@@ -1,0 +1,344 @@
+package io.sluice.exporter.prometheusremotewrite;
+
+import com.github.luben.zstd.Zstd;
+import io.sluice.core.Batch;
+import io.sluice.core.ComponentContext;
+import io.sluice.core.PermanentException;
+import io.sluice.core.RetryableException;
+import io.sluice.core.Signal;
+import io.sluice.core.exporterhelper.RequestSender;
+import io.sluice.core.tls.TlsClientSettings;
+import io.sluice.core.util.RateLimitedLog;
+import io.sluice.translation.prometheus.otlp.OtlpToPrometheus;
+import io.sluice.translation.prometheus.otlp.PromWriteData;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+import org.xerial.snappy.Snappy;
+
+/**
+ * Translates one metrics batch into a remote write 1.0 request, sends it as one {@code POST} and
+ * maps the answer: 2xx is success, 5xx and 429 are retryable (honouring {@code Retry-After}),
+ * every other status is permanent. Queueing, retries and the timeout are the exporter helper's.
+ *
+ * <p>Everything here runs on the helper's context, which owns the translator, the encoder and
+ * the drop counts.
+ */
+final class PrometheusRemoteWriteExporter implements RequestSender {
+  private static final Logger LOG = LoggerFactory.getLogger(PrometheusRemoteWriteExporter.class);
+  private static final long IDLE_MARGIN_MS = 1000;
+  private static final int MAX_QUOTED_BODY = 512;
+  static final String USER_AGENT = "Sluice/" + version();
+  static final String CONTENT_TYPE_V2 = "application/x-protobuf;proto=io.prometheus.write.v2.Request";
+  static final String SAMPLES_WRITTEN = "X-Prometheus-Remote-Write-Samples-Written";
+  static final String HISTOGRAMS_WRITTEN = "X-Prometheus-Remote-Write-Histograms-Written";
+  static final String EXEMPLARS_WRITTEN = "X-Prometheus-Remote-Write-Exemplars-Written";
+
+  private final String id;
+  private final PrometheusRemoteWriteExporterConfig config;
+  private final Vertx vertx;
+  private final OtlpToPrometheus translator;
+  private final RemoteWrite1Encoder encoder = new RemoteWrite1Encoder();
+  private final RemoteWrite2Encoder encoder2 = new RemoteWrite2Encoder();
+  private final RateLimitedLog partialLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
+  /** Remote write 2.0 until the receiver shows it does not take it; then 1.0 for good. */
+  private volatile boolean useV2;
+  private final RateLimitedLog dropLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
+  /** Data points not translated, by reason, since start; touched only on the helper's context. */
+  private final Map<String, Long> droppedPoints = new TreeMap<>();
+  private volatile Map<String, Long> droppedSnapshot = Map.of();
+  private Context context;
+  private HttpClientAgent client;
+
+  PrometheusRemoteWriteExporter(ComponentContext ctx, PrometheusRemoteWriteExporterConfig config) {
+    this.id = ctx.id().toString();
+    this.config = config;
+    this.vertx = ctx.vertx();
+    this.translator = new OtlpToPrometheus(config.translationOptions());
+    this.useV2 = config.remoteWriteVersion().equals("2.0");
+  }
+
+  void bind(Context helperContext) {
+    this.context = helperContext;
+  }
+
+  /** Data points dropped so far, by reason; safe from any thread. */
+  Map<String, Long> droppedPoints() {
+    return droppedSnapshot;
+  }
+
+  private static String version() {
+    String v = PrometheusRemoteWriteExporter.class.getPackage().getImplementationVersion();
+    return v == null || v.isEmpty() ? "dev" : v;
+  }
+
+  Future<Void> start() {
+    int poolSize = config.effectiveQueue().enabled() ? Math.max(1, config.effectiveQueue().numConsumers()) : 10;
+    for (String h : config.headers().keySet()) {
+      if (PrometheusRemoteWriteExporterConfig.RESERVED_HEADERS.contains(h.toLowerCase(Locale.ROOT))) {
+        LOG.warn("Exporter '{}' ignores the configured header '{}': remote write sets it itself", id, h);
+      }
+    }
+    return context.executeBlocking(() -> {
+      // Loads the codec's native library off the event loop.
+      compress(config.compression(), new byte[16]);
+      HttpClientOptions options = new HttpClientOptions()
+          .setName("sluice-" + id)
+          .setKeepAlive(true)
+          .setTcpKeepAlive(true);
+      if (config.timeout() != null && !config.timeout().isZero()) {
+        options.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()));
+      }
+      TlsClientSettings tls = config.tls();
+      if (tls.insecureSkipVerify()) {
+        options.setTrustAll(true).setVerifyHost(false);
+      } else if (tls.hasCaFile()) {
+        options.setTrustOptions(new PemTrustOptions().addCertPath(tls.caFile()));
+      }
+      if (tls.hasClientCertificate()) {
+        options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
+      }
+      return vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(poolSize)).build();
+    }).map(c -> {
+      client = c;
+      LOG.info("Exporter '{}' sends remote write {} ({}) to '{}'", id, config.remoteWriteVersion(),
+          config.compression(), config.endpoint());
+      return null;
+    });
+  }
+
+  Future<Void> shutdown() {
+    HttpClientAgent c = client;
+    client = null;
+    if (c == null) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> closed = ((ContextInternal) context).promise();
+    c.close().onComplete(closed);
+    return closed.future().onComplete(ar -> LOG.info("Exporter '{}' closed its HTTP client", id));
+  }
+
+  @Override
+  public Future<Void> send(Batch batch) {
+    HttpClientAgent c = client;
+    if (c == null) {
+      return Future.failedFuture(new RetryableException("Exporter '" + id + "' has no open HTTP client"));
+    }
+    if (batch.signal() != Signal.METRICS) {
+      return Future.failedFuture(new PermanentException("Exporter '" + id + "' exports metrics only, not "
+          + batch.signal()));
+    }
+    PromWriteData data;
+    try {
+      data = translator.translate(batch.resourceMetrics());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new PermanentException("Exporter '" + id + "' could not translate the metrics: "
+          + e.getMessage(), e));
+    }
+    countDrops(data);
+    if (data.series().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<PromWriteData> requests = RemoteWrite1Encoder.split(data, config.maxBatchSizeBytes());
+    if (requests.size() == 1) {
+      return post(c, data, useV2);
+    }
+    // One request after the other; a failure fails the batch, whose retry resends every part
+    // (Prometheus ignores a sample it already has with the same value).
+    Future<Void> chain = Future.succeededFuture();
+    for (PromWriteData part : requests) {
+      chain = chain.compose(v -> post(c, part, useV2));
+    }
+    return chain;
+  }
+
+  /** Encodes and sends one request; a remote write 2.0 request the receiver does not understand is resent as 1.0. */
+  private Future<Void> post(HttpClientAgent c, PromWriteData data, boolean v2) {
+    byte[] body;
+    try {
+      byte[] raw = v2 ? encoder2.encode(data) : encoder.encode(data, config.sendMetadata());
+      body = compress(config.compression(), raw);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new PermanentException("Exporter '" + id + "' could not encode the metrics: "
+          + e.getMessage(), e));
+    }
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(config.endpoint());
+    for (Map.Entry<String, String> h : config.headers().entrySet()) {
+      if (!PrometheusRemoteWriteExporterConfig.RESERVED_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+        options.putHeader(h.getKey(), h.getValue());
+      }
+    }
+    options.putHeader("Content-Encoding", config.compression());
+    options.putHeader("Content-Type", v2 ? CONTENT_TYPE_V2 : "application/x-protobuf");
+    options.putHeader("User-Agent", USER_AGENT);
+    options.putHeader("X-Prometheus-Remote-Write-Version", v2 ? "2.0.0" : "0.1.0");
+    Duration t = config.timeout();
+    if (t != null && !t.isZero()) {
+      options.setIdleTimeout(t.toMillis() + IDLE_MARGIN_MS);
+    }
+    String url = config.endpoint();
+    return c.request(options)
+        .compose(req -> req.send(Buffer.buffer(body)))
+        .compose(resp -> resp.body().compose(b -> {
+          if (v2 && notUnderstood(resp)) {
+            fallBack(resp.statusCode());
+            return post(c, data, false);
+          }
+          if (v2) {
+            checkWritten(resp, data);
+          }
+          return answer(url, resp, b);
+        }))
+        .recover(err -> Future.failedFuture(connectionFailure(url, err)));
+  }
+
+  /**
+   * A 415, or a 2xx without any of the Written headers (a 1.x receiver that decoded an empty
+   * message): the receiver does not take remote write 2.0.
+   */
+  private static boolean notUnderstood(HttpClientResponse resp) {
+    int status = resp.statusCode();
+    if (status == 415) {
+      return true;
+    }
+    return status >= 200 && status < 300 && resp.getHeader(SAMPLES_WRITTEN) == null
+        && resp.getHeader(HISTOGRAMS_WRITTEN) == null && resp.getHeader(EXEMPLARS_WRITTEN) == null;
+  }
+
+  private void fallBack(int status) {
+    if (useV2) {
+      useV2 = false;
+      LOG.warn("Exporter '{}': '{}' does not accept remote write 2.0 (HTTP {}{}); sending remote write 1.0 from now on",
+          id, config.endpoint(), status, status == 415 ? "" : " without X-Prometheus-Remote-Write-*-Written headers");
+    }
+  }
+
+  private void checkWritten(HttpClientResponse resp, PromWriteData data) {
+    long samples = data.sampleCount();
+    String written = resp.getHeader(SAMPLES_WRITTEN);
+    if (written != null && resp.statusCode() >= 200 && resp.statusCode() < 300) {
+      try {
+        long n = Long.parseLong(written.trim());
+        if (n < samples) {
+          partialLog.log("Exporter '{}': '{}' wrote {} of {} samples", id, config.endpoint(), n, samples);
+        }
+      } catch (NumberFormatException e) {
+        LOG.debug("Exporter '{}': unreadable {} header '{}'", id, SAMPLES_WRITTEN, written);
+      }
+    }
+  }
+
+  /** True while requests go out as remote write 2.0; for tests. */
+  boolean sendsV2() {
+    return useV2;
+  }
+
+  private void countDrops(PromWriteData data) {
+    if (data.droppedPoints().isEmpty()) {
+      return;
+    }
+    for (Map.Entry<String, Long> e : data.droppedPoints().entrySet()) {
+      droppedPoints.merge(e.getKey(), e.getValue(), Long::sum);
+    }
+    droppedSnapshot = Map.copyOf(droppedPoints);
+    dropLog.log("Exporter '{}' dropped {} data points it cannot send yet ({}); totals since start: {}", id,
+        data.droppedPointCount(), data.droppedPoints(), droppedPoints);
+  }
+
+  private Throwable connectionFailure(String url, Throwable err) {
+    if (err instanceof RetryableException || err instanceof PermanentException) {
+      return err;
+    }
+    return new RetryableException("Exporter '" + id + "' could not send metrics to '" + url + "': "
+        + err.getClass().getSimpleName() + (err.getMessage() == null ? "" : ": " + err.getMessage()), err);
+  }
+
+  private Future<Void> answer(String url, HttpClientResponse resp, Buffer body) {
+    int status = resp.statusCode();
+    if (status >= 200 && status < 300) {
+      return Future.succeededFuture();
+    }
+    String message = "Exporter '" + id + "' could not send metrics to '" + url + "': HTTP " + status
+        + (resp.statusMessage() == null || resp.statusMessage().isEmpty() ? "" : " " + resp.statusMessage())
+        + quote(body);
+    return Future.failedFuture(failure(status, message, resp.getHeader("Retry-After"), Instant.now()));
+  }
+
+  /** Remote write: 5xx and 429 are retried (waiting at least {@code Retry-After}); other statuses never. */
+  static RuntimeException failure(int status, String message, String retryAfter, Instant now) {
+    if (status >= 500 || status == 429) {
+      return new RetryableException(message, parseRetryAfter(retryAfter, now), null);
+    }
+    return new PermanentException(message);
+  }
+
+  /** {@code Retry-After} as delta-seconds or an HTTP-date; null when absent or unreadable. */
+  static Duration parseRetryAfter(String value, Instant now) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    String v = value.trim();
+    try {
+      long seconds = Long.parseLong(v);
+      return seconds < 0 ? null : Duration.ofSeconds(seconds);
+    } catch (NumberFormatException e) {
+      // an HTTP-date, perhaps
+    }
+    try {
+      Duration d = Duration.between(now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+      return d.isNegative() ? Duration.ZERO : d;
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private static String quote(Buffer body) {
+    if (body == null || body.length() == 0) {
+      return "";
+    }
+    String s = body.toString(StandardCharsets.UTF_8).strip();
+    if (s.isEmpty()) {
+      return "";
+    }
+    return ": " + (s.length() > MAX_QUOTED_BODY ? s.substring(0, MAX_QUOTED_BODY) + "…" : s);
+  }
+
+  static byte[] compress(String compression, byte[] body) {
+    try {
+      return switch (compression) {
+        case "zstd" -> Zstd.compress(body);
+        case "snappy" -> Snappy.compress(body);
+        default -> throw new IllegalArgumentException("unknown compression \"" + compression + "\"");
+      };
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,221 @@
+package io.sluice.exporter.prometheusremotewrite;
+
+import io.sluice.core.ComponentConfig;
+import io.sluice.core.ConfigProblem;
+import io.sluice.core.exporterhelper.QueueSettings;
+import io.sluice.core.exporterhelper.RetrySettings;
+import io.sluice.core.tls.TlsClientSettings;
+import io.sluice.translation.prometheus.otlp.TranslationOptions;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code prometheusremotewrite} exporter's config, with the Collector's key names and
+ * defaults plus Sluice's {@code remote_write_version} and {@code compression}.
+ *
+ * @param endpoint the remote-write URL, such as {@code http://prometheus:9090/api/v1/write}
+ * @param headers sent with every request; the four remote-write headers cannot be overridden
+ * @param namespace prefix of every metric name
+ * @param externalLabels added to every series that has no label of that name
+ * @param addMetricSuffixes unit, {@code _total} and {@code _ratio} suffixes on metric names
+ * @param resourceToTelemetryConversion copy every resource attribute onto every series
+ * @param targetInfo emit {@code target_info} series
+ * @param sendMetadata send TYPE, HELP and UNIT of every metric family with remote write 1.0 (2.0
+ *     always sends them, per series)
+ * @param remoteWriteVersion {@code "1.0"} (default) or {@code "2.0"}; with 2.0 the exporter falls
+ *     back to 1.0 for good when the receiver answers 415, or 2xx without the Written headers
+ * @param compression {@code snappy} (default, what the spec requires) or {@code zstd}
+ * @param timeout how long one request may take; 0 means no limit
+ * @param tls TLS for {@code https} endpoints
+ * @param sendingQueue the exporter helper's queue
+ * @param retryOnFailure the exporter helper's retries
+ * @param maxBatchSizeBytes a batch whose request would be larger (uncompressed) is sent as several
+ *     requests of at most this size; 0 sends every batch as one request
+ * @param remoteWriteQueue the Collector exporter's own queue section; when set it replaces
+ *     {@code sending_queue} ({@code enabled}, {@code queue_size}, {@code num_consumers})
+ * @param exportCreatedMetric the Collector's {@code _created} series; only {@code enabled: false}
+ *     is supported
+ */
+public record PrometheusRemoteWriteExporterConfig(
+    String endpoint,
+    Map<String, String> headers,
+    String namespace,
+    Map<String, String> externalLabels,
+    boolean addMetricSuffixes,
+    ResourceToTelemetryConversion resourceToTelemetryConversion,
+    TargetInfo targetInfo,
+    boolean sendMetadata,
+    String remoteWriteVersion,
+    String compression,
+    Duration timeout,
+    TlsClientSettings tls,
+    QueueSettings sendingQueue,
+    RetrySettings retryOnFailure,
+    long maxBatchSizeBytes,
+    RemoteWriteQueue remoteWriteQueue,
+    ExportCreatedMetric exportCreatedMetric) implements ComponentConfig {
+
+  /** The Collector's default {@code max_batch_size_bytes}. */
+  static final long DEFAULT_MAX_BATCH_SIZE_BYTES = 3_000_000L;
+
+  /** {@code resource_to_telemetry_conversion}. */
+  public record ResourceToTelemetryConversion(boolean enabled) {
+  }
+
+  /**
+   * {@code remote_write_queue}, as the Collector names its queue; keys left out take the
+   * Collector's defaults (enabled, 10000 batches, 5 consumers).
+   */
+  public record RemoteWriteQueue(Boolean enabled, Integer queueSize, Integer numConsumers) {
+    public RemoteWriteQueue {
+      enabled = enabled == null ? Boolean.TRUE : enabled;
+      queueSize = queueSize == null ? 10_000 : queueSize;
+      numConsumers = numConsumers == null ? 5 : numConsumers;
+    }
+  }
+
+  /** {@code export_created_metric}. */
+  public record ExportCreatedMetric(boolean enabled) {
+  }
+
+  /** {@code target_info}. */
+  public record TargetInfo(boolean enabled) {
+  }
+
+  /** Headers the exporter sets itself; user values for them are ignored. */
+  static final Set<String> RESERVED_HEADERS = Set.of("content-encoding", "content-type", "user-agent",
+      "x-prometheus-remote-write-version");
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+
+  public PrometheusRemoteWriteExporterConfig {
+    endpoint = endpoint == null ? "" : endpoint.trim();
+    headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+    namespace = namespace == null ? "" : namespace.trim();
+    externalLabels = externalLabels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(externalLabels));
+    resourceToTelemetryConversion = resourceToTelemetryConversion == null
+        ? new ResourceToTelemetryConversion(false) : resourceToTelemetryConversion;
+    targetInfo = targetInfo == null ? new TargetInfo(true) : targetInfo;
+    remoteWriteVersion = remoteWriteVersion == null ? "" : remoteWriteVersion.trim();
+    compression = compression == null ? "" : compression.trim().toLowerCase(Locale.ROOT);
+    tls = tls == null ? TlsClientSettings.defaults() : tls;
+    sendingQueue = sendingQueue == null ? QueueSettings.defaults() : sendingQueue;
+    retryOnFailure = retryOnFailure == null ? defaultRetry() : retryOnFailure;
+    exportCreatedMetric = exportCreatedMetric == null ? new ExportCreatedMetric(false) : exportCreatedMetric;
+  }
+
+  /** The queue the exporter helper uses: {@code remote_write_queue} when given, else {@code sending_queue}. */
+  QueueSettings effectiveQueue() {
+    return remoteWriteQueue == null ? sendingQueue
+        : new QueueSettings(remoteWriteQueue.enabled(), remoteWriteQueue.numConsumers(), remoteWriteQueue.queueSize());
+  }
+
+  /** The Collector exporter's retry defaults: 50 ms doubling-ish to 200 ms, for at most a minute. */
+  static RetrySettings defaultRetry() {
+    return new RetrySettings(true, Duration.ofMillis(50), 0.5, 1.5, Duration.ofMillis(200), Duration.ofMinutes(1));
+  }
+
+  /** The defaults; an endpoint must be set. */
+  public static PrometheusRemoteWriteExporterConfig defaults() {
+    return new PrometheusRemoteWriteExporterConfig("", Map.of(), "", Map.of(), true,
+        new ResourceToTelemetryConversion(false), new TargetInfo(true), false, "1.0", "snappy",
+        Duration.ofSeconds(5), TlsClientSettings.defaults(), QueueSettings.defaults(), defaultRetry(),
+        DEFAULT_MAX_BATCH_SIZE_BYTES, null, new ExportCreatedMetric(false));
+  }
+
+  /** The same config with another endpoint. */
+  public PrometheusRemoteWriteExporterConfig withEndpoint(String newEndpoint) {
+    return new PrometheusRemoteWriteExporterConfig(newEndpoint, headers, namespace, externalLabels,
+        addMetricSuffixes, resourceToTelemetryConversion, targetInfo, sendMetadata, remoteWriteVersion, compression,
+        timeout, tls, sendingQueue, retryOnFailure, maxBatchSizeBytes, remoteWriteQueue, exportCreatedMetric);
+  }
+
+  /** What the translation needs from this config. */
+  TranslationOptions translationOptions() {
+    return new TranslationOptions(namespace, addMetricSuffixes, resourceToTelemetryConversion.enabled(),
+        targetInfo.enabled(), true, externalLabels);
+  }
+
+  @Override
+  public List<ConfigProblem> validate() {
+    List<ConfigProblem> problems = new ArrayList<>();
+    if (endpoint.isEmpty()) {
+      problems.add(new ConfigProblem("endpoint",
+          "is required: the remote-write URL, such as \"http://prometheus:9090/api/v1/write\""));
+    } else {
+      checkUrl(problems, endpoint);
+    }
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      if (h.getKey() == null || !TOKEN.matcher(h.getKey()).matches()) {
+        problems.add(new ConfigProblem("headers", "\"" + h.getKey() + "\" is not a valid HTTP header name"));
+      } else if (h.getValue() == null) {
+        problems.add(new ConfigProblem("headers." + h.getKey(), "has no value"));
+      } else if (h.getValue().indexOf('\r') >= 0 || h.getValue().indexOf('\n') >= 0) {
+        problems.add(new ConfigProblem("headers." + h.getKey(), "must not contain a line break"));
+      }
+    }
+    for (Map.Entry<String, String> l : externalLabels.entrySet()) {
+      String name = l.getKey();
+      if (name == null || !LABEL_NAME.matcher(name).matches() || name.startsWith("__")) {
+        problems.add(new ConfigProblem("external_labels", "\"" + name
+            + "\" is not a valid label name: use [a-zA-Z_][a-zA-Z0-9_]* without a leading \"__\""));
+      } else if (l.getValue() == null || l.getValue().isEmpty()) {
+        problems.add(new ConfigProblem("external_labels." + name, "has an empty value; give it a value or remove it"));
+      }
+    }
+    if (!remoteWriteVersion.equals("1.0") && !remoteWriteVersion.equals("2.0")) {
+      problems.add(new ConfigProblem("remote_write_version", "\"" + remoteWriteVersion
+          + "\" is not supported; use \"1.0\" or \"2.0\" (2.0 falls back to 1.0 when the receiver does not take it)"));
+    }
+    if (!compression.equals("snappy") && !compression.equals("zstd")) {
+      problems.add(new ConfigProblem("compression", "\"" + compression
+          + "\" is not supported; use \"snappy\" (what remote write requires) or \"zstd\""));
+    }
+    if (timeout == null || timeout.isNegative()) {
+      problems.add(new ConfigProblem("timeout", "must be a duration such as \"5s\" (0 means no limit)"));
+    }
+    problems.addAll(tls.validate("tls"));
+    problems.addAll(sendingQueue.validate("sending_queue"));
+    if (remoteWriteQueue != null) {
+      problems.addAll(effectiveQueue().validate("remote_write_queue"));
+    }
+    if (maxBatchSizeBytes < 0) {
+      problems.add(new ConfigProblem("max_batch_size_bytes", "must not be negative (0 sends each batch whole)"));
+    }
+    if (exportCreatedMetric.enabled()) {
+      problems.add(new ConfigProblem("export_created_metric.enabled",
+          "true is not supported yet: Sluice does not send _created series; remove it or set false"));
+    }
+    problems.addAll(retryOnFailure.validate("retry_on_failure"));
+    return problems;
+  }
+
+  private static void checkUrl(List<ConfigProblem> problems, String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      problems.add(new ConfigProblem("endpoint", "\"" + url + "\" is not a URL: " + e.getReason()));
+      return;
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      int i = url.indexOf("://");
+      problems.add(new ConfigProblem("endpoint", "\"" + url + "\" has no http or https scheme; did you mean \"http://"
+          + (i < 0 ? url : url.substring(i + 3)) + "\"?"));
+    } else if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      problems.add(new ConfigProblem("endpoint", "\"" + url
+          + "\" has no host; write it as \"http://prometheus:9090/api/v1/write\""));
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.sluice.exporter.prometheusremotewrite;
+
+import io.sluice.core.ComponentContext;
+import io.sluice.core.Exporter;
+import io.sluice.core.ExporterFactory;
+import io.sluice.core.Signal;
+import io.sluice.core.exporterhelper.ExporterHelper;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Makes {@code prometheusremotewrite} exporters: metrics translated to Prometheus series and
+ * pushed with remote write 1.0 (snappy, or zstd for receivers that take it).
+ */
+public final class PrometheusRemoteWriteExporterFactory implements ExporterFactory<PrometheusRemoteWriteExporterConfig> {
+  @Override
+  public String type() {
+    return "prometheusremotewrite";
+  }
+
+  @Override
+  public Class<PrometheusRemoteWriteExporterConfig> configClass() {
+    return PrometheusRemoteWriteExporterConfig.class;
+  }
+
+  @Override
+  public PrometheusRemoteWriteExporterConfig defaultConfig() {
+    return PrometheusRemoteWriteExporterConfig.defaults();
+  }
+
+  @Override
+  public Set<Signal> signals() {
+    return EnumSet.of(Signal.METRICS);
+  }
+
+  @Override
+  public Exporter create(ComponentContext ctx, PrometheusRemoteWriteExporterConfig config) {
+    PrometheusRemoteWriteExporter sender = new PrometheusRemoteWriteExporter(ctx, config);
+    ExporterHelper helper = ExporterHelper.builder(ctx, sender)
+        .timeout(config.timeout())
+        .queue(config.effectiveQueue())
+        .retry(config.retryOnFailure())
+        .onStart(sender::start)
+        .onShutdown(sender::shutdown)
+        .build();
+    sender.bind(helper.context());
+    return helper;
+  }
+}

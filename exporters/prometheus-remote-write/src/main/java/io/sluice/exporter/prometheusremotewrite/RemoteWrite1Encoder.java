@@ -1,0 +1,225 @@
+package io.sluice.exporter.prometheusremotewrite;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
+import io.sluice.translation.prometheus.otlp.PromExemplar;
+import io.sluice.translation.prometheus.otlp.PromMetadata;
+import io.sluice.translation.prometheus.otlp.PromSeries;
+import io.sluice.translation.prometheus.otlp.PromWriteData;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a remote write 1.0 {@code prometheus.WriteRequest} straight from the series model:
+ * sizes first (each label's size computed once and kept), then one pass into an exactly sized
+ * array, with no intermediate messages.
+ *
+ * <pre>
+ * WriteRequest{1 timeseries: TimeSeries, 3 metadata: MetricMetadata}
+ * TimeSeries{1 labels: Label, 2 samples: Sample, 3 exemplars: Exemplar}
+ * Label{1 name, 2 value}   Sample{1 value double, 2 timestamp int64}
+ * Exemplar{1 labels: Label, 2 value double, 3 timestamp int64}
+ * MetricMetadata{1 type enum, 2 metric_family_name, 4 help, 5 unit}
+ * </pre>
+ */
+final class RemoteWrite1Encoder {
+  private static final int LEN = WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+  private int[] labelSizes = new int[256];
+  private int[] seriesSizes = new int[64];
+
+  /** The encoded request; metadata only when {@code withMetadata}. Not thread-safe: reuses size arrays. */
+  byte[] encode(PromWriteData data, boolean withMetadata) {
+    List<PromSeries> series = data.series();
+    int labels = 0;
+    for (PromSeries s : series) {
+      labels += s.labelCount();
+      for (PromExemplar e : s.exemplars()) {
+        labels += e.labels().length / 2;
+      }
+    }
+    if (labelSizes.length < labels) {
+      labelSizes = new int[Math.max(labels, labelSizes.length * 2)];
+    }
+    if (seriesSizes.length < series.size()) {
+      seriesSizes = new int[Math.max(series.size(), seriesSizes.length * 2)];
+    }
+
+    long total = 0;
+    int li = 0;
+    for (int si = 0; si < series.size(); si++) {
+      PromSeries s = series.get(si);
+      int size = 0;
+      for (int i = 0; i < s.labelCount(); i++) {
+        int ls = labelSize(s.labelName(i), s.labelValue(i));
+        labelSizes[li++] = ls;
+        size += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
+      }
+      for (int i = 0; i < s.sampleCount(); i++) {
+        // a sample is at most 9 + 11 bytes: its length fits one byte
+        size += 2 + sampleSize(s.timestampMs(i));
+      }
+      for (PromExemplar e : s.exemplars()) {
+        int es = 0;
+        String[] el = e.labels();
+        for (int i = 0; i < el.length; i += 2) {
+          int ls = labelSize(el[i], el[i + 1]);
+          labelSizes[li++] = ls;
+          es += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
+        }
+        es += sampleSize(e.timestampMs());
+        size += 1 + CodedOutputStream.computeUInt32SizeNoTag(es) + es;
+      }
+      seriesSizes[si] = size;
+      total += 1 + CodedOutputStream.computeUInt32SizeNoTag(size) + size;
+    }
+    List<PromMetadata> metadata = withMetadata ? data.metadata() : List.of();
+    for (PromMetadata m : metadata) {
+      int ms = metadataSize(m);
+      total += 1 + CodedOutputStream.computeUInt32SizeNoTag(ms) + ms;
+    }
+    if (total > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException("the request would be " + total + " bytes, more than an array holds");
+    }
+
+    byte[] out = new byte[(int) total];
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    try {
+      li = 0;
+      for (int si = 0; si < series.size(); si++) {
+        PromSeries s = series.get(si);
+        o.writeTag(1, LEN);
+        o.writeUInt32NoTag(seriesSizes[si]);
+        for (int i = 0; i < s.labelCount(); i++) {
+          writeLabel(o, labelSizes[li++], s.labelName(i), s.labelValue(i));
+        }
+        for (int i = 0; i < s.sampleCount(); i++) {
+          long ts = s.timestampMs(i);
+          o.writeTag(2, LEN);
+          o.writeUInt32NoTag(sampleSize(ts));
+          o.writeDouble(1, s.value(i));
+          o.writeInt64(2, ts);
+        }
+        for (PromExemplar e : s.exemplars()) {
+          String[] el = e.labels();
+          int es = 0;
+          int first = li;
+          for (int i = 0; i < el.length; i += 2) {
+            int ls = labelSizes[li++];
+            es += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
+          }
+          es += sampleSize(e.timestampMs());
+          o.writeTag(3, LEN);
+          o.writeUInt32NoTag(es);
+          for (int i = 0; i < el.length; i += 2) {
+            writeLabel(o, labelSizes[first++], el[i], el[i + 1]);
+          }
+          o.writeDouble(2, e.value());
+          o.writeInt64(3, e.timestampMs());
+        }
+      }
+      for (PromMetadata m : metadata) {
+        o.writeTag(3, LEN);
+        o.writeUInt32NoTag(metadataSize(m));
+        if (m.type().number() != 0) {
+          o.writeEnum(1, m.type().number());
+        }
+        writeIfSet(o, 2, m.familyName());
+        writeIfSet(o, 4, m.help());
+        writeIfSet(o, 5, m.unit());
+      }
+      o.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  /** How many bytes a series takes in a 1.0 request, its field tag and length included. */
+  static int framedSeriesSize(PromSeries s) {
+    int size = 0;
+    for (int i = 0; i < s.labelCount(); i++) {
+      int ls = labelSize(s.labelName(i), s.labelValue(i));
+      size += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
+    }
+    for (int i = 0; i < s.sampleCount(); i++) {
+      size += 2 + sampleSize(s.timestampMs(i));
+    }
+    for (PromExemplar e : s.exemplars()) {
+      int es = 0;
+      String[] el = e.labels();
+      for (int i = 0; i < el.length; i += 2) {
+        int ls = labelSize(el[i], el[i + 1]);
+        es += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
+      }
+      es += sampleSize(e.timestampMs());
+      size += 1 + CodedOutputStream.computeUInt32SizeNoTag(es) + es;
+    }
+    return 1 + CodedOutputStream.computeUInt32SizeNoTag(size) + size;
+  }
+
+  /**
+   * The data cut into requests of at most {@code maxBytes} (as 1.0 measures them; 2.0 requests
+   * are smaller), series kept whole and in order; metadata goes with the first. A series larger
+   * than the limit goes alone. The data itself when it fits.
+   */
+  static List<PromWriteData> split(PromWriteData data, long maxBytes) {
+    List<PromSeries> series = data.series();
+    if (maxBytes <= 0 || series.size() < 2) {
+      return List.of(data);
+    }
+    List<PromWriteData> out = new java.util.ArrayList<>();
+    int from = 0;
+    long size = 0;
+    for (int i = 0; i < series.size(); i++) {
+      int ss = framedSeriesSize(series.get(i));
+      if (i > from && size + ss > maxBytes) {
+        out.add(new PromWriteData(series.subList(from, i), out.isEmpty() ? data.metadata() : List.of(), Map.of()));
+        from = i;
+        size = 0;
+      }
+      size += ss;
+    }
+    if (out.isEmpty()) {
+      return List.of(data);
+    }
+    out.add(new PromWriteData(series.subList(from, series.size()), List.of(), Map.of()));
+    return out;
+  }
+
+  private static int labelSize(String name, String value) {
+    return CodedOutputStream.computeStringSize(1, name) + CodedOutputStream.computeStringSize(2, value);
+  }
+
+  private static void writeLabel(CodedOutputStream o, int size, String name, String value) throws IOException {
+    o.writeTag(1, LEN);
+    o.writeUInt32NoTag(size);
+    o.writeString(1, name);
+    o.writeString(2, value);
+  }
+
+  /** A sample's (or an exemplar's value and timestamp's) size: fixed64 value plus varint timestamp. */
+  private static int sampleSize(long timestampMs) {
+    return 9 + CodedOutputStream.computeInt64Size(2, timestampMs);
+  }
+
+  private static int metadataSize(PromMetadata m) {
+    int size = m.type().number() == 0 ? 0 : CodedOutputStream.computeEnumSize(1, m.type().number());
+    size += stringSizeIfSet(2, m.familyName());
+    size += stringSizeIfSet(4, m.help());
+    size += stringSizeIfSet(5, m.unit());
+    return size;
+  }
+
+  private static int stringSizeIfSet(int field, String s) {
+    return s == null || s.isEmpty() ? 0 : CodedOutputStream.computeStringSize(field, s);
+  }
+
+  private static void writeIfSet(CodedOutputStream o, int field, String s) throws IOException {
+    if (s != null && !s.isEmpty()) {
+      o.writeString(field, s);
+    }
+  }
+}

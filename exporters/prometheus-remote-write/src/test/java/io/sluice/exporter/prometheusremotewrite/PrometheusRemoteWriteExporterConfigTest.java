@@ -1,0 +1,129 @@
+package io.sluice.exporter.prometheusremotewrite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.core.ConfigProblem;
+import io.sluice.core.ExporterFactory;
+import io.sluice.core.config.ConfigException;
+import io.sluice.core.config.ConfigLoader;
+import io.sluice.core.exporterhelper.QueueSettings;
+import io.sluice.core.testkit.TestContexts;
+import io.sluice.core.testkit.TestVertx;
+import io.sluice.core.ComponentKind;
+import io.sluice.core.Exporter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class PrometheusRemoteWriteExporterConfigTest {
+
+  @Test
+  void defaultsAreTheCollectorsAndNeedOnlyAnEndpoint() {
+    PrometheusRemoteWriteExporterConfig d = new PrometheusRemoteWriteExporterFactory().defaultConfig();
+
+    assertThat(d.addMetricSuffixes()).isTrue();
+    assertThat(d.resourceToTelemetryConversion().enabled()).isFalse();
+    assertThat(d.targetInfo().enabled()).isTrue();
+    assertThat(d.remoteWriteVersion()).isEqualTo("1.0");
+    assertThat(d.compression()).isEqualTo("snappy");
+    assertThat(d.timeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(d.sendingQueue()).isEqualTo(QueueSettings.defaults());
+    assertThat(d.effectiveQueue()).isEqualTo(QueueSettings.defaults());
+    assertThat(d.maxBatchSizeBytes()).isEqualTo(3_000_000L);
+    assertThat(d.exportCreatedMetric().enabled()).isFalse();
+    assertThat(d.validate()).extracting(ConfigProblem::path).containsExactly("endpoint");
+    assertThat(d.withEndpoint("http://prometheus:9090/api/v1/write").validate()).isEmpty();
+  }
+
+  @Test
+  void bindsACollectorConfigOverTheDefaults() throws Exception {
+    PrometheusRemoteWriteExporterConfig c = ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
+        endpoint: https://mimir.example.com/api/v1/push
+        headers:
+          X-Scope-OrgID: tenant-a
+        namespace: app
+        external_labels:
+          cluster: eu-1
+        add_metric_suffixes: false
+        resource_to_telemetry_conversion:
+          enabled: true
+        target_info:
+          enabled: false
+        timeout: 10s
+        compression: zstd
+        retry_on_failure:
+          max_elapsed_time: 2m
+        max_batch_size_bytes: 1000000
+        remote_write_queue:
+          num_consumers: 2
+        export_created_metric:
+          enabled: false
+        """);
+
+    assertThat(c.endpoint()).isEqualTo("https://mimir.example.com/api/v1/push");
+    assertThat(c.headers()).containsEntry("X-Scope-OrgID", "tenant-a");
+    assertThat(c.namespace()).isEqualTo("app");
+    assertThat(c.externalLabels()).containsExactly(Map.entry("cluster", "eu-1"));
+    assertThat(c.addMetricSuffixes()).isFalse();
+    assertThat(c.resourceToTelemetryConversion().enabled()).isTrue();
+    assertThat(c.targetInfo().enabled()).isFalse();
+    assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.compression()).isEqualTo("zstd");
+    assertThat(c.retryOnFailure().maxElapsedTime()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.retryOnFailure().initialInterval()).isEqualTo(Duration.ofMillis(50));
+    assertThat(c.remoteWriteVersion()).isEqualTo("1.0");
+    assertThat(c.maxBatchSizeBytes()).isEqualTo(1_000_000L);
+    assertThat(c.effectiveQueue()).as("remote_write_queue replaces sending_queue")
+        .isEqualTo(new QueueSettings(true, 2, 10_000));
+    assertThat(c.validate()).isEmpty();
+  }
+
+  @Test
+  void unknownKeysFail() {
+    assertThatThrownBy(() -> ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
+        endpoint: http://p:9090/api/v1/write
+        endpiont: typo
+        """)).isInstanceOf(ConfigException.class).hasMessageContaining("endpiont");
+  }
+
+  @Test
+  void reportsEveryProblemWithItsKey() {
+    PrometheusRemoteWriteExporterConfig c = new PrometheusRemoteWriteExporterConfig("prometheus:9090/api/v1/write",
+        Map.of("bad header", "x"), "", Map.of("__reserved", "x", "ok", ""), true, null, null, false, "3.0", "gzip",
+        Duration.ofSeconds(-1), null, null, null, -1, null,
+        new PrometheusRemoteWriteExporterConfig.ExportCreatedMetric(true));
+
+    assertThat(c.validate()).extracting(ConfigProblem::path).containsExactlyInAnyOrder("endpoint", "headers",
+        "external_labels", "external_labels.ok", "remote_write_version", "compression", "timeout",
+        "max_batch_size_bytes", "export_created_metric.enabled");
+    assertThat(c.validate()).filteredOn(p -> p.path().equals("endpoint")).extracting(ConfigProblem::message)
+        .first().asString().contains("did you mean \"http://");
+  }
+
+  @Test
+  void factoryIsRegisteredForMetricsOnly() {
+    assertThat(ServiceLoader.load(ExporterFactory.class).stream().map(ServiceLoader.Provider::get)
+        .filter(f -> f.type().equals("prometheusremotewrite")).findFirst())
+        .hasValueSatisfying(f -> assertThat(f.signals()).containsExactly(io.sluice.core.Signal.METRICS));
+  }
+
+  @Test
+  void shutdownWorksWithoutStartAndTwice() throws Exception {
+    TestVertx tv = TestVertx.create();
+    try {
+      Exporter e = new PrometheusRemoteWriteExporterFactory().create(TestContexts.context(tv.vertx(),
+          ComponentKind.EXPORTER, "prometheusremotewrite/x"),
+          PrometheusRemoteWriteExporterConfig.defaults().withEndpoint("http://127.0.0.1:1/api/v1/write"));
+      e.shutdown().await(5, TimeUnit.SECONDS);
+      e.shutdown().await(5, TimeUnit.SECONDS);
+      e.start().await(5, TimeUnit.SECONDS);
+      e.shutdown().await(5, TimeUnit.SECONDS);
+      assertThat(e).isNotNull();
+    } finally {
+      tv.close();
+    }
+  }
+}

@@ -1,0 +1,406 @@
+package io.sluice.exporter.prometheusremotewrite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.Gauge;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.metrics.v1.Sum;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.sluice.core.Batch;
+import io.sluice.core.ComponentId;
+import io.sluice.core.ComponentKind;
+import io.sluice.core.Envelope;
+import io.sluice.core.Exporter;
+import io.sluice.core.PermanentException;
+import io.sluice.core.exporterhelper.QueueSettings;
+import io.sluice.core.exporterhelper.RetrySettings;
+import io.sluice.core.telemetry.SelfMetrics;
+import io.sluice.core.testkit.Ports;
+import io.sluice.core.testkit.SelfMetricsReader;
+import io.sluice.core.testkit.TestContexts;
+import io.sluice.core.testkit.TestData;
+import io.sluice.core.testkit.TestVertx;
+import io.sluice.core.tls.TlsClientSettings;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xerial.snappy.Snappy;
+
+class PrometheusRemoteWriteExporterTest {
+  private static final String ID = "prometheusremotewrite/test";
+  private static final long T0 = 1_700_000_000_000_000_000L;
+  private static final long T0_MS = 1_700_000_000_000L;
+
+  private TestVertx tv;
+  private SelfMetrics metrics;
+  private int port;
+  private RemoteWriteSink sink;
+  private final List<Exporter> exporters = new ArrayList<>();
+
+  /** Loads Vert.x's HTTP classes and the codecs' native libraries once, outside the strict blocked-thread check. */
+  @BeforeAll
+  static void warmUpTheJvm() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      int p = Ports.freePort();
+      RemoteWriteSink s = RemoteWriteSink.start(vertx, p);
+      Exporter e = new PrometheusRemoteWriteExporterFactory().create(TestContexts.context(vertx,
+          ComponentKind.EXPORTER, "prometheusremotewrite/warmup"),
+          PrometheusRemoteWriteExporterConfig.defaults().withEndpoint("http://127.0.0.1:" + p + "/api/v1/write"));
+      e.start().await(30, TimeUnit.SECONDS);
+      e.consume(TestData.metrics(1, 0)).await(30, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> s.calls() == 1);
+      s.received.get(0).decode();
+      e.shutdown().await(30, TimeUnit.SECONDS);
+      s.close();
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @BeforeEach
+  void setUp() {
+    tv = TestVertx.create();
+    metrics = new SelfMetrics();
+    port = Ports.freePort();
+    sink = RemoteWriteSink.start(tv.vertx(), port);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (Exporter e : exporters) {
+      e.shutdown().await(10, TimeUnit.SECONDS);
+    }
+    sink.close();
+    tv.close();
+  }
+
+  private static RetrySettings fastRetry() {
+    return new RetrySettings(true, Duration.ofMillis(20), 0, 1.5, Duration.ofMillis(200), Duration.ofSeconds(30));
+  }
+
+  private PrometheusRemoteWriteExporterConfig config(String compression, QueueSettings queue,
+      Map<String, String> externalLabels, Map<String, String> headers) {
+    return config("1.0", compression, queue, externalLabels, headers);
+  }
+
+  private PrometheusRemoteWriteExporterConfig config(String version, String compression, QueueSettings queue,
+      Map<String, String> externalLabels, Map<String, String> headers) {
+    return new PrometheusRemoteWriteExporterConfig("http://127.0.0.1:" + port + "/api/v1/write", headers, "",
+        externalLabels, true, new PrometheusRemoteWriteExporterConfig.ResourceToTelemetryConversion(false),
+        new PrometheusRemoteWriteExporterConfig.TargetInfo(true), true, version, compression, Duration.ofSeconds(5),
+        TlsClientSettings.defaults(), queue, fastRetry(), 3_000_000L, null, null);
+  }
+
+  private Exporter start(PrometheusRemoteWriteExporterConfig config) throws Exception {
+    assertThat(config.validate()).isEmpty();
+    Exporter e = new PrometheusRemoteWriteExporterFactory().create(
+        TestContexts.context(tv.vertx(), ComponentKind.EXPORTER, ID, metrics), config);
+    exporters.add(e);
+    e.start().await(10, TimeUnit.SECONDS);
+    return e;
+  }
+
+  private static KeyValue attr(String k, String v) {
+    return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setStringValue(v)).build();
+  }
+
+  private static Batch batch(Metric... metrics) {
+    ResourceMetrics rm = ResourceMetrics.newBuilder()
+        .setResource(Resource.newBuilder().addAttributes(attr("service.name", "shop"))
+            .addAttributes(attr("service.instance.id", "i-1")).addAttributes(attr("host.name", "h")))
+        .addScopeMetrics(ScopeMetrics.newBuilder().addAllMetrics(List.of(metrics))).build();
+    return Batch.metrics(List.of(rm), Envelope.of(ComponentId.of("otlp")));
+  }
+
+  private static Metric requests(long timeNanos, double value) {
+    return Metric.newBuilder().setName("requests").setUnit("1").setDescription("Requests served")
+        .setSum(Sum.newBuilder().setIsMonotonic(true)
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
+            .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(timeNanos).setAsDouble(value)
+                .setStartTimeUnixNano(T0 - 60_000_000_000L).addAttributes(attr("http.method", "GET"))))
+        .build();
+  }
+
+  private double counter(String name) {
+    return SelfMetricsReader.counter(metrics, name, "component_id", ID, "signal", "metrics");
+  }
+
+  @Test
+  void sendsSnappyRemoteWriteWithRequiredHeadersThatUsersCannotOverride() throws Exception {
+    Exporter e = start(config("snappy", QueueSettings.disabled(), Map.of("cluster", "eu"),
+        Map.of("X-Scope-OrgID", "tenant-1", "Content-Type", "text/plain", "User-Agent", "mine")));
+
+    Metric temp = Metric.newBuilder().setName("temperature").setUnit("Cel").setGauge(Gauge.newBuilder()
+        .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(T0 + 2_000_000).setAsDouble(21.5))
+        .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(T0).setAsDouble(-3))).build();
+    e.consume(batch(requests(T0, 42), temp)).await(5, TimeUnit.SECONDS);
+
+    assertThat(sink.calls()).isEqualTo(1);
+    RemoteWriteSink.Received r = sink.received.get(0);
+    assertThat(r.headers().get("Content-Encoding")).isEqualTo("snappy");
+    assertThat(r.headers().get("Content-Type")).isEqualTo("application/x-protobuf");
+    assertThat(r.headers().get("X-Prometheus-Remote-Write-Version")).isEqualTo("0.1.0");
+    assertThat(r.headers().get("User-Agent")).startsWith("Sluice/");
+    assertThat(r.headers().get("X-Scope-OrgID")).isEqualTo("tenant-1");
+
+    RemoteWriteSink.WriteRequest w = r.decode();
+    RemoteWriteSink.Series req = w.named("requests_total").get(0);
+    assertThat(req.labels()).containsExactlyInAnyOrderEntriesOf(Map.of("__name__", "requests_total",
+        "http_method", "GET", "job", "shop", "instance", "i-1", "cluster", "eu"));
+    assertThat(req.labelOrder()).isSorted();
+    assertThat(req.samples()).containsExactly(new RemoteWriteSink.Sample(42, T0_MS));
+
+    RemoteWriteSink.Series t = w.named("temperature_celsius").get(0);
+    assertThat(t.samples()).containsExactly(new RemoteWriteSink.Sample(-3, T0_MS),
+        new RemoteWriteSink.Sample(21.5, T0_MS + 2));
+
+    RemoteWriteSink.Series info = w.named("target_info").get(0);
+    assertThat(info.labels()).containsEntry("host_name", "h").containsEntry("cluster", "eu")
+        .containsEntry("job", "shop");
+    assertThat(w.metadata()).contains(new RemoteWriteSink.Metadata(1, "requests_total", "Requests served", ""),
+        new RemoteWriteSink.Metadata(2, "temperature_celsius", "", "celsius"));
+    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(3);
+  }
+
+  @Test
+  void zstdBodiesDecodeWithZstdsOwnStream() throws Exception {
+    Exporter e = start(config("zstd", QueueSettings.disabled(), Map.of(), Map.of()));
+
+    e.consume(TestData.metrics(3, 1)).await(5, TimeUnit.SECONDS);
+
+    RemoteWriteSink.Received r = sink.received.get(0);
+    assertThat(r.headers().get("Content-Encoding")).isEqualTo("zstd");
+    RemoteWriteSink.WriteRequest w = r.decode();
+    assertThat(w.named("http_server_requests_total")).hasSize(3);
+    assertThat(w.named("pool_utilization_ratio")).hasSize(3);
+    List<RemoteWriteSink.Series> buckets = w.named("http_server_duration_seconds_bucket");
+    assertThat(buckets).hasSize(9);
+    assertThat(buckets).filteredOn(s -> "/r0".equals(s.labels().get("route")))
+        .extracting(s -> s.labels().get("le") + "=" + s.samples().get(0).value())
+        .containsExactlyInAnyOrder("0.1=2.0", "1=5.0", "+Inf=6.0");
+  }
+
+  @Test
+  void sendsTheStaleMarkerBitForBit() throws Exception {
+    Exporter e = start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+
+    Metric gone = Metric.newBuilder().setName("up.ish").setGauge(Gauge.newBuilder()
+        .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(T0).setFlags(1))).build();
+    e.consume(batch(gone)).await(5, TimeUnit.SECONDS);
+
+    double v = sink.received.get(0).decode().named("up_ish").get(0).samples().get(0).value();
+    assertThat(Double.doubleToRawLongBits(v)).isEqualTo(0x7ff0000000000002L);
+  }
+
+  @Test
+  void retriesA500ThenSucceeds() throws Exception {
+    sink.behave(n -> n == 1 ? RemoteWriteSink.Reply.status(500).withBody("busy") : RemoteWriteSink.Reply.status(204));
+    Exporter e = start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+
+    e.consume(batch(requests(T0, 1))).await(5, TimeUnit.SECONDS);
+
+    assertThat(sink.calls()).isEqualTo(2);
+    assertThat(sink.received.get(1).decode().named("requests_total")).hasSize(1);
+    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(1);
+  }
+
+  @Test
+  void retriesA429AfterTheRetryAfterDelay() throws Exception {
+    sink.behave(n -> n == 1 ? RemoteWriteSink.Reply.status(429).withHeader("Retry-After", "1")
+        : RemoteWriteSink.Reply.status(200));
+    Exporter e = start(config("snappy", new QueueSettings(true, 1, 10), Map.of(), Map.of()));
+
+    e.consume(batch(requests(T0, 1))).await(5, TimeUnit.SECONDS);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> sink.calls() == 2);
+    long waitedMs = (sink.arrivedNanos.get(1) - sink.arrivedNanos.get(0)) / 1_000_000;
+    assertThat(waitedMs).isGreaterThanOrEqualTo(900);
+    await().atMost(Duration.ofSeconds(5)).until(() -> counter("sluice_exporter_sent_items") == 1);
+  }
+
+  @Test
+  void doesNotRetryA400AndQuotesTheBody() throws Exception {
+    sink.behave(n -> RemoteWriteSink.Reply.status(400).withBody("out of order sample"));
+    Exporter e = start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+
+    assertThatThrownBy(() -> e.consume(batch(requests(T0, 1))).await(5, TimeUnit.SECONDS))
+        .isInstanceOf(PermanentException.class)
+        .hasMessageContaining("HTTP 400").hasMessageContaining("out of order sample");
+    assertThat(sink.calls()).isEqualTo(1);
+    assertThat(counter("sluice_exporter_send_failed_items")).isEqualTo(1);
+  }
+
+  @Test
+  void deltaPointsAreDroppedAndCountedWithoutARequest() throws Exception {
+    Exporter e = start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+
+    Metric delta = Metric.newBuilder().setName("d").setSum(Sum.newBuilder().setIsMonotonic(true)
+        .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA)
+        .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(T0).setAsInt(1))).build();
+    ResourceMetrics onlyDelta = ResourceMetrics.newBuilder()
+        .addScopeMetrics(ScopeMetrics.newBuilder().addMetrics(delta)).build();
+    e.consume(Batch.metrics(List.of(onlyDelta), Envelope.of(ComponentId.of("otlp")))).await(5, TimeUnit.SECONDS);
+
+    assertThat(sink.calls()).isZero();
+  }
+
+  private static RemoteWriteSink.Reply written(long samples) {
+    return RemoteWriteSink.Reply.status(204).withHeader("X-Prometheus-Remote-Write-Samples-Written", "" + samples)
+        .withHeader("X-Prometheus-Remote-Write-Histograms-Written", "0")
+        .withHeader("X-Prometheus-Remote-Write-Exemplars-Written", "0");
+  }
+
+  @Test
+  void sendsRemoteWrite2WithASymbolsTableAndPerSeriesMetadata() throws Exception {
+    sink.behave(n -> written(3));
+    Exporter e = start(config("2.0", "snappy", QueueSettings.disabled(), Map.of("cluster", "eu"), Map.of()));
+
+    Metric temp = Metric.newBuilder().setName("temperature").setUnit("Cel").setDescription("Room\ntemperature")
+        .setGauge(Gauge.newBuilder()
+            .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(T0 + 2_000_000).setAsDouble(21.5))
+            .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(T0).setAsDouble(-3))).build();
+    e.consume(batch(requests(T0, 42), temp)).await(5, TimeUnit.SECONDS);
+
+    assertThat(sink.calls()).isEqualTo(1);
+    RemoteWriteSink.Received r = sink.received.get(0);
+    assertThat(r.headers().get("Content-Type")).isEqualTo("application/x-protobuf;proto=io.prometheus.write.v2.Request");
+    assertThat(r.headers().get("X-Prometheus-Remote-Write-Version")).isEqualTo("2.0.0");
+    assertThat(r.headers().get("Content-Encoding")).isEqualTo("snappy");
+    assertThat(topLevelFields(r.body())).as("2.0 uses only fields 4 and 5 (1-3 are reserved)")
+        .containsOnly(4, 5);
+
+    RemoteWriteSink.WriteRequest w = r.decode();
+    RemoteWriteSink.Series req = w.named("requests_total").get(0);
+    assertThat(req.labels()).containsExactlyInAnyOrderEntriesOf(Map.of("__name__", "requests_total",
+        "http_method", "GET", "job", "shop", "instance", "i-1", "cluster", "eu"));
+    assertThat(req.labelOrder()).isSorted();
+    assertThat(req.samples()).as("a counter carries its start timestamp")
+        .containsExactly(new RemoteWriteSink.Sample(42, T0_MS, T0_MS - 60_000));
+    assertThat(req.metadata()).isEqualTo(new RemoteWriteSink.Metadata(1, "requests_total", "Requests served", ""));
+    RemoteWriteSink.Series t = w.named("temperature_celsius").get(0);
+    assertThat(t.samples()).containsExactly(new RemoteWriteSink.Sample(-3, T0_MS, 0),
+        new RemoteWriteSink.Sample(21.5, T0_MS + 2, 0));
+    assertThat(t.metadata()).isEqualTo(new RemoteWriteSink.Metadata(2, "temperature_celsius", "Room\ntemperature",
+        "celsius"));
+    assertThat(w.named("target_info")).hasSize(1);
+    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(3);
+  }
+
+  private static java.util.Set<Integer> topLevelFields(byte[] body) throws java.io.IOException {
+    com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(body);
+    java.util.Set<Integer> fields = new java.util.TreeSet<>();
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      fields.add(tag >>> 3);
+      in.skipField(tag);
+    }
+    return fields;
+  }
+
+  @Test
+  void fallsBackToRemoteWrite1OnceOn415AndRemembersIt() throws Exception {
+    sink.behave(n -> n == 1 ? RemoteWriteSink.Reply.status(415).withBody("unsupported") : RemoteWriteSink.Reply.status(204));
+    Exporter e = start(config("2.0", "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+
+    e.consume(batch(requests(T0, 1))).await(5, TimeUnit.SECONDS);
+    e.consume(batch(requests(T0 + 1_000_000_000L, 2))).await(5, TimeUnit.SECONDS);
+
+    assertThat(sink.calls()).isEqualTo(3);
+    assertThat(sink.received).extracting(RemoteWriteSink.Received::v2).containsExactly(true, false, false);
+    assertThat(sink.received.get(1).headers().get("X-Prometheus-Remote-Write-Version")).isEqualTo("0.1.0");
+    assertThat(sink.received.get(1).headers().get("Content-Type")).isEqualTo("application/x-protobuf");
+    assertThat(sink.received.get(1).decode().named("requests_total").get(0).samples().get(0).value()).isEqualTo(1.0);
+    assertThat(sink.received.get(2).decode().named("requests_total").get(0).samples().get(0).value()).isEqualTo(2.0);
+  }
+
+  @Test
+  void treatsA2xxWithoutWrittenHeadersAsA1xReceiver() throws Exception {
+    Exporter e = start(config("2.0", "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+
+    e.consume(batch(requests(T0, 1))).await(5, TimeUnit.SECONDS);
+
+    assertThat(sink.received).extracting(RemoteWriteSink.Received::v2).containsExactly(true, false);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"1.0", "2.0"})
+  void sendsHistogramExemplarsWithTraceAndSpanIds(String version) throws Exception {
+    sink.behave(n -> written(5));
+    Exporter e = start(config(version, "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+
+    Metric h = Metric.newBuilder().setName("latency").setUnit("s").setHistogram(
+        io.opentelemetry.proto.metrics.v1.Histogram.newBuilder()
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
+            .addDataPoints(io.opentelemetry.proto.metrics.v1.HistogramDataPoint.newBuilder().setTimeUnixNano(T0)
+                .setCount(3).setSum(1.5).addExplicitBounds(0.5).addBucketCounts(1).addBucketCounts(2)
+                .addExemplars(io.opentelemetry.proto.metrics.v1.Exemplar.newBuilder().setAsDouble(0.9)
+                    .setTimeUnixNano(T0 - 5_000_000)
+                    .setTraceId(com.google.protobuf.ByteString.fromHex("000102030405060708090a0b0c0d0eff"))
+                    .setSpanId(com.google.protobuf.ByteString.fromHex("00000000000000aa"))
+                    .addFilteredAttributes(attr("user", "u1")))))
+        .build();
+    e.consume(batch(h)).await(5, TimeUnit.SECONDS);
+
+    RemoteWriteSink.WriteRequest w = sink.received.get(0).decode();
+    List<RemoteWriteSink.Series> buckets = w.named("latency_seconds_bucket");
+    RemoteWriteSink.Series inf = buckets.stream().filter(s -> "+Inf".equals(s.labels().get("le"))).findFirst()
+        .orElseThrow();
+    assertThat(inf.exemplars()).containsExactly(new RemoteWriteSink.Exemplar(Map.of("span_id", "00000000000000aa",
+        "trace_id", "000102030405060708090a0b0c0d0eff", "user", "u1"), 0.9, T0_MS - 5));
+    assertThat(buckets).filteredOn(s -> "0.5".equals(s.labels().get("le")))
+        .allSatisfy(s -> assertThat(s.exemplars()).isEmpty());
+  }
+
+  @Test
+  void splitsABatchLargerThanMaxBatchSizeBytesIntoSeveralRequests() throws Exception {
+    PrometheusRemoteWriteExporterConfig c = config("snappy", QueueSettings.disabled(), Map.of(), Map.of());
+    c = new PrometheusRemoteWriteExporterConfig(c.endpoint(), c.headers(), c.namespace(), c.externalLabels(),
+        c.addMetricSuffixes(), c.resourceToTelemetryConversion(), new PrometheusRemoteWriteExporterConfig.TargetInfo(false),
+        c.sendMetadata(), c.remoteWriteVersion(), c.compression(), c.timeout(), c.tls(), c.sendingQueue(),
+        c.retryOnFailure(), 300, null, null);
+    Exporter e = start(c);
+
+    Gauge.Builder g = Gauge.newBuilder();
+    for (int i = 0; i < 10; i++) {
+      g.addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(T0).setAsDouble(i).addAttributes(attr("n", "" + i)));
+    }
+    e.consume(batch(Metric.newBuilder().setName("many").setGauge(g).build())).await(5, TimeUnit.SECONDS);
+
+    assertThat(sink.calls()).isGreaterThan(1);
+    List<String> seen = new ArrayList<>();
+    for (RemoteWriteSink.Received r : sink.received) {
+      assertThat(Snappy.uncompressedLength(r.rawBody())).isLessThanOrEqualTo(300);
+      r.decode().named("many").forEach(s -> seen.add(s.labels().get("n")));
+    }
+    assertThat(seen).containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+    assertThat(sink.received.get(0).decode().metadata()).extracting(RemoteWriteSink.Metadata::family)
+        .containsExactly("many");
+  }
+
+  @Test
+  void retryAfterReadsSecondsAndDates() {
+    java.time.Instant now = java.time.Instant.parse("2026-01-01T00:00:00Z");
+    assertThat(PrometheusRemoteWriteExporter.parseRetryAfter("7", now)).isEqualTo(Duration.ofSeconds(7));
+    assertThat(PrometheusRemoteWriteExporter.parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now))
+        .isEqualTo(Duration.ofSeconds(30));
+    assertThat(PrometheusRemoteWriteExporter.parseRetryAfter("soon", now)).isNull();
+    assertThat(PrometheusRemoteWriteExporter.failure(503, "m", null, now))
+        .isInstanceOf(io.sluice.core.RetryableException.class);
+    assertThat(PrometheusRemoteWriteExporter.failure(404, "m", null, now)).isInstanceOf(PermanentException.class);
+  }
+}

@@ -1,0 +1,195 @@
+package io.sluice.exporter.prometheusremotewrite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.Gauge;
+import io.opentelemetry.proto.metrics.v1.Histogram;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.metrics.v1.Sum;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.sluice.core.Batch;
+import io.sluice.core.ComponentId;
+import io.sluice.core.ComponentKind;
+import io.sluice.core.Envelope;
+import io.sluice.core.Exporter;
+import io.sluice.core.exporterhelper.QueueSettings;
+import io.sluice.core.exporterhelper.RetrySettings;
+import io.sluice.core.testkit.PrometheusServer;
+import io.sluice.core.testkit.TestContexts;
+import io.sluice.core.tls.TlsClientSettings;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sends OTLP metrics through the exporter into a real Prometheus (its remote-write receiver) and
+ * reads them back with PromQL.
+ */
+class PrometheusRemoteWriteIT {
+  private static PrometheusServer prometheus;
+  private static Vertx vertx;
+  private static Exporter exporter;
+  private static long nowMs;
+
+  @BeforeAll
+  static void startPrometheusAndSend() throws Exception {
+    prometheus = PrometheusServer.start();
+    vertx = Vertx.vertx();
+    PrometheusRemoteWriteExporterConfig config = new PrometheusRemoteWriteExporterConfig(prometheus.remoteWriteUrl(),
+        Map.of(), "", Map.of("cluster", "it"), true,
+        new PrometheusRemoteWriteExporterConfig.ResourceToTelemetryConversion(false),
+        new PrometheusRemoteWriteExporterConfig.TargetInfo(true), true, "1.0", "snappy", Duration.ofSeconds(5),
+        TlsClientSettings.defaults(), QueueSettings.disabled(), RetrySettings.disabled(), 0, null, null);
+    assertThat(config.validate()).isEmpty();
+    exporter = new PrometheusRemoteWriteExporterFactory().create(
+        TestContexts.context(vertx, ComponentKind.EXPORTER, "prometheusremotewrite/it"), config);
+    exporter.start().await(10, TimeUnit.SECONDS);
+
+    nowMs = System.currentTimeMillis();
+    long t1 = (nowMs - 40_000) * 1_000_000L;
+    long t2 = (nowMs - 20_000) * 1_000_000L;
+    exporter.consume(batch(t1, false)).await(10, TimeUnit.SECONDS);
+    exporter.consume(batch(t2, true)).await(10, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (exporter != null) {
+      exporter.shutdown().await(10, TimeUnit.SECONDS);
+    }
+    if (vertx != null) {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+    if (prometheus != null) {
+      prometheus.close();
+    }
+  }
+
+  private static KeyValue attr(String k, String v) {
+    return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setStringValue(v)).build();
+  }
+
+  /** The second batch (at {@code t}) ends the temperature series with NO_RECORDED_VALUE. */
+  private static Batch batch(long t, boolean second) {
+    NumberDataPoint.Builder temp = NumberDataPoint.newBuilder().setTimeUnixNano(t).addAttributes(attr("room", "lab"));
+    if (second) {
+      temp.setFlags(1);
+    } else {
+      temp.setAsDouble(21.5);
+    }
+    ScopeMetrics scope = ScopeMetrics.newBuilder()
+        .setScope(InstrumentationScope.newBuilder().setName("io.sluice.it").setVersion("1.0"))
+        .addMetrics(Metric.newBuilder().setName("requests").setUnit("1").setSum(Sum.newBuilder().setIsMonotonic(true)
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
+            .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(t).setAsInt(second ? 50 : 42)
+                .addAttributes(attr("http.method", "GET")))))
+        .addMetrics(Metric.newBuilder().setName("cpu.utilization").setUnit("1").setGauge(Gauge.newBuilder()
+            .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(t).setAsDouble(0.75))))
+        .addMetrics(Metric.newBuilder().setName("http.server.duration").setUnit("ms").setHistogram(Histogram.newBuilder()
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
+            .addDataPoints(HistogramDataPoint.newBuilder().setTimeUnixNano(t).setCount(10).setSum(250)
+                .addAllExplicitBounds(List.of(10.0, 100.0)).addAllBucketCounts(List.of(4L, 5L, 1L))
+                .addExemplars(io.opentelemetry.proto.metrics.v1.Exemplar.newBuilder().setTimeUnixNano(t)
+                    .setAsDouble(42).setTraceId(com.google.protobuf.ByteString.fromHex(
+                        "0af7651916cd43dd8448eb211c80319c"))))))
+        .addMetrics(Metric.newBuilder().setName("temperature").setUnit("Cel").setGauge(Gauge.newBuilder()
+            .addDataPoints(temp)))
+        .build();
+    ResourceMetrics rm = ResourceMetrics.newBuilder()
+        .setResource(Resource.newBuilder().addAttributes(attr("service.name", "shop"))
+            .addAttributes(attr("service.namespace", "acme")).addAttributes(attr("service.instance.id", "pod-1"))
+            .addAttributes(attr("host.name", "node-7")))
+        .addScopeMetrics(scope).build();
+    return Batch.metrics(List.of(rm), Envelope.of(ComponentId.of("otlp")));
+  }
+
+  private static List<PrometheusServer.Sample> awaitQuery(String promql) {
+    return await().atMost(Duration.ofSeconds(10)).until(() -> prometheus.query(promql), r -> !r.isEmpty());
+  }
+
+  @Test
+  void counterArrivesWithTotalJobInstanceScopeAndExternalLabels() {
+    List<PrometheusServer.Sample> r = awaitQuery("requests_total");
+
+    assertThat(r).hasSize(1);
+    assertThat(r.get(0).labels()).containsAllEntriesOf(Map.of("__name__", "requests_total", "http_method", "GET",
+        "job", "acme/shop", "instance", "pod-1", "cluster", "it", "otel_scope_name", "io.sluice.it",
+        "otel_scope_version", "1.0"));
+    assertThat(r.get(0).value()).isEqualTo(50.0);
+  }
+
+  @Test
+  void unitOneGaugeGetsRatio() {
+    assertThat(awaitQuery("cpu_utilization_ratio").get(0).value()).isEqualTo(0.75);
+  }
+
+  @Test
+  void histogramArrivesAsCumulativeBucketsSumAndCount() {
+    List<PrometheusServer.Sample> buckets = awaitQuery("http_server_duration_milliseconds_bucket");
+    assertThat(buckets).extracting(s -> s.labels().get("le") + "=" + s.value())
+        .containsExactlyInAnyOrder("10=4.0", "100=9.0", "+Inf=10.0");
+    assertThat(awaitQuery("http_server_duration_milliseconds_sum").get(0).value()).isEqualTo(250.0);
+    assertThat(awaitQuery("http_server_duration_milliseconds_count").get(0).value()).isEqualTo(10.0);
+    assertThat(awaitQuery("histogram_quantile(0.5, http_server_duration_milliseconds_bucket)").get(0).value())
+        .isBetween(10.0, 100.0);
+  }
+
+  @Test
+  void targetInfoCarriesTheOtherResourceAttributes() {
+    List<PrometheusServer.Sample> r = awaitQuery("target_info");
+    assertThat(r).hasSize(1);
+    assertThat(r.get(0).labels()).containsEntry("host_name", "node-7").containsEntry("job", "acme/shop")
+        .containsEntry("instance", "pod-1").doesNotContainKey("otel_scope_name");
+  }
+
+  @Test
+  void remoteWrite2FallsBackTo1WithThisPrometheusAndTheDataArrives() throws Exception {
+    PrometheusRemoteWriteExporterConfig v2 = new PrometheusRemoteWriteExporterConfig(prometheus.remoteWriteUrl(),
+        Map.of(), "", Map.of(), true, null, null, false, "2.0", "snappy", Duration.ofSeconds(5), null,
+        QueueSettings.disabled(), RetrySettings.disabled(), 0, null, null);
+    Exporter e = new PrometheusRemoteWriteExporterFactory().create(
+        TestContexts.context(vertx, ComponentKind.EXPORTER, "prometheusremotewrite/v2"), v2);
+    e.start().await(10, TimeUnit.SECONDS);
+    try {
+      ResourceMetrics rm = ResourceMetrics.newBuilder()
+          .setResource(Resource.newBuilder().addAttributes(attr("service.name", "v2")))
+          .addScopeMetrics(ScopeMetrics.newBuilder().addMetrics(Metric.newBuilder().setName("fallback.check")
+              .setGauge(Gauge.newBuilder().addDataPoints(NumberDataPoint.newBuilder()
+                  .setTimeUnixNano((System.currentTimeMillis() - 1000) * 1_000_000L).setAsDouble(7))))).build();
+      e.consume(Batch.metrics(List.of(rm), Envelope.of(ComponentId.of("otlp")))).await(10, TimeUnit.SECONDS);
+
+      List<PrometheusServer.Sample> r = awaitQuery("fallback_check");
+      assertThat(r.get(0).value()).isEqualTo(7.0);
+      assertThat(r.get(0).labels()).containsEntry("job", "v2");
+    } finally {
+      e.shutdown().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void staleMarkerEndsTheSeries() {
+    double before = (nowMs - 30_000) / 1000.0;
+    List<PrometheusServer.Sample> earlier = await().atMost(Duration.ofSeconds(10))
+        .until(() -> prometheus.query("temperature_celsius", before), l -> !l.isEmpty());
+    assertThat(earlier.get(0).value()).isEqualTo(21.5);
+    assertThat(earlier.get(0).labels()).containsEntry("room", "lab");
+
+    // Without the marker the 5-minute lookback would still return 21.5 now.
+    assertThat(prometheus.query("temperature_celsius")).isEmpty();
+    assertThat(prometheus.query("requests_total")).isNotEmpty();
+  }
+}

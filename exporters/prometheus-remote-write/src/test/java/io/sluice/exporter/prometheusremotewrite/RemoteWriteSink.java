@@ -1,0 +1,377 @@
+package io.sluice.exporter.prometheusremotewrite;
+
+import com.github.luben.zstd.ZstdInputStream;
+import com.google.protobuf.CodedInputStream;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import org.xerial.snappy.Snappy;
+
+/**
+ * A remote-write receiver on loopback (a Vert.x HttpServer) that records each request and
+ * answers as the test says. It decodes bodies on its own — the codecs' own readers and
+ * {@link CodedInputStream} reading the field numbers of {@code prometheus.WriteRequest} — so it
+ * checks the exporter's encoder rather than sharing its code.
+ */
+final class RemoteWriteSink implements AutoCloseable {
+  record Sample(double value, long timestampMs, long startTimestampMs) {
+    Sample(double value, long timestampMs) {
+      this(value, timestampMs, 0);
+    }
+  }
+
+  record Exemplar(Map<String, String> labels, double value, long timestampMs) {
+  }
+
+  /** A decoded TimeSeries; {@code labelOrder} keeps the names as they were on the wire. */
+  record Series(Map<String, String> labels, List<String> labelOrder, List<Sample> samples, List<Exemplar> exemplars,
+      Metadata metadata) {
+    String name() {
+      return labels.get("__name__");
+    }
+  }
+
+  record Metadata(int type, String family, String help, String unit) {
+  }
+
+  record WriteRequest(List<Series> series, List<Metadata> metadata) {
+    List<Series> named(String name) {
+      return series.stream().filter(s -> name.equals(s.name())).toList();
+    }
+  }
+
+  record Received(MultiMap headers, byte[] rawBody) {
+    byte[] body() {
+      String enc = headers.get("Content-Encoding");
+      try {
+        return switch (enc == null ? "" : enc) {
+          case "snappy" -> Snappy.uncompress(rawBody);
+          case "zstd" -> {
+            try (InputStream in = new ZstdInputStream(new ByteArrayInputStream(rawBody))) {
+              yield in.readAllBytes();
+            }
+          }
+          default -> throw new AssertionError("unexpected Content-Encoding " + enc);
+        };
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    boolean v2() {
+      String type = headers.get("Content-Type");
+      return type != null && type.contains("proto=io.prometheus.write.v2.Request");
+    }
+
+    WriteRequest decode() {
+      if (v2()) {
+        try {
+          return parseV2(body());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      try {
+        return parseWriteRequest(body());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  record Reply(int status, Map<String, String> headers, String body) {
+    static Reply status(int status) {
+      return new Reply(status, Map.of(), null);
+    }
+
+    Reply withHeader(String name, String value) {
+      Map<String, String> h = new LinkedHashMap<>(headers);
+      h.put(name, value);
+      return new Reply(status, h, body);
+    }
+
+    Reply withBody(String text) {
+      return new Reply(status, headers, text);
+    }
+  }
+
+  final List<Received> received = new CopyOnWriteArrayList<>();
+  final List<Long> arrivedNanos = new CopyOnWriteArrayList<>();
+  private final AtomicInteger calls = new AtomicInteger();
+  private volatile IntFunction<Reply> behaviour = n -> Reply.status(204);
+  private final HttpServer server;
+
+  private RemoteWriteSink(HttpServer server) {
+    this.server = server;
+  }
+
+  static RemoteWriteSink start(Vertx vertx, int port) {
+    RemoteWriteSink[] self = new RemoteWriteSink[1];
+    HttpServer server = vertx.createHttpServer().requestHandler(req -> self[0].handle(req));
+    self[0] = new RemoteWriteSink(server);
+    try {
+      server.listen(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return self[0];
+  }
+
+  /** Request n (1-based) is answered by {@code behaviour}. */
+  void behave(IntFunction<Reply> behaviour) {
+    this.behaviour = behaviour;
+  }
+
+  int calls() {
+    return calls.get();
+  }
+
+  private void handle(HttpServerRequest req) {
+    MultiMap headers = HttpHeaders.headers().addAll(req.headers());
+    req.body().onSuccess(body -> {
+      received.add(new Received(headers, body.getBytes()));
+      arrivedNanos.add(System.nanoTime());
+      Reply r = behaviour.apply(calls.incrementAndGet());
+      var resp = req.response().setStatusCode(r.status());
+      r.headers().forEach(resp::putHeader);
+      if (r.body() != null) {
+        resp.putHeader("Content-Type", "text/plain").end(r.body());
+      } else {
+        resp.end();
+      }
+    });
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.close().await(10, TimeUnit.SECONDS);
+  }
+
+  // --- an independent reader of prometheus.WriteRequest, by field numbers ---
+
+  static WriteRequest parseWriteRequest(byte[] body) throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(body);
+    List<Series> series = new ArrayList<>();
+    List<Metadata> metadata = new ArrayList<>();
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      switch (tag) {
+        case (1 << 3) | 2 -> series.add(parseSeries(in.readByteArray()));
+        case (3 << 3) | 2 -> metadata.add(parseMetadata(in.readByteArray()));
+        default -> throw new AssertionError("unexpected WriteRequest tag " + tag);
+      }
+    }
+    return new WriteRequest(series, metadata);
+  }
+
+  private static Series parseSeries(byte[] bytes) throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    Map<String, String> labels = new LinkedHashMap<>();
+    List<String> order = new ArrayList<>();
+    List<Sample> samples = new ArrayList<>();
+    List<Exemplar> exemplars = new ArrayList<>();
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      switch (tag) {
+        case (1 << 3) | 2 -> {
+          String[] l = parseLabel(in.readByteArray());
+          if (labels.put(l[0], l[1]) != null) {
+            throw new AssertionError("duplicate label " + l[0]);
+          }
+          order.add(l[0]);
+        }
+        case (2 << 3) | 2 -> {
+          CodedInputStream s = CodedInputStream.newInstance(in.readByteArray());
+          double v = 0;
+          long ts = 0;
+          for (int t = s.readTag(); t != 0; t = s.readTag()) {
+            switch (t) {
+              case (1 << 3) | 1 -> v = s.readDouble();
+              case (2 << 3) -> ts = s.readInt64();
+              default -> throw new AssertionError("unexpected Sample tag " + t);
+            }
+          }
+          samples.add(new Sample(v, ts));
+        }
+        case (3 << 3) | 2 -> {
+          CodedInputStream s = CodedInputStream.newInstance(in.readByteArray());
+          Map<String, String> el = new LinkedHashMap<>();
+          double v = 0;
+          long ts = 0;
+          for (int t = s.readTag(); t != 0; t = s.readTag()) {
+            switch (t) {
+              case (1 << 3) | 2 -> {
+                String[] l = parseLabel(s.readByteArray());
+                el.put(l[0], l[1]);
+              }
+              case (2 << 3) | 1 -> v = s.readDouble();
+              case (3 << 3) -> ts = s.readInt64();
+              default -> throw new AssertionError("unexpected Exemplar tag " + t);
+            }
+          }
+          exemplars.add(new Exemplar(el, v, ts));
+        }
+        default -> throw new AssertionError("unexpected TimeSeries tag " + tag);
+      }
+    }
+    return new Series(labels, order, samples, exemplars, null);
+  }
+
+  private static String[] parseLabel(byte[] bytes) throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    String name = "";
+    String value = "";
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      switch (tag) {
+        case (1 << 3) | 2 -> name = in.readStringRequireUtf8();
+        case (2 << 3) | 2 -> value = in.readStringRequireUtf8();
+        default -> throw new AssertionError("unexpected Label tag " + tag);
+      }
+    }
+    return new String[] {name, value};
+  }
+
+  private static Metadata parseMetadata(byte[] bytes) throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    int type = 0;
+    String family = "";
+    String help = "";
+    String unit = "";
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      switch (tag) {
+        case (1 << 3) -> type = in.readEnum();
+        case (2 << 3) | 2 -> family = in.readStringRequireUtf8();
+        case (4 << 3) | 2 -> help = in.readStringRequireUtf8();
+        case (5 << 3) | 2 -> unit = in.readStringRequireUtf8();
+        default -> throw new AssertionError("unexpected MetricMetadata tag " + tag);
+      }
+    }
+    return new Metadata(type, family, help, unit);
+  }
+  // --- an independent reader of io.prometheus.write.v2.Request, by field numbers ---
+
+  static WriteRequest parseV2(byte[] body) throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(body);
+    List<String> symbols = new ArrayList<>();
+    List<byte[]> rawSeries = new ArrayList<>();
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      switch (tag) {
+        case (4 << 3) | 2 -> symbols.add(in.readStringRequireUtf8());
+        case (5 << 3) | 2 -> rawSeries.add(in.readByteArray());
+        default -> throw new AssertionError("unexpected v2 Request tag " + tag);
+      }
+    }
+    if (new java.util.HashSet<>(symbols).size() != symbols.size()) {
+      throw new AssertionError("symbols are not deduplicated: " + symbols);
+    }
+    if (symbols.isEmpty() || !symbols.get(0).isEmpty()) {
+      throw new AssertionError("symbols[0] must be \"\", got " + symbols);
+    }
+    List<Series> series = new ArrayList<>();
+    List<Metadata> metadata = new ArrayList<>();
+    for (byte[] raw : rawSeries) {
+      Series s = parseV2Series(raw, symbols);
+      series.add(s);
+      if (s.metadata() != null) {
+        metadata.add(s.metadata());
+      }
+    }
+    return new WriteRequest(series, metadata);
+  }
+
+  private static List<Integer> readPacked(CodedInputStream in) throws IOException {
+    List<Integer> refs = new ArrayList<>();
+    int limit = in.pushLimit(in.readRawVarint32());
+    while (in.getBytesUntilLimit() > 0) {
+      refs.add(in.readUInt32());
+    }
+    in.popLimit(limit);
+    return refs;
+  }
+
+  private static Map<String, String> resolve(List<Integer> refs, List<String> symbols, List<String> order) {
+    if (refs.size() % 2 != 0) {
+      throw new AssertionError("labels_refs of odd length " + refs);
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (int i = 0; i < refs.size(); i += 2) {
+      String name = symbols.get(refs.get(i));
+      labels.put(name, symbols.get(refs.get(i + 1)));
+      order.add(name);
+    }
+    return labels;
+  }
+
+  private static Series parseV2Series(byte[] bytes, List<String> symbols) throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    Map<String, String> labels = Map.of();
+    List<String> order = new ArrayList<>();
+    List<Sample> samples = new ArrayList<>();
+    List<Exemplar> exemplars = new ArrayList<>();
+    Metadata md = null;
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      switch (tag) {
+        case (1 << 3) | 2 -> labels = resolve(readPacked(in), symbols, order);
+        case (2 << 3) | 2 -> {
+          CodedInputStream s = CodedInputStream.newInstance(in.readByteArray());
+          double v = 0;
+          long ts = 0;
+          long start = 0;
+          for (int t = s.readTag(); t != 0; t = s.readTag()) {
+            switch (t) {
+              case (1 << 3) | 1 -> v = s.readDouble();
+              case (2 << 3) -> ts = s.readInt64();
+              case (3 << 3) -> start = s.readInt64();
+              default -> throw new AssertionError("unexpected v2 Sample tag " + t);
+            }
+          }
+          samples.add(new Sample(v, ts, start));
+        }
+        case (4 << 3) | 2 -> {
+          CodedInputStream s = CodedInputStream.newInstance(in.readByteArray());
+          Map<String, String> el = Map.of();
+          double v = 0;
+          long ts = 0;
+          for (int t = s.readTag(); t != 0; t = s.readTag()) {
+            switch (t) {
+              case (1 << 3) | 2 -> el = resolve(readPacked(s), symbols, new ArrayList<>());
+              case (2 << 3) | 1 -> v = s.readDouble();
+              case (3 << 3) -> ts = s.readInt64();
+              default -> throw new AssertionError("unexpected v2 Exemplar tag " + t);
+            }
+          }
+          exemplars.add(new Exemplar(el, v, ts));
+        }
+        case (5 << 3) | 2 -> {
+          CodedInputStream s = CodedInputStream.newInstance(in.readByteArray());
+          int type = 0;
+          int help = 0;
+          int unit = 0;
+          for (int t = s.readTag(); t != 0; t = s.readTag()) {
+            switch (t) {
+              case (1 << 3) -> type = s.readEnum();
+              case (3 << 3) -> help = s.readUInt32();
+              case (4 << 3) -> unit = s.readUInt32();
+              default -> throw new AssertionError("unexpected v2 Metadata tag " + t);
+            }
+          }
+          md = new Metadata(type, labels.getOrDefault("__name__", ""), symbols.get(help), symbols.get(unit));
+        }
+        default -> throw new AssertionError("unexpected v2 TimeSeries tag " + tag);
+      }
+    }
+    return new Series(labels, order, samples, exemplars, md);
+  }
+}

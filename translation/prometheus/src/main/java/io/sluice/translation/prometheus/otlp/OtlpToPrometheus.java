@@ -1,0 +1,686 @@
+package io.sluice.translation.prometheus.otlp;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.Exemplar;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Translates OTLP metrics into Prometheus series, the way the Collector's Prometheus exporters do
+ * (see SPECS §7): names with unit and type suffixes, sanitised label names whose colliding values
+ * are joined with {@code ;}, {@code job}/{@code instance} from {@code service.*}, scope labels,
+ * {@code target_info}, counters, gauges, classic histograms, summaries, stale markers for
+ * {@code NO_RECORDED_VALUE} and exemplars.
+ *
+ * <p>Not translated yet, and counted in {@link PromWriteData#droppedPoints()}: delta (and
+ * unspecified-temporality) sums and histograms, which need a delta-to-cumulative step, and
+ * exponential histograms, which remote write 1.0 cannot carry.
+ *
+ * <p>An instance keeps scratch buffers and a cache of sanitised names: use it from one thread at
+ * a time (an exporter calls it on its own context).
+ */
+public final class OtlpToPrometheus {
+  /** Prometheus' stale marker. Never do arithmetic on it; compare raw bits. */
+  public static final double STALE_NAN = Double.longBitsToDouble(0x7ff0000000000002L);
+  public static final long STALE_NAN_BITS = 0x7ff0000000000002L;
+
+  public static final String DROP_DELTA_SUM = "delta_sum";
+  public static final String DROP_DELTA_HISTOGRAM = "delta_histogram";
+  public static final String DROP_EXPONENTIAL_HISTOGRAM = "exponential_histogram";
+  public static final String DROP_TYPE_CONFLICT = "type_conflict";
+  public static final String DROP_EMPTY_NAME = "empty_name";
+
+  private static final int NO_RECORDED_VALUE = 1;
+  private static final int NAME_CACHE_LIMIT = 4096;
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  private final TranslationOptions options;
+  private final String[] external;
+  private final Map<String, String> labelNameCache = new HashMap<>();
+  private final Labels scratch = new Labels();
+
+  // per-call state
+  private Map<PromSeries, PromSeries> series;
+  private Map<String, PromMetadata> metadata;
+  private Map<String, Long> dropped;
+  /** The family whose points are being translated; new series belong to it. */
+  private PromMetadata family;
+  private List<Double> lastBounds;
+  private String[] lastBoundStrings;
+
+  public OtlpToPrometheus(TranslationOptions options) {
+    this.options = options;
+    TreeMap<String, String> sorted = new TreeMap<>(options.externalLabels());
+    this.external = new String[sorted.size() * 2];
+    int i = 0;
+    for (Map.Entry<String, String> e : sorted.entrySet()) {
+      external[i++] = e.getKey();
+      external[i++] = e.getValue();
+    }
+  }
+
+  public TranslationOptions options() {
+    return options;
+  }
+
+  /** Translates one batch. */
+  public PromWriteData translate(List<ResourceMetrics> resources) {
+    series = new LinkedHashMap<>();
+    metadata = new LinkedHashMap<>();
+    dropped = new TreeMap<>();
+    Set<String> targets = new HashSet<>();
+    try {
+      for (ResourceMetrics rm : resources) {
+        translateResource(rm, targets);
+      }
+      List<PromSeries> out = new ArrayList<>(series.size());
+      for (PromSeries s : series.values()) {
+        s.sortSamples();
+        out.add(s);
+      }
+      return new PromWriteData(out, new ArrayList<>(metadata.values()), dropped);
+    } finally {
+      series = null;
+      metadata = null;
+      dropped = null;
+      family = null;
+    }
+  }
+
+  private void translateResource(ResourceMetrics rm, Set<String> targets) {
+    List<KeyValue> resAttrs = rm.getResource().getAttributesList();
+    String serviceName = "";
+    String serviceNamespace = "";
+    String instance = "";
+    boolean hasOtherAttributes = false;
+    for (KeyValue kv : resAttrs) {
+      switch (kv.getKey()) {
+        case "service.name" -> serviceName = valueString(kv.getValue());
+        case "service.namespace" -> serviceNamespace = valueString(kv.getValue());
+        case "service.instance.id" -> instance = valueString(kv.getValue());
+        default -> hasOtherAttributes = true;
+      }
+    }
+    String job = serviceName.isEmpty() ? "" : serviceNamespace.isEmpty() ? serviceName
+        : serviceNamespace + "/" + serviceName;
+    ResourceContext rc = new ResourceContext(job, instance,
+        options.resourceToTelemetry() ? sanitizedPairs(resAttrs) : new String[0]);
+    for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+      String[] scopeLabels = options.scopeLabels() ? scopeLabels(sm.getScope(), sm.getSchemaUrl()) : new String[0];
+      for (Metric m : sm.getMetricsList()) {
+        translateMetric(m, rc, scopeLabels);
+      }
+    }
+    if (options.targetInfo() && hasOtherAttributes && rc.latestMs != Long.MIN_VALUE
+        && targets.add(job + '\u0000' + instance)) {
+      Labels l = scratch.reset();
+      for (KeyValue kv : resAttrs) {
+        String k = kv.getKey();
+        if (!k.equals("service.name") && !k.equals("service.namespace") && !k.equals("service.instance.id")) {
+          l.add(labelName(k), valueString(kv.getValue()));
+        }
+      }
+      l.sortAndJoin();
+      finishLabels(l, rc, "target_info");
+      family = new PromMetadata(PromMetricType.GAUGE, "target_info", "Target metadata", "");
+      addMetadata(family);
+      seriesFor(l.toArray()).add(rc.latestMs, 1.0);
+    }
+  }
+
+  private static final class ResourceContext {
+    final String job;
+    final String instance;
+    final String[] resourceLabels;
+    long latestMs = Long.MIN_VALUE;
+
+    ResourceContext(String job, String instance, String[] resourceLabels) {
+      this.job = job;
+      this.instance = instance;
+      this.resourceLabels = resourceLabels;
+    }
+
+    void seen(long ms) {
+      if (ms > latestMs) {
+        latestMs = ms;
+      }
+    }
+  }
+
+  private String[] scopeLabels(InstrumentationScope scope, String schemaUrl) {
+    if (scope.getName().isEmpty()) {
+      return new String[0];
+    }
+    List<String> out = new ArrayList<>();
+    out.add("otel_scope_name");
+    out.add(scope.getName());
+    if (!scope.getVersion().isEmpty()) {
+      out.add("otel_scope_version");
+      out.add(scope.getVersion());
+    }
+    if (schemaUrl != null && !schemaUrl.isEmpty()) {
+      out.add("otel_scope_schema_url");
+      out.add(schemaUrl);
+    }
+    for (KeyValue kv : scope.getAttributesList()) {
+      String k = kv.getKey();
+      if (k.equals("name") || k.equals("version") || k.equals("schema_url")) {
+        continue;
+      }
+      out.add(labelName("otel_scope_" + k));
+      out.add(valueString(kv.getValue()));
+    }
+    return out.toArray(new String[0]);
+  }
+
+  private String[] sanitizedPairs(List<KeyValue> attrs) {
+    String[] out = new String[attrs.size() * 2];
+    int i = 0;
+    for (KeyValue kv : attrs) {
+      out[i++] = labelName(kv.getKey());
+      out[i++] = valueString(kv.getValue());
+    }
+    return out;
+  }
+
+  private void translateMetric(Metric m, ResourceContext rc, String[] scopeLabels) {
+    String unit = m.getUnit();
+    boolean suffixes = options.addMetricSuffixes();
+    String ns = options.namespace();
+    switch (m.getDataCase()) {
+      case GAUGE -> {
+        String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.GAUGE, ns, suffixes);
+        if (acceptFamily(name, PromMetricType.GAUGE, m, m.getGauge().getDataPointsCount())) {
+          numberPoints(m.getGauge().getDataPointsList(), name, rc, scopeLabels, false);
+        }
+      }
+      case SUM -> {
+        var sum = m.getSum();
+        if (sum.getAggregationTemporality() != AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE) {
+          drop(DROP_DELTA_SUM, sum.getDataPointsCount());
+          return;
+        }
+        boolean counter = sum.getIsMonotonic();
+        String name = PrometheusNaming.metricName(m.getName(), unit,
+            counter ? PrometheusNaming.Kind.COUNTER : PrometheusNaming.Kind.GAUGE, ns, suffixes);
+        if (acceptFamily(name, counter ? PromMetricType.COUNTER : PromMetricType.GAUGE, m, sum.getDataPointsCount())) {
+          numberPoints(sum.getDataPointsList(), name, rc, scopeLabels, counter);
+        }
+      }
+      case HISTOGRAM -> {
+        var h = m.getHistogram();
+        if (h.getAggregationTemporality() != AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE) {
+          drop(DROP_DELTA_HISTOGRAM, h.getDataPointsCount());
+          return;
+        }
+        String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.HISTOGRAM, ns, suffixes);
+        if (acceptFamily(name, PromMetricType.HISTOGRAM, m, h.getDataPointsCount())) {
+          for (HistogramDataPoint p : h.getDataPointsList()) {
+            histogramPoint(p, name, rc, scopeLabels);
+          }
+        }
+      }
+      case SUMMARY -> {
+        var s = m.getSummary();
+        String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.SUMMARY, ns, suffixes);
+        if (acceptFamily(name, PromMetricType.SUMMARY, m, s.getDataPointsCount())) {
+          for (SummaryDataPoint p : s.getDataPointsList()) {
+            summaryPoint(p, name, rc, scopeLabels);
+          }
+        }
+      }
+      case EXPONENTIAL_HISTOGRAM -> drop(DROP_EXPONENTIAL_HISTOGRAM, m.getExponentialHistogram().getDataPointsCount());
+      default -> {
+        // a metric without data has no points to count
+      }
+    }
+  }
+
+  /** Records the family's metadata; false (and the points counted as dropped) when the name is unusable or its type conflicts. */
+  private boolean acceptFamily(String name, PromMetricType type, Metric m, int points) {
+    if (name.isEmpty()) {
+      drop(DROP_EMPTY_NAME, points);
+      return false;
+    }
+    PromMetadata known = metadata.get(name);
+    if (known != null) {
+      if (known.type() != type) {
+        drop(DROP_TYPE_CONFLICT, points);
+        return false;
+      }
+      family = known;
+      return true;
+    }
+    family = new PromMetadata(type, name, m.getDescription(), PrometheusNaming.unitName(m.getUnit()));
+    addMetadata(family);
+    return true;
+  }
+
+  private void addMetadata(PromMetadata md) {
+    metadata.putIfAbsent(md.familyName(), md);
+  }
+
+  private void drop(String reason, int points) {
+    if (points > 0) {
+      dropped.merge(reason, (long) points, Long::sum);
+    }
+  }
+
+  private void numberPoints(List<NumberDataPoint> points, String name, ResourceContext rc, String[] scopeLabels,
+      boolean counter) {
+    for (NumberDataPoint p : points) {
+      long ts = millis(p.getTimeUnixNano());
+      long start = counter ? startMillis(p.getStartTimeUnixNano(), ts) : 0;
+      rc.seen(ts);
+      double v = (p.getFlags() & NO_RECORDED_VALUE) != 0 ? STALE_NAN
+          : p.getValueCase() == NumberDataPoint.ValueCase.AS_INT ? (double) p.getAsInt() : p.getAsDouble();
+      Labels l = pointLabels(p.getAttributesList(), rc, scopeLabels);
+      finishLabels(l, rc, name);
+      PromSeries s = seriesFor(l.toArray());
+      s.add(ts, v, start);
+      for (Exemplar e : p.getExemplarsList()) {
+        s.addExemplar(exemplar(e));
+      }
+    }
+  }
+
+  private void histogramPoint(HistogramDataPoint p, String name, ResourceContext rc, String[] scopeLabels) {
+    long ts = millis(p.getTimeUnixNano());
+    long start = startMillis(p.getStartTimeUnixNano(), ts);
+    rc.seen(ts);
+    boolean stale = (p.getFlags() & NO_RECORDED_VALUE) != 0;
+    Labels base = pointLabels(p.getAttributesList(), rc, scopeLabels);
+    finishLabels(base, rc, name);
+    String[] baseArray = base.toArray();
+    if (p.hasSum()) {
+      seriesFor(withName(baseArray, name + "_sum")).add(ts, stale ? STALE_NAN : p.getSum(), start);
+    }
+    seriesFor(withName(baseArray, name + "_count")).add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
+
+    String bucketName = name + "_bucket";
+    String[] bounds = boundStrings(p.getExplicitBoundsList());
+    int buckets = p.getBucketCountsCount();
+    List<Exemplar> exemplars = p.getExemplarsList();
+    long cumulative = 0;
+    for (int i = 0; i <= bounds.length; i++) {
+      // A point without bucket counts still has its +Inf bucket (= count).
+      if (i < bounds.length && i >= buckets) {
+        break;
+      }
+      boolean inf = i == bounds.length;
+      if (!inf) {
+        cumulative += p.getBucketCounts(i);
+      }
+      double value = stale ? STALE_NAN : inf ? (double) p.getCount() : (double) cumulative;
+      PromSeries s = seriesFor(withNameAndExtra(baseArray, bucketName, "le", inf ? "+Inf" : bounds[i]));
+      s.add(ts, value, start);
+      if (!exemplars.isEmpty()) {
+        double upper = inf ? Double.POSITIVE_INFINITY : p.getExplicitBounds(i);
+        double lower = i == 0 ? Double.NEGATIVE_INFINITY : p.getExplicitBounds(i - 1);
+        for (Exemplar e : exemplars) {
+          double ev = exemplarValue(e);
+          if (ev <= upper && (ev > lower || i == 0)) {
+            s.addExemplar(exemplar(e));
+          }
+        }
+      }
+    }
+  }
+
+  private void summaryPoint(SummaryDataPoint p, String name, ResourceContext rc, String[] scopeLabels) {
+    long ts = millis(p.getTimeUnixNano());
+    long start = startMillis(p.getStartTimeUnixNano(), ts);
+    rc.seen(ts);
+    boolean stale = (p.getFlags() & NO_RECORDED_VALUE) != 0;
+    Labels base = pointLabels(p.getAttributesList(), rc, scopeLabels);
+    finishLabels(base, rc, name);
+    String[] baseArray = base.toArray();
+    seriesFor(withName(baseArray, name + "_sum")).add(ts, stale ? STALE_NAN : p.getSum(), start);
+    seriesFor(withName(baseArray, name + "_count")).add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
+    for (SummaryDataPoint.ValueAtQuantile q : p.getQuantileValuesList()) {
+      seriesFor(withNameAndExtra(baseArray, name, "quantile", PrometheusNaming.formatFloat(q.getQuantile())))
+          .add(ts, stale ? STALE_NAN : q.getValue());
+    }
+  }
+
+  private String[] boundStrings(List<Double> bounds) {
+    if (bounds.equals(lastBounds)) {
+      return lastBoundStrings;
+    }
+    String[] out = new String[bounds.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = PrometheusNaming.formatFloat(bounds.get(i));
+    }
+    lastBounds = bounds;
+    lastBoundStrings = out;
+    return out;
+  }
+
+  private static double exemplarValue(Exemplar e) {
+    return e.getValueCase() == Exemplar.ValueCase.AS_INT ? (double) e.getAsInt() : e.getAsDouble();
+  }
+
+  private PromExemplar exemplar(Exemplar e) {
+    Labels l = new Labels();
+    for (KeyValue kv : e.getFilteredAttributesList()) {
+      l.add(labelName(kv.getKey()), valueString(kv.getValue()));
+    }
+    l.sortAndJoin();
+    if (!e.getTraceId().isEmpty()) {
+      l.put("trace_id", hex(e.getTraceId()));
+    }
+    if (!e.getSpanId().isEmpty()) {
+      l.put("span_id", hex(e.getSpanId()));
+    }
+    return new PromExemplar(l.toArray(), exemplarValue(e), millis(e.getTimeUnixNano()));
+  }
+
+  /** The point's attributes, scope labels and (with resource_to_telemetry) resource attributes, sorted and joined. */
+  private Labels pointLabels(List<KeyValue> attrs, ResourceContext rc, String[] scopeLabels) {
+    Labels l = scratch.reset();
+    for (int i = 0; i < rc.resourceLabels.length; i += 2) {
+      l.add(rc.resourceLabels[i], rc.resourceLabels[i + 1]);
+    }
+    for (int i = 0; i < scopeLabels.length; i += 2) {
+      l.add(scopeLabels[i], scopeLabels[i + 1]);
+    }
+    for (KeyValue kv : attrs) {
+      l.add(labelName(kv.getKey()), valueString(kv.getValue()));
+    }
+    l.sortAndJoin();
+    return l;
+  }
+
+  /** job and instance (winning over attributes), external labels (losing to them) and the name. */
+  private void finishLabels(Labels l, ResourceContext rc, String name) {
+    if (!rc.job.isEmpty()) {
+      l.put("job", rc.job);
+    }
+    if (!rc.instance.isEmpty()) {
+      l.put("instance", rc.instance);
+    }
+    for (int i = 0; i < external.length; i += 2) {
+      l.putIfAbsent(external[i], external[i + 1]);
+    }
+    l.put("__name__", name);
+  }
+
+  private PromSeries seriesFor(String[] labels) {
+    PromSeries probe = new PromSeries(labels);
+    PromSeries known = series.putIfAbsent(probe, probe);
+    if (known != null) {
+      return known;
+    }
+    probe.metadata(family);
+    return probe;
+  }
+
+  /** A copy of sorted labels with {@code __name__} replaced. */
+  private static String[] withName(String[] labels, String name) {
+    String[] out = labels.clone();
+    for (int i = 0; i < out.length; i += 2) {
+      if (out[i].equals("__name__")) {
+        out[i + 1] = name;
+        return out;
+      }
+    }
+    throw new IllegalStateException("labels without __name__");
+  }
+
+  /** A copy with {@code __name__} replaced and one more label inserted in sorted place (or replaced). */
+  private static String[] withNameAndExtra(String[] labels, String name, String extraName, String extraValue) {
+    int pos = 0;
+    boolean replace = false;
+    for (; pos < labels.length; pos += 2) {
+      int c = labels[pos].compareTo(extraName);
+      if (c >= 0) {
+        replace = c == 0;
+        break;
+      }
+    }
+    String[] out = new String[replace ? labels.length : labels.length + 2];
+    System.arraycopy(labels, 0, out, 0, pos);
+    out[pos] = extraName;
+    out[pos + 1] = extraValue;
+    int rest = replace ? pos + 2 : pos;
+    System.arraycopy(labels, rest, out, pos + 2, labels.length - rest);
+    for (int i = 0; i < out.length; i += 2) {
+      if (out[i].equals("__name__")) {
+        out[i + 1] = name;
+      }
+    }
+    return out;
+  }
+
+  private String labelName(String key) {
+    String cached = labelNameCache.get(key);
+    if (cached == null) {
+      cached = PrometheusNaming.labelName(key);
+      if (labelNameCache.size() >= NAME_CACHE_LIMIT) {
+        labelNameCache.clear();
+      }
+      labelNameCache.put(key, cached);
+    }
+    return cached;
+  }
+
+  /**
+   * A point's start time in ms for remote write 2.0's {@code start_timestamp}: 0 (unset) when
+   * absent or later than the sample; the epoch itself becomes 1, since 0 means unset.
+   */
+  static long startMillis(long startNanos, long sampleMs) {
+    if (startNanos == 0) {
+      return 0;
+    }
+    long ms = millis(startNanos);
+    if (ms > sampleMs) {
+      return 0;
+    }
+    return ms == 0 ? 1 : ms;
+  }
+
+  static long millis(long nanos) {
+    return Math.floorDiv(nanos, 1_000_000L);
+  }
+
+  static String hex(ByteString bytes) {
+    char[] out = new char[bytes.size() * 2];
+    for (int i = 0; i < bytes.size(); i++) {
+      int b = bytes.byteAt(i) & 0xff;
+      out[2 * i] = HEX[b >>> 4];
+      out[2 * i + 1] = HEX[b & 0xf];
+    }
+    return new String(out);
+  }
+
+  /** An attribute value as a label value. */
+  static String valueString(AnyValue v) {
+    return switch (v.getValueCase()) {
+      case STRING_VALUE -> v.getStringValue();
+      case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
+      case INT_VALUE -> Long.toString(v.getIntValue());
+      case DOUBLE_VALUE -> Double.toString(v.getDoubleValue());
+      case BYTES_VALUE -> Base64.getEncoder().encodeToString(v.getBytesValue().toByteArray());
+      case ARRAY_VALUE, KVLIST_VALUE -> json(v);
+      default -> "";
+    };
+  }
+
+  private static String json(AnyValue v) {
+    StringBuilder sb = new StringBuilder();
+    appendJson(sb, v);
+    return sb.toString();
+  }
+
+  private static void appendJson(StringBuilder sb, AnyValue v) {
+    switch (v.getValueCase()) {
+      case STRING_VALUE -> appendJsonString(sb, v.getStringValue());
+      case ARRAY_VALUE -> {
+        sb.append('[');
+        List<AnyValue> values = v.getArrayValue().getValuesList();
+        for (int i = 0; i < values.size(); i++) {
+          sb.append(i == 0 ? "" : ",");
+          appendJson(sb, values.get(i));
+        }
+        sb.append(']');
+      }
+      case KVLIST_VALUE -> {
+        sb.append('{');
+        List<KeyValue> kvs = v.getKvlistValue().getValuesList();
+        for (int i = 0; i < kvs.size(); i++) {
+          sb.append(i == 0 ? "" : ",");
+          appendJsonString(sb, kvs.get(i).getKey());
+          sb.append(':');
+          appendJson(sb, kvs.get(i).getValue());
+        }
+        sb.append('}');
+      }
+      case BYTES_VALUE -> appendJsonString(sb, valueString(v));
+      case VALUE_NOT_SET -> sb.append("null");
+      default -> sb.append(valueString(v));
+    }
+  }
+
+  private static void appendJsonString(StringBuilder sb, String s) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    sb.append('"');
+  }
+
+  /**
+   * A reusable label list: names and values in parallel arrays. Pairs with an empty name or
+   * value are ignored, as Prometheus treats an empty value as an absent label.
+   */
+  static final class Labels {
+    private String[] names = new String[16];
+    private String[] values = new String[16];
+    private int n;
+
+    Labels reset() {
+      n = 0;
+      return this;
+    }
+
+    void add(String name, String value) {
+      if (name.isEmpty() || value.isEmpty()) {
+        return;
+      }
+      if (n == names.length) {
+        names = Arrays.copyOf(names, n * 2);
+        values = Arrays.copyOf(values, n * 2);
+      }
+      names[n] = name;
+      values[n] = value;
+      n++;
+    }
+
+    /** Sorts by name keeping the order of equal names, then joins their values with {@code ;}. */
+    void sortAndJoin() {
+      for (int i = 1; i < n; i++) {
+        String kn = names[i];
+        String kv = values[i];
+        int j = i - 1;
+        while (j >= 0 && names[j].compareTo(kn) > 0) {
+          names[j + 1] = names[j];
+          values[j + 1] = values[j];
+          j--;
+        }
+        names[j + 1] = kn;
+        values[j + 1] = kv;
+      }
+      int w = 0;
+      for (int i = 0; i < n; i++) {
+        if (w > 0 && names[w - 1].equals(names[i])) {
+          values[w - 1] = values[w - 1] + ";" + values[i];
+        } else {
+          names[w] = names[i];
+          values[w] = values[i];
+          w++;
+        }
+      }
+      n = w;
+    }
+
+    /** Sets a label, replacing one of that name; the list must be sorted. */
+    void put(String name, String value) {
+      set(name, value, true);
+    }
+
+    /** Sets a label unless one of that name exists; the list must be sorted. */
+    void putIfAbsent(String name, String value) {
+      set(name, value, false);
+    }
+
+    private void set(String name, String value, boolean replace) {
+      if (value.isEmpty()) {
+        return;
+      }
+      int pos = 0;
+      while (pos < n) {
+        int c = names[pos].compareTo(name);
+        if (c == 0) {
+          if (replace) {
+            values[pos] = value;
+          }
+          return;
+        }
+        if (c > 0) {
+          break;
+        }
+        pos++;
+      }
+      if (n == names.length) {
+        names = Arrays.copyOf(names, n * 2);
+        values = Arrays.copyOf(values, n * 2);
+      }
+      System.arraycopy(names, pos, names, pos + 1, n - pos);
+      System.arraycopy(values, pos, values, pos + 1, n - pos);
+      names[pos] = name;
+      values[pos] = value;
+      n++;
+    }
+
+    String[] toArray() {
+      String[] out = new String[n * 2];
+      for (int i = 0; i < n; i++) {
+        out[2 * i] = names[i];
+        out[2 * i + 1] = values[i];
+      }
+      return out;
+    }
+  }
+}
