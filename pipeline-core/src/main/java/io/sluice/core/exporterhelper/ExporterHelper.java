@@ -3,11 +3,9 @@ package io.sluice.core.exporterhelper;
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentContext;
 import io.sluice.core.Exporter;
-import io.sluice.core.PermanentException;
 import io.sluice.core.ResourceExhaustedException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.telemetry.SelfMetrics;
-import io.sluice.core.util.RateLimitedLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -16,12 +14,9 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.event.Level;
 
 /**
  * The machinery every exporter shares: a bounded in-memory sending queue, a fixed number of
@@ -54,8 +49,7 @@ public final class ExporterHelper implements Exporter {
   private final Supplier<Future<Void>> onStart;
   private final Supplier<Future<Void>> onShutdown;
   private final SelfMetrics.ExporterMetrics metrics;
-  private final RateLimitedLog dropLog;
-  private final RateLimitedLog retryLog;
+  private final RequestRetrier retrier;
 
   private final ArrayDeque<Batch> pending = new ArrayDeque<>();
   private int inFlight;
@@ -85,8 +79,7 @@ public final class ExporterHelper implements Exporter {
     this.onStart = b.onStart;
     this.onShutdown = b.onShutdown;
     this.metrics = b.ctx.metrics().exporter(b.ctx.id());
-    this.dropLog = new RateLimitedLog(LOG, Level.ERROR, 60, TimeUnit.SECONDS);
-    this.retryLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
+    this.retrier = new RequestRetrier(id, context, retry, timeout, metrics);
     if (queue.enabled()) {
       b.ctx.metrics().registerQueue(b.ctx.id(), () -> queued, queue.queueSize());
     }
@@ -239,91 +232,7 @@ public final class ExporterHelper implements Exporter {
    * silently. The future completes on this exporter's context.
    */
   private Future<Void> sendWithRetry(Batch batch) {
-    Promise<Void> done = context.promise();
-    attempt(batch, 1, System.nanoTime(), retry.initialInterval().toNanos(), done);
-    return done.future();
-  }
-
-  private void attempt(Batch batch, int attempt, long firstAttemptNanos, long backoffNanos, Promise<Void> done) {
-    long t0 = System.nanoTime();
-    sendOnce(batch).onComplete(ar -> {
-      metrics.requestDuration(batch.signal(), System.nanoTime() - t0);
-      if (ar.succeeded()) {
-        metrics.sent(batch.signal(), batch.itemCount());
-        done.complete();
-        return;
-      }
-      Throwable err = ar.cause();
-      if (PermanentException.isPermanent(err) || !retry.enabled()) {
-        drop(batch, err, attempt);
-        done.fail(err);
-        return;
-      }
-      long delay = jittered(backoffNanos);
-      if (err instanceof RetryableException re && re.retryAfter() != null) {
-        delay = Math.max(delay, re.retryAfter().toNanos());
-      }
-      long elapsed = System.nanoTime() - firstAttemptNanos;
-      long max = retry.maxElapsedTime().toNanos();
-      if (max > 0 && elapsed + delay > max) {
-        drop(batch, err, attempt);
-        done.fail(new RetryableException("Exporter '" + id + "' gave up after " + attempt + " attempts in "
-            + TimeUnit.NANOSECONDS.toMillis(elapsed) + " ms", err));
-        return;
-      }
-      retryLog.log("Exporter '{}' could not send {} {} (attempt {}), retrying in {} ms: {}", id, batch.itemCount(),
-          batch.signal().itemName(), attempt, TimeUnit.NANOSECONDS.toMillis(delay), err.getMessage());
-      long next = Math.min((long) (backoffNanos * retry.multiplier()), retry.maxInterval().toNanos());
-      context.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delay)),
-          tid -> attempt(batch, attempt + 1, firstAttemptNanos, next, done));
-    });
-  }
-
-  /** One request; the returned future completes on this exporter's context. */
-  private Future<Void> sendOnce(Batch batch) {
-    Future<Void> sent;
-    try {
-      sent = sender.send(batch);
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    if (sent == null) {
-      return Future.failedFuture(new IllegalStateException("Exporter '" + id + "': its sender returned no future"));
-    }
-    // The sender's future may complete on any thread (a gRPC callback) or belong to another
-    // context: go on from this one.
-    Promise<Void> p = context.promise();
-    if (sent.isComplete() || timeout == null || timeout.isZero() || timeout.isNegative()) {
-      sent.onComplete(p);
-      return p.future();
-    }
-    long timeoutMillis = Math.max(1, timeout.toMillis());
-    long timer = context.setTimer(timeoutMillis, tid -> p.tryFail(new RetryableException(
-        "Exporter '" + id + "': request timed out after " + timeoutMillis + " ms")));
-    sent.onComplete(ar -> {
-      vertx.cancelTimer(timer);
-      if (ar.succeeded()) {
-        p.tryComplete();
-      } else {
-        p.tryFail(ar.cause());
-      }
-    });
-    return p.future();
-  }
-
-  private long jittered(long intervalNanos) {
-    double rf = retry.randomizationFactor();
-    if (rf == 0) {
-      return intervalNanos;
-    }
-    double r = ThreadLocalRandom.current().nextDouble();
-    return (long) (intervalNanos * (1 - rf + 2 * rf * r));
-  }
-
-  private void drop(Batch batch, Throwable err, int attempts) {
-    metrics.sendFailed(batch.signal(), batch.itemCount());
-    dropLog.log("Exporter '{}' dropped {} {} after {} attempt(s): {}", id, batch.itemCount(),
-        batch.signal().itemName(), attempts, err.getMessage(), err);
+    return retrier.send(batch.signal(), batch.itemCount(), batch.signal().itemName(), () -> sender.send(batch));
   }
 
   private void checkDrained() {

@@ -3,15 +3,20 @@ package io.sluice.exporter.prometheusremotewrite;
 import com.github.luben.zstd.Zstd;
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentContext;
+import io.sluice.core.Exporter;
 import io.sluice.core.PermanentException;
+import io.sluice.core.ResourceExhaustedException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
-import io.sluice.core.exporterhelper.RequestSender;
+import io.sluice.core.exporterhelper.QueueSettings;
+import io.sluice.core.exporterhelper.RetrySettings;
+import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.tls.TlsClientSettings;
 import io.sluice.core.util.RateLimitedLog;
+import io.sluice.translation.prometheus.otlp.DeltaToCumulative;
 import io.sluice.translation.prometheus.otlp.OtlpToPrometheus;
+import io.sluice.translation.prometheus.otlp.PromSeries;
 import io.sluice.translation.prometheus.otlp.PromWriteData;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -23,6 +28,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.io.IOException;
@@ -44,14 +50,19 @@ import org.slf4j.event.Level;
 import org.xerial.snappy.Snappy;
 
 /**
- * Translates one metrics batch into a remote write 1.0 request, sends it as one {@code POST} and
- * maps the answer: 2xx is success, 5xx and 429 are retryable (honouring {@code Retry-After}),
- * every other status is permanent. Queueing, retries and the timeout are the exporter helper's.
+ * The {@code prometheusremotewrite} exporter: translates each metrics batch once, when it
+ * arrives, splits its series across {@link Shards} by a hash of their labels, and sends each
+ * shard's requests one at a time, so samples of one series reach the receiver in order while
+ * shards send in parallel. Answers are mapped as remote write asks: 2xx is success, 5xx and 429
+ * are retried (waiting at least {@code Retry-After}), every other status is permanent.
  *
- * <p>Everything here runs on the helper's context, which owns the translator, the encoder and
- * the drop counts.
+ * <p>With the queue enabled a batch is acknowledged once its requests are queued; a full queue
+ * ({@code queue_size} batches not yet delivered) refuses it. With the queue disabled it is
+ * acknowledged once every request of it is delivered or given up on.
+ *
+ * <p>All state (translator, delta state, shards, lifecycle) lives on one Vert.x context.
  */
-final class PrometheusRemoteWriteExporter implements RequestSender {
+final class PrometheusRemoteWriteExporter implements Exporter {
   private static final Logger LOG = LoggerFactory.getLogger(PrometheusRemoteWriteExporter.class);
   private static final long IDLE_MARGIN_MS = 1000;
   private static final int MAX_QUOTED_BODY = 512;
@@ -64,29 +75,48 @@ final class PrometheusRemoteWriteExporter implements RequestSender {
   private final String id;
   private final PrometheusRemoteWriteExporterConfig config;
   private final Vertx vertx;
+  private final ContextInternal context;
+  private final QueueSettings queue;
+  private final SelfMetrics.ExporterMetrics metrics;
+  private final DeltaToCumulative deltas;
   private final OtlpToPrometheus translator;
   private final RemoteWrite1Encoder encoder = new RemoteWrite1Encoder();
   private final RemoteWrite2Encoder encoder2 = new RemoteWrite2Encoder();
+  private final Shards shards;
   private final RateLimitedLog partialLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
   /** Remote write 2.0 until the receiver shows it does not take it; then 1.0 for good. */
   private volatile boolean useV2;
   private final RateLimitedLog dropLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
-  /** Data points not translated, by reason, since start; touched only on the helper's context. */
+  /** Data points not translated, by reason, since start; touched only on the context. */
   private final Map<String, Long> droppedPoints = new TreeMap<>();
   private volatile Map<String, Long> droppedSnapshot = Map.of();
-  private Context context;
   private HttpClientAgent client;
+
+  /** Batches accepted whose requests are not all delivered or given up on yet. */
+  private volatile int queuedBatches;
+  private boolean started;
+  private Future<Void> startFuture;
+  private boolean stopping;
+  private Promise<Void> drained;
+  private Future<Void> shutdownFuture;
 
   PrometheusRemoteWriteExporter(ComponentContext ctx, PrometheusRemoteWriteExporterConfig config) {
     this.id = ctx.id().toString();
     this.config = config;
     this.vertx = ctx.vertx();
-    this.translator = new OtlpToPrometheus(config.translationOptions());
+    this.context = ((VertxInternal) vertx).createEventLoopContext();
+    this.queue = config.effectiveQueue();
+    this.metrics = ctx.metrics().exporter(ctx.id());
+    this.deltas = new DeltaToCumulative(config.deltaToCumulative().maxStale(),
+        config.deltaToCumulative().streamLimit(), System::nanoTime);
+    // Native histograms only when remote write 2.0 is configured: 1.0 carries none.
+    this.translator = new OtlpToPrometheus(config.translationOptions(), deltas, config.remoteWriteVersion().equals("2.0"));
     this.useV2 = config.remoteWriteVersion().equals("2.0");
-  }
-
-  void bind(Context helperContext) {
-    this.context = helperContext;
+    this.shards = new Shards(id, context, Math.max(1, queue.numConsumers()), config.retryOnFailure(),
+        config.timeout(), metrics, this::post, this::checkDrained);
+    if (queue.enabled()) {
+      ctx.metrics().registerQueue(ctx.id(), () -> queuedBatches, queue.queueSize());
+    }
   }
 
   /** Data points dropped so far, by reason; safe from any thread. */
@@ -94,19 +124,57 @@ final class PrometheusRemoteWriteExporter implements RequestSender {
     return droppedSnapshot;
   }
 
+  /** Batches accepted and not yet delivered; safe from any thread. */
+  int queueSize() {
+    return queuedBatches;
+  }
+
   private static String version() {
     String v = PrometheusRemoteWriteExporter.class.getPackage().getImplementationVersion();
     return v == null || v.isEmpty() ? "dev" : v;
   }
 
-  Future<Void> start() {
-    int poolSize = config.effectiveQueue().enabled() ? Math.max(1, config.effectiveQueue().numConsumers()) : 10;
+  /** A promise whose listeners run on the caller's context when it has one, so acknowledgements come home. */
+  private static Promise<Void> callerPromise() {
+    ContextInternal caller = ContextInternal.current();
+    return caller != null ? caller.promise() : Promise.promise();
+  }
+
+  @Override
+  public Future<Void> start() {
+    Promise<Void> p = callerPromise();
+    context.runOnContext(v -> {
+      if (shutdownFuture != null && !shutdownFuture.isComplete()) {
+        p.fail(new IllegalStateException("Exporter '" + id + "' cannot start while it is shutting down"));
+        return;
+      }
+      if (startFuture == null) {
+        stopping = false;
+        shutdownFuture = null;
+        Future<Void> starting = openClient();
+        startFuture = starting;
+        starting.onComplete(ar -> {
+          if (ar.succeeded()) {
+            started = !stopping;
+          } else if (startFuture == starting) {
+            startFuture = null; // a later start() tries again
+          }
+        });
+      }
+      startFuture.onComplete(p);
+    });
+    return p.future();
+  }
+
+  private Future<Void> openClient() {
+    int poolSize = shards.count();
     for (String h : config.headers().keySet()) {
       if (PrometheusRemoteWriteExporterConfig.RESERVED_HEADERS.contains(h.toLowerCase(Locale.ROOT))) {
         LOG.warn("Exporter '{}' ignores the configured header '{}': remote write sets it itself", id, h);
       }
     }
-    return context.executeBlocking(() -> {
+    Promise<Void> opened = context.promise();
+    context.executeBlocking(() -> {
       // Loads the codec's native library off the event loop.
       compress(config.compression(), new byte[16]);
       HttpClientOptions options = new HttpClientOptions()
@@ -126,61 +194,166 @@ final class PrometheusRemoteWriteExporter implements RequestSender {
         options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
       }
       return vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(poolSize)).build();
-    }).map(c -> {
+    }).<Void>map(c -> {
       client = c;
-      LOG.info("Exporter '{}' sends remote write {} ({}) to '{}'", id, config.remoteWriteVersion(),
-          config.compression(), config.endpoint());
+      LOG.info("Exporter '{}' sends remote write {} ({}) to '{}' over {} shard(s)", id, config.remoteWriteVersion(),
+          config.compression(), config.endpoint(), shards.count());
       return null;
-    });
+    }).onComplete(opened);
+    return opened.future();
   }
 
-  Future<Void> shutdown() {
+  @Override
+  public Future<Void> shutdown() {
+    Promise<Void> p = callerPromise();
+    context.runOnContext(v -> {
+      if (shutdownFuture != null) {
+        shutdownFuture.onComplete(p);
+        return;
+      }
+      stopping = true;
+      drained = context.promise();
+      checkDrained();
+      if (!shards.idle()) {
+        LOG.info("Exporter '{}' is shutting down: sending {} queued requests", id, shards.pending());
+      }
+      Future<Boolean> wasStarted = startFuture == null ? Future.succeededFuture(false)
+          : startFuture.transform(ar -> Future.succeededFuture(ar.succeeded()));
+      Promise<Void> done = context.promise();
+      wasStarted.compose(s -> drained.future().compose(x -> s ? closeClient() : Future.succeededFuture()))
+          .onComplete(done);
+      shutdownFuture = done.future();
+      shutdownFuture.onComplete(ar -> {
+        started = false;
+        startFuture = null;
+      });
+      shutdownFuture.onComplete(p);
+    });
+    return p.future();
+  }
+
+  private void checkDrained() {
+    if (stopping && drained != null && shards.idle()) {
+      drained.tryComplete();
+    }
+  }
+
+  private Future<Void> closeClient() {
     HttpClientAgent c = client;
     client = null;
     if (c == null) {
       return Future.succeededFuture();
     }
-    Promise<Void> closed = ((ContextInternal) context).promise();
+    Promise<Void> closed = context.promise();
     c.close().onComplete(closed);
     return closed.future().onComplete(ar -> LOG.info("Exporter '{}' closed its HTTP client", id));
   }
 
   @Override
-  public Future<Void> send(Batch batch) {
-    HttpClientAgent c = client;
-    if (c == null) {
-      return Future.failedFuture(new RetryableException("Exporter '" + id + "' has no open HTTP client"));
+  public Future<Void> consume(Batch batch) {
+    Promise<Void> p = callerPromise();
+    if (ContextInternal.current() == context) {
+      accept(batch, p);
+    } else {
+      context.runOnContext(v -> accept(batch, p));
+    }
+    return p.future();
+  }
+
+  private void accept(Batch batch, Promise<Void> ack) {
+    if (stopping || !started) {
+      String state = !stopping ? "not started" : shutdownFuture != null && shutdownFuture.isComplete()
+          ? "shut down" : "shutting down";
+      ack.fail(new RetryableException("Exporter '" + id + "' is " + state));
+      return;
     }
     if (batch.signal() != Signal.METRICS) {
-      return Future.failedFuture(new PermanentException("Exporter '" + id + "' exports metrics only, not "
-          + batch.signal()));
+      metrics.sendFailed(batch.signal(), batch.itemCount());
+      ack.fail(new PermanentException("Exporter '" + id + "' exports metrics only, not " + batch.signal()));
+      return;
     }
+    if (queue.enabled() && queuedBatches >= queue.queueSize()) {
+      metrics.enqueueFailed(batch.signal(), batch.itemCount());
+      ack.fail(new ResourceExhaustedException("Exporter '" + id + "': sending queue is full ("
+          + queue.queueSize() + " batches); the backend is slower than the input", retryDelayHint()));
+      return;
+    }
+    // Translated once, here and in arrival order: retries resend the same requests, and
+    // stateful steps (delta to cumulative) see every point once.
     PromWriteData data;
     try {
       data = translator.translate(batch.resourceMetrics());
     } catch (RuntimeException e) {
-      return Future.failedFuture(new PermanentException("Exporter '" + id + "' could not translate the metrics: "
+      metrics.sendFailed(batch.signal(), batch.itemCount());
+      ack.fail(new PermanentException("Exporter '" + id + "' could not translate the metrics: "
           + e.getMessage(), e));
+      return;
     }
     countDrops(data);
-    if (data.series().isEmpty()) {
-      return Future.succeededFuture();
+    long items = Math.max(0, batch.itemCount() - data.droppedPointCount());
+    if (!useV2 && data.histogramCount() > 0) {
+      // After a fall-back to 1.0 native histograms cannot go out: dropped and counted once, here.
+      items = Math.max(0, items - data.histogramCount());
+      data = withoutNativeHistograms(data);
     }
-    List<PromWriteData> requests = RemoteWrite1Encoder.split(data, config.maxBatchSizeBytes());
-    if (requests.size() == 1) {
-      return post(c, data, useV2);
+    List<Shards.Part> parts = shards.partition(data, config.maxBatchSizeBytes(), items);
+    if (parts.isEmpty()) {
+      ack.complete();
+      return;
     }
-    // One request after the other; a failure fails the batch, whose retry resends every part
-    // (Prometheus ignores a sample it already has with the same value).
-    Future<Void> chain = Future.succeededFuture();
-    for (PromWriteData part : requests) {
-      chain = chain.compose(v -> post(c, part, useV2));
+    Shards.Tracker tracker;
+    if (queue.enabled()) {
+      queuedBatches++;
+      tracker = new Shards.Tracker(parts.size(), err -> queuedBatches--);
+      ack.complete();
+    } else {
+      tracker = new Shards.Tracker(parts.size(), err -> {
+        if (err == null) {
+          ack.complete();
+        } else {
+          ack.fail(err);
+        }
+      });
     }
-    return chain;
+    shards.enqueue(parts, tracker);
+  }
+
+  private Duration retryDelayHint() {
+    RetrySettings retry = config.retryOnFailure();
+    return retry.enabled() ? retry.initialInterval() : Duration.ofSeconds(1);
+  }
+
+  /** Sends one request's data; called by the shards on the context, one request per shard at a time. */
+  private Future<Void> post(PromWriteData data) {
+    HttpClientAgent c = client;
+    if (c == null) {
+      return Future.failedFuture(new RetryableException("Exporter '" + id + "' has no open HTTP client"));
+    }
+    boolean v2 = useV2;
+    return post(c, v2 ? data : withoutNativeHistograms(data), v2);
+  }
+
+  /** The data without its native histograms, which remote write 1.0 cannot carry (they are counted as dropped). */
+  private PromWriteData withoutNativeHistograms(PromWriteData data) {
+    long histograms = data.histogramCount();
+    if (histograms == 0) {
+      return data;
+    }
+    List<PromSeries> kept = new java.util.ArrayList<>(data.series().size());
+    for (PromSeries s : data.series()) {
+      if (s.histograms().isEmpty()) {
+        kept.add(s);
+      }
+    }
+    countDrops(new PromWriteData(List.of(), List.of(), Map.of(OtlpToPrometheus.DROP_EXPONENTIAL_HISTOGRAM, histograms)));
+    return new PromWriteData(kept, data.metadata(), Map.of());
   }
 
   /** Encodes and sends one request; a remote write 2.0 request the receiver does not understand is resent as 1.0. */
   private Future<Void> post(HttpClientAgent c, PromWriteData data, boolean v2) {
+    if (data.series().isEmpty()) {
+      return Future.succeededFuture();
+    }
     byte[] body;
     try {
       byte[] raw = v2 ? encoder2.encode(data) : encoder.encode(data, config.sendMetadata());
@@ -209,7 +382,7 @@ final class PrometheusRemoteWriteExporter implements RequestSender {
         .compose(resp -> resp.body().compose(b -> {
           if (v2 && notUnderstood(resp)) {
             fallBack(resp.statusCode());
-            return post(c, data, false);
+            return post(c, withoutNativeHistograms(data), false);
           }
           if (v2) {
             checkWritten(resp, data);

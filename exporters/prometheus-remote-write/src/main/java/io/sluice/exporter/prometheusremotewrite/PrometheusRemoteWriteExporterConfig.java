@@ -37,14 +37,22 @@ import java.util.regex.Pattern;
  * @param compression {@code snappy} (default, what the spec requires) or {@code zstd}
  * @param timeout how long one request may take; 0 means no limit
  * @param tls TLS for {@code https} endpoints
- * @param sendingQueue the exporter helper's queue
- * @param retryOnFailure the exporter helper's retries
+ * @param sendingQueue the queue in front of the shards, used when {@code remote_write_queue} is absent:
+ *     {@code num_consumers} is the number of shards, {@code queue_size} the batches that may wait
+ * @param retryOnFailure retries of one request, at the head of its shard
  * @param maxBatchSizeBytes a batch whose request would be larger (uncompressed) is sent as several
  *     requests of at most this size; 0 sends every batch as one request
  * @param remoteWriteQueue the Collector exporter's own queue section; when set it replaces
- *     {@code sending_queue} ({@code enabled}, {@code queue_size}, {@code num_consumers})
+ *     {@code sending_queue}. {@code num_consumers} is the number of shards: each series always goes
+ *     to the same shard (by a hash of its labels), a shard has one request in flight at a time so
+ *     a series' samples arrive in order, and shards send in parallel. {@code queue_size} is how
+ *     many accepted batches may be waiting for delivery; with {@code enabled: false} a batch is
+ *     acknowledged only once every request of it was delivered
  * @param exportCreatedMetric the Collector's {@code _created} series; only {@code enabled: false}
  *     is supported
+ * @param deltaToCumulative how delta monotonic sums and delta histograms become cumulative series:
+ *     {@code max_stale} and {@code max_streams}, named as in the Collector's
+ *     {@code deltatocumulative} processor
  */
 public record PrometheusRemoteWriteExporterConfig(
     String endpoint,
@@ -63,7 +71,8 @@ public record PrometheusRemoteWriteExporterConfig(
     RetrySettings retryOnFailure,
     long maxBatchSizeBytes,
     RemoteWriteQueue remoteWriteQueue,
-    ExportCreatedMetric exportCreatedMetric) implements ComponentConfig {
+    ExportCreatedMetric exportCreatedMetric,
+    DeltaToCumulativeConversion deltaToCumulative) implements ComponentConfig {
 
   /** The Collector's default {@code max_batch_size_bytes}. */
   static final long DEFAULT_MAX_BATCH_SIZE_BYTES = 3_000_000L;
@@ -81,6 +90,27 @@ public record PrometheusRemoteWriteExporterConfig(
       enabled = enabled == null ? Boolean.TRUE : enabled;
       queueSize = queueSize == null ? 10_000 : queueSize;
       numConsumers = numConsumers == null ? 5 : numConsumers;
+    }
+  }
+
+  /**
+   * {@code delta_to_cumulative}: the running totals that turn delta points into cumulative ones.
+   * A series without a point for {@code max_stale} (default 5m) is forgotten and starts over;
+   * while {@code max_streams} series (default 100000; 0 means no limit) are tracked, points of new
+   * ones are dropped and counted.
+   */
+  public record DeltaToCumulativeConversion(Duration maxStale, Long maxStreams) {
+    static final Duration DEFAULT_MAX_STALE = Duration.ofMinutes(5);
+    static final long DEFAULT_MAX_STREAMS = 100_000;
+
+    public DeltaToCumulativeConversion {
+      maxStale = maxStale == null ? DEFAULT_MAX_STALE : maxStale;
+      maxStreams = maxStreams == null ? DEFAULT_MAX_STREAMS : maxStreams;
+    }
+
+    /** The stream limit as the translation takes it. */
+    int streamLimit() {
+      return maxStreams == 0 || maxStreams > Integer.MAX_VALUE ? Integer.MAX_VALUE : maxStreams.intValue();
     }
   }
 
@@ -112,9 +142,13 @@ public record PrometheusRemoteWriteExporterConfig(
     sendingQueue = sendingQueue == null ? QueueSettings.defaults() : sendingQueue;
     retryOnFailure = retryOnFailure == null ? defaultRetry() : retryOnFailure;
     exportCreatedMetric = exportCreatedMetric == null ? new ExportCreatedMetric(false) : exportCreatedMetric;
+    deltaToCumulative = deltaToCumulative == null ? new DeltaToCumulativeConversion(null, null) : deltaToCumulative;
   }
 
-  /** The queue the exporter helper uses: {@code remote_write_queue} when given, else {@code sending_queue}. */
+  /**
+   * The queue and shard count in use: {@code remote_write_queue} when given, else
+   * {@code sending_queue}; {@code num_consumers} is the number of shards.
+   */
   QueueSettings effectiveQueue() {
     return remoteWriteQueue == null ? sendingQueue
         : new QueueSettings(remoteWriteQueue.enabled(), remoteWriteQueue.numConsumers(), remoteWriteQueue.queueSize());
@@ -130,14 +164,15 @@ public record PrometheusRemoteWriteExporterConfig(
     return new PrometheusRemoteWriteExporterConfig("", Map.of(), "", Map.of(), true,
         new ResourceToTelemetryConversion(false), new TargetInfo(true), false, "1.0", "snappy",
         Duration.ofSeconds(5), TlsClientSettings.defaults(), QueueSettings.defaults(), defaultRetry(),
-        DEFAULT_MAX_BATCH_SIZE_BYTES, null, new ExportCreatedMetric(false));
+        DEFAULT_MAX_BATCH_SIZE_BYTES, null, new ExportCreatedMetric(false), new DeltaToCumulativeConversion(null, null));
   }
 
   /** The same config with another endpoint. */
   public PrometheusRemoteWriteExporterConfig withEndpoint(String newEndpoint) {
     return new PrometheusRemoteWriteExporterConfig(newEndpoint, headers, namespace, externalLabels,
         addMetricSuffixes, resourceToTelemetryConversion, targetInfo, sendMetadata, remoteWriteVersion, compression,
-        timeout, tls, sendingQueue, retryOnFailure, maxBatchSizeBytes, remoteWriteQueue, exportCreatedMetric);
+        timeout, tls, sendingQueue, retryOnFailure, maxBatchSizeBytes, remoteWriteQueue, exportCreatedMetric,
+        deltaToCumulative);
   }
 
   /** What the translation needs from this config. */
@@ -197,6 +232,14 @@ public record PrometheusRemoteWriteExporterConfig(
           "true is not supported yet: Sluice does not send _created series; remove it or set false"));
     }
     problems.addAll(retryOnFailure.validate("retry_on_failure"));
+    if (deltaToCumulative.maxStale().isNegative() || deltaToCumulative.maxStale().isZero()) {
+      problems.add(new ConfigProblem("delta_to_cumulative.max_stale",
+          "must be a positive duration such as \"5m\", got " + deltaToCumulative.maxStale()));
+    }
+    if (deltaToCumulative.maxStreams() < 0) {
+      problems.add(new ConfigProblem("delta_to_cumulative.max_streams",
+          "must not be negative (0 means no limit), got " + deltaToCumulative.maxStreams()));
+    }
     return problems;
   }
 

@@ -4,13 +4,13 @@ import io.sluice.core.ComponentContext;
 import io.sluice.core.Exporter;
 import io.sluice.core.ExporterFactory;
 import io.sluice.core.Signal;
-import io.sluice.core.exporterhelper.ExporterHelper;
 import java.util.EnumSet;
 import java.util.Set;
 
 /**
  * Makes {@code prometheusremotewrite} exporters: metrics translated to Prometheus series and
- * pushed with remote write 1.0 (snappy, or zstd for receivers that take it).
+ * pushed with remote write 1.0 or 2.0 (snappy, or zstd for receivers that take it), sharded by
+ * series so samples of one series stay in order.
  */
 public final class PrometheusRemoteWriteExporterFactory implements ExporterFactory<PrometheusRemoteWriteExporterConfig> {
   @Override
@@ -35,15 +35,6 @@ public final class PrometheusRemoteWriteExporterFactory implements ExporterFacto
 
   @Override
   public Exporter create(ComponentContext ctx, PrometheusRemoteWriteExporterConfig config) {
-    PrometheusRemoteWriteExporter sender = new PrometheusRemoteWriteExporter(ctx, config);
-    ExporterHelper helper = ExporterHelper.builder(ctx, sender)
-        .timeout(config.timeout())
-        .queue(config.effectiveQueue())
-        .retry(config.retryOnFailure())
-        .onStart(sender::start)
-        .onShutdown(sender::shutdown)
-        .build();
-    sender.bind(helper.context());
-    return helper;
+    return new PrometheusRemoteWriteExporter(ctx, config);
   }
 }

@@ -3,6 +3,7 @@ package io.sluice.exporter.prometheusremotewrite;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import io.sluice.translation.prometheus.otlp.PromExemplar;
+import io.sluice.translation.prometheus.otlp.PromHistogram;
 import io.sluice.translation.prometheus.otlp.PromMetadata;
 import io.sluice.translation.prometheus.otlp.PromSeries;
 import io.sluice.translation.prometheus.otlp.PromWriteData;
@@ -146,6 +147,11 @@ final class RemoteWrite1Encoder {
     }
     for (int i = 0; i < s.sampleCount(); i++) {
       size += 2 + sampleSize(s.timestampMs(i));
+    }
+    for (PromHistogram h : s.histograms()) {
+      // Native histograms go only into 2.0 requests; an upper bound of their size is enough here.
+      size += 96 + 8 * (h.positiveSpans().length + h.negativeSpans().length)
+          + 10 * (h.positiveDeltas().length + h.negativeDeltas().length);
     }
     for (PromExemplar e : s.exemplars()) {
       int es = 0;

@@ -3,6 +3,7 @@ package io.sluice.exporter.prometheusremotewrite;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import io.sluice.translation.prometheus.otlp.PromExemplar;
+import io.sluice.translation.prometheus.otlp.PromHistogram;
 import io.sluice.translation.prometheus.otlp.PromMetadata;
 import io.sluice.translation.prometheus.otlp.PromSeries;
 import io.sluice.translation.prometheus.otlp.PromWriteData;
@@ -20,7 +21,13 @@ import java.util.Map;
  *
  * <pre>
  * Request{4 symbols string*, 5 timeseries: TimeSeries}
- * TimeSeries{1 labels_refs uint32* packed, 2 samples: Sample, 4 exemplars: Exemplar, 5 metadata: Metadata}
+ * TimeSeries{1 labels_refs uint32* packed, 2 samples: Sample, 3 histograms: Histogram, 4 exemplars: Exemplar,
+ *     5 metadata: Metadata}
+ * Histogram{1 count_int uint64, 3 sum double, 4 schema sint32, 5 zero_threshold double,
+ *     6 zero_count_int uint64, 8 negative_spans: BucketSpan, 9 negative_deltas sint64* packed,
+ *     11 positive_spans: BucketSpan, 12 positive_deltas sint64* packed, 14 reset_hint enum (0, unknown),
+ *     15 timestamp int64, 17 start_timestamp int64}
+ * BucketSpan{1 offset sint32, 2 length uint32}
  * Sample{1 value double, 2 timestamp int64, 3 start_timestamp int64 (counters, histograms, summaries)}
  * Exemplar{1 labels_refs uint32* packed, 2 value double, 3 timestamp int64}
  * Metadata{1 type enum, 3 help_ref uint32, 4 unit_ref uint32}
@@ -42,6 +49,7 @@ final class RemoteWrite2Encoder {
     intern("");
     List<PromSeries> series = data.series();
     int[] seriesSizes = new int[series.size()];
+    List<byte[]> histograms = new ArrayList<>();
     long total = 0;
     for (int si = 0; si < series.size(); si++) {
       PromSeries s = series.get(si);
@@ -53,6 +61,11 @@ final class RemoteWrite2Encoder {
       size += packedFieldSize(refsSize);
       for (int i = 0; i < s.sampleCount(); i++) {
         size += 2 + sampleSize(s.timestampMs(i), s.startTimestampMs(i));
+      }
+      for (PromHistogram h : s.histograms()) {
+        byte[] hb = histogram(h);
+        histograms.add(hb);
+        size += 1 + CodedOutputStream.computeUInt32SizeNoTag(hb.length) + hb.length;
       }
       for (PromExemplar e : s.exemplars()) {
         String[] el = e.labels();
@@ -89,6 +102,7 @@ final class RemoteWrite2Encoder {
         o.writeString(4, sym);
       }
       int r = 0;
+      int hi = 0;
       for (int si = 0; si < series.size(); si++) {
         PromSeries s = series.get(si);
         o.writeTag(5, LEN);
@@ -104,6 +118,9 @@ final class RemoteWrite2Encoder {
           if (start != 0) {
             o.writeInt64(3, start);
           }
+        }
+        for (int i = 0; i < s.histograms().size(); i++) {
+          o.writeByteArray(3, histograms.get(hi++));
         }
         for (PromExemplar e : s.exemplars()) {
           int n = e.labels().length;
@@ -137,6 +154,56 @@ final class RemoteWrite2Encoder {
       throw new UncheckedIOException(e);
     }
     return out;
+  }
+
+  /** One native histogram sample as its {@code Histogram} message. */
+  static byte[] histogram(PromHistogram h) {
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64);
+      CodedOutputStream o = CodedOutputStream.newInstance(bytes);
+      o.writeUInt64(1, h.count());
+      o.writeDouble(3, h.sum());
+      o.writeSInt32(4, h.schema());
+      o.writeDouble(5, h.zeroThreshold());
+      o.writeUInt64(6, h.zeroCount());
+      writeSpans(o, 8, h.negativeSpans());
+      writeDeltas(o, 9, h.negativeDeltas());
+      writeSpans(o, 11, h.positiveSpans());
+      writeDeltas(o, 12, h.positiveDeltas());
+      o.writeInt64(15, h.timestampMs());
+      if (h.startTimestampMs() != 0) {
+        o.writeInt64(17, h.startTimestampMs());
+      }
+      o.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void writeSpans(CodedOutputStream o, int field, int[] spans) throws IOException {
+    for (int i = 0; i + 1 < spans.length; i += 2) {
+      int size = CodedOutputStream.computeSInt32Size(1, spans[i]) + CodedOutputStream.computeUInt32Size(2, spans[i + 1]);
+      o.writeTag(field, LEN);
+      o.writeUInt32NoTag(size);
+      o.writeSInt32(1, spans[i]);
+      o.writeUInt32(2, spans[i + 1]);
+    }
+  }
+
+  private static void writeDeltas(CodedOutputStream o, int field, long[] deltas) throws IOException {
+    if (deltas.length == 0) {
+      return;
+    }
+    int size = 0;
+    for (long d : deltas) {
+      size += CodedOutputStream.computeSInt64SizeNoTag(d);
+    }
+    o.writeTag(field, LEN);
+    o.writeUInt32NoTag(size);
+    for (long d : deltas) {
+      o.writeSInt64NoTag(d);
+    }
   }
 
   /** The symbols of the last request, for tests. */

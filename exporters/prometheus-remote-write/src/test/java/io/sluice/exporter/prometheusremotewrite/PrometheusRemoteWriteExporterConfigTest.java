@@ -34,6 +34,8 @@ class PrometheusRemoteWriteExporterConfigTest {
     assertThat(d.effectiveQueue()).isEqualTo(QueueSettings.defaults());
     assertThat(d.maxBatchSizeBytes()).isEqualTo(3_000_000L);
     assertThat(d.exportCreatedMetric().enabled()).isFalse();
+    assertThat(d.deltaToCumulative().maxStale()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(d.deltaToCumulative().maxStreams()).isEqualTo(100_000L);
     assertThat(d.validate()).extracting(ConfigProblem::path).containsExactly("endpoint");
     assertThat(d.withEndpoint("http://prometheus:9090/api/v1/write").validate()).isEmpty();
   }
@@ -61,6 +63,9 @@ class PrometheusRemoteWriteExporterConfigTest {
           num_consumers: 2
         export_created_metric:
           enabled: false
+        delta_to_cumulative:
+          max_stale: 10m
+          max_streams: 9223372036854775807
         """);
 
     assertThat(c.endpoint()).isEqualTo("https://mimir.example.com/api/v1/push");
@@ -78,6 +83,8 @@ class PrometheusRemoteWriteExporterConfigTest {
     assertThat(c.maxBatchSizeBytes()).isEqualTo(1_000_000L);
     assertThat(c.effectiveQueue()).as("remote_write_queue replaces sending_queue")
         .isEqualTo(new QueueSettings(true, 2, 10_000));
+    assertThat(c.deltaToCumulative().maxStale()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(c.deltaToCumulative().streamLimit()).as("the Collector's \"no limit\"").isEqualTo(Integer.MAX_VALUE);
     assertThat(c.validate()).isEmpty();
   }
 
@@ -94,11 +101,13 @@ class PrometheusRemoteWriteExporterConfigTest {
     PrometheusRemoteWriteExporterConfig c = new PrometheusRemoteWriteExporterConfig("prometheus:9090/api/v1/write",
         Map.of("bad header", "x"), "", Map.of("__reserved", "x", "ok", ""), true, null, null, false, "3.0", "gzip",
         Duration.ofSeconds(-1), null, null, null, -1, null,
-        new PrometheusRemoteWriteExporterConfig.ExportCreatedMetric(true));
+        new PrometheusRemoteWriteExporterConfig.ExportCreatedMetric(true),
+        new PrometheusRemoteWriteExporterConfig.DeltaToCumulativeConversion(Duration.ZERO, -1L));
 
     assertThat(c.validate()).extracting(ConfigProblem::path).containsExactlyInAnyOrder("endpoint", "headers",
         "external_labels", "external_labels.ok", "remote_write_version", "compression", "timeout",
-        "max_batch_size_bytes", "export_created_metric.enabled");
+        "max_batch_size_bytes", "export_created_metric.enabled", "delta_to_cumulative.max_stale",
+        "delta_to_cumulative.max_streams");
     assertThat(c.validate()).filteredOn(p -> p.path().equals("endpoint")).extracting(ConfigProblem::message)
         .first().asString().contains("did you mean \"http://");
   }

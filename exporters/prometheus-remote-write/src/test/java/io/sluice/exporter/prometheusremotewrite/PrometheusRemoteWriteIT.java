@@ -53,7 +53,7 @@ class PrometheusRemoteWriteIT {
         Map.of(), "", Map.of("cluster", "it"), true,
         new PrometheusRemoteWriteExporterConfig.ResourceToTelemetryConversion(false),
         new PrometheusRemoteWriteExporterConfig.TargetInfo(true), true, "1.0", "snappy", Duration.ofSeconds(5),
-        TlsClientSettings.defaults(), QueueSettings.disabled(), RetrySettings.disabled(), 0, null, null);
+        TlsClientSettings.defaults(), QueueSettings.disabled(), RetrySettings.disabled(), 0, null, null, null);
     assertThat(config.validate()).isEmpty();
     exporter = new PrometheusRemoteWriteExporterFactory().create(
         TestContexts.context(vertx, ComponentKind.EXPORTER, "prometheusremotewrite/it"), config);
@@ -160,7 +160,7 @@ class PrometheusRemoteWriteIT {
   void remoteWrite2FallsBackTo1WithThisPrometheusAndTheDataArrives() throws Exception {
     PrometheusRemoteWriteExporterConfig v2 = new PrometheusRemoteWriteExporterConfig(prometheus.remoteWriteUrl(),
         Map.of(), "", Map.of(), true, null, null, false, "2.0", "snappy", Duration.ofSeconds(5), null,
-        QueueSettings.disabled(), RetrySettings.disabled(), 0, null, null);
+        QueueSettings.disabled(), RetrySettings.disabled(), 0, null, null, null);
     Exporter e = new PrometheusRemoteWriteExporterFactory().create(
         TestContexts.context(vertx, ComponentKind.EXPORTER, "prometheusremotewrite/v2"), v2);
     e.start().await(10, TimeUnit.SECONDS);
@@ -175,6 +175,49 @@ class PrometheusRemoteWriteIT {
       List<PrometheusServer.Sample> r = awaitQuery("fallback_check");
       assertThat(r.get(0).value()).isEqualTo(7.0);
       assertThat(r.get(0).labels()).containsEntry("job", "v2");
+    } finally {
+      e.shutdown().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void deltaCountersSentOverFourShardsArriveAsRunningTotalsAndNoneIsRefused() throws Exception {
+    io.sluice.core.telemetry.SelfMetrics metrics = new io.sluice.core.telemetry.SelfMetrics();
+    PrometheusRemoteWriteExporterConfig config = new PrometheusRemoteWriteExporterConfig(prometheus.remoteWriteUrl(),
+        Map.of(), "", Map.of(), true, null, new PrometheusRemoteWriteExporterConfig.TargetInfo(false), false, "1.0",
+        "snappy", Duration.ofSeconds(5), null, QueueSettings.disabled(), RetrySettings.disabled(), 0,
+        new PrometheusRemoteWriteExporterConfig.RemoteWriteQueue(true, 1000, 4), null, null);
+    Exporter e = new PrometheusRemoteWriteExporterFactory().create(
+        TestContexts.context(vertx, ComponentKind.EXPORTER, "prometheusremotewrite/shards", metrics), config);
+    e.start().await(10, TimeUnit.SECONDS);
+    int series = 16;
+    int batches = 30;
+    long base = System.currentTimeMillis() - 60_000;
+    try {
+      for (int b = 0; b < batches; b++) {
+        Sum.Builder sum = Sum.newBuilder().setIsMonotonic(true)
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA);
+        for (int i = 0; i < series; i++) {
+          sum.addDataPoints(NumberDataPoint.newBuilder().setStartTimeUnixNano((base + b * 1000L) * 1_000_000L)
+              .setTimeUnixNano((base + (b + 1) * 1000L) * 1_000_000L).setAsInt(1).addAttributes(attr("n", "" + i)));
+        }
+        ResourceMetrics rm = ResourceMetrics.newBuilder()
+            .setResource(Resource.newBuilder().addAttributes(attr("service.name", "shards")))
+            .addScopeMetrics(ScopeMetrics.newBuilder().addMetrics(Metric.newBuilder().setName("it.deltas")
+                .setUnit("1").setSum(sum))).build();
+        e.consume(Batch.metrics(List.of(rm), Envelope.of(ComponentId.of("otlp")))).await(10, TimeUnit.SECONDS);
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> io.sluice.core.testkit.SelfMetricsReader.counter(metrics,
+          "sluice_exporter_sent_items", "component_id", "prometheusremotewrite/shards", "signal", "metrics")
+          == (double) series * batches);
+      assertThat(io.sluice.core.testkit.SelfMetricsReader.counter(metrics, "sluice_exporter_send_failed_items",
+          "component_id", "prometheusremotewrite/shards", "signal", "metrics"))
+          .as("Prometheus refused nothing as out of order").isZero();
+
+      List<PrometheusServer.Sample> totals = awaitQuery("it_deltas_total");
+      assertThat(totals).hasSize(series).allSatisfy(s -> assertThat(s.value()).isEqualTo((double) batches));
+      List<PrometheusServer.Sample> counts = awaitQuery("count_over_time(it_deltas_total[5m])");
+      assertThat(counts).hasSize(series).allSatisfy(s -> assertThat(s.value()).isEqualTo((double) batches));
     } finally {
       e.shutdown().await(10, TimeUnit.SECONDS);
     }

@@ -37,9 +37,18 @@ final class RemoteWriteSink implements AutoCloseable {
   record Exemplar(Map<String, String> labels, double value, long timestampMs) {
   }
 
+  /**
+   * A decoded native histogram, its buckets expanded from spans and deltas to absolute counts by
+   * bucket index ({@code positive}, {@code negative}, in index order).
+   */
+  record NativeHistogram(long count, double sum, int schema, double zeroThreshold, long zeroCount,
+      Map<Integer, Long> positive, Map<Integer, Long> negative, int resetHint, long timestampMs,
+      long startTimestampMs) {
+  }
+
   /** A decoded TimeSeries; {@code labelOrder} keeps the names as they were on the wire. */
   record Series(Map<String, String> labels, List<String> labelOrder, List<Sample> samples, List<Exemplar> exemplars,
-      Metadata metadata) {
+      Metadata metadata, List<NativeHistogram> histograms) {
     String name() {
       return labels.get("__name__");
     }
@@ -54,7 +63,7 @@ final class RemoteWriteSink implements AutoCloseable {
     }
   }
 
-  record Received(MultiMap headers, byte[] rawBody) {
+  record Received(MultiMap headers, byte[] rawBody, int status) {
     byte[] body() {
       String enc = headers.get("Content-Encoding");
       try {
@@ -113,16 +122,21 @@ final class RemoteWriteSink implements AutoCloseable {
   final List<Long> arrivedNanos = new CopyOnWriteArrayList<>();
   private final AtomicInteger calls = new AtomicInteger();
   private volatile IntFunction<Reply> behaviour = n -> Reply.status(204);
+  private volatile IntFunction<Long> delayMs = n -> 0L;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger maxInFlight = new AtomicInteger();
+  private final Vertx vertx;
   private final HttpServer server;
 
-  private RemoteWriteSink(HttpServer server) {
+  private RemoteWriteSink(Vertx vertx, HttpServer server) {
+    this.vertx = vertx;
     this.server = server;
   }
 
   static RemoteWriteSink start(Vertx vertx, int port) {
     RemoteWriteSink[] self = new RemoteWriteSink[1];
     HttpServer server = vertx.createHttpServer().requestHandler(req -> self[0].handle(req));
-    self[0] = new RemoteWriteSink(server);
+    self[0] = new RemoteWriteSink(vertx, server);
     try {
       server.listen(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -136,24 +150,47 @@ final class RemoteWriteSink implements AutoCloseable {
     this.behaviour = behaviour;
   }
 
+  /** Request n (1-based) is answered after {@code delayMs} milliseconds. */
+  void delay(IntFunction<Long> delayMs) {
+    this.delayMs = delayMs;
+  }
+
+  /** The most requests that were being answered at the same time. */
+  int maxInFlight() {
+    return maxInFlight.get();
+  }
+
   int calls() {
     return calls.get();
   }
 
   private void handle(HttpServerRequest req) {
     MultiMap headers = HttpHeaders.headers().addAll(req.headers());
+    int now = inFlight.incrementAndGet();
+    maxInFlight.accumulateAndGet(now, Math::max);
     req.body().onSuccess(body -> {
-      received.add(new Received(headers, body.getBytes()));
+      int n = calls.incrementAndGet();
+      Reply r = behaviour.apply(n);
+      received.add(new Received(headers, body.getBytes(), r.status()));
       arrivedNanos.add(System.nanoTime());
-      Reply r = behaviour.apply(calls.incrementAndGet());
-      var resp = req.response().setStatusCode(r.status());
-      r.headers().forEach(resp::putHeader);
-      if (r.body() != null) {
-        resp.putHeader("Content-Type", "text/plain").end(r.body());
+      long wait = delayMs.apply(n);
+      if (wait > 0) {
+        vertx.setTimer(wait, t -> reply(req, r));
       } else {
-        resp.end();
+        reply(req, r);
       }
     });
+  }
+
+  private void reply(HttpServerRequest req, Reply r) {
+    inFlight.decrementAndGet();
+    var resp = req.response().setStatusCode(r.status());
+    r.headers().forEach(resp::putHeader);
+    if (r.body() != null) {
+      resp.putHeader("Content-Type", "text/plain").end(r.body());
+    } else {
+      resp.end();
+    }
   }
 
   @Override
@@ -226,7 +263,7 @@ final class RemoteWriteSink implements AutoCloseable {
         default -> throw new AssertionError("unexpected TimeSeries tag " + tag);
       }
     }
-    return new Series(labels, order, samples, exemplars, null);
+    return new Series(labels, order, samples, exemplars, null, List.of());
   }
 
   private static String[] parseLabel(byte[] bytes) throws IOException {
@@ -314,16 +351,100 @@ final class RemoteWriteSink implements AutoCloseable {
     return labels;
   }
 
+  private static NativeHistogram parseHistogram(byte[] bytes) throws IOException {
+    CodedInputStream h = CodedInputStream.newInstance(bytes);
+    long count = -1;
+    double sum = 0;
+    int schema = 0;
+    double zt = 0;
+    long zc = -1;
+    List<int[]> pos = new ArrayList<>();
+    List<int[]> neg = new ArrayList<>();
+    List<Long> posDeltas = new ArrayList<>();
+    List<Long> negDeltas = new ArrayList<>();
+    int reset = 0;
+    long ts = 0;
+    long start = 0;
+    for (int t = h.readTag(); t != 0; t = h.readTag()) {
+      switch (t) {
+        case (1 << 3) -> count = h.readUInt64();
+        case (3 << 3) | 1 -> sum = h.readDouble();
+        case (4 << 3) -> schema = h.readSInt32();
+        case (5 << 3) | 1 -> zt = h.readDouble();
+        case (6 << 3) -> zc = h.readUInt64();
+        case (8 << 3) | 2 -> neg.add(parseSpan(h.readByteArray()));
+        case (9 << 3) | 2 -> negDeltas.addAll(readPackedSInt64(h));
+        case (11 << 3) | 2 -> pos.add(parseSpan(h.readByteArray()));
+        case (12 << 3) | 2 -> posDeltas.addAll(readPackedSInt64(h));
+        case (14 << 3) -> reset = h.readEnum();
+        case (15 << 3) -> ts = h.readInt64();
+        case (17 << 3) -> start = h.readInt64();
+        default -> throw new AssertionError("unexpected v2 Histogram tag " + t + " (integer histograms only)");
+      }
+    }
+    if (count < 0 || zc < 0) {
+      throw new AssertionError("count_int and zero_count_int must be present");
+    }
+    return new NativeHistogram(count, sum, schema, zt, zc, expand(pos, posDeltas), expand(neg, negDeltas), reset, ts,
+        start);
+  }
+
+  private static int[] parseSpan(byte[] bytes) throws IOException {
+    CodedInputStream s = CodedInputStream.newInstance(bytes);
+    int offset = 0;
+    int length = 0;
+    for (int t = s.readTag(); t != 0; t = s.readTag()) {
+      switch (t) {
+        case (1 << 3) -> offset = s.readSInt32();
+        case (2 << 3) -> length = s.readUInt32();
+        default -> throw new AssertionError("unexpected BucketSpan tag " + t);
+      }
+    }
+    return new int[] {offset, length};
+  }
+
+  private static List<Long> readPackedSInt64(CodedInputStream in) throws IOException {
+    List<Long> out = new ArrayList<>();
+    int limit = in.pushLimit(in.readRawVarint32());
+    while (in.getBytesUntilLimit() > 0) {
+      out.add(in.readSInt64());
+    }
+    in.popLimit(limit);
+    return out;
+  }
+
+  /** Spans and deltas to absolute counts by bucket index. */
+  private static Map<Integer, Long> expand(List<int[]> spans, List<Long> deltas) {
+    Map<Integer, Long> out = new java.util.TreeMap<>();
+    int index = 0;
+    int d = 0;
+    long count = 0;
+    for (int i = 0; i < spans.size(); i++) {
+      index += spans.get(i)[0];
+      for (int j = 0; j < spans.get(i)[1]; j++) {
+        count += deltas.get(d++);
+        out.put(index, count);
+        index++;
+      }
+    }
+    if (d != deltas.size()) {
+      throw new AssertionError("spans cover " + d + " buckets but there are " + deltas.size() + " deltas");
+    }
+    return out;
+  }
+
   private static Series parseV2Series(byte[] bytes, List<String> symbols) throws IOException {
     CodedInputStream in = CodedInputStream.newInstance(bytes);
     Map<String, String> labels = Map.of();
     List<String> order = new ArrayList<>();
     List<Sample> samples = new ArrayList<>();
     List<Exemplar> exemplars = new ArrayList<>();
+    List<NativeHistogram> histograms = new ArrayList<>();
     Metadata md = null;
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (tag) {
         case (1 << 3) | 2 -> labels = resolve(readPacked(in), symbols, order);
+        case (3 << 3) | 2 -> histograms.add(parseHistogram(in.readByteArray()));
         case (2 << 3) | 2 -> {
           CodedInputStream s = CodedInputStream.newInstance(in.readByteArray());
           double v = 0;
@@ -372,6 +493,6 @@ final class RemoteWriteSink implements AutoCloseable {
         default -> throw new AssertionError("unexpected v2 TimeSeries tag " + tag);
       }
     }
-    return new Series(labels, order, samples, exemplars, md);
+    return new Series(labels, order, samples, exemplars, md, histograms);
   }
 }

@@ -6,6 +6,7 @@ import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.Exemplar;
+import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
@@ -30,9 +31,14 @@ import java.util.TreeMap;
  * {@code target_info}, counters, gauges, classic histograms, summaries, stale markers for
  * {@code NO_RECORDED_VALUE} and exemplars.
  *
- * <p>Not translated yet, and counted in {@link PromWriteData#droppedPoints()}: delta (and
- * unspecified-temporality) sums and histograms, which need a delta-to-cumulative step, and
- * exponential histograms, which remote write 1.0 cannot carry.
+ * <p>Delta monotonic sums and delta histograms become cumulative counters and histograms when the
+ * translator is given a {@link DeltaToCumulative} (which keeps their running totals); without
+ * one they are dropped. Cumulative exponential histograms become native histograms
+ * ({@link PromHistogram}: schema = scale, scales above 8 merged down to 8) when native histograms
+ * are asked for (remote write 2.0); otherwise they are dropped. Not translated, and counted in
+ * {@link PromWriteData#droppedPoints()}: delta non-monotonic sums, unspecified-temporality sums
+ * and histograms, delta exponential histograms, and exponential histograms without a sum or with
+ * a scale below -4.
  *
  * <p>An instance keeps scratch buffers and a cache of sanitised names: use it from one thread at
  * a time (an exporter calls it on its own context).
@@ -45,6 +51,10 @@ public final class OtlpToPrometheus {
   public static final String DROP_DELTA_SUM = "delta_sum";
   public static final String DROP_DELTA_HISTOGRAM = "delta_histogram";
   public static final String DROP_EXPONENTIAL_HISTOGRAM = "exponential_histogram";
+  /** Exponential histograms that no native histogram can hold: delta, no sum, or a scale below -4. */
+  public static final String DROP_EXPONENTIAL_HISTOGRAM_UNSUPPORTED = "exponential_histogram_unsupported";
+  /** Native histograms' zero bucket width when the OTLP point gives none. */
+  static final double DEFAULT_ZERO_THRESHOLD = 1e-128;
   public static final String DROP_TYPE_CONFLICT = "type_conflict";
   public static final String DROP_EMPTY_NAME = "empty_name";
 
@@ -56,6 +66,10 @@ public final class OtlpToPrometheus {
   private final String[] external;
   private final Map<String, String> labelNameCache = new HashMap<>();
   private final Labels scratch = new Labels();
+  /** Running totals of delta streams; null when deltas are dropped. */
+  private final DeltaToCumulative deltas;
+  private final boolean nativeHistograms;
+  private final String[] refusal = new String[1];
 
   // per-call state
   private Map<PromSeries, PromSeries> series;
@@ -67,7 +81,26 @@ public final class OtlpToPrometheus {
   private String[] lastBoundStrings;
 
   public OtlpToPrometheus(TranslationOptions options) {
+    this(options, null);
+  }
+
+  /**
+   * A translator that turns delta monotonic sums and delta histograms into cumulative series
+   * with {@code deltas}' running totals (null drops them).
+   */
+  public OtlpToPrometheus(TranslationOptions options, DeltaToCumulative deltas) {
+    this(options, deltas, false);
+  }
+
+  /**
+   * A translator that also turns cumulative exponential histograms into native histograms
+   * ({@link PromSeries#histograms()}) when {@code nativeHistograms} is set; remote write 2.0
+   * carries them. Without it they are dropped.
+   */
+  public OtlpToPrometheus(TranslationOptions options, DeltaToCumulative deltas, boolean nativeHistograms) {
     this.options = options;
+    this.deltas = deltas;
+    this.nativeHistograms = nativeHistograms;
     TreeMap<String, String> sorted = new TreeMap<>(options.externalLabels());
     this.external = new String[sorted.size() * 2];
     int i = 0;
@@ -87,6 +120,9 @@ public final class OtlpToPrometheus {
     metadata = new LinkedHashMap<>();
     dropped = new TreeMap<>();
     Set<String> targets = new HashSet<>();
+    if (deltas != null) {
+      deltas.expire();
+    }
     try {
       for (ResourceMetrics rm : resources) {
         translateResource(rm, targets);
@@ -215,7 +251,15 @@ public final class OtlpToPrometheus {
       case SUM -> {
         var sum = m.getSum();
         if (sum.getAggregationTemporality() != AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE) {
-          drop(DROP_DELTA_SUM, sum.getDataPointsCount());
+          if (deltas == null || !sum.getIsMonotonic()
+              || sum.getAggregationTemporality() != AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA) {
+            drop(DROP_DELTA_SUM, sum.getDataPointsCount());
+            return;
+          }
+          String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.COUNTER, ns, suffixes);
+          if (acceptFamily(name, PromMetricType.COUNTER, m, sum.getDataPointsCount())) {
+            deltaSumPoints(sum.getDataPointsList(), name, rc, scopeLabels);
+          }
           return;
         }
         boolean counter = sum.getIsMonotonic();
@@ -227,14 +271,20 @@ public final class OtlpToPrometheus {
       }
       case HISTOGRAM -> {
         var h = m.getHistogram();
-        if (h.getAggregationTemporality() != AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE) {
+        boolean delta = h.getAggregationTemporality() == AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA;
+        if (h.getAggregationTemporality() != AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE
+            && (deltas == null || !delta)) {
           drop(DROP_DELTA_HISTOGRAM, h.getDataPointsCount());
           return;
         }
         String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.HISTOGRAM, ns, suffixes);
         if (acceptFamily(name, PromMetricType.HISTOGRAM, m, h.getDataPointsCount())) {
           for (HistogramDataPoint p : h.getDataPointsList()) {
-            histogramPoint(p, name, rc, scopeLabels);
+            if (delta) {
+              deltaHistogramPoint(p, name, rc, scopeLabels);
+            } else {
+              histogramPoint(p, name, rc, scopeLabels);
+            }
           }
         }
       }
@@ -247,7 +297,23 @@ public final class OtlpToPrometheus {
           }
         }
       }
-      case EXPONENTIAL_HISTOGRAM -> drop(DROP_EXPONENTIAL_HISTOGRAM, m.getExponentialHistogram().getDataPointsCount());
+      case EXPONENTIAL_HISTOGRAM -> {
+        var eh = m.getExponentialHistogram();
+        if (!nativeHistograms) {
+          drop(DROP_EXPONENTIAL_HISTOGRAM, eh.getDataPointsCount());
+          return;
+        }
+        if (eh.getAggregationTemporality() != AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE) {
+          drop(DROP_EXPONENTIAL_HISTOGRAM_UNSUPPORTED, eh.getDataPointsCount());
+          return;
+        }
+        String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.HISTOGRAM, ns, suffixes);
+        if (acceptFamily(name, PromMetricType.HISTOGRAM, m, eh.getDataPointsCount())) {
+          for (ExponentialHistogramDataPoint p : eh.getDataPointsList()) {
+            nativeHistogramPoint(p, name, rc, scopeLabels);
+          }
+        }
+      }
       default -> {
         // a metric without data has no points to count
       }
@@ -302,14 +368,72 @@ public final class OtlpToPrometheus {
     }
   }
 
+  /** Delta counter points, added to their streams' running totals and written as the totals. */
+  private void deltaSumPoints(List<NumberDataPoint> points, String name, ResourceContext rc, String[] scopeLabels) {
+    for (NumberDataPoint p : points) {
+      Labels l = pointLabels(p.getAttributesList(), rc, scopeLabels);
+      finishLabels(l, rc, name);
+      String[] labels = l.toArray();
+      long ts = millis(p.getTimeUnixNano());
+      if ((p.getFlags() & NO_RECORDED_VALUE) != 0) {
+        rc.seen(ts);
+        seriesFor(labels).add(ts, STALE_NAN);
+        continue;
+      }
+      double v = p.getValueCase() == NumberDataPoint.ValueCase.AS_INT ? (double) p.getAsInt() : p.getAsDouble();
+      DeltaToCumulative.State s = deltas.addSum(labels, p.getStartTimeUnixNano(), p.getTimeUnixNano(), v, refusal);
+      if (s == null) {
+        drop(refusal[0], 1);
+        continue;
+      }
+      rc.seen(ts);
+      PromSeries series = seriesFor(labels);
+      series.add(ts, s.value, startMillis(s.startNanos, ts));
+      for (Exemplar e : p.getExemplarsList()) {
+        series.addExemplar(exemplar(e));
+      }
+    }
+  }
+
+  /** A delta histogram point, added bucket by bucket to its stream's totals and written as a cumulative one. */
+  private void deltaHistogramPoint(HistogramDataPoint p, String name, ResourceContext rc, String[] scopeLabels) {
+    if ((p.getFlags() & NO_RECORDED_VALUE) != 0) {
+      histogramPoint(p, name, rc, scopeLabels);
+      return;
+    }
+    Labels base = pointLabels(p.getAttributesList(), rc, scopeLabels);
+    finishLabels(base, rc, name);
+    String[] baseArray = base.toArray();
+    DeltaToCumulative.State s = deltas.addHistogram(baseArray, p.getStartTimeUnixNano(), p.getTimeUnixNano(),
+        p.getExplicitBoundsList(), p.getBucketCountsList(), p.getCount(), p.hasSum(), p.getSum(), refusal);
+    if (s == null) {
+      drop(refusal[0], 1);
+      return;
+    }
+    HistogramDataPoint.Builder total = p.toBuilder().setStartTimeUnixNano(s.startNanos).setCount(s.count)
+        .clearBucketCounts();
+    for (long c : s.buckets) {
+      total.addBucketCounts(c);
+    }
+    if (s.hasSum) {
+      total.setSum(s.value);
+    } else {
+      total.clearSum();
+    }
+    histogramPoint(total.build(), baseArray, name, rc);
+  }
+
   private void histogramPoint(HistogramDataPoint p, String name, ResourceContext rc, String[] scopeLabels) {
+    Labels base = pointLabels(p.getAttributesList(), rc, scopeLabels);
+    finishLabels(base, rc, name);
+    histogramPoint(p, base.toArray(), name, rc);
+  }
+
+  private void histogramPoint(HistogramDataPoint p, String[] baseArray, String name, ResourceContext rc) {
     long ts = millis(p.getTimeUnixNano());
     long start = startMillis(p.getStartTimeUnixNano(), ts);
     rc.seen(ts);
     boolean stale = (p.getFlags() & NO_RECORDED_VALUE) != 0;
-    Labels base = pointLabels(p.getAttributesList(), rc, scopeLabels);
-    finishLabels(base, rc, name);
-    String[] baseArray = base.toArray();
     if (p.hasSum()) {
       seriesFor(withName(baseArray, name + "_sum")).add(ts, stale ? STALE_NAN : p.getSum(), start);
     }
@@ -343,6 +467,94 @@ public final class OtlpToPrometheus {
         }
       }
     }
+  }
+
+  /** A cumulative exponential histogram point as one native histogram sample. */
+  private void nativeHistogramPoint(ExponentialHistogramDataPoint p, String name, ResourceContext rc,
+      String[] scopeLabels) {
+    boolean stale = (p.getFlags() & NO_RECORDED_VALUE) != 0;
+    int scale = p.getScale();
+    if ((!stale && !p.hasSum()) || scale < -4) {
+      drop(DROP_EXPONENTIAL_HISTOGRAM_UNSUPPORTED, 1);
+      return;
+    }
+    int scaleDown = Math.max(0, scale - 8);
+    long ts = millis(p.getTimeUnixNano());
+    long start = startMillis(p.getStartTimeUnixNano(), ts);
+    rc.seen(ts);
+    Labels l = pointLabels(p.getAttributesList(), rc, scopeLabels);
+    finishLabels(l, rc, name);
+    PromSeries series = seriesFor(l.toArray());
+    double zeroThreshold = p.getZeroThreshold() > 0 ? p.getZeroThreshold() : DEFAULT_ZERO_THRESHOLD;
+    PromHistogram h;
+    if (stale) {
+      h = new PromHistogram(ts, start, 0, STALE_NAN, scale - scaleDown, zeroThreshold, 0, new int[0], new long[0],
+          new int[0], new long[0]);
+    } else {
+      Buckets pos = buckets(p.getPositive(), scaleDown);
+      Buckets neg = buckets(p.getNegative(), scaleDown);
+      h = new PromHistogram(ts, start, p.getCount(), p.getSum(), scale - scaleDown, zeroThreshold, p.getZeroCount(),
+          pos.spans, pos.deltas, neg.spans, neg.deltas);
+    }
+    series.addHistogram(h);
+    for (Exemplar e : p.getExemplarsList()) {
+      series.addExemplar(exemplar(e));
+    }
+  }
+
+  private record Buckets(int[] spans, long[] deltas) {
+  }
+
+  /**
+   * OTLP buckets (bucket {@code offset+i} covers {@code (base^(offset+i), base^(offset+i+1)]}) as
+   * native spans and deltas (bucket {@code k} covers {@code (base^(k-1), base^k]}), merged
+   * {@code 2^scaleDown} at a time; empty buckets are left out and split the spans.
+   */
+  private static Buckets buckets(ExponentialHistogramDataPoint.Buckets b, int scaleDown) {
+    int n = b.getBucketCountsCount();
+    long[] counts = new long[n];
+    int[] indexes = new int[n];
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+      long c = b.getBucketCounts(i);
+      if (c == 0) {
+        continue;
+      }
+      // The OTLP index, downscaled, then shifted by one to the native index of the same bucket.
+      int index = ((b.getOffset() + i) >> scaleDown) + 1;
+      if (m > 0 && indexes[m - 1] == index) {
+        counts[m - 1] += c;
+      } else {
+        indexes[m] = index;
+        counts[m] = c;
+        m++;
+      }
+    }
+    List<Integer> spans = new ArrayList<>();
+    long[] deltas = new long[m];
+    long previous = 0;
+    int spanStart = -1;
+    int lastIndex = 0;
+    for (int i = 0; i < m; i++) {
+      if (i == 0 || indexes[i] != lastIndex + 1) {
+        if (spanStart >= 0) {
+          spans.add(i - spanStart);
+        }
+        spans.add(i == 0 ? indexes[i] : indexes[i] - lastIndex - 1);
+        spanStart = i;
+      }
+      lastIndex = indexes[i];
+      deltas[i] = counts[i] - previous;
+      previous = counts[i];
+    }
+    if (spanStart >= 0) {
+      spans.add(m - spanStart);
+    }
+    int[] spanArray = new int[spans.size()];
+    for (int i = 0; i < spanArray.length; i++) {
+      spanArray[i] = spans.get(i);
+    }
+    return new Buckets(spanArray, deltas);
   }
 
   private void summaryPoint(SummaryDataPoint p, String name, ResourceContext rc, String[] scopeLabels) {

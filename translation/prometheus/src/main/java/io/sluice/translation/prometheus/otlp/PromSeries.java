@@ -20,6 +20,7 @@ public final class PromSeries {
   private int size;
   private boolean sorted = true;
   private List<PromExemplar> exemplars;
+  private List<PromHistogram> histograms;
   private PromMetadata metadata;
 
   PromSeries(String[] labels) {
@@ -87,6 +88,18 @@ public final class PromSeries {
     return starts == null ? 0 : starts[i];
   }
 
+  /** Native histogram samples, oldest first; a series has these or float samples, never both. */
+  public List<PromHistogram> histograms() {
+    return histograms == null ? List.of() : histograms;
+  }
+
+  void addHistogram(PromHistogram h) {
+    if (histograms == null) {
+      histograms = new ArrayList<>(1);
+    }
+    histograms.add(h);
+  }
+
   public List<PromExemplar> exemplars() {
     return exemplars == null ? List.of() : exemplars;
   }
@@ -126,6 +139,9 @@ public final class PromSeries {
 
   /** Puts the samples in timestamp order (stable: equal timestamps keep their arrival order). */
   void sortSamples() {
+    if (histograms != null && histograms.size() > 1) {
+      histograms.sort(java.util.Comparator.comparingLong(PromHistogram::timestampMs));
+    }
     if (sorted) {
       return;
     }

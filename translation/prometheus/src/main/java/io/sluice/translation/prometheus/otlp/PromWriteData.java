@@ -22,6 +22,15 @@ public record PromWriteData(List<PromSeries> series, List<PromMetadata> metadata
     return n;
   }
 
+  /** How many native histogram samples all series hold together. */
+  public long histogramCount() {
+    long n = 0;
+    for (PromSeries s : series) {
+      n += s.histograms().size();
+    }
+    return n;
+  }
+
   /** How many data points were dropped, whatever the reason. */
   public long droppedPointCount() {
     long n = 0;
