@@ -1,0 +1,621 @@
+package io.sluice.receiver.prometheus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Summary;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.sluice.core.ComponentKind;
+import io.sluice.core.Receiver;
+import io.sluice.core.RetryableException;
+import io.sluice.core.Signal;
+import io.sluice.core.config.ConfigLoader;
+import io.sluice.core.telemetry.SelfMetrics;
+import io.sluice.core.testkit.CapturingConsumer;
+import io.sluice.core.testkit.Ports;
+import io.sluice.core.testkit.SelfMetricsReader;
+import io.sluice.core.testkit.TestContexts;
+import io.sluice.core.testkit.TestVertx;
+import io.sluice.receiver.prometheus.ScrapedPoints.Point;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.buffer.Buffer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.zip.GZIPOutputStream;
+import java.nio.file.Path;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PrometheusReceiverTest {
+  static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+  static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final PrometheusReceiverFactory factory = new PrometheusReceiverFactory();
+  private final CapturingConsumer consumer = new CapturingConsumer();
+  private TestVertx tv;
+  private Vertx vertx;
+  private Receiver receiver;
+  private final List<FakeTarget> targets = new CopyOnWriteArrayList<>();
+
+  /** A scrape target whose answer the test changes as it goes. */
+  final class FakeTarget {
+    final int port = Ports.freePort();
+    final List<MultiMap> requests = new CopyOnWriteArrayList<>();
+    final List<String> paths = new CopyOnWriteArrayList<>();
+    volatile String body = "";
+    volatile String contentType = TEXT;
+    volatile int status = 200;
+    volatile boolean hang;
+    /** When set, the body is sent gzip-compressed with Content-Encoding: gzip. */
+    volatile boolean gzip;
+    HttpServer server;
+
+    FakeTarget start() throws Exception {
+      server = vertx.createHttpServer(new HttpServerOptions())
+          .requestHandler(req -> {
+            requests.add(req.headers());
+            paths.add(req.uri());
+            if (hang) {
+              return;
+            }
+            if (gzip) {
+              req.response().setStatusCode(status).putHeader("Content-Type", contentType)
+                  .putHeader("Content-Encoding", "gzip").end(Buffer.buffer(gzip(body)));
+              return;
+            }
+            req.response().setStatusCode(status).putHeader("Content-Type", contentType).end(body);
+          });
+      server.listen(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+      return this;
+    }
+
+    void stop() throws Exception {
+      server.close().await(10, TimeUnit.SECONDS);
+    }
+
+    String address() {
+      return "127.0.0.1:" + port;
+    }
+  }
+
+  static byte[] gzip(String text) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+        z.write(text.getBytes(StandardCharsets.UTF_8));
+      }
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @BeforeEach
+  void setUp() {
+    tv = TestVertx.create();
+    vertx = tv.vertx();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (receiver != null) {
+      receiver.shutdown().await(10, TimeUnit.SECONDS);
+    }
+    tv.close();
+  }
+
+  private FakeTarget target(String body) throws Exception {
+    FakeTarget t = new FakeTarget();
+    t.body = body;
+    targets.add(t);
+    return t.start();
+  }
+
+  private Receiver start(String yaml) throws Exception {
+    PrometheusReceiverConfig config = ConfigLoader.bindComponent(factory, yaml);
+    receiver = factory.create(TestContexts.context(vertx, ComponentKind.RECEIVER, "prometheus"), config,
+        Map.of(Signal.METRICS, consumer));
+    receiver.start().await(10, TimeUnit.SECONDS);
+    return receiver;
+  }
+
+  private static String job(String name, String... targets) {
+    return """
+          - job_name: %s
+            scrape_interval: 200ms
+            static_configs:
+              - targets: [%s]
+        """.formatted(name, String.join(", ", targets));
+  }
+
+  private ScrapedPoints points() {
+    return ScrapedPoints.of(consumer);
+  }
+
+  private void awaitUp(int scrapes) {
+    await().atMost(WAIT).until(() -> points().up().stream().filter(v -> v == 1.0).count() >= scrapes);
+  }
+
+  @Test
+  void scrapesMetricsServedByThePrometheusJavaClient() throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    Counter requests = Counter.builder().name("http_requests_total").help("Requests served.")
+        .labelNames("path").register(registry);
+    requests.labelValues("/a").inc(3);
+    Gauge temperature = Gauge.builder().name("room_temperature").help("Temperature.")
+        .labelNames("room").register(registry);
+    temperature.labelValues("kitchen").set(21.5);
+    Histogram latency = Histogram.builder().name("request_latency_seconds").help("Latency.")
+        .classicOnly().classicUpperBounds(0.1, 1.0).register(registry);
+    latency.observe(0.05);
+    latency.observe(0.5);
+    latency.observe(2);
+    Summary rpc = Summary.builder().name("rpc_duration_seconds").help("RPC time.")
+        .quantile(0.5, 0.01).register(registry);
+    rpc.observe(1);
+    rpc.observe(2);
+    rpc.observe(3);
+    int port = Ports.freePort();
+    try (HTTPServer server = HTTPServer.builder().hostname("127.0.0.1").port(port).registry(registry)
+        .buildAndStart()) {
+      // one request first, so that the client library's classes are loaded before the receiver scrapes
+      HttpURLConnection warm = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/metrics").toURL()
+          .openConnection();
+      assertThat(warm.getResponseCode()).isEqualTo(200);
+      warm.getInputStream().readAllBytes();
+      warm.disconnect();
+      start("""
+          config:
+            scrape_configs:
+              - job_name: app
+                scrape_interval: 300ms
+                static_configs:
+                  - targets: ["127.0.0.1:%d"]
+                    labels: { team: a }
+          """.formatted(port));
+      awaitUp(2);
+      ScrapedPoints p = points();
+      String instance = "127.0.0.1:" + port;
+
+      Point counter = p.lastFresh("http_requests_total");
+      assertThat(counter.kind()).isEqualTo("counter");
+      assertThat(counter.job()).isEqualTo("app");
+      assertThat(counter.instance()).isEqualTo(instance);
+      assertThat(counter.attrs()).isEqualTo(Map.of("path", "/a", "team", "a"));
+      assertThat(counter.value()).isEqualTo(3.0);
+      assertThat(counter.metric().getDescription()).isEqualTo("Requests served.");
+
+      Point gauge = p.lastFresh("room_temperature");
+      assertThat(gauge.kind()).isEqualTo("gauge");
+      assertThat(gauge.attrs()).isEqualTo(Map.of("room", "kitchen", "team", "a"));
+      assertThat(gauge.value()).isEqualTo(21.5);
+
+      Point histogram = p.lastFresh("request_latency_seconds");
+      assertThat(histogram.kind()).isEqualTo("histogram");
+      HistogramDataPoint h = histogram.metric().getHistogram().getDataPoints(0);
+      assertThat(h.getCount()).isEqualTo(3);
+      assertThat(h.getSum()).isCloseTo(2.55, within(1e-9));
+      assertThat(h.getExplicitBoundsList()).containsExactly(0.1, 1.0);
+      assertThat(h.getBucketCountsList()).containsExactly(1L, 1L, 1L);
+
+      Point summary = p.lastFresh("rpc_duration_seconds");
+      assertThat(summary.kind()).isEqualTo("summary");
+      assertThat(summary.value()).isEqualTo(3.0);
+      assertThat(summary.metric().getSummary().getDataPoints(0).getSum()).isEqualTo(6.0);
+      assertThat(summary.metric().getSummary().getDataPoints(0).getQuantileValuesList())
+          .anySatisfy(q -> assertThat(q.getQuantile()).isEqualTo(0.5));
+
+      Point up = p.last("up");
+      assertThat(up.job()).isEqualTo("app");
+      assertThat(up.instance()).isEqualTo(instance);
+      assertThat(up.attrs()).isEqualTo(Map.of("team", "a"));
+      assertThat(up.kind()).isEqualTo("gauge");
+      List<Point> scraped = p.named("scrape_samples_scraped");
+      List<Point> post = p.named("scrape_samples_post_metric_relabeling");
+      List<Point> added = p.named("scrape_series_added");
+      assertThat(scraped.get(0).value()).isGreaterThanOrEqualTo(10.0);
+      assertThat(post.get(0).value()).isEqualTo(scraped.get(0).value());
+      assertThat(added.get(0).value()).isEqualTo(scraped.get(0).value());
+      assertThat(added.get(1).value()).isZero();
+      assertThat(p.lastFresh("scrape_duration_seconds").value()).isGreaterThan(0.0).isLessThanOrEqualTo(0.3);
+      assertThat(p.all()).noneMatch(Point::stale);
+    }
+  }
+
+  @Test
+  void choosesTheParserByContentTypeAndSendsPrometheusHeaders() throws Exception {
+    FakeTarget om = target("# TYPE m gauge\nm 1 1700000000.5\n# EOF\n");
+    om.contentType = OPENMETRICS;
+    FakeTarget text = target("# TYPE m gauge\nm 2 1700000000500\n");
+    start("config:\n  scrape_configs:\n" + job("om", "\"" + om.address() + "\"")
+        + job("text", "\"" + text.address() + "\""));
+    awaitUp(4);
+    ScrapedPoints p = points();
+    List<Point> ms = p.named("m");
+    assertThat(ms).filteredOn(x -> x.job().equals("om")).isNotEmpty()
+        .allSatisfy(x -> assertThat(x.value()).isEqualTo(1.0));
+    assertThat(ms).filteredOn(x -> x.job().equals("text")).isNotEmpty()
+        .allSatisfy(x -> assertThat(x.value()).isEqualTo(2.0));
+    assertThat(ms).allSatisfy(x -> assertThat(x.timeNanos()).isEqualTo(1_700_000_000_500_000_000L));
+
+    MultiMap headers = text.requests.get(0);
+    assertThat(headers.get("Accept")).isEqualTo(ExpositionFormat.ACCEPT_HEADER);
+    assertThat(headers.get("Accept-Encoding")).contains("gzip");
+    assertThat(headers.get("X-Prometheus-Scrape-Timeout-Seconds")).isEqualTo("0.2");
+    assertThat(headers.get("User-Agent")).isNotBlank();
+  }
+
+  @Test
+  void aSeriesThatVanishesGetsAStaleMarker() throws Exception {
+    FakeTarget t = target("# TYPE a counter\na_total 1\n# TYPE b gauge\nb{x=\"1\"} 2\nstamped 3 1700000000000\n");
+    start("config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
+    awaitUp(1);
+    t.body = "# TYPE a counter\na_total 5\n";
+    await().atMost(WAIT).until(() -> !points().staleOf("b").isEmpty());
+    awaitUp(points().up().size() + 2);
+    ScrapedPoints p = points();
+    assertThat(p.staleOf("b")).hasSize(1).allSatisfy(s -> {
+      assertThat(s.attrs()).isEqualTo(Map.of("x", "1"));
+      assertThat(Double.doubleToRawLongBits(s.value())).isEqualTo(ScrapeToOtlp.STALE_NAN_BITS);
+    });
+    assertThat(p.staleOf("a_total")).isEmpty();
+    assertThat(p.lastFresh("a_total").value()).isEqualTo(5.0);
+    // as in Prometheus, a series that brings its own timestamps is not marked stale
+    assertThat(p.named("stamped")).isNotEmpty();
+    assertThat(p.staleOf("stamped")).isEmpty();
+  }
+
+  @Test
+  void aTargetThatGoesDownReportsUpZeroAndMarksItsSeriesStale() throws Exception {
+    FakeTarget t = target("# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n"
+        + "g 7\n");
+    start("config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
+    awaitUp(1);
+    t.stop();
+    await().atMost(WAIT).until(() -> points().up().contains(0.0));
+    ScrapedPoints p = points();
+    assertThat(p.staleOf("g")).hasSize(1);
+    assertThat(p.staleOf("h")).hasSize(1);
+    assertThat(p.lastFresh("scrape_samples_scraped").value()).isZero();
+    // later failed scrapes report up = 0 again but mark nothing twice
+    await().atMost(WAIT).until(() -> points().up().stream().filter(v -> v == 0.0).count() >= 3);
+    assertThat(points().staleOf("g")).hasSize(1);
+  }
+
+  @Test
+  void anErrorStatusOrABodyThatDoesNotParseFailsTheScrapeButNotTheReceiver() throws Exception {
+    FakeTarget t = target("g 1\n");
+    start("config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
+    awaitUp(1);
+    t.status = 503;
+    await().atMost(WAIT).until(() -> points().up().contains(0.0));
+    assertThat(points().staleOf("g")).hasSize(1);
+    t.status = 200;
+    int before = points().up().size();
+    await().atMost(WAIT).until(() -> points().up().subList(before, points().up().size()).contains(1.0));
+    t.body = "g{ 1\n";
+    int again = points().up().size();
+    await().atMost(WAIT).until(() -> points().up().subList(again, points().up().size()).contains(0.0));
+    t.body = "g 2\n";
+    await().atMost(WAIT).until(() -> points().lastFresh("g").value() == 2.0);
+  }
+
+  @Test
+  void appliesRelabelConfigsToTargetsAndMetricRelabelConfigsToSamples() throws Exception {
+    FakeTarget t = target("keep_me{secret=\"x\",a=\"1\"} 1\ndrop_me 2\nold_name 3\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: j
+              scrape_interval: 200ms
+              static_configs:
+                - targets: ["%s", "127.0.0.1:1"]
+              relabel_configs:
+                - source_labels: [__address__]
+                  regex: "127.0.0.1:1"
+                  action: drop
+                - source_labels: [__address__]
+                  regex: "(.*):(.*)"
+                  target_label: port
+                  replacement: "$2"
+                - target_label: instance
+                  replacement: renamed
+              metric_relabel_configs:
+                - source_labels: [__name__]
+                  regex: drop_me
+                  action: drop
+                - regex: secret
+                  action: labeldrop
+                - source_labels: [__name__]
+                  regex: old_name
+                  target_label: __name__
+                  replacement: new_name
+        """.formatted(t.address()));
+    awaitUp(2);
+    ScrapedPoints p = points();
+    String port = Integer.toString(t.port);
+    assertThat(p.named("up")).allSatisfy(u -> {
+      assertThat(u.instance()).isEqualTo("renamed");
+      assertThat(u.attrs()).isEqualTo(Map.of("port", port));
+    });
+    assertThat(p.lastFresh("keep_me").attrs()).isEqualTo(Map.of("a", "1", "port", port));
+    assertThat(p.named("drop_me")).isEmpty();
+    assertThat(p.named("old_name")).isEmpty();
+    assertThat(p.lastFresh("new_name").value()).isEqualTo(3.0);
+    assertThat(p.lastFresh("scrape_samples_scraped").value()).isEqualTo(3.0);
+    assertThat(p.lastFresh("scrape_samples_post_metric_relabeling").value()).isEqualTo(2.0);
+  }
+
+  @Test
+  void honorLabelsDecidesWhoseLabelsWinOnAClash() throws Exception {
+    FakeTarget t = target("m{job=\"other\",team=\"mine\"} 1 1700000000000\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: exported
+              scrape_interval: 200ms
+              static_configs: [ { targets: ["%1$s"], labels: { team: theirs } } ]
+            - job_name: honored
+              scrape_interval: 200ms
+              honor_labels: true
+              honor_timestamps: false
+              static_configs: [ { targets: ["%1$s"], labels: { team: theirs } } ]
+        """.formatted(t.address()));
+    awaitUp(4);
+    List<Point> ms = points().named("m");
+    Point exported = ms.stream().filter(x -> x.job().equals("exported")).findFirst().orElseThrow();
+    assertThat(exported.attrs()).isEqualTo(Map.of("exported_job", "other", "exported_team", "mine", "team", "theirs"));
+    assertThat(exported.timeNanos()).isEqualTo(1_700_000_000_000_000_000L);
+    Point honored = ms.stream().filter(x -> x.job().equals("honored")).findFirst().orElseThrow();
+    assertThat(honored.attrs()).isEqualTo(Map.of("job", "other", "team", "mine"));
+    assertThat(honored.timeNanos()).isNotEqualTo(1_700_000_000_000_000_000L);
+  }
+
+  @Test
+  void exceedingSampleLimitOrBodySizeLimitFailsTheScrape() throws Exception {
+    FakeTarget t = target("a 1\nb 2\nc 3\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: samples
+              scrape_interval: 200ms
+              sample_limit: 2
+              static_configs: [ { targets: ["%1$s"] } ]
+            - job_name: body
+              scrape_interval: 200ms
+              body_size_limit: "5"
+              static_configs: [ { targets: ["%1$s"] } ]
+        """.formatted(t.address()));
+    await().atMost(WAIT).until(() -> points().named("up").stream().map(Point::job).distinct().count() == 2);
+    ScrapedPoints p = points();
+    assertThat(p.up()).containsOnly(0.0);
+    assertThat(p.named("a")).isEmpty();
+  }
+
+  @Test
+  void shutdownMarksEverySeriesOfEveryTargetStale() throws Exception {
+    FakeTarget t = target("g{k=\"v\"} 1\n");
+    start("config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
+    awaitUp(1);
+    receiver.shutdown().await(10, TimeUnit.SECONDS);
+    ScrapedPoints p = points();
+    assertThat(p.staleOf("g")).hasSize(1);
+    assertThat(p.staleOf("up")).hasSize(1);
+    assertThat(p.staleOf("scrape_duration_seconds")).hasSize(1);
+    int batches = consumer.batches().size();
+    receiver.shutdown().await(10, TimeUnit.SECONDS);
+    assertThat(consumer.batches()).hasSize(batches);
+  }
+
+  @Test
+  void shutdownWorksWithoutStartAndStartsAgainAfterShutdown() throws Exception {
+    FakeTarget t = target("g 1\n");
+    PrometheusReceiverConfig config = ConfigLoader.bindComponent(factory,
+        "config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
+    receiver = factory.create(TestContexts.context(vertx, ComponentKind.RECEIVER, "prometheus"), config,
+        Map.of(Signal.METRICS, consumer));
+    receiver.shutdown().await(10, TimeUnit.SECONDS);
+    receiver.shutdown().await(10, TimeUnit.SECONDS);
+    receiver.start().await(10, TimeUnit.SECONDS);
+    awaitUp(1);
+    receiver.shutdown().await(10, TimeUnit.SECONDS);
+    consumer.clear();
+    receiver.start().await(10, TimeUnit.SECONDS);
+    awaitUp(1);
+  }
+
+  @Test
+  void aScrapeThatTakesLongerThanTheTimeoutFails() throws Exception {
+    FakeTarget t = target("g 1\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: j
+              scrape_interval: 300ms
+              scrape_timeout: 100ms
+              static_configs: [ { targets: ["%s"] } ]
+        """.formatted(t.address()));
+    awaitUp(1);
+    t.hang = true;
+    await().atMost(WAIT).until(() -> points().up().contains(0.0));
+    assertThat(points().staleOf("g")).hasSize(1);
+    assertThat(t.requests.get(0).get("X-Prometheus-Scrape-Timeout-Seconds")).isEqualTo("0.1");
+    t.hang = false;
+    int before = points().up().size();
+    await().atMost(WAIT).until(() -> points().up().subList(before, points().up().size()).contains(1.0));
+  }
+
+  @Test
+  void followsTargetFilesAndMarksRemovedTargetsStale(@TempDir Path dir) throws Exception {
+    FakeTarget a = target("ga 1\n");
+    FakeTarget b = target("gb 2\n");
+    Files.writeString(dir.resolve("main.json"), """
+        [ { "targets": ["%s"], "labels": { "env": "prod" } } ]
+        """.formatted(a.address()));
+    Path extra = dir.resolve("extra.yml");
+    Files.writeString(extra, """
+        - targets: ["%s"]
+          labels:
+            env: dev
+        """.formatted(b.address()));
+    start("""
+        config:
+          scrape_configs:
+            - job_name: files
+              scrape_interval: 200ms
+              file_sd_configs:
+                - files: ["%s"]
+                  refresh_interval: 200ms
+                - files: ["%s"]
+                  refresh_interval: 200ms
+              relabel_configs:
+                - source_labels: [__meta_filepath]
+                  regex: ".*/(.*)"
+                  target_label: file
+        """.formatted(dir.resolve("*.json"), extra));
+    await().atMost(WAIT).until(() -> points().named("up").stream().map(Point::instance).distinct().count() == 2);
+    assertThat(points().lastFresh("ga").attrs()).isEqualTo(Map.of("env", "prod", "file", "main.json"));
+    assertThat(points().lastFresh("gb").attrs()).isEqualTo(Map.of("env", "dev", "file", "extra.yml"));
+
+    Files.delete(extra);
+    await().atMost(WAIT).until(() -> !points().staleOf("gb").isEmpty());
+    ScrapedPoints p = points();
+    assertThat(p.staleOf("up")).singleElement().satisfies(u -> assertThat(u.instance()).isEqualTo(b.address()));
+    int before = p.named("ga").size();
+    await().atMost(WAIT).until(() -> points().named("ga").size() > before + 1);
+    assertThat(points().staleOf("ga")).isEmpty();
+  }
+
+  @Test
+  void readsGzippedBodiesAndParsesLargeOnesOffTheEventLoop() throws Exception {
+    StringBuilder big = new StringBuilder("# TYPE series gauge\n");
+    int n = 20_000;
+    for (int i = 0; i < n; i++) {
+      big.append("series{id=\"").append(i).append("\",padding=\"").append("x".repeat(8)).append("\"} ").append(i)
+          .append('\n');
+    }
+    assertThat(big.length()).isGreaterThan(ScrapeLoop.PARSE_ON_LOOP_MAX_BYTES);
+    FakeTarget large = target(big.toString());
+    FakeTarget zipped = target("# TYPE z counter\nz_total 42\n");
+    zipped.gzip = true;
+    start("""
+        config:
+          global:
+            external_labels: { region: eu }
+          scrape_configs:
+        """ + job("large", "\"" + large.address() + "\"") + job("zipped", "\"" + zipped.address() + "\""));
+    await().atMost(WAIT).until(() -> points().named("up").stream().filter(u -> u.value() == 1.0)
+        .map(Point::job).distinct().count() == 2);
+    ScrapedPoints p = points();
+    Point z = p.lastFresh("z_total");
+    assertThat(z.value()).isEqualTo(42.0);
+    assertThat(z.attrs()).isEqualTo(Map.of("region", "eu"));
+    assertThat(p.named("series")).hasSizeGreaterThanOrEqualTo(n);
+    assertThat(p.named("scrape_samples_scraped")).filteredOn(x -> x.job().equals("large"))
+        .allSatisfy(x -> assertThat(x.value()).isEqualTo((double) n));
+  }
+
+  @Test
+  void reportsTheExtraScrapeSeriesWhenAsked() throws Exception {
+    FakeTarget t = target("a 1\n");
+    start("""
+        report_extra_scrape_metrics: true
+        config:
+          scrape_configs:
+            - job_name: j
+              scrape_interval: 200ms
+              sample_limit: 10
+              static_configs: [ { targets: ["%s"] } ]
+        """.formatted(t.address()));
+    awaitUp(1);
+    ScrapedPoints p = points();
+    assertThat(p.lastFresh("scrape_timeout_seconds").value()).isEqualTo(0.2);
+    assertThat(p.lastFresh("scrape_sample_limit").value()).isEqualTo(10.0);
+    assertThat(p.lastFresh("scrape_body_size_bytes").value()).isEqualTo(4.0);
+    receiver.shutdown().await(10, TimeUnit.SECONDS);
+    assertThat(points().staleOf("scrape_body_size_bytes")).hasSize(1);
+  }
+
+  @Test
+  void exceedingLabelLimitFailsTheScrape() throws Exception {
+    FakeTarget t = target("small{a=\"1\"} 1\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: j
+              scrape_interval: 200ms
+              label_limit: 4
+              static_configs: [ { targets: ["%s"] } ]
+        """.formatted(t.address()));
+    awaitUp(1);
+    t.body = "big{a=\"1\",b=\"2\"} 1\n";
+    await().atMost(WAIT).until(() -> points().up().contains(0.0));
+    assertThat(points().named("big")).isEmpty();
+    assertThat(points().staleOf("small")).hasSize(1);
+  }
+
+  @Test
+  void countsAcceptedAndRefusedPointsInSelfMetrics() throws Exception {
+    FakeTarget t = target("a 1\nb 2\n");
+    SelfMetrics selfMetrics = new SelfMetrics();
+    PrometheusReceiverConfig config = ConfigLoader.bindComponent(factory,
+        "config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
+    receiver = factory.create(TestContexts.context(vertx, ComponentKind.RECEIVER, "prometheus/self", selfMetrics),
+        config, Map.of(Signal.METRICS, consumer));
+    receiver.start().await(10, TimeUnit.SECONDS);
+    // two samples and five report series per scrape
+    await().atMost(WAIT).until(() -> SelfMetricsReader.counter(selfMetrics, "sluice_receiver_accepted_items",
+        "component_id", "prometheus/self", "signal", "metrics", "transport", "scrape") >= 7);
+    consumer.failWith(new RetryableException("queue full"));
+    await().atMost(WAIT).until(() -> SelfMetricsReader.counter(selfMetrics, "sluice_receiver_refused_items",
+        "component_id", "prometheus/self", "signal", "metrics") >= 7);
+    consumer.succeed();
+  }
+
+  @Test
+  void sendsBasicAuthBearerTokensAndQueryParams() throws Exception {
+    FakeTarget basic = target("basic 1\n");
+    FakeTarget bearer = target("bearer 1\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: basic
+              scrape_interval: 200ms
+              metrics_path: /probe
+              params: { module: [http_2xx], target: ["a b"] }
+              basic_auth: { username: scraper, password: s3cret }
+              static_configs: [ { targets: ["%s"] } ]
+            - job_name: bearer
+              scrape_interval: 200ms
+              authorization: { credentials: tok }
+              static_configs: [ { targets: ["%s"] } ]
+        """.formatted(basic.address(), bearer.address()));
+    await().atMost(WAIT).until(() -> points().lastFresh("basic") != null && points().lastFresh("bearer") != null);
+    assertThat(basic.requests.get(0).get("Authorization")).isEqualTo("Basic "
+        + java.util.Base64.getEncoder().encodeToString("scraper:s3cret".getBytes(StandardCharsets.UTF_8)));
+    assertThat(basic.paths.get(0)).isEqualTo("/probe?module=http_2xx&target=a+b");
+    assertThat(bearer.requests.get(0).get("Authorization")).isEqualTo("Bearer tok");
+  }
+}
