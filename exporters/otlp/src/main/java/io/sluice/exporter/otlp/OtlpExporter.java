@@ -4,11 +4,13 @@ import com.google.protobuf.Any;
 import com.google.rpc.RetryInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.AbstractStub;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.netty.handler.ssl.SslContext;
@@ -197,9 +199,8 @@ final class OtlpExporter implements RequestSender {
     Promise<Void> done = context.promise();
     switch (batch.signal()) {
       case TRACES -> {
-        ExportTraceServiceRequest req =
-            ExportTraceServiceRequest.newBuilder().addAllResourceSpans(batch.resourceSpans()).build();
-        withDeadline(traces).export(req, new Answer<ExportTraceServiceResponse>(batch.signal(), done) {
+        byte[] req = ExportTraceServiceRequest.newBuilder().addAllResourceSpans(batch.resourceSpans()).build().toByteArray();
+        call(withDeadline(traces), TRACES_ENCODED, req, new Answer<ExportTraceServiceResponse>(batch.signal(), done) {
           @Override
           void partialSuccess(ExportTraceServiceResponse r) {
             if (r.hasPartialSuccess()) {
@@ -210,9 +211,8 @@ final class OtlpExporter implements RequestSender {
         });
       }
       case METRICS -> {
-        ExportMetricsServiceRequest req =
-            ExportMetricsServiceRequest.newBuilder().addAllResourceMetrics(batch.resourceMetrics()).build();
-        withDeadline(metrics).export(req, new Answer<ExportMetricsServiceResponse>(batch.signal(), done) {
+        byte[] req = ExportMetricsServiceRequest.newBuilder().addAllResourceMetrics(batch.resourceMetrics()).build().toByteArray();
+        call(withDeadline(metrics), METRICS_ENCODED, req, new Answer<ExportMetricsServiceResponse>(batch.signal(), done) {
           @Override
           void partialSuccess(ExportMetricsServiceResponse r) {
             if (r.hasPartialSuccess()) {
@@ -223,9 +223,8 @@ final class OtlpExporter implements RequestSender {
         });
       }
       case LOGS -> {
-        ExportLogsServiceRequest req =
-            ExportLogsServiceRequest.newBuilder().addAllResourceLogs(batch.resourceLogs()).build();
-        withDeadline(logs).export(req, new Answer<ExportLogsServiceResponse>(batch.signal(), done) {
+        byte[] req = ExportLogsServiceRequest.newBuilder().addAllResourceLogs(batch.resourceLogs()).build().toByteArray();
+        call(withDeadline(logs), LOGS_ENCODED, req, new Answer<ExportLogsServiceResponse>(batch.signal(), done) {
           @Override
           void partialSuccess(ExportLogsServiceResponse r) {
             if (r.hasPartialSuccess()) {
@@ -237,6 +236,19 @@ final class OtlpExporter implements RequestSender {
       }
     }
     return done.future();
+  }
+
+  private static final MethodDescriptor<byte[], ExportTraceServiceResponse> TRACES_ENCODED =
+      EncodedRequest.method(TraceServiceGrpc.getExportMethod());
+  private static final MethodDescriptor<byte[], ExportMetricsServiceResponse> METRICS_ENCODED =
+      EncodedRequest.method(MetricsServiceGrpc.getExportMethod());
+  private static final MethodDescriptor<byte[], ExportLogsServiceResponse> LOGS_ENCODED =
+      EncodedRequest.method(LogsServiceGrpc.getExportMethod());
+
+  /** One unary call with the stub's channel (headers) and options (deadline), sending encoded bytes. */
+  private static <R> void call(AbstractStub<?> stub, MethodDescriptor<byte[], R> method, byte[] request,
+      StreamObserver<R> answer) {
+    ClientCalls.asyncUnaryCall(stub.getChannel().newCall(method, stub.getCallOptions()), request, answer);
   }
 
   /**
