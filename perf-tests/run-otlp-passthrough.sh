@@ -7,7 +7,7 @@
 #   perf-tests/run-otlp-passthrough.sh -Dbench.duration=60s ...   any setting of BenchmarkRunner
 #
 # Builds the gateway jar and this module first when they are missing or older than the sources
-# (BENCH_BUILD=never skips that, BENCH_BUILD=always forces it). BENCH_JVM_OPTS (default -Xmx1g)
+# (BENCH_BUILD=never skips that, BENCH_BUILD=always forces it). BENCH_JVM_OPTS (default: bin/sluice's JVM options)
 # goes to both JVMs: the gateway's and the runner's, where the decode/encode limit is measured.
 # Run it on an otherwise idle machine: the figures are CPU time and latency.
 set -euo pipefail
@@ -15,7 +15,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 cd "$root"
 
-jvm_opts="${BENCH_JVM_OPTS:--Xmx1g}"
+# By default both JVMs get the options bin/sluice starts the gateway with.
+default_opts="$(sed -n 's/^default_jvm_opts="\(.*\)"$/\1/p' bin/sluice)"
+jvm_opts="${BENCH_JVM_OPTS:-${default_opts:--Xmx1g}}"
 mvn_flags="${BENCH_MVN_FLAGS:--o}"
 args=()
 for a in "$@"; do
