@@ -16,9 +16,12 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.List;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,12 +122,29 @@ final class MemoryLimiterProcessor implements Processor {
     this.limitError = error;
   }
 
+  /**
+   * The heap that holds data: every heap pool but eden, where new objects are made and which is
+   * mostly garbage between young collections. What a batch, a queue or a buffer keeps survives
+   * a young collection and shows up here; a full eden does not. The gateway runs with a large
+   * young generation (bin/sluice), so counting eden would make the limiter refuse data whenever
+   * eden fills, however little is really kept.
+   */
   private static long heapUsed() {
-    return HeapHolder.BEAN.getHeapMemoryUsage().getUsed();
+    if (HeapHolder.RETAINING_POOLS.isEmpty()) {
+      return HeapHolder.BEAN.getHeapMemoryUsage().getUsed();
+    }
+    long used = 0;
+    for (MemoryPoolMXBean pool : HeapHolder.RETAINING_POOLS) {
+      used += pool.getUsage().getUsed();
+    }
+    return used;
   }
 
   private static final class HeapHolder {
     static final MemoryMXBean BEAN = ManagementFactory.getMemoryMXBean();
+    static final List<MemoryPoolMXBean> RETAINING_POOLS = ManagementFactory.getMemoryPoolMXBeans().stream()
+        .filter(p -> p.getType() == MemoryType.HEAP && !p.getName().contains("Eden"))
+        .toList();
   }
 
   /** The hard limit in bytes. */
