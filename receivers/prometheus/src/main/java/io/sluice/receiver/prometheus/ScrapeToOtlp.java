@@ -46,7 +46,7 @@ import java.util.Map;
  * <p>Stateless; safe from any thread.
  */
 final class ScrapeToOtlp {
-  static final String SCOPE_NAME = "io.sluice.receiver.prometheus";
+  static final String SCOPE_NAME = io.sluice.translation.prometheus.otlp.OtlpToPrometheus.SCRAPE_SCOPE_NAME;
   static final String TYPE_METADATA_KEY = "prometheus.type";
   static final long STALE_NAN_BITS = 0x7ff0000000000002L;
   static final String SCOPE_NAME_LABEL = "otel_scope_name";

@@ -44,6 +44,13 @@ import java.util.TreeMap;
  * a time (an exporter calls it on its own context).
  */
 public final class OtlpToPrometheus {
+  /**
+   * The instrumentation scope the {@code prometheus} receiver gives what it scrapes. Its series
+   * are translated back without scope labels and without {@code target_info}, so that remote
+   * write sends the series the target served, as Prometheus would.
+   */
+  public static final String SCRAPE_SCOPE_NAME = "io.sluice.receiver.prometheus";
+
   /** Prometheus' stale marker. Never do arithmetic on it; compare raw bits. */
   public static final double STALE_NAN = Double.longBitsToDouble(0x7ff0000000000002L);
   public static final long STALE_NAN_BITS = 0x7ff0000000000002L;
@@ -159,13 +166,19 @@ public final class OtlpToPrometheus {
         : serviceNamespace + "/" + serviceName;
     ResourceContext rc = new ResourceContext(job, instance,
         options.resourceToTelemetry() ? sanitizedPairs(resAttrs) : new String[0]);
+    boolean scraped = false;
     for (ScopeMetrics sm : rm.getScopeMetricsList()) {
-      String[] scopeLabels = options.scopeLabels() ? scopeLabels(sm.getScope(), sm.getSchemaUrl()) : new String[0];
+      // Series Sluice scraped go back out as Prometheus would send them: no scope labels of the
+      // scrape receiver's own, and no target_info (its resource describes the scrape target).
+      boolean fromScrape = SCRAPE_SCOPE_NAME.equals(sm.getScope().getName());
+      scraped |= fromScrape;
+      String[] scopeLabels = options.scopeLabels() && !fromScrape
+          ? scopeLabels(sm.getScope(), sm.getSchemaUrl()) : new String[0];
       for (Metric m : sm.getMetricsList()) {
         translateMetric(m, rc, scopeLabels);
       }
     }
-    if (options.targetInfo() && hasOtherAttributes && rc.latestMs != Long.MIN_VALUE
+    if (options.targetInfo() && hasOtherAttributes && !scraped && rc.latestMs != Long.MIN_VALUE
         && targets.add(job + '\u0000' + instance)) {
       Labels l = scratch.reset();
       for (KeyValue kv : resAttrs) {

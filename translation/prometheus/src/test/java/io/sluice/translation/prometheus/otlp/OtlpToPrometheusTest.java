@@ -87,6 +87,25 @@ class OtlpToPrometheusTest {
   }
 
   @Test
+  void scrapedSeriesGoBackWithoutScopeLabelsOrTargetInfo() {
+    ResourceMetrics scraped = ResourceMetrics.newBuilder()
+        .setResource(resource(attr("service.name", "node"), attr("service.instance.id", "host:9100"),
+            attr("server.address", "host"), attr("server.port", "9100"), attr("url.scheme", "http")))
+        .addScopeMetrics(ScopeMetrics.newBuilder()
+            .setScope(InstrumentationScope.newBuilder().setName(OtlpToPrometheus.SCRAPE_SCOPE_NAME))
+            .addMetrics(gauge("node_load1", "", point(T0, 0.5, attr("cpu", "0")))))
+        .build();
+
+    PromWriteData d = translate(scraped);
+
+    assertThat(labels(only(d, "node_load1")))
+        .containsExactlyEntriesOf(Map.of("__name__", "node_load1", "cpu", "0", "instance", "host:9100", "job", "node")
+            .entrySet().stream().sorted(Map.Entry.comparingByKey())
+            .collect(LinkedHashMap::new, (m, e) -> m.put(e.getKey(), e.getValue()), Map::putAll));
+    assertThat(named(d, "target_info")).isEmpty();
+  }
+
+  @Test
   void cumulativeMonotonicSumBecomesACounterWithTotal() {
     PromWriteData d = translate(rm(resource(attr("service.name", "api")),
         sum("requests", "1", true, AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE,
