@@ -9,6 +9,7 @@ import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.sluice.core.Signal;
+import io.sluice.core.otlp.AnyValues;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -71,7 +72,7 @@ final class ItemFilter {
   boolean matchesResource(Resource r) {
     if (services != null) {
       AnyValue name = find(r.getAttributesList(), "service.name");
-      if (!services.matches(name == null ? "" : Values.asString(name))) {
+      if (!services.matches(name == null ? "" : AnyValues.asString(name))) {
         return false;
       }
     }
@@ -97,7 +98,7 @@ final class ItemFilter {
   }
 
   boolean matchesLog(LogRecord r) {
-    return (logBodies == null || logBodies.matches(Values.asString(r.getBody())))
+    return (logBodies == null || logBodies.matches(AnyValues.asString(r.getBody())))
         && (severityTexts == null || severityTexts.matches(r.getSeverityText()))
         && (r.getSeverityNumberValue() == 0 ? matchUndefinedSeverity : r.getSeverityNumberValue() >= minSeverity)
         && allMatch(attributes, r.getAttributesList());
@@ -195,7 +196,7 @@ final class ItemFilter {
       } else if (value != null) {
         return value.equals(v);
       } else if (pattern != null) {
-        return pattern.matcher(Values.asString(v)).find();
+        return pattern.matcher(AnyValues.asString(v)).find();
       }
       return true;
     }

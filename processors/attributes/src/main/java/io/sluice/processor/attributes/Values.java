@@ -4,14 +4,12 @@ import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
+import io.sluice.core.otlp.AnyValues;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -57,43 +55,11 @@ final class Values {
     return AnyValue.newBuilder().setStringValue(s).build();
   }
 
-  /**
-   * The string form of a value: strings as they are, integers in decimal, doubles in their
-   * shortest plain decimal form ({@code NaN}, {@code +Inf}, {@code -Inf}), booleans as
-   * {@code true}/{@code false}, bytes in base64, arrays and maps as JSON; an empty value is "".
-   */
-  static String asString(AnyValue v) {
-    return switch (v.getValueCase()) {
-      case STRING_VALUE -> v.getStringValue();
-      case BOOL_VALUE -> v.getBoolValue() ? "true" : "false";
-      case INT_VALUE -> Long.toString(v.getIntValue());
-      case DOUBLE_VALUE -> formatDouble(v.getDoubleValue());
-      case BYTES_VALUE -> Base64.getEncoder().encodeToString(v.getBytesValue().toByteArray());
-      case ARRAY_VALUE, KVLIST_VALUE -> {
-        StringBuilder sb = new StringBuilder();
-        json(v, sb);
-        yield sb.toString();
-      }
-      case STRING_VALUE_STRINDEX, VALUE_NOT_SET -> "";
-    };
-  }
-
-  static String formatDouble(double d) {
-    if (Double.isNaN(d)) {
-      return "NaN";
-    } else if (Double.isInfinite(d)) {
-      return d > 0 ? "+Inf" : "-Inf";
-    } else if (d == 0) {
-      return "0";
-    }
-    return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
-  }
-
   /** The lower-case hex SHA-256 of the value's string form, as a string value. */
   static AnyValue hash(AnyValue v) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return string(HEX.formatHex(sha.digest(asString(v).getBytes(StandardCharsets.UTF_8))));
+      return string(HEX.formatHex(sha.digest(AnyValues.asString(v).getBytes(StandardCharsets.UTF_8))));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
@@ -155,7 +121,7 @@ final class Values {
         if (v.getValueCase() == AnyValue.ValueCase.STRING_VALUE) {
           return v;
         }
-        b.setStringValue(asString(v));
+        b.setStringValue(AnyValues.asString(v));
       }
       default -> throw new IllegalArgumentException("unknown converted type " + type);
     }
@@ -185,69 +151,5 @@ final class Values {
     } catch (NumberFormatException e) {
       return null;
     }
-  }
-
-  private static void json(AnyValue v, StringBuilder sb) {
-    switch (v.getValueCase()) {
-      case STRING_VALUE -> jsonString(v.getStringValue(), sb);
-      case BOOL_VALUE, INT_VALUE -> sb.append(asString(v));
-      case DOUBLE_VALUE -> {
-        double d = v.getDoubleValue();
-        if (Double.isNaN(d) || Double.isInfinite(d)) {
-          jsonString(formatDouble(d), sb);
-        } else {
-          sb.append(formatDouble(d));
-        }
-      }
-      case BYTES_VALUE -> jsonString(asString(v), sb);
-      case ARRAY_VALUE -> {
-        sb.append('[');
-        List<AnyValue> values = v.getArrayValue().getValuesList();
-        for (int i = 0; i < values.size(); i++) {
-          if (i > 0) {
-            sb.append(',');
-          }
-          json(values.get(i), sb);
-        }
-        sb.append(']');
-      }
-      case KVLIST_VALUE -> {
-        List<KeyValue> kvs = new ArrayList<>(v.getKvlistValue().getValuesList());
-        kvs.sort(Comparator.comparing(KeyValue::getKey));
-        sb.append('{');
-        for (int i = 0; i < kvs.size(); i++) {
-          if (i > 0) {
-            sb.append(',');
-          }
-          jsonString(kvs.get(i).getKey(), sb);
-          sb.append(':');
-          json(kvs.get(i).getValue(), sb);
-        }
-        sb.append('}');
-      }
-      case STRING_VALUE_STRINDEX, VALUE_NOT_SET -> sb.append("null");
-    }
-  }
-
-  private static void jsonString(String s, StringBuilder sb) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
   }
 }

@@ -11,6 +11,7 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
+import io.sluice.core.otlp.AnyValues;
 import io.sluice.translation.prometheus.relabel.LabelSet;
 import io.sluice.translation.prometheus.relabel.Relabeler;
 import java.util.ArrayList;
@@ -146,7 +147,7 @@ final class MetricRelabeling {
         for (KeyValue kv : attrs) {
           String key = kv.getKey();
           dunder |= key.startsWith("__");
-          b.set(key, AttributeValues.asString(kv.getValue()));
+          b.set(key, AnyValues.asString(kv.getValue()));
         }
         b.set(NAME_LABEL, name);
         if (job != null) {
@@ -235,9 +236,9 @@ final class MetricRelabeling {
     String instance = null;
     for (KeyValue kv : r.getAttributesList()) {
       switch (kv.getKey()) {
-        case "service.name" -> service = AttributeValues.asString(kv.getValue());
-        case "service.namespace" -> namespace = AttributeValues.asString(kv.getValue());
-        case "service.instance.id" -> instance = AttributeValues.asString(kv.getValue());
+        case "service.name" -> service = AnyValues.asString(kv.getValue());
+        case "service.namespace" -> namespace = AnyValues.asString(kv.getValue());
+        case "service.instance.id" -> instance = AnyValues.asString(kv.getValue());
         default -> {
           // other resource attributes are not labels of the series
         }

@@ -1,8 +1,5 @@
 package io.sluice.processor.relabel;
 
-import static io.sluice.core.testkit.TestData.attr;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
@@ -26,6 +23,7 @@ import io.sluice.core.Processor;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
 import io.sluice.core.config.ConfigLoader;
+import io.sluice.core.otlp.AnyValues;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.testkit.CapturingConsumer;
 import io.sluice.core.testkit.SelfMetricsReader;
@@ -40,6 +38,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static io.sluice.core.testkit.TestData.attr;
+import static org.assertj.core.api.Assertions.assertThat;
 
 class RelabelProcessorTest {
   private static TestVertx testVertx;
@@ -173,7 +173,7 @@ class RelabelProcessorTest {
 
   private static Map<String, String> attrs(List<KeyValue> kvs) {
     Map<String, String> m = new LinkedHashMap<>();
-    kvs.forEach(kv -> m.put(kv.getKey(), AttributeValues.asString(kv.getValue())));
+    kvs.forEach(kv -> m.put(kv.getKey(), AnyValues.asString(kv.getValue())));
     return m;
   }
 

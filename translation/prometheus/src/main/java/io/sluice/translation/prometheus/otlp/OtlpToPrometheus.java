@@ -1,7 +1,6 @@
 package io.sluice.translation.prometheus.otlp;
 
 import com.google.protobuf.ByteString;
-import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
@@ -13,9 +12,9 @@ import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import io.sluice.core.otlp.AnyValues;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -156,9 +155,9 @@ public final class OtlpToPrometheus {
     boolean hasOtherAttributes = false;
     for (KeyValue kv : resAttrs) {
       switch (kv.getKey()) {
-        case "service.name" -> serviceName = valueString(kv.getValue());
-        case "service.namespace" -> serviceNamespace = valueString(kv.getValue());
-        case "service.instance.id" -> instance = valueString(kv.getValue());
+        case "service.name" -> serviceName = AnyValues.asString(kv.getValue());
+        case "service.namespace" -> serviceNamespace = AnyValues.asString(kv.getValue());
+        case "service.instance.id" -> instance = AnyValues.asString(kv.getValue());
         default -> hasOtherAttributes = true;
       }
     }
@@ -184,7 +183,7 @@ public final class OtlpToPrometheus {
       for (KeyValue kv : resAttrs) {
         String k = kv.getKey();
         if (!k.equals("service.name") && !k.equals("service.namespace") && !k.equals("service.instance.id")) {
-          l.add(labelName(k), valueString(kv.getValue()));
+          l.add(labelName(k), AnyValues.asString(kv.getValue()));
         }
       }
       l.sortAndJoin();
@@ -235,7 +234,7 @@ public final class OtlpToPrometheus {
         continue;
       }
       out.add(labelName("otel_scope_" + k));
-      out.add(valueString(kv.getValue()));
+      out.add(AnyValues.asString(kv.getValue()));
     }
     return out.toArray(new String[0]);
   }
@@ -245,7 +244,7 @@ public final class OtlpToPrometheus {
     int i = 0;
     for (KeyValue kv : attrs) {
       out[i++] = labelName(kv.getKey());
-      out[i++] = valueString(kv.getValue());
+      out[i++] = AnyValues.asString(kv.getValue());
     }
     return out;
   }
@@ -606,7 +605,7 @@ public final class OtlpToPrometheus {
   private PromExemplar exemplar(Exemplar e) {
     Labels l = new Labels();
     for (KeyValue kv : e.getFilteredAttributesList()) {
-      l.add(labelName(kv.getKey()), valueString(kv.getValue()));
+      l.add(labelName(kv.getKey()), AnyValues.asString(kv.getValue()));
     }
     l.sortAndJoin();
     if (!e.getTraceId().isEmpty()) {
@@ -628,7 +627,7 @@ public final class OtlpToPrometheus {
       l.add(scopeLabels[i], scopeLabels[i + 1]);
     }
     for (KeyValue kv : attrs) {
-      l.add(labelName(kv.getKey()), valueString(kv.getValue()));
+      l.add(labelName(kv.getKey()), AnyValues.asString(kv.getValue()));
     }
     l.sortAndJoin();
     return l;
@@ -734,76 +733,6 @@ public final class OtlpToPrometheus {
       out[2 * i + 1] = HEX[b & 0xf];
     }
     return new String(out);
-  }
-
-  /** An attribute value as a label value. */
-  static String valueString(AnyValue v) {
-    return switch (v.getValueCase()) {
-      case STRING_VALUE -> v.getStringValue();
-      case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
-      case INT_VALUE -> Long.toString(v.getIntValue());
-      case DOUBLE_VALUE -> Double.toString(v.getDoubleValue());
-      case BYTES_VALUE -> Base64.getEncoder().encodeToString(v.getBytesValue().toByteArray());
-      case ARRAY_VALUE, KVLIST_VALUE -> json(v);
-      default -> "";
-    };
-  }
-
-  private static String json(AnyValue v) {
-    StringBuilder sb = new StringBuilder();
-    appendJson(sb, v);
-    return sb.toString();
-  }
-
-  private static void appendJson(StringBuilder sb, AnyValue v) {
-    switch (v.getValueCase()) {
-      case STRING_VALUE -> appendJsonString(sb, v.getStringValue());
-      case ARRAY_VALUE -> {
-        sb.append('[');
-        List<AnyValue> values = v.getArrayValue().getValuesList();
-        for (int i = 0; i < values.size(); i++) {
-          sb.append(i == 0 ? "" : ",");
-          appendJson(sb, values.get(i));
-        }
-        sb.append(']');
-      }
-      case KVLIST_VALUE -> {
-        sb.append('{');
-        List<KeyValue> kvs = v.getKvlistValue().getValuesList();
-        for (int i = 0; i < kvs.size(); i++) {
-          sb.append(i == 0 ? "" : ",");
-          appendJsonString(sb, kvs.get(i).getKey());
-          sb.append(':');
-          appendJson(sb, kvs.get(i).getValue());
-        }
-        sb.append('}');
-      }
-      case BYTES_VALUE -> appendJsonString(sb, valueString(v));
-      case VALUE_NOT_SET -> sb.append("null");
-      default -> sb.append(valueString(v));
-    }
-  }
-
-  private static void appendJsonString(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
   }
 
   /**

@@ -1,4 +1,4 @@
-package io.sluice.processor.relabel;
+package io.sluice.core.otlp;
 
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -9,14 +9,18 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Attribute values as the label values the Prometheus translation makes of them: strings as they
- * are, integers and booleans in decimal and {@code true}/{@code false}, doubles in the shortest
- * plain decimal form, bytes in base64, arrays and maps as JSON (map keys sorted).
+ * OTLP attribute values as strings, the way the OpenTelemetry data model turns them into text
+ * (and so the way the Prometheus translation turns them into label values): strings as they are,
+ * integers in decimal, booleans as {@code true}/{@code false}, doubles in their shortest plain
+ * decimal form ({@code 10000000000}, {@code 0.1}, {@code NaN}, {@code +Inf}), bytes in base64,
+ * arrays and maps as JSON with map keys sorted. Processors that match on values and exporters
+ * that write them use this one form, so a rule sees what ends up at the backend.
  */
-final class AttributeValues {
-  private AttributeValues() {}
+public final class AnyValues {
+  private AnyValues() {}
 
-  static String asString(AnyValue v) {
+  /** The string form of {@code v}; "" for an empty value. */
+  public static String asString(AnyValue v) {
     return switch (v.getValueCase()) {
       case STRING_VALUE -> v.getStringValue();
       case BOOL_VALUE -> v.getBoolValue() ? "true" : "false";
@@ -33,7 +37,8 @@ final class AttributeValues {
     };
   }
 
-  static String formatDouble(double d) {
+  /** The shortest plain decimal form of {@code d}; {@code NaN}, {@code +Inf}, {@code -Inf}. */
+  public static String formatDouble(double d) {
     if (Double.isNaN(d)) {
       return "NaN";
     } else if (Double.isInfinite(d)) {

@@ -1,4 +1,4 @@
-package io.sluice.processor.relabel;
+package io.sluice.core.otlp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
 import org.junit.jupiter.api.Test;
 
-class AttributeValuesTest {
+class AnyValuesTest {
   private static AnyValue s(String v) {
     return AnyValue.newBuilder().setStringValue(v).build();
   }
@@ -20,28 +20,28 @@ class AttributeValuesTest {
 
   @Test
   void scalarsReadAsThePrometheusTranslationWritesThem() {
-    assertThat(AttributeValues.asString(s("GET"))).isEqualTo("GET");
-    assertThat(AttributeValues.asString(AnyValue.newBuilder().setIntValue(-42).build())).isEqualTo("-42");
-    assertThat(AttributeValues.asString(AnyValue.newBuilder().setBoolValue(false).build())).isEqualTo("false");
-    assertThat(AttributeValues.asString(d(1.0))).isEqualTo("1");
-    assertThat(AttributeValues.asString(d(0.25))).isEqualTo("0.25");
-    assertThat(AttributeValues.asString(d(1e21))).isEqualTo("1000000000000000000000");
-    assertThat(AttributeValues.asString(d(1.5e-7))).isEqualTo("0.00000015");
-    assertThat(AttributeValues.asString(d(Double.NaN))).isEqualTo("NaN");
-    assertThat(AttributeValues.asString(d(Double.NEGATIVE_INFINITY))).isEqualTo("-Inf");
-    assertThat(AttributeValues.asString(AnyValue.newBuilder()
+    assertThat(AnyValues.asString(s("GET"))).isEqualTo("GET");
+    assertThat(AnyValues.asString(AnyValue.newBuilder().setIntValue(-42).build())).isEqualTo("-42");
+    assertThat(AnyValues.asString(AnyValue.newBuilder().setBoolValue(false).build())).isEqualTo("false");
+    assertThat(AnyValues.asString(d(1.0))).isEqualTo("1");
+    assertThat(AnyValues.asString(d(0.25))).isEqualTo("0.25");
+    assertThat(AnyValues.asString(d(1e21))).isEqualTo("1000000000000000000000");
+    assertThat(AnyValues.asString(d(1.5e-7))).isEqualTo("0.00000015");
+    assertThat(AnyValues.asString(d(Double.NaN))).isEqualTo("NaN");
+    assertThat(AnyValues.asString(d(Double.NEGATIVE_INFINITY))).isEqualTo("-Inf");
+    assertThat(AnyValues.asString(AnyValue.newBuilder()
         .setBytesValue(ByteString.copyFrom(new byte[] {1, 2, (byte) 0xff})).build())).isEqualTo("AQL/");
-    assertThat(AttributeValues.asString(AnyValue.getDefaultInstance())).isEmpty();
+    assertThat(AnyValues.asString(AnyValue.getDefaultInstance())).isEmpty();
   }
 
   @Test
   void arraysAndMapsReadAsJsonWithSortedKeys() {
     AnyValue array = AnyValue.newBuilder().setArrayValue(ArrayValue.newBuilder().addValues(s("a\"b"))
         .addValues(AnyValue.newBuilder().setIntValue(2)).addValues(d(0.5))).build();
-    assertThat(AttributeValues.asString(array)).isEqualTo("[\"a\\\"b\",2,0.5]");
+    assertThat(AnyValues.asString(array)).isEqualTo("[\"a\\\"b\",2,0.5]");
     AnyValue map = AnyValue.newBuilder().setKvlistValue(KeyValueList.newBuilder()
         .addValues(KeyValue.newBuilder().setKey("z").setValue(s("1")))
         .addValues(KeyValue.newBuilder().setKey("a").setValue(array))).build();
-    assertThat(AttributeValues.asString(map)).isEqualTo("{\"a\":[\"a\\\"b\",2,0.5],\"z\":\"1\"}");
+    assertThat(AnyValues.asString(map)).isEqualTo("{\"a\":[\"a\\\"b\",2,0.5],\"z\":\"1\"}");
   }
 }
