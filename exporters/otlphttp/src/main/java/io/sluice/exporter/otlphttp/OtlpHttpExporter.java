@@ -14,9 +14,10 @@ import io.sluice.core.ComponentContext;
 import io.sluice.core.PermanentException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
+import io.sluice.core.exporterhelper.HttpClientSettings;
 import io.sluice.core.exporterhelper.RequestSender;
 import io.sluice.core.otlp.OtlpJson;
-import io.sluice.core.tls.TlsClientSettings;
+
 import io.sluice.core.util.RateLimitedLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -31,8 +32,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.PemTrustOptions;
+
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -109,22 +110,7 @@ final class OtlpHttpExporter implements RequestSender {
     int poolSize = config.sendingQueue().enabled() ? Math.max(1, config.sendingQueue().numConsumers()) : 10;
     return context.executeBlocking(() -> {
       warmUp();
-      HttpClientOptions options = new HttpClientOptions()
-          .setName("sluice-" + id)
-          .setKeepAlive(true)
-          .setTcpKeepAlive(true);
-      if (config.timeout() != null && !config.timeout().isZero()) {
-        options.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()));
-      }
-      TlsClientSettings tls = config.tls();
-      if (tls.insecureSkipVerify()) {
-        options.setTrustAll(true).setVerifyHost(false);
-      } else if (tls.hasCaFile()) {
-        options.setTrustOptions(new PemTrustOptions().addCertPath(tls.caFile()));
-      }
-      if (tls.hasClientCertificate()) {
-        options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
-      }
+      HttpClientOptions options = HttpClientSettings.options(id, config.timeout(), config.tls());
       return vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(poolSize)).build();
     }).map(c -> {
       client = c;

@@ -8,10 +8,11 @@ import io.sluice.core.PermanentException;
 import io.sluice.core.ResourceExhaustedException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
+import io.sluice.core.exporterhelper.HttpClientSettings;
 import io.sluice.core.exporterhelper.QueueSettings;
 import io.sluice.core.exporterhelper.RetrySettings;
 import io.sluice.core.telemetry.SelfMetrics;
-import io.sluice.core.tls.TlsClientSettings;
+
 import io.sluice.core.util.RateLimitedLog;
 import io.sluice.translation.prometheus.otlp.DeltaToCumulative;
 import io.sluice.translation.prometheus.otlp.OtlpToPrometheus;
@@ -29,8 +30,8 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.PemTrustOptions;
+
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -177,22 +178,7 @@ final class PrometheusRemoteWriteExporter implements Exporter {
     context.executeBlocking(() -> {
       // Loads the codec's native library off the event loop.
       compress(config.compression(), new byte[16]);
-      HttpClientOptions options = new HttpClientOptions()
-          .setName("sluice-" + id)
-          .setKeepAlive(true)
-          .setTcpKeepAlive(true);
-      if (config.timeout() != null && !config.timeout().isZero()) {
-        options.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()));
-      }
-      TlsClientSettings tls = config.tls();
-      if (tls.insecureSkipVerify()) {
-        options.setTrustAll(true).setVerifyHost(false);
-      } else if (tls.hasCaFile()) {
-        options.setTrustOptions(new PemTrustOptions().addCertPath(tls.caFile()));
-      }
-      if (tls.hasClientCertificate()) {
-        options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
-      }
+      HttpClientOptions options = HttpClientSettings.options(id, config.timeout(), config.tls());
       return vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(poolSize)).build();
     }).<Void>map(c -> {
       client = c;
