@@ -63,14 +63,23 @@ public final class PrometheusServer implements AutoCloseable {
 
   /** Starts Prometheus with extra command-line flags (such as {@code --enable-feature=...}). */
   public static PrometheusServer start(List<String> extraFlags) throws IOException, InterruptedException {
-    String binary = findOnPath("prometheus");
-    Path dir = Files.createTempDirectory("sluice-prometheus-");
-    Path config = dir.resolve("prometheus.yml");
-    Files.writeString(config, """
+    return startWithConfig("""
         global:
           scrape_interval: 15s
         scrape_configs: []
-        """);
+        """, extraFlags);
+  }
+
+  /**
+   * Starts Prometheus with {@code configYaml} as its whole configuration file (for instance with
+   * {@code scrape_configs} of its own) and extra command-line flags.
+   */
+  public static PrometheusServer startWithConfig(String configYaml, List<String> extraFlags)
+      throws IOException, InterruptedException {
+    String binary = findOnPath("prometheus");
+    Path dir = Files.createTempDirectory("sluice-prometheus-");
+    Path config = dir.resolve("prometheus.yml");
+    Files.writeString(config, configYaml);
     Path data = Files.createDirectories(dir.resolve("data"));
     int port = Ports.freePort();
     List<String> cmd = new ArrayList<>(List.of(binary,
