@@ -91,7 +91,8 @@ public final class AnyValues {
     }
   }
 
-  private static void jsonString(String s, StringBuilder sb) {
+  /** Appends {@code s} as a JSON string literal, quoted and escaped. */
+  public static void jsonString(String s, StringBuilder sb) {
     sb.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
