@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.prometheus.metrics.config.ExporterProperties;
+import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -38,7 +40,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -208,8 +209,11 @@ class PrometheusParityIT {
     return r;
   }
 
+  /** A Java-client target that also serves {@code _created} samples (OpenMetrics). */
   private static HTTPServer javaTarget(PrometheusRegistry registry) throws IOException {
-    return HTTPServer.builder().hostname("127.0.0.1").port(0).registry(registry).buildAndStart();
+    PrometheusProperties withCreated = PrometheusProperties.builder()
+        .exporterProperties(ExporterProperties.builder().includeCreatedTimestamps(true).build()).build();
+    return HTTPServer.builder(withCreated).hostname("127.0.0.1").port(0).registry(registry).buildAndStart();
   }
 
   @Test
@@ -281,18 +285,17 @@ class PrometheusParityIT {
           .containsExactlyInAnyOrderElementsOf(fromPrometheus.keySet());
       assertThat(withoutSynthetic(fromSluice)).as("values of the target's series")
           .isEqualTo(withoutSynthetic(fromPrometheus));
+      assertThat(namesOf(fromPrometheus)).as("the target's _created samples, stored as series by Prometheus")
+          .contains("parity_requests_created", "parity_latency_seconds_created");
     });
   }
 
   /**
    * What Prometheus 2.x stores for a scraped histogram: the {@code le} text the target served
-   * ({@code 1.0} from the Java client, {@code 1e+09} from client_golang). Sluice's scrape turns
-   * bounds into OTLP doubles and the remote-write translation prints them again
-   * (PrometheusNaming.formatFloat), so these series get other label values than Prometheus' own
-   * scrape gives them: different series for the same data.
+   * ({@code 1.0} from the Java client, {@code 1e+09} from client_golang), not a reformatted
+   * number. Sluice's scrape keeps the spellings for the way back, so both give the same series.
    */
   @Test
-  @Disabled("finding: Sluice rewrites le label values (le=\"1.0\" arrives as le=\"1\"); Prometheus keeps them")
   void bucketBoundsAreWrittenAsTheTargetSpelledThem() {
     await().atMost(DEADLINE).untilAsserted(() -> {
       Set<String> fromSluice = rawLabelValues(promA, "parity_latency_seconds_bucket{job=\"java-target\"}", "le");
@@ -323,7 +326,8 @@ class PrometheusParityIT {
     String instance = "127.0.0.1:" + doomed.getPort();
     String selector = "{job=\"staleness\",__name__=~\"doomed_.*\"}";
     await().atMost(DEADLINE).untilAsserted(() -> {
-      assertThat(namesOf(vector(promA, selector))).contains("doomed_events_total", "doomed_level");
+      assertThat(namesOf(vector(promA, selector)))
+          .contains("doomed_events_total", "doomed_events_created", "doomed_level");
       assertThat(vector(promA, "up{job=\"staleness\"}")).containsValue(1.0);
     });
     double stoppedAt = System.currentTimeMillis() / 1000.0;
@@ -466,25 +470,8 @@ class PrometheusParityIT {
       }
       String rest = line.substring(i).trim();
       String value = rest.split("\\s+")[0];
-      out.put(numericBounds(labels), number(value));
+      out.put(labels, number(value));
     }
-    return out;
-  }
-
-  /**
-   * The labels with {@code le} and {@code quantile} written in one canonical form. Sluice writes
-   * these from the parsed numbers ({@code le="1"} where the target wrote {@code le="1.0"},
-   * {@code le="1000000000"} for {@code le="1e+09"}), while Prometheus 2.x stores the target's text
-   * as it is: see {@link #bucketBoundsAreWrittenAsTheTargetSpelledThem}. Comparisons here are made
-   * on the numbers so that the rest of each series is still checked exactly.
-   */
-  private static Map<String, String> numericBounds(Map<String, String> labels) {
-    if (!labels.containsKey("le") && !labels.containsKey("quantile")) {
-      return labels;
-    }
-    Map<String, String> out = new TreeMap<>(labels);
-    out.computeIfPresent("le", (k, v) -> Double.toString(number(v)));
-    out.computeIfPresent("quantile", (k, v) -> Double.toString(number(v)));
     return out;
   }
 
@@ -504,7 +491,7 @@ class PrometheusParityIT {
   private static Map<Map<String, String>, Double> vectorAt(PrometheusServer prom, String promql, Double time) {
     Map<Map<String, String>, Double> out = new HashMap<>();
     for (PrometheusServer.Sample s : prom.query(promql, time)) {
-      out.put(numericBounds(new TreeMap<>(s.labels())), s.value());
+      out.put(new TreeMap<>(s.labels()), s.value());
     }
     return out;
   }
@@ -523,7 +510,7 @@ class PrometheusParityIT {
       r.path("metric").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
       JsonNode values = r.path("values");
       JsonNode last = values.get(values.size() - 1);
-      out.put(numericBounds(labels), new double[] {Math.round(last.get(0).asDouble() * 1000), number(last.get(1).asText())});
+      out.put(labels, new double[] {Math.round(last.get(0).asDouble() * 1000), number(last.get(1).asText())});
     }
     return out;
   }

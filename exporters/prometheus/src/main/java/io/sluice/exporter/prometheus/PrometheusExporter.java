@@ -61,7 +61,9 @@ final class PrometheusExporter implements Exporter {
     this.config = config;
     this.clockMs = clockMs;
     TranslationOptions options = new TranslationOptions(config.namespace(), config.addMetricSuffixes(),
-        config.resourceToTelemetryConversion().enabled(), true, true, config.constLabels());
+        config.resourceToTelemetryConversion().enabled(), true, true, config.constLabels(),
+        // start times of scraped series are not served back as _created samples (yet)
+        TranslationOptions.CreatedSeries.NONE);
     DeltaToCumulative deltas = new DeltaToCumulative(config.metricExpiration(), MAX_DELTA_STREAMS,
         System::nanoTime);
     this.translator = new OtlpToPrometheus(options, deltas);

@@ -2,6 +2,7 @@ package io.sluice.receiver.prometheus;
 
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
@@ -18,11 +19,14 @@ import io.opentelemetry.proto.metrics.v1.Sum;
 import io.opentelemetry.proto.metrics.v1.Summary;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
+import io.sluice.translation.prometheus.otlp.PrometheusNaming;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns the metric families of one scrape of one target into OTLP metrics, keeping what the way
@@ -38,6 +42,8 @@ import java.util.Map;
  *       {@code x_info}), histogram and summary metrics after the family, so that adding the
  *       structural suffixes reproduces the scraped series.
  *   <li>{@code _created} gives the start time; a sample without timestamp gets the scrape time.
+ *   <li>{@code le} and {@code quantile} values spelled otherwise than the translation back would
+ *       print them ({@code 1.0}, {@code 1e+09}) are kept in {@code Metric.metadata}.
  *   <li>{@code target_info} labels (other than job/instance) become resource attributes.
  *   <li>{@code otel_scope_name}/{@code _version}/{@code _schema_url} labels select the
  *       instrumentation scope and are removed; other series go under the receiver's scope.
@@ -48,7 +54,12 @@ import java.util.Map;
 final class ScrapeToOtlp {
   static final String SCOPE_NAME = io.sluice.translation.prometheus.otlp.OtlpToPrometheus.SCRAPE_SCOPE_NAME;
   static final String TYPE_METADATA_KEY = "prometheus.type";
+  static final String LE_SPELLINGS_KEY = io.sluice.translation.prometheus.otlp.OtlpToPrometheus.LE_SPELLINGS_KEY;
+  static final String QUANTILE_SPELLINGS_KEY =
+      io.sluice.translation.prometheus.otlp.OtlpToPrometheus.QUANTILE_SPELLINGS_KEY;
   static final long STALE_NAN_BITS = 0x7ff0000000000002L;
+  /** Start time of a stale point whose {@code _created} sample went stale with it. */
+  static final long STALE_CREATED_NANOS = 1L;
   static final String SCOPE_NAME_LABEL = "otel_scope_name";
   static final String SCOPE_VERSION_LABEL = "otel_scope_version";
   static final String SCOPE_SCHEMA_URL_LABEL = "otel_scope_schema_url";
@@ -282,18 +293,33 @@ final class ScrapeToOtlp {
     return false;
   }
 
-  /** Start times (ns) from the family's {@code _created} samples, by label set. */
+  /**
+   * Start times (ns) from the family's {@code _created} samples, by label set, to the nanosecond so
+   * that the remote-write translation writes the {@code _created} value back as served. A stale
+   * {@code _created} sample gives {@link #STALE_CREATED_NANOS}: the point is stale as well, and
+   * the translation writes the {@code _created} series' stale marker from it.
+   */
   private static Map<Labels, Long> created(MetricFamily family) {
     String createdName = family.name() + "_created";
     Map<Labels, Long> created = null;
     for (Sample s : family.samples()) {
-      if (s.name().equals(createdName) && !Double.isNaN(s.value())
-          && !Double.isInfinite(s.value())) {
-        if (created == null) {
-          created = new HashMap<>();
-        }
-        created.put(s.labels(), Math.round(s.value() * 1000.0) * 1_000_000L);
+      if (!s.name().equals(createdName)) {
+        continue;
       }
+      long nanos;
+      if (isStale(s.value())) {
+        nanos = STALE_CREATED_NANOS;
+      } else if (Double.isNaN(s.value()) || Double.isInfinite(s.value()) || s.value() <= 0
+          || s.value() >= Long.MAX_VALUE / 1e9) {
+        continue;
+      } else {
+        double whole = Math.floor(s.value());
+        nanos = (long) whole * 1_000_000_000L + Math.round((s.value() - whole) * 1e9);
+      }
+      if (created == null) {
+        created = new HashMap<>();
+      }
+      created.put(s.labels(), nanos);
     }
     return created == null ? Map.of() : created;
   }
@@ -409,6 +435,7 @@ final class ScrapeToOtlp {
 
   private static Metric histogram(MetricFamily family, long defaultTimeNanos) {
     Map<Labels, Long> created = created(family);
+    Set<String> spellings = null;
     Histogram.Builder h = Histogram.newBuilder()
         .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
     for (Point p : points(family, "_bucket", "le", defaultTimeNanos)) {
@@ -436,6 +463,7 @@ final class ScrapeToOtlp {
         if (Double.isNaN(bound)) {
           continue;
         }
+        spellings = spelling(spellings, bucket.labels().get("le"), bound);
         d.addBucketCounts((long) Math.max(0, bucket.value() - previous));
         previous = Math.max(previous, bucket.value());
         if (bound == Double.POSITIVE_INFINITY) {
@@ -462,7 +490,7 @@ final class ScrapeToOtlp {
     if (h.getDataPointsCount() == 0) {
       return null;
     }
-    return metricBuilder(family, family.name()).setHistogram(h).build();
+    return spelled(metricBuilder(family, family.name()), LE_SPELLINGS_KEY, spellings).setHistogram(h).build();
   }
 
   private static double le(Sample bucket) {
@@ -480,6 +508,7 @@ final class ScrapeToOtlp {
 
   private static Metric summary(MetricFamily family, long defaultTimeNanos) {
     Map<Labels, Long> created = created(family);
+    Set<String> spellings = null;
     Summary.Builder summary = Summary.newBuilder();
     for (Point p : points(family, "", "quantile", defaultTimeNanos)) {
       if (!p.hasCount) {
@@ -502,6 +531,7 @@ final class ScrapeToOtlp {
         double qv = quantile == null ? Double.NaN : ExpositionParser.labelNumber(quantile.trim());
         if (!Double.isNaN(qv)) {
           d.addQuantileValuesBuilder().setQuantile(qv).setValue(q.value());
+          spellings = spelling(spellings, quantile, qv);
         }
       }
       summary.addDataPoints(d);
@@ -509,6 +539,33 @@ final class ScrapeToOtlp {
     if (summary.getDataPointsCount() == 0) {
       return null;
     }
-    return metricBuilder(family, family.name()).setSummary(summary).build();
+    return spelled(metricBuilder(family, family.name()), QUANTILE_SPELLINGS_KEY, spellings).setSummary(summary)
+        .build();
+  }
+
+  /**
+   * Adds {@code text} to {@code spellings} (created on first use) when the remote-write
+   * translation would print {@code number} differently: Prometheus keeps the {@code le} and
+   * {@code quantile} text a target served, so the way back must too.
+   */
+  private static Set<String> spelling(Set<String> spellings, String text, double number) {
+    if (text == null || text.equals(PrometheusNaming.formatFloat(number))) {
+      return spellings;
+    }
+    Set<String> out = spellings == null ? new LinkedHashSet<>() : spellings;
+    out.add(text);
+    return out;
+  }
+
+  /** Records a family's unusual {@code le}/{@code quantile} spellings in the metric's metadata. */
+  private static Metric.Builder spelled(Metric.Builder m, String key, Set<String> spellings) {
+    if (spellings != null) {
+      ArrayValue.Builder values = ArrayValue.newBuilder();
+      for (String text : spellings) {
+        values.addValues(AnyValue.newBuilder().setStringValue(text));
+      }
+      m.addMetadataBuilder().setKey(key).setValue(AnyValue.newBuilder().setArrayValue(values));
+    }
+    return m;
   }
 }

@@ -9,6 +9,10 @@ import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import io.sluice.translation.prometheus.otlp.OtlpToPrometheus;
+import io.sluice.translation.prometheus.otlp.PromSeries;
+import io.sluice.translation.prometheus.otlp.PromWriteData;
+import io.sluice.translation.prometheus.otlp.TranslationOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -183,6 +187,76 @@ class ScrapeToOtlpTest {
     assertThat(p.getStartTimeUnixNano()).isEqualTo(100_000_000_000L);
     assertThat(p.getQuantileValuesList()).extracting(q -> q.getQuantile() + "=" + q.getValue())
         .containsExactly("0.5=4.0", "0.9=7.0");
+  }
+
+  /** Name and labels of every series, with its first value, as remote write would send them. */
+  private static Map<String, Double> throughTranslation(ResourceMetrics rm) {
+    PromWriteData d = new OtlpToPrometheus(TranslationOptions.defaults()).translate(List.of(rm));
+    Map<String, Double> out = new java.util.TreeMap<>();
+    for (PromSeries s : d.series()) {
+      StringBuilder key = new StringBuilder(s.metricName()).append('{');
+      for (int i = 0; i < s.labelCount(); i++) {
+        if (!s.labelName(i).equals("__name__") && !s.labelName(i).equals("job")
+            && !s.labelName(i).equals("instance")) {
+          key.append(s.labelName(i)).append('=').append(s.labelValue(i)).append(',');
+        }
+      }
+      out.put(key.append('}').toString(), s.value(0));
+    }
+    return out;
+  }
+
+  /**
+   * The series Prometheus 2.42 stores for this exposition (checked against a real server): the
+   * {@code _created} samples as series of their own, and {@code le}/{@code quantile} values as
+   * the target spelled them.
+   */
+  @Test
+  void aScrapeTranslatedBackGivesTheSeriesPrometheusStoresForIt() throws Exception {
+    ResourceMetrics rm = convertOpenMetrics("""
+        # TYPE foo counter
+        foo_total{a="x"} 17.0
+        foo_created{a="x"} 1700000000.123
+        # TYPE lat histogram
+        lat_bucket{le="0.1"} 1
+        lat_bucket{le="1.0"} 2
+        lat_bucket{le="1e+09"} 2
+        lat_bucket{le="+Inf"} 3
+        lat_count 3
+        lat_sum 2.5
+        lat_created 1700000000.0
+        # TYPE q summary
+        q{quantile="0.50"} 1
+        q{quantile="0.9"} 1.5
+        q_count 2
+        q_sum 3
+        q_created 1699999999.987654
+        # EOF
+        """);
+
+    assertThat(throughTranslation(rm)).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+        Map.entry("foo_total{a=x,}", 17.0), Map.entry("foo_created{a=x,}", 1700000000.123),
+        Map.entry("lat_bucket{le=0.1,}", 1.0), Map.entry("lat_bucket{le=1.0,}", 2.0),
+        Map.entry("lat_bucket{le=1e+09,}", 2.0), Map.entry("lat_bucket{le=+Inf,}", 3.0),
+        Map.entry("lat_count{}", 3.0), Map.entry("lat_sum{}", 2.5), Map.entry("lat_created{}", 1700000000.0),
+        Map.entry("q{quantile=0.50,}", 1.0), Map.entry("q{quantile=0.9,}", 1.5), Map.entry("q_count{}", 2.0),
+        Map.entry("q_sum{}", 3.0), Map.entry("q_created{}", 1699999999.987654)));
+  }
+
+  @Test
+  void createdSamplesThatGoStaleMakeTheirPointsCarryAStartTime() {
+    double stale = Double.longBitsToDouble(ScrapeToOtlp.STALE_NAN_BITS);
+    MetricFamily counter = new MetricFamily("c", MetricType.COUNTER);
+    counter.add(new Sample("c_total", Labels.EMPTY, stale, Sample.NO_TIMESTAMP, null));
+    counter.add(new Sample("c_created", Labels.EMPTY, stale, Sample.NO_TIMESTAMP, null));
+    ResourceMetrics rm = ScrapeToOtlp.convert(List.of(counter), TARGET, SCRAPE_MS);
+
+    NumberDataPoint p = metrics(rm).get(0).getSum().getDataPoints(0);
+    assertThat(p.getFlags()).isEqualTo(1);
+    assertThat(p.getStartTimeUnixNano()).isEqualTo(ScrapeToOtlp.STALE_CREATED_NANOS);
+    Map<String, Double> series = throughTranslation(rm);
+    assertThat(series).containsOnlyKeys("c_total{}", "c_created{}");
+    assertThat(Double.doubleToRawLongBits(series.get("c_created{}"))).isEqualTo(ScrapeToOtlp.STALE_NAN_BITS);
   }
 
   @Test

@@ -50,6 +50,16 @@ public final class OtlpToPrometheus {
    */
   public static final String SCRAPE_SCOPE_NAME = "io.sluice.receiver.prometheus";
 
+  /**
+   * {@code Metric.metadata} key under which the scrape receiver keeps how a target spelled the
+   * {@code le} values of a histogram ({@code "1.0"}, {@code "1e+09"}), as an array of the
+   * spellings that differ from {@link PrometheusNaming#formatFloat}. Prometheus stores the text a
+   * target served, so bucket series written back use it rather than a reformatted number.
+   */
+  public static final String LE_SPELLINGS_KEY = "prometheus.le";
+  /** As {@link #LE_SPELLINGS_KEY}, for the {@code quantile} values of a summary. */
+  public static final String QUANTILE_SPELLINGS_KEY = "prometheus.quantile";
+
   /** Prometheus' stale marker. Never do arithmetic on it; compare raw bits. */
   public static final double STALE_NAN = Double.longBitsToDouble(0x7ff0000000000002L);
   public static final long STALE_NAN_BITS = 0x7ff0000000000002L;
@@ -85,6 +95,10 @@ public final class OtlpToPrometheus {
   private PromMetadata family;
   private List<Double> lastBounds;
   private String[] lastBoundStrings;
+  /** Whether the scope being translated is the scrape receiver's. */
+  private boolean scrapedScope;
+  /** The current metric's bound or quantile spellings (number to text), or null for the usual form. */
+  private Map<Double, String> spellings;
 
   public OtlpToPrometheus(TranslationOptions options) {
     this(options, null);
@@ -171,6 +185,7 @@ public final class OtlpToPrometheus {
       // scrape receiver's own, and no target_info (its resource describes the scrape target).
       boolean fromScrape = SCRAPE_SCOPE_NAME.equals(sm.getScope().getName());
       scraped |= fromScrape;
+      scrapedScope = fromScrape;
       String[] scopeLabels = options.scopeLabels() && !fromScrape
           ? scopeLabels(sm.getScope(), sm.getSchemaUrl()) : new String[0];
       for (Metric m : sm.getMetricsList()) {
@@ -250,6 +265,7 @@ public final class OtlpToPrometheus {
   }
 
   private void translateMetric(Metric m, ResourceContext rc, String[] scopeLabels) {
+    spellings = null;
     String unit = m.getUnit();
     boolean suffixes = options.addMetricSuffixes();
     String ns = options.namespace();
@@ -291,6 +307,7 @@ public final class OtlpToPrometheus {
         }
         String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.HISTOGRAM, ns, suffixes);
         if (acceptFamily(name, PromMetricType.HISTOGRAM, m, h.getDataPointsCount())) {
+          spellings = spellings(m, LE_SPELLINGS_KEY);
           for (HistogramDataPoint p : h.getDataPointsList()) {
             if (delta) {
               deltaHistogramPoint(p, name, rc, scopeLabels);
@@ -304,6 +321,7 @@ public final class OtlpToPrometheus {
         var s = m.getSummary();
         String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.SUMMARY, ns, suffixes);
         if (acceptFamily(name, PromMetricType.SUMMARY, m, s.getDataPointsCount())) {
+          spellings = spellings(m, QUANTILE_SPELLINGS_KEY);
           for (SummaryDataPoint p : s.getDataPointsList()) {
             summaryPoint(p, name, rc, scopeLabels);
           }
@@ -372,12 +390,30 @@ public final class OtlpToPrometheus {
           : p.getValueCase() == NumberDataPoint.ValueCase.AS_INT ? (double) p.getAsInt() : p.getAsDouble();
       Labels l = pointLabels(p.getAttributesList(), rc, scopeLabels);
       finishLabels(l, rc, name);
-      PromSeries s = seriesFor(l.toArray());
+      String[] labels = l.toArray();
+      PromSeries s = seriesFor(labels);
       s.add(ts, v, start);
       for (Exemplar e : p.getExemplarsList()) {
         s.addExemplar(exemplar(e));
       }
+      if (counter) {
+        createdSeries(labels, name.endsWith("_total") ? name.substring(0, name.length() - 6) : name,
+            p.getStartTimeUnixNano(), ts, (p.getFlags() & NO_RECORDED_VALUE) != 0);
+      }
     }
+  }
+
+  /**
+   * The {@code <family>_created} sample of a point with a start time, when the options ask for
+   * one: the start time in seconds (a stale marker for a stale point).
+   */
+  private void createdSeries(String[] labels, String family, long startNanos, long ts, boolean stale) {
+    if (startNanos == 0 || !(options.createdSeries() == TranslationOptions.CreatedSeries.ALL
+        || options.createdSeries() == TranslationOptions.CreatedSeries.SCRAPED && scrapedScope)) {
+      return;
+    }
+    double seconds = startNanos / 1_000_000_000L + (startNanos % 1_000_000_000L) / 1e9;
+    seriesFor(withName(labels, family + "_created")).add(ts, stale ? STALE_NAN : seconds);
   }
 
   /** Delta counter points, added to their streams' running totals and written as the totals. */
@@ -450,6 +486,7 @@ public final class OtlpToPrometheus {
       seriesFor(withName(baseArray, name + "_sum")).add(ts, stale ? STALE_NAN : p.getSum(), start);
     }
     seriesFor(withName(baseArray, name + "_count")).add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
+    createdSeries(baseArray, name, p.getStartTimeUnixNano(), ts, stale);
 
     String bucketName = name + "_bucket";
     String[] bounds = boundStrings(p.getExplicitBoundsList());
@@ -466,7 +503,8 @@ public final class OtlpToPrometheus {
         cumulative += p.getBucketCounts(i);
       }
       double value = stale ? STALE_NAN : inf ? (double) p.getCount() : (double) cumulative;
-      PromSeries s = seriesFor(withNameAndExtra(baseArray, bucketName, "le", inf ? "+Inf" : bounds[i]));
+      PromSeries s = seriesFor(withNameAndExtra(baseArray, bucketName, "le", inf ? spelled(Double.POSITIVE_INFINITY)
+          : bounds[i]));
       s.add(ts, value, start);
       if (!exemplars.isEmpty()) {
         double upper = inf ? Double.POSITIVE_INFINITY : p.getExplicitBounds(i);
@@ -579,23 +617,58 @@ public final class OtlpToPrometheus {
     String[] baseArray = base.toArray();
     seriesFor(withName(baseArray, name + "_sum")).add(ts, stale ? STALE_NAN : p.getSum(), start);
     seriesFor(withName(baseArray, name + "_count")).add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
+    createdSeries(baseArray, name, p.getStartTimeUnixNano(), ts, stale);
     for (SummaryDataPoint.ValueAtQuantile q : p.getQuantileValuesList()) {
-      seriesFor(withNameAndExtra(baseArray, name, "quantile", PrometheusNaming.formatFloat(q.getQuantile())))
+      seriesFor(withNameAndExtra(baseArray, name, "quantile", spelled(q.getQuantile())))
           .add(ts, stale ? STALE_NAN : q.getValue());
     }
   }
 
   private String[] boundStrings(List<Double> bounds) {
-    if (bounds.equals(lastBounds)) {
+    if (spellings == null && bounds.equals(lastBounds)) {
       return lastBoundStrings;
     }
     String[] out = new String[bounds.size()];
     for (int i = 0; i < out.length; i++) {
-      out[i] = PrometheusNaming.formatFloat(bounds.get(i));
+      out[i] = spelled(bounds.get(i));
     }
-    lastBounds = bounds;
-    lastBoundStrings = out;
+    if (spellings == null) {
+      lastBounds = bounds;
+      lastBoundStrings = out;
+    }
     return out;
+  }
+
+  /** An {@code le} or {@code quantile} value as the scraped target spelled it, else in the usual form. */
+  private String spelled(double v) {
+    if (spellings != null) {
+      String text = spellings.get(v);
+      if (text != null) {
+        return text;
+      }
+    }
+    return PrometheusNaming.formatFloat(v);
+  }
+
+  /** The spellings a metric's metadata carries under {@code key}, by the number they stand for; null if none. */
+  private static Map<Double, String> spellings(Metric m, String key) {
+    if (m.getMetadataCount() == 0) {
+      return null;
+    }
+    for (KeyValue kv : m.getMetadataList()) {
+      if (!kv.getKey().equals(key) || !kv.getValue().hasArrayValue()) {
+        continue;
+      }
+      Map<Double, String> out = new HashMap<>();
+      for (var v : kv.getValue().getArrayValue().getValuesList()) {
+        double number = PrometheusNaming.parseFloat(v.getStringValue());
+        if (!Double.isNaN(number)) {
+          out.putIfAbsent(number, v.getStringValue());
+        }
+      }
+      return out.isEmpty() ? null : out;
+    }
+    return null;
   }
 
   private static double exemplarValue(Exemplar e) {

@@ -204,4 +204,41 @@ public final class PrometheusNaming {
     }
     return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
   }
+
+  /**
+   * An {@code le} or {@code quantile} label value as a number, as Prometheus reads one: decimals,
+   * exponents, {@code +Inf}/{@code Inf}/{@code -Inf} in any case; NaN for anything else.
+   */
+  public static double parseFloat(String text) {
+    String t = text.trim();
+    switch (t.toLowerCase(java.util.Locale.ROOT)) {
+      case "+inf", "inf" -> {
+        return Double.POSITIVE_INFINITY;
+      }
+      case "-inf" -> {
+        return Double.NEGATIVE_INFINITY;
+      }
+      default -> {
+      }
+    }
+    if (t.isEmpty() || !isNumberText(t)) {
+      return Double.NaN;
+    }
+    try {
+      return Double.parseDouble(t);
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
+  }
+
+  /** Digits, sign, dot and exponent only: Java's parser also takes hex and type suffixes, Prometheus does not. */
+  private static boolean isNumberText(String t) {
+    for (int i = 0; i < t.length(); i++) {
+      char c = t.charAt(i);
+      if (!(c >= '0' && c <= '9') && c != '.' && c != '-' && c != '+' && c != 'e' && c != 'E') {
+        return false;
+      }
+    }
+    return true;
+  }
 }

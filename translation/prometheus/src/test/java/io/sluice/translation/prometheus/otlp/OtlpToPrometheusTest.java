@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
@@ -191,6 +192,101 @@ class OtlpToPrometheusTest {
     assertThat(only(d, "rpc_latency_seconds_sum").value(0)).isEqualTo(2.0);
     assertThat(only(d, "rpc_latency_seconds_count").value(0)).isEqualTo(4.0);
     assertThat(d.metadata().get(0).type()).isEqualTo(PromMetricType.SUMMARY);
+  }
+
+  private static ResourceMetrics scraped(Metric... metrics) {
+    return ResourceMetrics.newBuilder()
+        .setResource(resource(attr("service.name", "app"), attr("service.instance.id", "host:8080")))
+        .addScopeMetrics(ScopeMetrics.newBuilder()
+            .setScope(InstrumentationScope.newBuilder().setName(OtlpToPrometheus.SCRAPE_SCOPE_NAME))
+            .addAllMetrics(List.of(metrics)))
+        .build();
+  }
+
+  private static KeyValue spellings(String key, String... texts) {
+    ArrayValue.Builder a = ArrayValue.newBuilder();
+    for (String t : texts) {
+      a.addValues(AnyValue.newBuilder().setStringValue(t));
+    }
+    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setArrayValue(a)).build();
+  }
+
+  @Test
+  void bucketBoundsAndQuantilesKeepTheSpellingsTheMetadataCarries() {
+    Metric h = Metric.newBuilder().setName("lat_seconds")
+        .addMetadata(spellings(OtlpToPrometheus.LE_SPELLINGS_KEY, "1.0", "1e+09", "+inf"))
+        .setHistogram(Histogram.newBuilder()
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
+            .addDataPoints(HistogramDataPoint.newBuilder().setTimeUnixNano(T0).setCount(3).setSum(1)
+                .addAllExplicitBounds(List.of(0.5, 1.0, 1e9)).addAllBucketCounts(List.of(1L, 1L, 1L, 0L))))
+        .build();
+    Metric q = Metric.newBuilder().setName("rpc_seconds")
+        .addMetadata(spellings(OtlpToPrometheus.QUANTILE_SPELLINGS_KEY, "0.50"))
+        .setSummary(Summary.newBuilder().addDataPoints(SummaryDataPoint.newBuilder().setTimeUnixNano(T0)
+            .setCount(4).setSum(2.0)
+            .addQuantileValues(SummaryDataPoint.ValueAtQuantile.newBuilder().setQuantile(0.5).setValue(0.4))
+            .addQuantileValues(SummaryDataPoint.ValueAtQuantile.newBuilder().setQuantile(0.9).setValue(0.8))))
+        .build();
+    Metric plain = Metric.newBuilder().setName("plain_seconds")
+        .setHistogram(Histogram.newBuilder()
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
+            .addDataPoints(HistogramDataPoint.newBuilder().setTimeUnixNano(T0).setCount(1).setSum(1)
+                .addAllExplicitBounds(List.of(1.0)).addAllBucketCounts(List.of(1L, 0L))))
+        .build();
+
+    PromWriteData d = translate(scraped(h, q, plain));
+
+    assertThat(named(d, "lat_seconds_bucket")).extracting(s -> s.label("le"))
+        .containsExactly("0.5", "1.0", "1e+09", "+inf");
+    assertThat(named(d, "rpc_seconds")).extracting(s -> s.label("quantile")).containsExactly("0.50", "0.9");
+    assertThat(named(d, "plain_seconds_bucket")).as("a metric without spellings after one with them")
+        .extracting(s -> s.label("le")).containsExactly("1", "+Inf");
+  }
+
+  @Test
+  void scrapedCountersHistogramsAndSummariesWithAStartTimeGetTheirCreatedSeries() {
+    long start = 1_700_000_000_123_456_000L;
+    NumberDataPoint counted = point(T0, 5, attr("k", "v")).toBuilder().setStartTimeUnixNano(start).build();
+    Metric counter = sum("jobs_total", "", true, AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE,
+        counted, point(T0, 7, attr("k", "w")));
+    Metric h = Metric.newBuilder().setName("lat").setHistogram(Histogram.newBuilder()
+        .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
+        .addDataPoints(HistogramDataPoint.newBuilder().setTimeUnixNano(T0).setStartTimeUnixNano(start)
+            .setCount(1).setSum(1).addExplicitBounds(1).addAllBucketCounts(List.of(1L, 0L)))
+        .addDataPoints(HistogramDataPoint.newBuilder().setTimeUnixNano(T0 + 1_000_000_000L)
+            .setStartTimeUnixNano(1).setFlags(1)))
+        .build();
+    Metric gauge = gauge("temp", "", point(T0, 1).toBuilder().setStartTimeUnixNano(start).build());
+
+    PromWriteData d = new OtlpToPrometheus(new TranslationOptions("", false, false, true, true, Map.of()))
+        .translate(List.of(scraped(counter, h, gauge)));
+
+    PromSeries jobs = only(d, "jobs_created");
+    assertThat(jobs.label("k")).isEqualTo("v");
+    assertThat(jobs.value(0)).isEqualTo(1_700_000_000.123456);
+    assertThat(jobs.timestampMs(0)).isEqualTo(T0_MS);
+    assertThat(jobs.metadata().type()).isEqualTo(PromMetricType.COUNTER);
+    PromSeries lat = only(d, "lat_created");
+    assertThat(lat.value(0)).isEqualTo(1_700_000_000.123456);
+    assertThat(Double.doubleToRawLongBits(lat.value(1))).as("the stale point's _created goes stale too")
+        .isEqualTo(OtlpToPrometheus.STALE_NAN_BITS);
+    assertThat(named(d, "temp_created")).as("gauges have no _created").isEmpty();
+  }
+
+  @Test
+  void createdSeriesFollowTheOptions() {
+    long start = T0 - 60_000_000_000L;
+    Metric counter = sum("jobs", "", true, AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE,
+        point(T0, 5).toBuilder().setStartTimeUnixNano(start).build());
+    TranslationOptions base = new TranslationOptions("", true, false, false, true, Map.of());
+
+    assertThat(named(new OtlpToPrometheus(base).translate(List.of(rm(resource(), counter))), "jobs_created"))
+        .as("OTLP data by default").isEmpty();
+    assertThat(named(new OtlpToPrometheus(base.withCreatedSeries(TranslationOptions.CreatedSeries.NONE))
+        .translate(List.of(scraped(counter))), "jobs_created")).as("scraped data with NONE").isEmpty();
+    PromSeries all = only(new OtlpToPrometheus(base.withCreatedSeries(TranslationOptions.CreatedSeries.ALL))
+        .translate(List.of(rm(resource(), counter))), "jobs_created");
+    assertThat(all.value(0)).isCloseTo(1_699_999_940.123456789, org.assertj.core.api.Assertions.within(1e-6));
   }
 
   @Test
