@@ -8,10 +8,13 @@ import java.time.Duration;
  * Durations written the way Go (and so the Collector's config) writes them: a sequence of
  * decimal numbers with units, such as {@code 5s}, {@code 200ms}, {@code 1m30s}, {@code 1.5h}
  * or {@code 500us}. Units are {@code ns}, {@code us} (or {@code µs}), {@code ms}, {@code s},
- * {@code m} and {@code h}; a lone {@code 0} needs no unit.
+ * {@code m} and {@code h}; a lone {@code 0} needs no unit. Prometheus' longer units are taken
+ * too, since scrape configs copied from Prometheus use them: {@code d} (24h), {@code w} (7d) and
+ * {@code y} (365d), as in {@code 1d12h}.
  */
 public final class GoDurations {
   private static final BigInteger MAX_NANOS = BigInteger.valueOf(Long.MAX_VALUE);
+  private static final String UNITS = "ns, us, ms, s, m, h, d, w or y";
 
   private GoDurations() {}
 
@@ -55,7 +58,7 @@ public final class GoDurations {
       }
       String unit = s.substring(unitStart, i);
       if (unit.isEmpty()) {
-        throw new IllegalArgumentException("missing unit after \"" + number + "\"; use ns, us, ms, s, m or h");
+        throw new IllegalArgumentException("missing unit after \"" + number + "\"; use " + UNITS);
       }
       long unitNanos = unitNanos(unit);
       total = total.add(new BigDecimal(number.startsWith(".") ? "0" + number : number)
@@ -77,7 +80,10 @@ public final class GoDurations {
       case "s" -> 1_000_000_000L;
       case "m" -> 60_000_000_000L;
       case "h" -> 3_600_000_000_000L;
-      default -> throw new IllegalArgumentException("unknown unit \"" + unit + "\"; use ns, us, ms, s, m or h");
+      case "d" -> 86_400_000_000_000L;
+      case "w" -> 7 * 86_400_000_000_000L;
+      case "y" -> 365 * 86_400_000_000_000L;
+      default -> throw new IllegalArgumentException("unknown unit \"" + unit + "\"; use " + UNITS);
     };
   }
 

@@ -127,7 +127,7 @@ class ComponentBinderTest {
     assertThat(e.errors()).extracting(ConfigError::toString).containsExactly(
         "<exporters.otlp>:1:11: exporters.otlp.endpoint: expected a string, got a list",
         "<exporters.otlp>:2:10: exporters.otlp.timeout: expected a duration such as \"5s\", \"200ms\" or \"1m30s\","
-            + " got \"5 sec\" (unknown unit \" sec\"; use ns, us, ms, s, m or h)",
+            + " got \"5 sec\" (unknown unit \" sec\"; use ns, us, ms, s, m, h, d, w or y)",
         "<exporters.otlp>:3:11: exporters.otlp.insecure: expected true or false, got \"maybe\"",
         "<exporters.otlp>:5:15: exporters.otlp.sending_queue.queue_size: expected an integer, got \"lots\"",
         "<exporters.otlp>:6:18: exporters.otlp.sending_queue.num_consumers: expected an integer, got a map");

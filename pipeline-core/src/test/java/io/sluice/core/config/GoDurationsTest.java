@@ -18,6 +18,10 @@ class GoDurationsTest {
     assertThat(GoDurations.parse("10ns")).isEqualTo(Duration.ofNanos(10));
     assertThat(GoDurations.parse("0s")).isZero();
     assertThat(GoDurations.parse("0")).isZero();
+    assertThat(GoDurations.parse("1d")).as("Prometheus' day").isEqualTo(Duration.ofHours(24));
+    assertThat(GoDurations.parse("1d12h")).isEqualTo(Duration.ofHours(36));
+    assertThat(GoDurations.parse("2w")).isEqualTo(Duration.ofDays(14));
+    assertThat(GoDurations.parse("1y")).isEqualTo(Duration.ofDays(365));
     assertThat(GoDurations.parse("1.5h")).isEqualTo(Duration.ofMinutes(90));
     assertThat(GoDurations.parse(".5s")).isEqualTo(Duration.ofMillis(500));
     assertThat(GoDurations.parse("-2s")).isEqualTo(Duration.ofSeconds(-2));
@@ -30,7 +34,7 @@ class GoDurationsTest {
     assertThatThrownBy(() -> GoDurations.parse("")).hasMessage("empty duration");
     assertThatThrownBy(() -> GoDurations.parse("5")).hasMessageContaining("missing unit after \"5\"");
     assertThatThrownBy(() -> GoDurations.parse("5 s")).hasMessageContaining("unknown unit \" s\"");
-    assertThatThrownBy(() -> GoDurations.parse("1d")).hasMessageContaining("unknown unit \"d\"");
+    assertThatThrownBy(() -> GoDurations.parse("1x")).hasMessageContaining("unknown unit \"x\"; use ns, us, ms, s, m, h, d, w or y");
     assertThatThrownBy(() -> GoDurations.parse("s")).hasMessageContaining("expected a number");
     assertThatThrownBy(() -> GoDurations.parse("1.2.3s")).hasMessageContaining("is not a number");
     assertThatThrownBy(() -> GoDurations.parse("3000000h")).hasMessageContaining("too long");
