@@ -54,18 +54,21 @@ import org.xerial.snappy.Snappy;
  * The {@code prometheusremotewrite} exporter: translates each metrics batch once, when it
  * arrives, splits its series across {@link Shards} by a hash of their labels, and sends each
  * shard's requests one at a time, so samples of one series reach the receiver in order while
- * shards send in parallel. Answers are mapped as remote write asks: 2xx is success, 5xx and 429
- * are retried (waiting at least {@code Retry-After}), every other status is permanent.
+ * shards send in parallel. With {@code max_samples_per_send} a shard gathers several batches into
+ * one request; with {@code max_shards} the number of shards follows the load. Answers are mapped
+ * as remote write asks: 2xx is success, 5xx and 429 are retried (waiting at least
+ * {@code Retry-After}), every other status is permanent; a request not answered within
+ * {@code timeout} is retried too, and its connection closed.
  *
- * <p>With the queue enabled a batch is acknowledged once its requests are queued; a full queue
+ * <p>With the queue enabled a batch is acknowledged once its series are queued; a full queue
  * ({@code queue_size} batches not yet delivered) refuses it. With the queue disabled it is
- * acknowledged once every request of it is delivered or given up on.
+ * acknowledged once every request holding its series is delivered or given up on.
  *
  * <p>All state (translator, delta state, shards, lifecycle) lives on one Vert.x context.
  */
 final class PrometheusRemoteWriteExporter implements Exporter {
   private static final Logger LOG = LoggerFactory.getLogger(PrometheusRemoteWriteExporter.class);
-  private static final long IDLE_MARGIN_MS = 1000;
+  private static final long IDLE_MARGIN_MS = 100;
   private static final int MAX_QUOTED_BODY = 512;
   static final String USER_AGENT = "Sluice/" + version();
   static final String CONTENT_TYPE_V2 = "application/x-protobuf;proto=io.prometheus.write.v2.Request";
@@ -102,6 +105,12 @@ final class PrometheusRemoteWriteExporter implements Exporter {
   private Future<Void> shutdownFuture;
 
   PrometheusRemoteWriteExporter(ComponentContext ctx, PrometheusRemoteWriteExporterConfig config) {
+    this(ctx, config, Shards.DEFAULT_UPDATE_PERIOD);
+  }
+
+  /** With another period between reconsiderations of the shard count, for tests. */
+  PrometheusRemoteWriteExporter(ComponentContext ctx, PrometheusRemoteWriteExporterConfig config,
+      Duration shardUpdatePeriod) {
     this.id = ctx.id().toString();
     this.config = config;
     this.vertx = ctx.vertx();
@@ -113,11 +122,12 @@ final class PrometheusRemoteWriteExporter implements Exporter {
     // Native histograms only when remote write 2.0 is configured: 1.0 carries none.
     this.translator = new OtlpToPrometheus(config.translationOptions(), deltas, config.remoteWriteVersion().equals("2.0"));
     this.useV2 = config.remoteWriteVersion().equals("2.0");
-    this.shards = new Shards(id, context, Math.max(1, queue.numConsumers()), config.retryOnFailure(),
+    this.shards = new Shards(id, context, config.shardSettings(), shardUpdatePeriod, config.retryOnFailure(),
         config.timeout(), metrics, this::post, this::checkDrained);
     if (queue.enabled()) {
       ctx.metrics().registerQueue(ctx.id(), () -> queuedBatches, queue.queueSize());
     }
+    ShardsGauge.register(ctx.metrics(), id, shards::count);
   }
 
   /** Data points dropped so far, by reason; safe from any thread. */
@@ -128,6 +138,11 @@ final class PrometheusRemoteWriteExporter implements Exporter {
   /** Batches accepted and not yet delivered; safe from any thread. */
   int queueSize() {
     return queuedBatches;
+  }
+
+  /** The shards sending now; safe from any thread. */
+  int shardCount() {
+    return shards.count();
   }
 
   private static String version() {
@@ -157,6 +172,9 @@ final class PrometheusRemoteWriteExporter implements Exporter {
         starting.onComplete(ar -> {
           if (ar.succeeded()) {
             started = !stopping;
+            if (started) {
+              shards.start();
+            }
           } else if (startFuture == starting) {
             startFuture = null; // a later start() tries again
           }
@@ -168,7 +186,7 @@ final class PrometheusRemoteWriteExporter implements Exporter {
   }
 
   private Future<Void> openClient() {
-    int poolSize = shards.count();
+    int poolSize = shards.maxCount();
     for (String h : config.headers().keySet()) {
       if (PrometheusRemoteWriteExporterConfig.RESERVED_HEADERS.contains(h.toLowerCase(Locale.ROOT))) {
         LOG.warn("Exporter '{}' ignores the configured header '{}': remote write sets it itself", id, h);
@@ -182,8 +200,11 @@ final class PrometheusRemoteWriteExporter implements Exporter {
       return vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(poolSize)).build();
     }).<Void>map(c -> {
       client = c;
-      LOG.info("Exporter '{}' sends remote write {} ({}) to '{}' over {} shard(s)", id, config.remoteWriteVersion(),
-          config.compression(), config.endpoint(), shards.count());
+      Shards.Settings s = config.shardSettings();
+      LOG.info("Exporter '{}' sends remote write {} ({}) to '{}' over {}{}", id, config.remoteWriteVersion(),
+          config.compression(), config.endpoint(), s.dynamic() ? s.minShards() + " to " + s.maxShards() + " shards"
+              : s.minShards() + " shard(s)", s.maxSamplesPerSend() > 0 ? ", up to " + s.maxSamplesPerSend()
+              + " samples per request or after " + s.batchSendDeadline().toMillis() + " ms" : "");
       return null;
     }).onComplete(opened);
     return opened.future();
@@ -199,9 +220,11 @@ final class PrometheusRemoteWriteExporter implements Exporter {
       }
       stopping = true;
       drained = context.promise();
+      shards.flush();
       checkDrained();
       if (!shards.idle()) {
-        LOG.info("Exporter '{}' is shutting down: sending {} queued requests", id, shards.pending());
+        LOG.info("Exporter '{}' is shutting down: sending what its shards hold ({} parts of batches)", id,
+            shards.pending());
       }
       Future<Boolean> wasStarted = startFuture == null ? Future.succeededFuture(false)
           : startFuture.transform(ar -> Future.succeededFuture(ar.succeeded()));
@@ -282,18 +305,16 @@ final class PrometheusRemoteWriteExporter implements Exporter {
       items = Math.max(0, items - data.histogramCount());
       data = withoutNativeHistograms(data);
     }
-    List<Shards.Part> parts = shards.partition(data, config.maxBatchSizeBytes(), items);
-    if (parts.isEmpty()) {
+    if (data.series().isEmpty()) {
       ack.complete();
       return;
     }
-    Shards.Tracker tracker;
     if (queue.enabled()) {
       queuedBatches++;
-      tracker = new Shards.Tracker(parts.size(), err -> queuedBatches--);
       ack.complete();
+      shards.submit(data, items, err -> queuedBatches--);
     } else {
-      tracker = new Shards.Tracker(parts.size(), err -> {
+      shards.submit(data, items, err -> {
         if (err == null) {
           ack.complete();
         } else {
@@ -301,7 +322,6 @@ final class PrometheusRemoteWriteExporter implements Exporter {
         }
       });
     }
-    shards.enqueue(parts, tracker);
   }
 
   private Duration retryDelayHint() {
@@ -360,6 +380,10 @@ final class PrometheusRemoteWriteExporter implements Exporter {
     options.putHeader("X-Prometheus-Remote-Write-Version", v2 ? "2.0.0" : "0.1.0");
     Duration t = config.timeout();
     if (t != null && !t.isZero()) {
+      // A request waits for a pooled connection no longer than it may take; one not answered a
+      // little after its timeout (when it is already being retried) has its connection closed,
+      // so a late answer cannot hold up the shard's retry.
+      options.setConnectTimeout(t.toMillis());
       options.setIdleTimeout(t.toMillis() + IDLE_MARGIN_MS);
     }
     String url = config.endpoint();

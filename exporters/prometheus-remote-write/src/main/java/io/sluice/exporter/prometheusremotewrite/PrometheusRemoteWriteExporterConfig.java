@@ -35,7 +35,9 @@ import java.util.regex.Pattern;
  * @param remoteWriteVersion {@code "1.0"} (default) or {@code "2.0"}; with 2.0 the exporter falls
  *     back to 1.0 for good when the receiver answers 415, or 2xx without the Written headers
  * @param compression {@code snappy} (default, what the spec requires) or {@code zstd}
- * @param timeout how long one request may take; 0 means no limit
+ * @param timeout how long one request may take; 0 means no limit. A request not answered in time
+ *     is abandoned (its connection closed) and retried like a 5xx, so a receiver that was only
+ *     slow may get it twice, byte for byte the same
  * @param tls TLS for {@code https} endpoints
  * @param sendingQueue the queue in front of the shards, used when {@code remote_write_queue} is absent:
  *     {@code num_consumers} is the number of shards, {@code queue_size} the batches that may wait
@@ -47,7 +49,29 @@ import java.util.regex.Pattern;
  *     to the same shard (by a hash of its labels), a shard has one request in flight at a time so
  *     a series' samples arrive in order, and shards send in parallel. {@code queue_size} is how
  *     many accepted batches may be waiting for delivery; with {@code enabled: false} a batch is
- *     acknowledged only once every request of it was delivered
+ *     acknowledged only once every request of it was delivered (or given up on). It also takes
+ *     four keys of Prometheus' {@code queue_config}, meaning what they mean there:
+ *     <ul>
+ *       <li>{@code max_samples_per_send} (default 0): when above 0, a shard gathers the series of
+ *           successive batches into one request until it holds that many samples (a native
+ *           histogram counts as a sample), or until {@code batch_send_deadline} has passed since
+ *           the oldest of them arrived, and then sends it. A series is never cut, so a single
+ *           series with more samples goes alone. 0 sends each batch's share of a shard as it comes,
+ *           as the Collector does. {@code max_batch_size_bytes} caps every request either way.
+ *       <li>{@code batch_send_deadline} (default 5s): how long a sample may wait for its request
+ *           to fill up.
+ *       <li>{@code min_shards} (default 1) and {@code max_shards} (not set by default): with
+ *           {@code max_shards} above {@code min_shards} the shard count follows the load between
+ *           the two, starting at {@code min_shards}, and {@code num_consumers} is not used. Every
+ *           10 s the exporter weighs the rate samples arrive at, and the backlog, against how long
+ *           sending one sample takes, and reshards when the count it needs differs from the
+ *           current one by more than 30 % (not while sending fails). The old shards first deliver
+ *           what they hold, so every series stays in order; batches arriving meanwhile wait.
+ *           With both equal there are that many shards; without {@code max_shards} there are
+ *           {@code num_consumers}. The self-metric {@code sluice_exporter_shards} shows the count.
+ *           Set {@code max_samples_per_send} with it: without, each batch goes out as one request
+ *           per shard, so more shards only make more, smaller requests.
+ *     </ul>
  * @param exportCreatedMetric the Collector's {@code _created} series; only {@code enabled: false}
  *     is supported
  * @param deltaToCumulative how delta monotonic sums and delta histograms become cumulative series:
@@ -82,14 +106,64 @@ public record PrometheusRemoteWriteExporterConfig(
   }
 
   /**
-   * {@code remote_write_queue}, as the Collector names its queue; keys left out take the
-   * Collector's defaults (enabled, 10000 batches, 5 consumers).
+   * {@code remote_write_queue}, as the Collector names its queue, with Prometheus' sending keys
+   * added; keys left out take the Collector's defaults (enabled, 10000 batches, 5 consumers) and
+   * Prometheus' ({@code batch_send_deadline} 5s), except {@code max_samples_per_send} (0: every
+   * batch is sent as it comes) and {@code max_shards} (not set: {@code num_consumers} fixed
+   * shards).
+   *
+   * @param enabled with false a batch is acknowledged only once delivered
+   * @param queueSize accepted batches that may wait for delivery
+   * @param numConsumers the fixed number of shards when {@code max_shards} is not set
+   * @param minShards the fewest shards when the count is dynamic; null when not set (1)
+   * @param maxShards the most shards; null when not set, and then {@code num_consumers} is the count
+   * @param maxSamplesPerSend samples one request gathers at most; 0 sends each batch as it comes
+   * @param batchSendDeadline how long a sample waits for its request to fill up
    */
-  public record RemoteWriteQueue(Boolean enabled, Integer queueSize, Integer numConsumers) {
+  public record RemoteWriteQueue(Boolean enabled, Integer queueSize, Integer numConsumers, Integer minShards,
+      Integer maxShards, Integer maxSamplesPerSend, Duration batchSendDeadline) {
+    static final Duration DEFAULT_BATCH_SEND_DEADLINE = Duration.ofSeconds(5);
+
     public RemoteWriteQueue {
       enabled = enabled == null ? Boolean.TRUE : enabled;
       queueSize = queueSize == null ? 10_000 : queueSize;
       numConsumers = numConsumers == null ? 5 : numConsumers;
+      maxSamplesPerSend = maxSamplesPerSend == null ? 0 : maxSamplesPerSend;
+      batchSendDeadline = batchSendDeadline == null ? DEFAULT_BATCH_SEND_DEADLINE : batchSendDeadline;
+    }
+
+    /** The Collector's three keys; Prometheus' take their defaults. */
+    public RemoteWriteQueue(Boolean enabled, Integer queueSize, Integer numConsumers) {
+      this(enabled, queueSize, numConsumers, null, null, null, null);
+    }
+
+    int effectiveMinShards() {
+      return minShards == null ? 1 : minShards;
+    }
+
+    List<ConfigProblem> validate(String prefix) {
+      List<ConfigProblem> problems = new ArrayList<>();
+      if (minShards != null && minShards < 1) {
+        problems.add(new ConfigProblem(prefix + ".min_shards", "must be at least 1, got " + minShards));
+      } else if (minShards != null && maxShards == null) {
+        problems.add(new ConfigProblem(prefix + ".min_shards", "has no effect without max_shards: set max_shards"
+            + " too (the shard count then follows the load between them) or use num_consumers for a fixed count"));
+      }
+      if (maxShards != null && maxShards < 1) {
+        problems.add(new ConfigProblem(prefix + ".max_shards", "must be at least 1, got " + maxShards));
+      } else if (maxShards != null && maxShards < effectiveMinShards()) {
+        problems.add(new ConfigProblem(prefix + ".max_shards", "must not be below min_shards ("
+            + effectiveMinShards() + "), got " + maxShards));
+      }
+      if (maxSamplesPerSend < 0) {
+        problems.add(new ConfigProblem(prefix + ".max_samples_per_send",
+            "must not be negative (0 sends each batch as it comes), got " + maxSamplesPerSend));
+      }
+      if (batchSendDeadline.isNegative() || batchSendDeadline.isZero()) {
+        problems.add(new ConfigProblem(prefix + ".batch_send_deadline",
+            "must be a positive duration such as \"5s\", got " + batchSendDeadline));
+      }
+      return problems;
     }
   }
 
@@ -152,6 +226,22 @@ public record PrometheusRemoteWriteExporterConfig(
   QueueSettings effectiveQueue() {
     return remoteWriteQueue == null ? sendingQueue
         : new QueueSettings(remoteWriteQueue.enabled(), remoteWriteQueue.numConsumers(), remoteWriteQueue.queueSize());
+  }
+
+  /**
+   * How many shards there are and how they cut requests: {@code num_consumers} fixed shards, or
+   * between {@code min_shards} and {@code max_shards}; {@code max_samples_per_send},
+   * {@code batch_send_deadline} and {@code max_batch_size_bytes}.
+   */
+  Shards.Settings shardSettings() {
+    int fixed = Math.max(1, effectiveQueue().numConsumers());
+    if (remoteWriteQueue == null) {
+      return new Shards.Settings(fixed, fixed, 0, RemoteWriteQueue.DEFAULT_BATCH_SEND_DEADLINE, maxBatchSizeBytes);
+    }
+    RemoteWriteQueue r = remoteWriteQueue;
+    boolean bounded = r.maxShards() != null && r.maxShards() >= r.effectiveMinShards();
+    return new Shards.Settings(bounded ? r.effectiveMinShards() : fixed, bounded ? r.maxShards() : fixed,
+        r.maxSamplesPerSend(), r.batchSendDeadline(), maxBatchSizeBytes);
   }
 
   /** The Collector exporter's retry defaults: 50 ms doubling-ish to 200 ms, for at most a minute. */
@@ -223,6 +313,7 @@ public record PrometheusRemoteWriteExporterConfig(
     problems.addAll(sendingQueue.validate("sending_queue"));
     if (remoteWriteQueue != null) {
       problems.addAll(effectiveQueue().validate("remote_write_queue"));
+      problems.addAll(remoteWriteQueue.validate("remote_write_queue"));
     }
     if (maxBatchSizeBytes < 0) {
       problems.add(new ConfigProblem("max_batch_size_bytes", "must not be negative (0 sends each batch whole)"));

@@ -89,6 +89,103 @@ class PrometheusRemoteWriteExporterConfigTest {
   }
 
   @Test
+  void bindsPrometheusQueueKeysInRemoteWriteQueue() throws Exception {
+    PrometheusRemoteWriteExporterConfig c = ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
+        endpoint: http://p:9090/api/v1/write
+        max_batch_size_bytes: 1000000
+        remote_write_queue:
+          queue_size: 500
+          min_shards: 2
+          max_shards: 8
+          max_samples_per_send: 2000
+          batch_send_deadline: 250ms
+        """);
+
+    assertThat(c.validate()).isEmpty();
+    assertThat(c.remoteWriteQueue()).isEqualTo(new PrometheusRemoteWriteExporterConfig.RemoteWriteQueue(true, 500, 5,
+        2, 8, 2000, Duration.ofMillis(250)));
+    assertThat(c.shardSettings()).isEqualTo(new Shards.Settings(2, 8, 2000, Duration.ofMillis(250), 1_000_000));
+    assertThat(c.shardSettings().dynamic()).isTrue();
+  }
+
+  @Test
+  void withoutMaxShardsTheShardCountIsNumConsumersAndRequestsAreNotGathered() throws Exception {
+    PrometheusRemoteWriteExporterConfig c = ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
+        endpoint: http://p:9090/api/v1/write
+        remote_write_queue:
+          num_consumers: 3
+        """);
+
+    assertThat(c.remoteWriteQueue().maxSamplesPerSend()).isZero();
+    assertThat(c.remoteWriteQueue().batchSendDeadline()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.remoteWriteQueue().minShards()).isNull();
+    assertThat(c.remoteWriteQueue().maxShards()).isNull();
+    assertThat(c.shardSettings()).isEqualTo(new Shards.Settings(3, 3, 0, Duration.ofSeconds(5), 3_000_000));
+    assertThat(c.shardSettings().dynamic()).isFalse();
+    assertThat(c.withEndpoint(c.endpoint()).shardSettings()).isEqualTo(c.shardSettings());
+
+    PrometheusRemoteWriteExporterConfig equal = ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(),
+        """
+        endpoint: http://p:9090/api/v1/write
+        remote_write_queue:
+          min_shards: 4
+          max_shards: 4
+        """);
+    assertThat(equal.validate()).isEmpty();
+    assertThat(equal.shardSettings()).as("max_shards equal to min_shards: a fixed count of them")
+        .isEqualTo(new Shards.Settings(4, 4, 0, Duration.ofSeconds(5), 3_000_000));
+    assertThat(PrometheusRemoteWriteExporterConfig.defaults().shardSettings())
+        .as("sending_queue's num_consumers when remote_write_queue is absent")
+        .isEqualTo(new Shards.Settings(10, 10, 0, Duration.ofSeconds(5), 3_000_000));
+  }
+
+  private static PrometheusRemoteWriteExporterConfig withQueue(PrometheusRemoteWriteExporterConfig.RemoteWriteQueue q) {
+    PrometheusRemoteWriteExporterConfig d = PrometheusRemoteWriteExporterConfig.defaults()
+        .withEndpoint("http://p:9090/api/v1/write");
+    return new PrometheusRemoteWriteExporterConfig(d.endpoint(), d.headers(), d.namespace(), d.externalLabels(),
+        d.addMetricSuffixes(), d.resourceToTelemetryConversion(), d.targetInfo(), d.sendMetadata(),
+        d.remoteWriteVersion(), d.compression(), d.timeout(), d.tls(), d.sendingQueue(), d.retryOnFailure(),
+        d.maxBatchSizeBytes(), q, d.exportCreatedMetric(), d.deltaToCumulative());
+  }
+
+  @Test
+  void reportsPrometheusQueueKeyProblemsWithTheirPaths() {
+    PrometheusRemoteWriteExporterConfig c = withQueue(new PrometheusRemoteWriteExporterConfig.RemoteWriteQueue(
+        true, 10, 0, 0, 5, -1, Duration.ZERO));
+    assertThat(c.validate()).extracting(ConfigProblem::path).containsExactlyInAnyOrder(
+        "remote_write_queue.num_consumers", "remote_write_queue.min_shards", "remote_write_queue.max_samples_per_send",
+        "remote_write_queue.batch_send_deadline");
+
+    PrometheusRemoteWriteExporterConfig below = withQueue(new PrometheusRemoteWriteExporterConfig.RemoteWriteQueue(
+        true, 10, 5, 4, 2, 100, Duration.ofSeconds(-1)));
+    assertThat(below.validate()).extracting(ConfigProblem::path).containsExactlyInAnyOrder(
+        "remote_write_queue.max_shards", "remote_write_queue.batch_send_deadline");
+    assertThat(below.validate()).filteredOn(p -> p.path().endsWith("max_shards")).extracting(ConfigProblem::message)
+        .containsExactly("must not be below min_shards (4), got 2");
+
+    PrometheusRemoteWriteExporterConfig zero = withQueue(new PrometheusRemoteWriteExporterConfig.RemoteWriteQueue(
+        true, 10, 5, null, 0, null, null));
+    assertThat(zero.validate()).extracting(ConfigProblem::path).containsExactly("remote_write_queue.max_shards");
+
+    PrometheusRemoteWriteExporterConfig minOnly = withQueue(new PrometheusRemoteWriteExporterConfig.RemoteWriteQueue(
+        true, 10, 5, 2, null, null, null));
+    assertThat(minOnly.validate()).singleElement().satisfies(p -> {
+      assertThat(p.path()).isEqualTo("remote_write_queue.min_shards");
+      assertThat(p.message()).contains("without max_shards");
+    });
+  }
+
+  @Test
+  void aBadPrometheusQueueValueInYamlNamesItsKey() {
+    assertThatThrownBy(() -> ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
+        endpoint: http://p:9090/api/v1/write
+        remote_write_queue:
+          max_shards: 2
+          min_shards: 3
+        """)).isInstanceOf(ConfigException.class).hasMessageContaining("remote_write_queue.max_shards");
+  }
+
+  @Test
   void unknownKeysFail() {
     assertThatThrownBy(() -> ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
         endpoint: http://p:9090/api/v1/write

@@ -223,6 +223,74 @@ class PrometheusRemoteWriteIT {
     }
   }
 
+  /**
+   * Prometheus unreachable for a while (a proxy in front of it stops listening and drops its
+   * connections, as a crashed server would; the test kit's server cannot be restarted on its
+   * port): batches accepted meanwhile wait in the queue, are retried, and every sample can be
+   * queried back once Prometheus is reachable again, each at its own timestamp.
+   */
+  @Test
+  void everySampleAcceptedWhilePrometheusIsUnreachableCanBeQueriedOnceItIsBack() throws Exception {
+    io.sluice.core.telemetry.SelfMetrics metrics = new io.sluice.core.telemetry.SelfMetrics();
+    String id = "prometheusremotewrite/outage";
+    try (TcpProxy proxy = TcpProxy.start(vertx, prometheus.port())) {
+      PrometheusRemoteWriteExporterConfig config = new PrometheusRemoteWriteExporterConfig(
+          "http://127.0.0.1:" + proxy.port() + "/api/v1/write", Map.of(), "", Map.of(), true, null,
+          new PrometheusRemoteWriteExporterConfig.TargetInfo(false), false, "1.0", "snappy", Duration.ofSeconds(2),
+          null, null, TestBatches.fastRetry(), 0, new PrometheusRemoteWriteExporterConfig.RemoteWriteQueue(true, 1000, 2),
+          null, null);
+      Exporter e = new PrometheusRemoteWriteExporterFactory().create(
+          TestContexts.context(vertx, ComponentKind.EXPORTER, id, metrics), config);
+      e.start().await(10, TimeUnit.SECONDS);
+      java.util.function.Function<String, Double> counter = name -> io.sluice.core.testkit.SelfMetricsReader
+          .counter(metrics, name, "component_id", id, "signal", "metrics");
+      java.util.function.LongSupplier attempts = () -> io.sluice.core.testkit.SelfMetricsReader.observations(metrics,
+          "sluice_exporter_request_duration_seconds", "component_id", id, "signal", "metrics");
+      int series = 6;
+      int batches = 30;
+      long baseMs = System.currentTimeMillis() - 240_000;
+      try {
+        int b = 0;
+        for (; b < 10; b++) {
+          e.consume(TestBatches.gauge("it.outage.level", series, (baseMs + b * 5000L) * 1_000_000L, b))
+              .await(10, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> counter.apply("sluice_exporter_sent_items") == 10.0 * series);
+
+        proxy.down();
+        long attemptsBefore = attempts.getAsLong();
+        for (; b < 20; b++) {
+          e.consume(TestBatches.gauge("it.outage.level", series, (baseMs + b * 5000L) * 1_000_000L, b))
+              .await(10, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> attempts.getAsLong() - attemptsBefore >= 16);
+        assertThat(counter.apply("sluice_exporter_sent_items")).as("nothing got through while unreachable")
+            .isEqualTo(10.0 * series);
+        proxy.up();
+        for (; b < batches; b++) {
+          e.consume(TestBatches.gauge("it.outage.level", series, (baseMs + b * 5000L) * 1_000_000L, b))
+              .await(10, TimeUnit.SECONDS);
+        }
+
+        await().atMost(Duration.ofSeconds(20))
+            .until(() -> counter.apply("sluice_exporter_sent_items") == (double) batches * series);
+        assertThat(counter.apply("sluice_exporter_send_failed_items")).as("Prometheus refused nothing").isZero();
+        assertThat(awaitQuery("count_over_time(it_outage_level[1h])")).hasSize(series)
+            .allSatisfy(s -> assertThat(s.value()).isEqualTo((double) batches));
+        for (int k = 0; k < batches; k++) {
+          double at = (baseMs + k * 5000L) / 1000.0;
+          List<PrometheusServer.Sample> r = prometheus.query("it_outage_level", at);
+          int value = k;
+          // The newest sample at or before batch k's timestamp: batch k's own, unless it is missing.
+          assertThat(r).as("the samples at batch %s's timestamp", k).hasSize(series)
+              .allSatisfy(s -> assertThat(s.value()).isEqualTo((double) value));
+        }
+      } finally {
+        e.shutdown().await(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   @Test
   void staleMarkerEndsTheSeries() {
     double before = (nowMs - 30_000) / 1000.0;

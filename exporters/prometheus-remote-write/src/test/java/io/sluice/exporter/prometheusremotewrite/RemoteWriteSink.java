@@ -126,23 +126,38 @@ final class RemoteWriteSink implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private final Vertx vertx;
-  private final HttpServer server;
+  private final int port;
+  private volatile HttpServer server;
 
-  private RemoteWriteSink(Vertx vertx, HttpServer server) {
+  private RemoteWriteSink(Vertx vertx, int port) {
     this.vertx = vertx;
-    this.server = server;
+    this.port = port;
   }
 
   static RemoteWriteSink start(Vertx vertx, int port) {
-    RemoteWriteSink[] self = new RemoteWriteSink[1];
-    HttpServer server = vertx.createHttpServer().requestHandler(req -> self[0].handle(req));
-    self[0] = new RemoteWriteSink(vertx, server);
+    RemoteWriteSink sink = new RemoteWriteSink(vertx, port);
+    sink.up();
+    return sink;
+  }
+
+  /** Listens (again) on the sink's port, keeping what was received so far. */
+  void up() {
+    HttpServer s = vertx.createHttpServer().requestHandler(this::handle);
     try {
-      server.listen(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+      s.listen(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-    return self[0];
+    server = s;
+  }
+
+  /** Stops listening and closes every connection: the port refuses connections until {@link #up()}. */
+  void down() {
+    try {
+      server.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Request n (1-based) is answered by {@code behaviour}. */
@@ -184,6 +199,9 @@ final class RemoteWriteSink implements AutoCloseable {
 
   private void reply(HttpServerRequest req, Reply r) {
     inFlight.decrementAndGet();
+    if (req.response().closed()) {
+      return; // the client gave up on this request (a timeout) and closed the connection
+    }
     var resp = req.response().setStatusCode(r.status());
     r.headers().forEach(resp::putHeader);
     if (r.body() != null) {
@@ -191,6 +209,48 @@ final class RemoteWriteSink implements AutoCloseable {
     } else {
       resp.end();
     }
+  }
+
+  /**
+   * The requests answered 2xx, in arrival order, each body once: a resend of a request the sink
+   * had already received (its answer lost to a timeout or a closed connection) is byte for byte
+   * the same and is left out.
+   */
+  List<Received> distinctAccepted() {
+    List<Received> out = new ArrayList<>();
+    java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
+    for (Received r : received) {
+      if (r.status() >= 200 && r.status() < 300 && seen.add(java.nio.ByteBuffer.wrap(r.rawBody()))) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /** Requests answered 2xx whose body an earlier one already carried. */
+  int resent() {
+    int accepted = 0;
+    for (Received r : received) {
+      if (r.status() >= 200 && r.status() < 300) {
+        accepted++;
+      }
+    }
+    return accepted - distinctAccepted().size();
+  }
+
+  /**
+   * The sample timestamps of every series of {@code metric}, keyed by the value of its label
+   * {@code key}, in the order they arrived (requests in {@code requests}' order).
+   */
+  static Map<String, List<Long>> timestamps(List<Received> requests, String metric, String key) {
+    Map<String, List<Long>> out = new java.util.TreeMap<>();
+    for (Received r : requests) {
+      for (Series s : r.decode().named(metric)) {
+        List<Long> ts = out.computeIfAbsent(s.labels().get(key), k -> new ArrayList<>());
+        s.samples().forEach(x -> ts.add(x.timestampMs()));
+      }
+    }
+    return out;
   }
 
   @Override
