@@ -99,8 +99,10 @@ public final class RequestRetrier {
       retryLog.log("Exporter '{}' could not send {} {} (attempt {}), retrying in {} ms: {}", id, items, itemsName,
           attempt, TimeUnit.NANOSECONDS.toMillis(delay), err.getMessage());
       long next = Math.min((long) (backoffNanos * retry.multiplier()), retry.maxInterval().toNanos());
-      context.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delay)),
-          tid -> attempt(signal, items, itemsName, request, attempt + 1, firstAttemptNanos, next, done));
+      context.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delay)), tid -> {
+        metrics.retried(signal);
+        attempt(signal, items, itemsName, request, attempt + 1, firstAttemptNanos, next, done);
+      });
     });
   }
 

@@ -45,6 +45,8 @@ public final class SelfMetrics {
   private final Counter exporterSent;
   private final Counter exporterSendFailed;
   private final Counter exporterEnqueueFailed;
+  private final Counter exporterDropped;
+  private final Counter exporterRetried;
   private final Histogram exporterLatency;
   private final Histogram batchSendSize;
   private final Counter batchTimeoutTrigger;
@@ -80,6 +82,13 @@ public final class SelfMetrics {
         "component_id", "signal");
     exporterEnqueueFailed = counter("sluice_exporter_enqueue_failed_items",
         "Items refused because an exporter's sending queue was full; the sender was told to retry.",
+        "component_id", "signal");
+    exporterDropped = counter("sluice_exporter_dropped_items",
+        "Items an exporter left out because its destination cannot carry them (such as delta or exponential "
+            + "histograms for remote write 1.0), by reason. They are not retried.",
+        "component_id", "signal", "reason");
+    exporterRetried = counter("sluice_exporter_retried_requests",
+        "Requests an exporter sent again after a retryable failure (5xx, 429, timeout, refused connection).",
         "component_id", "signal");
     exporterLatency = Histogram.builder()
         .name("sluice_exporter_request_duration_seconds")
@@ -213,9 +222,13 @@ public final class SelfMetrics {
     private final CounterDataPoint[] failed = new CounterDataPoint[Signal.values().length];
     private final CounterDataPoint[] enqueueFailed = new CounterDataPoint[Signal.values().length];
     private final DistributionDataPoint[] latency = new DistributionDataPoint[Signal.values().length];
+    private final CounterDataPoint[] retried = new CounterDataPoint[Signal.values().length];
+    private final String id;
 
     private ExporterMetrics(String id) {
+      this.id = id;
       for (Signal s : Signal.values()) {
+        retried[s.ordinal()] = exporterRetried.labelValues(id, s.configName());
         sent[s.ordinal()] = exporterSent.labelValues(id, s.configName());
         failed[s.ordinal()] = exporterSendFailed.labelValues(id, s.configName());
         enqueueFailed[s.ordinal()] = exporterEnqueueFailed.labelValues(id, s.configName());
@@ -237,6 +250,16 @@ public final class SelfMetrics {
 
     public void requestDuration(Signal signal, long nanos) {
       latency[signal.ordinal()].observe(nanos / 1e9);
+    }
+
+    /** One request is about to be sent again. */
+    public void retried(Signal signal) {
+      retried[signal.ordinal()].inc();
+    }
+
+    /** Items left out on purpose, for a reason such as {@code delta_histogram}; not for hot paths. */
+    public void dropped(Signal signal, String reason, long items) {
+      exporterDropped.labelValues(id, signal.configName(), reason).inc(items);
     }
   }
 

@@ -172,6 +172,7 @@ class ExporterHelperTest {
     assertThat(sender.calls).extracting(ScriptedSender.Call::batch).containsOnly(sender.calls.get(0).batch());
     assertThat(counter("sluice_exporter_sent_items", "traces")).isEqualTo(4);
     assertThat(counter("sluice_exporter_send_failed_items", "traces")).isZero();
+    assertThat(counter("sluice_exporter_retried_requests", "traces")).as("retries").isEqualTo(2);
   }
 
   @Test
