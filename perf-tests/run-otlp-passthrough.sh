@@ -15,10 +15,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 cd "$root"
 
-# By default both JVMs get the options bin/sluice starts the gateway with.
-default_opts="$(sed -n 's/^default_jvm_opts="\(.*\)"$/\1/p' bin/sluice)"
-jvm_opts="${BENCH_JVM_OPTS:-${default_opts:--Xmx1g}}"
-mvn_flags="${BENCH_MVN_FLAGS:--o}"
+# shellcheck source=perf-tests/common.sh
+. perf-tests/common.sh
+
 args=()
 for a in "$@"; do
   if [ "$a" = "--smoke" ]; then
@@ -29,23 +28,7 @@ for a in "$@"; do
   fi
 done
 
-jar=gateway/target/sluice.jar
-cp_file=perf-tests/target/classpath.txt
-stale() {
-  [ ! -f "$jar" ] || [ ! -f "$cp_file" ] && return 0
-  [ -n "$(find pipeline-core receivers processors exporters gateway -path '*/src/main/*' -newer "$jar" -print -quit)" ] && return 0
-  [ -n "$(find perf-tests/src perf-tests/pom.xml -newer "$cp_file" -print -quit)" ] && return 0
-  return 1
-}
-case "${BENCH_BUILD:-auto}" in
-  always) build=1 ;;
-  never) build=0 ;;
-  *) if stale; then build=1; else build=0; fi ;;
-esac
-if [ "$build" = 1 ]; then
-  echo "Building the gateway and the benchmarks: mvn -B -q $mvn_flags -pl perf-tests -am package -DskipTests"
-  mvn -B -q $mvn_flags -pl perf-tests -am package -DskipTests
-fi
+bench_build
 
 # timeout bounds the whole run; on TERM the runner's shutdown hook stops the gateway.
 # shellcheck disable=SC2086

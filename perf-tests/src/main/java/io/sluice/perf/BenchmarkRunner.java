@@ -1,19 +1,13 @@
 package io.sluice.perf;
 
+import static io.sluice.perf.Reports.say;
+
 import java.io.IOException;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -21,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 
@@ -131,12 +124,6 @@ public final class BenchmarkRunner {
     System.exit(code);
   }
 
-  private static final class BenchmarkFailed extends Exception {
-    BenchmarkFailed(String message) {
-      super(message);
-    }
-  }
-
   private static int run(Settings s) throws Exception {
     if (!Files.isRegularFile(s.jar())) {
       throw new BenchmarkFailed(s.jar() + " is missing; build it with: mvn -B -q package -DskipTests");
@@ -158,8 +145,8 @@ public final class BenchmarkRunner {
         pool.size(), pool.spansPerRequest(), (double) pool.totalBytes() / pool.size(), bytesPerSpan,
         pool.attributesPerSpan());
 
-    int otlpPort = freePort();
-    int metricsPort = freePort();
+    int otlpPort = Reports.freePort();
+    int metricsPort = Reports.freePort();
     Phase max;
     Map<String, Long> maxByThreads;
     Phase atRate;
@@ -186,7 +173,7 @@ public final class BenchmarkRunner {
           "BENCH_METRICS_PORT", Integer.toString(metricsPort));
       say("  gateway: %s %s -jar %s --config %s (log: %s)", java, String.join(" ", s.gatewayJvmOptions()),
           s.home().relativize(s.jar()), s.home().relativize(s.config()), s.home().relativize(log));
-      GatewayProcess gateway = GatewayProcess.start(java, s.gatewayJvmOptions(), s.jar(), s.config(), env, log);
+      ServerProcess gateway = ServerProcess.startGateway(java, s.gatewayJvmOptions(), s.jar(), s.config(), env, log);
       try (gateway; LoadGenerator gen = new LoadGenerator("127.0.0.1", otlpPort, pool, s.connections())) {
         if (!gen.awaitReady(Duration.ofSeconds(60)) || !gateway.isAlive()) {
           throw new BenchmarkFailed("the gateway did not answer on 127.0.0.1:" + otlpPort + " within 60 s"
@@ -199,10 +186,10 @@ public final class BenchmarkRunner {
         say("[1/4] maximum throughput: %d calls outstanding over %d connections; warm-up %s, then %s",
             s.concurrency(), s.connections(), Durations.format(s.warmup()), Durations.format(s.duration()));
         gen.startMax(s.concurrency());
-        sleepWhileAlive(gateway, s.warmup());
+        gateway.sleepWhileAlive(s.warmup());
         Map<Long, ProcStats.ThreadTicks> threadsBefore = gateway.threadTicks();
         Snapshot a = snapshot(sink, gen, gateway, self);
-        sleepWhileAlive(gateway, s.duration());
+        gateway.sleepWhileAlive(s.duration());
         Snapshot b = snapshot(sink, gen, gateway, self);
         maxByThreads = ProcStats.ticksByGroup(threadsBefore, gateway.threadTicks());
         max = Phase.between(a, b);
@@ -223,10 +210,10 @@ public final class BenchmarkRunner {
             Durations.format(s.latencySettle()), Durations.format(s.latencyDuration()));
         long base = System.nanoTime();
         gen.startRate(targetRate, base);
-        sleepWhileAlive(gateway, s.latencySettle());
+        gateway.sleepWhileAlive(s.latencySettle());
         Snapshot c = snapshot(sink, gen, gateway, self);
         sink.startRecording(base, c.nanos() - base);
-        sleepWhileAlive(gateway, s.latencyDuration());
+        gateway.sleepWhileAlive(s.latencyDuration());
         Snapshot d = snapshot(sink, gen, gateway, self);
         sink.endRecordingWindow(d.nanos() - base);
         atRate = Phase.between(c, d);
@@ -240,7 +227,7 @@ public final class BenchmarkRunner {
 
         // 3. Peak memory and the gateway's own counts, then stop it.
         peakRss = gateway.peakRssBytes();
-        selfMetrics = scrape(metricsPort);
+        selfMetrics = Reports.metrics(metricsPort, name -> name.contains("_items_total"));
         totalAccepted = gen.acceptedSpans();
         totalDelivered = sink.spans();
         failedCalls = gen.failedRequests();
@@ -315,10 +302,7 @@ public final class BenchmarkRunner {
 
     say("");
     say("Results (compression: none on both hops; batch send_batch_size/timeout as in the config below)");
-    int width = table.keySet().stream().mapToInt(String::length).max().orElse(10);
-    for (Map.Entry<String, String> e : table.entrySet()) {
-      say("  %-" + width + "s  %s", e.getKey(), e.getValue());
-    }
+    Reports.sayTable(table);
     for (String n : notes) {
       say("  NOTE: %s", n);
     }
@@ -345,7 +329,7 @@ public final class BenchmarkRunner {
 
     String markdown = markdown(s, startedAt, loadAtStart, java, pool, bytesPerSpan, table, details, notes);
     Files.createDirectories(s.results());
-    Path file = resultsFile(s.results(), startedAt.toLocalDate());
+    Path file = Reports.resultsFile(s.results(), "otlp-passthrough", startedAt.toLocalDate());
     Files.writeString(file, markdown, StandardCharsets.UTF_8);
     say("");
     say("Written to %s", s.home().relativize(file));
@@ -354,30 +338,19 @@ public final class BenchmarkRunner {
 
   // ---- phases ------------------------------------------------------------------------------------
 
-  private static Snapshot snapshot(TraceSink sink, LoadGenerator gen, GatewayProcess gateway, long self)
+  private static Snapshot snapshot(TraceSink sink, LoadGenerator gen, ServerProcess gateway, long self)
       throws IOException {
     long nanos = System.nanoTime();
     return new Snapshot(nanos, sink.spans(), gen.acceptedSpans(), gateway.cpuTicks(), ProcStats.cpuTicks(self));
   }
 
   /** Stops sending and waits until everything the gateway accepted reached the sink (or stopped arriving). */
-  private static void drain(LoadGenerator gen, TraceSink sink, GatewayProcess gateway) throws Exception {
+  private static void drain(LoadGenerator gen, TraceSink sink, ServerProcess gateway) throws Exception {
     if (!gen.stop(Duration.ofSeconds(60))) {
       throw new BenchmarkFailed("calls to the gateway were still outstanding 60 s after the load stopped;"
           + " the end of its log:\n" + gateway.logTail(40));
     }
     sink.awaitQuiet(gen.acceptedSpans(), 2000, 30_000);
-  }
-
-  private static void sleepWhileAlive(GatewayProcess gateway, Duration d) throws Exception {
-    long end = System.nanoTime() + d.toNanos();
-    long left;
-    while ((left = end - System.nanoTime()) > 0) {
-      if (!gateway.isAlive()) {
-        throw new BenchmarkFailed("the gateway exited during the run; the end of its log:\n" + gateway.logTail(40));
-      }
-      Thread.sleep(Math.max(1, Math.min(200, TimeUnit.NANOSECONDS.toMillis(left))));
-    }
   }
 
   /** "garbage collector 45% (10.8 CPU-s per million spans), ..." from ticks by thread group. */
@@ -405,54 +378,11 @@ public final class BenchmarkRunner {
     return -Math.floorDiv(-a, b);
   }
 
-  /** Sums of the gateway's item counters by metric name; empty when the endpoint does not answer. */
-  private static Map<String, Double> scrape(int port) {
-    Map<String, Double> sums = new LinkedHashMap<>();
-    try {
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      for (String line : response.body().split("\n")) {
-        if (line.startsWith("#") || !line.contains("_items_total")) {
-          continue;
-        }
-        String name = line.substring(0, line.indexOf('{') > 0 ? line.indexOf('{') : line.indexOf(' '));
-        String[] parts = line.trim().split(" ");
-        sums.merge(name, Double.parseDouble(parts[parts.length - 1]), Double::sum);
-      }
-    } catch (IOException | RuntimeException e) {
-      sums.clear();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return sums;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
   private static double ms(long nanos) {
     return nanos / 1e6;
   }
 
-  private static void say(String format, Object... args) {
-    System.out.println(String.format(Locale.ROOT, format, args));
-    System.out.flush();
-  }
-
   // ---- the Markdown report -----------------------------------------------------------------------
-
-  private static Path resultsFile(Path dir, LocalDate date) {
-    Path file = dir.resolve("otlp-passthrough-" + date + ".md");
-    for (int n = 2; Files.exists(file); n++) {
-      file = dir.resolve("otlp-passthrough-" + date + "-" + n + ".md");
-    }
-    return file;
-  }
 
   private static String markdown(Settings s, ZonedDateTime startedAt, String loadAtStart, Path java,
       TraceRequests pool, double bytesPerSpan, Map<String, String> table, Map<String, String> details,
@@ -501,55 +431,9 @@ public final class BenchmarkRunner {
         + " cost is the process's CPU time (so GC and JIT count as they do for the gateway) per span. Ratio ="
         + " limit / pipeline.%n", Durations.format(s.limitWarmup()), Durations.format(s.limitDuration())));
 
-    md.append("\n## Machine\n\n");
-    md.append("- CPUs: ").append(Runtime.getRuntime().availableProcessors()).append(" (nproc), ")
-        .append(cpuModel()).append('\n');
-    md.append("- Memory: ").append(memTotal()).append('\n');
-    md.append("- Kernel: ").append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version"))
-        .append('\n');
-    md.append("- Load average at start: ").append(loadAtStart).append('\n');
-    md.append("- Garbage collector (runner's, same ergonomics as the gateway's): ")
-        .append(ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
-            .collect(Collectors.joining(", "))).append('\n');
-    md.append("- Sluice commit: ").append(command(s.home(), "git", "rev-parse", "--short", "HEAD")).append('\n');
-    md.append("\n`").append(java).append(" -version`:\n\n```\n").append(command(s.home(), java.toString(), "-version"))
-        .append("\n```\n");
+    md.append(Reports.machineMarkdown(s.home(), java, loadAtStart));
     md.append("\n## Config\n\n`").append(s.home().relativize(s.config())).append("`:\n\n```yaml\n")
         .append(Files.readString(s.config()).strip()).append("\n```\n");
     return md.toString();
-  }
-
-  private static String cpuModel() {
-    try {
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-          .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown model");
-    } catch (IOException e) {
-      return "unknown model";
-    }
-  }
-
-  private static String memTotal() {
-    try {
-      return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
-          .map(l -> String.format(Locale.ROOT, "%.1f GiB",
-              Long.parseLong(l.replaceAll("[^0-9]", "")) / 1048576.0))
-          .findFirst().orElse("unknown");
-    } catch (IOException | NumberFormatException e) {
-      return "unknown";
-    }
-  }
-
-  private static String command(Path dir, String... command) {
-    try {
-      Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      p.waitFor(10, TimeUnit.SECONDS);
-      return out.isEmpty() ? "unknown" : out;
-    } catch (IOException e) {
-      return "unknown (" + e.getMessage() + ")";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "unknown";
-    }
   }
 }

@@ -11,29 +11,33 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gateway under test, running as its own JVM ({@code java <jvm options> -jar sluice.jar
- * --config FILE}) with its output in a log file. Reads the process's CPU time and peak resident
- * memory from {@code /proc}. {@link #close} stops it with SIGTERM, then kills it if it does not
- * stop in time; a JVM shutdown hook does the same if the runner exits early.
+ * A server under test running as its own process (the gateway, {@code java <jvm options> -jar
+ * sluice.jar --config FILE}, or any other command such as a Prometheus agent), with its output in
+ * a log file. Reads the process's CPU time and peak resident memory from {@code /proc}.
+ * {@link #close} stops it with SIGTERM, then kills it if it does not stop in time; a JVM shutdown
+ * hook does the same if the runner exits early.
  */
-final class GatewayProcess implements AutoCloseable {
+final class ServerProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
+  private final String name;
   private final Thread killer;
 
-  private GatewayProcess(Process process, Path log) {
+  private ServerProcess(Process process, Path log, String name) {
     this.process = process;
     this.log = log;
+    this.name = name;
     this.killer = new Thread(() -> {
       if (process.isAlive()) {
         process.destroyForcibly();
       }
-    }, "gateway-killer");
+    }, name + "-killer");
     Runtime.getRuntime().addShutdownHook(killer);
   }
 
-  static GatewayProcess start(Path java, List<String> jvmOptions, Path jar, Path config, Map<String, String> env,
-      Path log) throws IOException {
+  /** Starts the gateway: {@code java <jvmOptions> -jar <jar> --config <config>}. */
+  static ServerProcess startGateway(Path java, List<String> jvmOptions, Path jar, Path config,
+      Map<String, String> env, Path log) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(java.toString());
     command.addAll(jvmOptions);
@@ -41,11 +45,17 @@ final class GatewayProcess implements AutoCloseable {
     command.add(jar.toString());
     command.add("--config");
     command.add(config.toString());
+    return start("gateway", command, env, log);
+  }
+
+  /** Starts {@code command} with {@code env} added to this process's environment, stdout and stderr to {@code log}. */
+  static ServerProcess start(String name, List<String> command, Map<String, String> env, Path log)
+      throws IOException {
     Files.createDirectories(log.getParent());
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
     pb.environment().putAll(env);
-    return new GatewayProcess(pb.start(), log);
+    return new ServerProcess(pb.start(), log, name);
   }
 
   long pid() {
@@ -65,7 +75,7 @@ final class GatewayProcess implements AutoCloseable {
     return ProcStats.cpuTicks(process.pid());
   }
 
-  /** CPU ticks of each live thread of the gateway. */
+  /** CPU ticks of each live thread of the process. */
   Map<Long, ProcStats.ThreadTicks> threadTicks() throws IOException {
     return ProcStats.threadTicks(process.pid());
   }
@@ -75,13 +85,30 @@ final class GatewayProcess implements AutoCloseable {
     return ProcStats.statusKiloBytes(process.pid(), "VmHWM") * 1024;
   }
 
-  /** The last {@code lines} lines of the gateway's output. */
+  /** Resident set size now ({@code VmRSS}), in bytes. */
+  long rssBytes() throws IOException {
+    return ProcStats.statusKiloBytes(process.pid(), "VmRSS") * 1024;
+  }
+
+  /** The last {@code lines} lines of the process's output. */
   String logTail(int lines) {
     try {
       List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     } catch (IOException e) {
       return "(cannot read " + log + ": " + e.getMessage() + ")";
+    }
+  }
+
+  /** Sleeps for {@code d}, failing the benchmark as soon as the process is found to have exited. */
+  void sleepWhileAlive(Duration d) throws BenchmarkFailed, InterruptedException {
+    long end = System.nanoTime() + d.toNanos();
+    long left;
+    while ((left = end - System.nanoTime()) > 0) {
+      if (!process.isAlive()) {
+        throw new BenchmarkFailed("the " + name + " exited during the run; the end of its log:\n" + logTail(40));
+      }
+      Thread.sleep(Math.max(1, Math.min(200, TimeUnit.NANOSECONDS.toMillis(left))));
     }
   }
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Scrape -> remote-write benchmark: Sluice (prometheus receiver -> batch -> prometheusremotewrite)
+# against the Prometheus agent, scraping the same simulated targets into the same counting sink,
+# one after the other. See perf-tests/README.md. Run from anywhere:
+#
+#   perf-tests/run-scrape-remote-write.sh            full run (about 5 minutes), results in perf-tests/results/
+#   perf-tests/run-scrape-remote-write.sh --smoke    about a minute, results in perf-tests/target/smoke/
+#   perf-tests/run-scrape-remote-write.sh -Dbench.targets=50 ...   any setting of ScrapeRemoteWriteRunner
+#
+# Needs Prometheus (Debian: apt-get install -y prometheus; or -Dbench.prometheus=/path/to/prometheus,
+# or -Dbench.scrapers=sluice to leave the agent out). Builds the gateway jar and this module first when
+# they are missing or older than the sources (BENCH_BUILD=never skips that, BENCH_BUILD=always forces
+# it). BENCH_JVM_OPTS (default: bin/sluice's JVM options) goes to both JVMs: the gateway's and the
+# runner's, which holds the targets and the sink and measures the parser.
+# Run it on an otherwise idle machine: the figures are CPU time.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+cd "$root"
+
+# shellcheck source=perf-tests/common.sh
+. perf-tests/common.sh
+
+args=()
+for a in "$@"; do
+  if [ "$a" = "--smoke" ]; then
+    args+=(-Dbench.targets=100 -Dbench.series=200 -Dbench.interval=2s -Dbench.warmup=4s -Dbench.duration=8s
+      -Dbench.parserWarmup=1s -Dbench.parserDuration=2s -Dbench.results=perf-tests/target/smoke -Dbench.label=smoke)
+  else
+    args+=("$a")
+  fi
+done
+
+bench_build
+
+# timeout bounds the whole run; on TERM the runner's shutdown hook stops the scraper under test.
+# shellcheck disable=SC2086
+exec timeout --kill-after=60s 30m java $jvm_opts \
+  -Dbench.home="$root" -Dbench.gatewayJvmOptions="$jvm_opts" "${args[@]}" \
+  -cp "perf-tests/target/classes:$(cat "$cp_file")" io.sluice.perf.ScrapeRemoteWriteRunner
