@@ -208,6 +208,12 @@ class PrometheusParityIT {
     c.labelValues("x").inc(2);
     Gauge g = Gauge.builder().name("doomed_level").help("Level").register(r);
     g.set(9);
+    Histogram h = Histogram.builder().name("doomed_wait_seconds").help("Wait").classicOnly()
+        .classicUpperBounds(0.5, 1.0).withoutExemplars().register(r);
+    h.observe(0.7);
+    Summary q = Summary.builder().name("doomed_size_bytes").help("Size").quantile(0.5, 0.0)
+        .withoutExemplars().register(r);
+    q.observe(10);
     return r;
   }
 
@@ -328,8 +334,8 @@ class PrometheusParityIT {
     String instance = "127.0.0.1:" + doomed.getPort();
     String selector = "{job=\"staleness\",__name__=~\"doomed_.*\"}";
     await().atMost(DEADLINE).untilAsserted(() -> {
-      assertThat(namesOf(vector(promA, selector)))
-          .contains("doomed_events_total", "doomed_events_created", "doomed_level");
+      assertThat(namesOf(vector(promA, selector))).contains("doomed_events_total", "doomed_events_created",
+          "doomed_level", "doomed_wait_seconds_bucket", "doomed_wait_seconds_sum", "doomed_size_bytes");
       assertThat(vector(promA, "up{job=\"staleness\"}")).containsValue(1.0);
     });
     double stoppedAt = System.currentTimeMillis() / 1000.0;

@@ -450,9 +450,8 @@ final class ScrapeToOtlp {
         d.setStartTimeUnixNano(start);
       }
       if (p.stale) {
+        // Bounds (and sum) still go in, with zero counts: every bucket series gets its stale marker.
         d.setFlags(DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE);
-        h.addDataPoints(d);
-        continue;
       }
       List<Sample> buckets = new ArrayList<>(p.parts);
       buckets.sort((a, b) -> Double.compare(le(a), le(b)));
@@ -521,9 +520,8 @@ final class ScrapeToOtlp {
         d.setStartTimeUnixNano(start);
       }
       if (p.stale) {
+        // Quantiles still go in (values NaN): every quantile series gets its stale marker.
         d.setFlags(DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE);
-        summary.addDataPoints(d);
-        continue;
       }
       d.setCount((long) p.count).setSum(p.hasSum ? p.sum : 0.0);
       for (Sample q : p.parts) {

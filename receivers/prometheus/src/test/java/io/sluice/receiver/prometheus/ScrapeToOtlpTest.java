@@ -260,6 +260,29 @@ class ScrapeToOtlpTest {
   }
 
   @Test
+  void aStaleHistogramOrSummaryStalesEverySeriesOfIt() {
+    double stale = Double.longBitsToDouble(ScrapeToOtlp.STALE_NAN_BITS);
+    MetricFamily hist = new MetricFamily("h", MetricType.HISTOGRAM);
+    for (String le : List.of("0.1", "1.0", "+Inf")) {
+      hist.add(new Sample("h_bucket", Labels.of("le", le), stale, Sample.NO_TIMESTAMP, null));
+    }
+    hist.add(new Sample("h_count", Labels.EMPTY, stale, Sample.NO_TIMESTAMP, null));
+    hist.add(new Sample("h_sum", Labels.EMPTY, stale, Sample.NO_TIMESTAMP, null));
+    MetricFamily summary = new MetricFamily("s", MetricType.SUMMARY);
+    summary.add(new Sample("s", Labels.of("quantile", "0.50"), stale, Sample.NO_TIMESTAMP, null));
+    summary.add(new Sample("s", Labels.of("quantile", "0.9"), stale, Sample.NO_TIMESTAMP, null));
+    summary.add(new Sample("s_count", Labels.EMPTY, stale, Sample.NO_TIMESTAMP, null));
+    summary.add(new Sample("s_sum", Labels.EMPTY, stale, Sample.NO_TIMESTAMP, null));
+
+    Map<String, Double> series = throughTranslation(ScrapeToOtlp.convert(List.of(hist, summary), TARGET, SCRAPE_MS));
+
+    assertThat(series).containsOnlyKeys("h_bucket{le=0.1,}", "h_bucket{le=1.0,}", "h_bucket{le=+Inf,}",
+        "h_count{}", "h_sum{}", "s{quantile=0.50,}", "s{quantile=0.9,}", "s_count{}", "s_sum{}");
+    assertThat(series.values()).allSatisfy(v -> assertThat(Double.doubleToRawLongBits(v))
+        .isEqualTo(ScrapeToOtlp.STALE_NAN_BITS));
+  }
+
+  @Test
   void marksStaleSamplesAsNoRecordedValue() {
     double stale = Double.longBitsToDouble(ScrapeToOtlp.STALE_NAN_BITS);
     MetricFamily gauge = new MetricFamily("g", MetricType.GAUGE);
