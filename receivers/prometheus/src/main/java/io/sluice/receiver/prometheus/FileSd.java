@@ -1,5 +1,6 @@
 package io.sluice.receiver.prometheus;
 
+import io.sluice.receiver.prometheus.Targets.Group;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
@@ -8,10 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -23,9 +21,6 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 final class FileSd {
   static final String META_FILEPATH = "__meta_filepath";
-
-  /** One discovered target group. */
-  record Group(List<String> targets, Map<String, String> labels) {}
 
   /** What was read: the groups, and a fingerprint of the files (names, sizes, times) to detect changes. */
   record Snapshot(List<Group> groups, String fingerprint, List<String> problems) {}
@@ -94,45 +89,6 @@ final class FileSd {
   /** The target groups in one file's text (JSON is read as YAML). */
   static List<Group> parse(String text, String path) {
     Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
-    List<Group> groups = new ArrayList<>();
-    if (root == null) {
-      return groups;
-    }
-    if (!(root instanceof List<?> list)) {
-      throw new IllegalArgumentException("expected a list of target groups ({targets: [...], labels: {...}})");
-    }
-    for (int i = 0; i < list.size(); i++) {
-      if (!(list.get(i) instanceof Map<?, ?> m)) {
-        throw new IllegalArgumentException("target group " + i + " is not a map");
-      }
-      List<String> targets = new ArrayList<>();
-      if (m.get("targets") instanceof List<?> ts) {
-        for (Object t : ts) {
-          String address = String.valueOf(t);
-          String problem = Targets.addressProblem(address);
-          if (problem != null) {
-            throw new IllegalArgumentException("target group " + i + ": " + problem);
-          }
-          targets.add(address);
-        }
-      } else if (m.get("targets") != null) {
-        throw new IllegalArgumentException("target group " + i + ": targets must be a list");
-      }
-      Map<String, String> labels = new TreeMap<>();
-      if (m.get("labels") instanceof Map<?, ?> ls) {
-        for (Map.Entry<?, ?> e : ls.entrySet()) {
-          String name = String.valueOf(e.getKey());
-          if (!Targets.isLabelName(name)) {
-            throw new IllegalArgumentException("target group " + i + ": \"" + name + "\" is not a valid label name");
-          }
-          labels.put(name, e.getValue() == null ? "" : String.valueOf(e.getValue()));
-        }
-      } else if (m.get("labels") != null) {
-        throw new IllegalArgumentException("target group " + i + ": labels must be a map");
-      }
-      labels.put(META_FILEPATH, path);
-      groups.add(new Group(targets, new LinkedHashMap<>(labels)));
-    }
-    return groups;
+    return Targets.groups(root, META_FILEPATH, path);
   }
 }

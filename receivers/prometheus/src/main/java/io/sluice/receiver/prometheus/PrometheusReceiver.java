@@ -11,24 +11,22 @@ import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
 import io.sluice.core.util.RateLimitedLog;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.FileSdConfig;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.GlobalConfig;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.HttpSdConfig;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.ScrapeConfig;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.StaticConfig;
+import io.sluice.receiver.prometheus.Targets.Group;
 import io.sluice.receiver.prometheus.Targets.Target;
 import io.sluice.translation.prometheus.relabel.Relabeler;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.net.PemTrustOptions;
 import java.nio.channels.DatagramChannel;
-import javax.net.ssl.SSLContext;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,14 +37,19 @@ import org.slf4j.event.Level;
 
 /**
  * The {@code prometheus} receiver: one {@link ScrapeLoop} per target of every job, all on this
- * receiver's own context. Targets come from {@code static_configs} and {@code file_sd_configs};
- * a target that goes away (a file changed) or the receiver shutting down writes stale markers for
- * all its series, as Prometheus does.
+ * receiver's own context. Targets come from {@code static_configs}, {@code file_sd_configs} and
+ * {@code http_sd_configs}; a target that goes away (a file or the discovery URL's answer changed)
+ * or the receiver shutting down writes stale markers for all its series, as Prometheus does.
  */
 final class PrometheusReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(PrometheusReceiver.class);
   /** How often target files are checked for changes, at most; they are re-read on change. */
   static final long FILE_SD_CHECK_MS = 5_000;
+  /**
+   * Least time shutdown waits for the final stale markers to be acknowledged; it waits as long
+   * as the longest scrape timeout when that is longer.
+   */
+  static final Duration MIN_FINAL_ACK_WAIT = Duration.ofSeconds(1);
 
   private final ComponentContext ctx;
   private final PrometheusReceiverConfig config;
@@ -71,42 +74,31 @@ final class PrometheusReceiver implements Receiver {
     final Relabeler targetRelabeler;
     final ScrapeLoop.Settings settings;
     final Map<String, ScrapeLoop> loops = new LinkedHashMap<>();
-    /** Groups found by each file_sd_config, by its index. */
-    final Map<Integer, List<FileSd.Group>> fileGroups = new LinkedHashMap<>();
+    /**
+     * The target groups each discovery source found when last read, by its key in the scrape
+     * config ({@code file_sd_configs[0]}, {@code http_sd_configs[1]}).
+     */
+    final Map<String, List<Group>> discovered = new LinkedHashMap<>();
+    /** Of each file_sd_config, by index: the files' fingerprint and when they were last read. */
     final Map<Integer, String> fingerprints = new LinkedHashMap<>();
     final Map<Integer, Long> lastRead = new LinkedHashMap<>();
+    final List<HttpSd> httpSds = new ArrayList<>();
     final List<Long> timers = new ArrayList<>();
 
-    Job(ScrapeConfig sc) {
+    Job(ScrapeConfig sc, ClientSetup http) {
       this.sc = sc;
-      HttpClientOptions options = new HttpClientOptions()
-          .setDecompressionSupported(true)
-          .setKeepAlive(true)
-          .setName("sluice-prometheus-" + sc.jobName());
-      if (sc.tlsConfig() != null) {
-        if (sc.tlsConfig().insecureSkipVerify()) {
-          options.setTrustAll(true).setVerifyHost(false);
-        }
-        if (!sc.tlsConfig().caFile().isEmpty()) {
-          options.setTrustOptions(new PemTrustOptions().addCertPath(sc.tlsConfig().caFile()));
-        }
-      }
-      client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(64));
+      client = http.createClient(vertx, "sluice-prometheus-" + sc.jobName(), 64);
       targetRelabeler = Relabeler.compile(sc.relabelConfigs());
       Relabeler metricRelabeler = sc.metricRelabelConfigs().isEmpty() ? null
           : Relabeler.compile(sc.metricRelabelConfigs());
-      String authorization = null;
-      if (sc.basicAuth() != null) {
-        authorization = "Basic " + Base64.getEncoder().encodeToString(
-            (sc.basicAuth().username() + ":" + sc.basicAuth().password()).getBytes(StandardCharsets.UTF_8));
-      } else if (sc.authorization() != null) {
-        authorization = sc.authorization().type() + " " + sc.authorization().credentials();
-      }
       settings = new ScrapeLoop.Settings(id, sc.honorLabels(), sc.honorTimestamps(), sc.sampleLimit(),
-          sc.labelLimit(), sc.bodySizeLimitBytes(), metricRelabeler, authorization,
+          sc.labelLimit(), sc.bodySizeLimitBytes(), metricRelabeler, http,
           config.config().global().externalLabels(), config.reportExtraScrapeMetrics());
     }
   }
+
+  /** The HTTP set-ups of one job, for its scrapes and each of its http_sd_configs. */
+  private record Setups(ClientSetup scrape, List<ClientSetup> httpSd) {}
 
   PrometheusReceiver(ComponentContext ctx, PrometheusReceiverConfig config, Map<Signal, Consumer> next) {
     this.ctx = ctx;
@@ -129,27 +121,34 @@ final class PrometheusReceiver implements Receiver {
       running = true;
       int generation = ++starts;
       worker = new Offload(vertx.createSharedWorkerExecutor("sluice-prometheus-" + id.replace('/', '-'), 2));
-      // The first outbound connection of a JVM initialises the JDK's datagram channel classes (for
-      // Vert.x's DNS resolver), and the first TLS one its TLS providers; each takes a few hundred
-      // ms on a busy machine: do that here, off the event loop, rather than in the first scrapes.
-      // (relabeling may set __scheme__ to https too)
-      boolean tls = config.config().scrapeConfigs().stream()
-          .anyMatch(sc -> sc.scheme().equalsIgnoreCase("https") || !sc.relabelConfigs().isEmpty());
+      // Off the event loop: the JVM's first-use costs (see warmUp), and the TLS files. Any job may
+      // end up scraping https: relabeling and discovered labels may set __scheme__.
+      boolean tls = config.config().scrapeConfigs().stream().anyMatch(sc -> sc.scheme().equalsIgnoreCase("https")
+          || !sc.relabelConfigs().isEmpty() || !sc.fileSdConfigs().isEmpty() || !sc.httpSdConfigs().isEmpty());
       worker.run(() -> {
-        DatagramChannel.open().close();
-        if (tls) {
-          SSLContext ssl = SSLContext.getInstance("TLS");
-          ssl.init(null, null, null);
-          ssl.createSSLEngine().getSupportedCipherSuites();
+        try {
+          warmUp(tls);
+        } catch (Exception | LinkageError e) {
+          log.debug("Receiver '{}' could not warm up; the first scrapes will be slower", id, e);
         }
-        return null;
-      }).onComplete(warm -> {
+        return loadSetups();
+      }).onComplete(ar -> {
         if (!running || generation != starts) {
           started.complete(); // shut down (and maybe started again) meanwhile
           return;
         }
+        if (ar.failed()) {
+          running = false;
+          Offload w = worker;
+          worker = null;
+          w.close();
+          String reason = ar.cause().getMessage() != null ? ar.cause().getMessage() : ar.cause().toString();
+          log.error("Receiver '{}' cannot start: {}", id, reason);
+          started.fail(new IllegalStateException("Receiver '" + id + "' cannot start: " + reason, ar.cause()));
+          return;
+        }
         try {
-          startJobs();
+          startJobs(ar.result());
           started.complete();
         } catch (RuntimeException e) {
           started.fail(e);
@@ -159,11 +158,69 @@ final class PrometheusReceiver implements Receiver {
     return started.future();
   }
 
-  private void startJobs() {
+  /** Classes the first requests of a JVM load on the event loop, unless something loaded them before. */
+  private static final List<String> HTTP_CLIENT_CLASSES = List.of(
+      "io.vertx.core.http.impl.Http1xClientConnection",
+      "io.vertx.core.http.impl.HttpClientRequestImpl",
+      "io.vertx.core.http.impl.HttpClientResponseImpl",
+      "io.netty.handler.codec.http.HttpClientCodec",
+      "io.netty.handler.codec.http.HttpContentDecompressor",
+      "io.netty.handler.ssl.SslHandler",
+      "io.netty.handler.ssl.JdkSslClientContext");
+
+  /**
+   * Does once, on a worker, what the first scrapes of a JVM would otherwise do on the event loop:
+   * each of these steps has been seen to hold a loop for 200-300 ms on a busy machine. Blocking.
+   *
+   * @param tls also set up the JDK's TLS providers
+   */
+  static void warmUp(boolean tls) throws Exception {
+    // the JDK's datagram channel classes, for Vert.x's DNS resolver
+    DatagramChannel.open().close();
+    // Netty's pooled allocator, whose first chunk initialises its event classes
+    ByteBufAllocator.DEFAULT.directBuffer(1024).release();
+    ByteBufAllocator.DEFAULT.heapBuffer(1024).release();
+    ClassLoader loader = PrometheusReceiver.class.getClassLoader();
+    for (String name : HTTP_CLIENT_CLASSES) {
+      try {
+        Class.forName(name, true, loader);
+      } catch (ClassNotFoundException | LinkageError e) {
+        log.debug("Did not preload '{}'", name, e);
+      }
+    }
+    // the parsers and the converter
+    ScrapeLoop.warmUp();
+    if (tls) {
+      ClientSetup.warmUpTls();
+    }
+  }
+
+  /** Reads every TLS file the jobs name (blocking: runs on the worker). */
+  private Map<String, Setups> loadSetups() {
+    Map<String, Setups> setups = new LinkedHashMap<>();
+    List<ScrapeConfig> scrapes = config.config().scrapeConfigs();
+    for (int i = 0; i < scrapes.size(); i++) {
+      ScrapeConfig sc = scrapes.get(i);
+      String p = "config.scrape_configs[" + i + "]";
+      ClientSetup scrape = ClientSetup.load(vertx, p, sc.basicAuth(), sc.authorization(), sc.tlsConfig());
+      List<ClientSetup> sds = new ArrayList<>();
+      for (int j = 0; j < sc.httpSdConfigs().size(); j++) {
+        HttpSdConfig hs = sc.httpSdConfigs().get(j);
+        sds.add(ClientSetup.load(vertx, p + ".http_sd_configs[" + j + "]", hs.basicAuth(), hs.authorization(),
+            hs.tlsConfig()));
+      }
+      setups.put(sc.jobName(), new Setups(scrape, sds));
+    }
+    return setups;
+  }
+
+  private void startJobs(Map<String, Setups> setups) {
     GlobalConfig global = config.config().global();
     int targets = 0;
+    int discoveries = 0;
     for (ScrapeConfig sc : config.config().scrapeConfigs()) {
-      Job job = new Job(sc);
+      Setups setup = setups.get(sc.jobName());
+      Job job = new Job(sc, setup.scrape());
       jobs.put(sc.jobName(), job);
       sync(job);
       targets += job.loops.size();
@@ -173,10 +230,39 @@ final class PrometheusReceiver implements Receiver {
         readFiles(job, index, true);
         long check = Math.max(1, Math.min(FILE_SD_CHECK_MS, fs.refreshInterval().toMillis()));
         job.timers.add(vertx.setPeriodic(check, t -> readFiles(job, index, false)));
+        discoveries++;
+      }
+      for (int i = 0; i < sc.httpSdConfigs().size(); i++) {
+        HttpSd sd = new HttpSd(vertx, sc.httpSdConfigs().get(i), setup.httpSd().get(i), worker, id, sc.jobName());
+        String source = "http_sd_configs[" + i + "]";
+        job.httpSds.add(sd);
+        refreshHttp(job, sd, source);
+        job.timers.add(vertx.setPeriodic(Math.max(1, sd.config().refreshInterval().toMillis()),
+            t -> refreshHttp(job, sd, source)));
+        discoveries++;
       }
     }
-    log.info("Receiver '{}' started: {} scrape jobs, {} static targets (global scrape_interval {})", id,
-        jobs.size(), targets, PrometheusReceiverConfig.GoDuration.format(global.scrapeInterval()));
+    log.info("Receiver '{}' started: {} scrape jobs, {} static targets, {} service discovery configs"
+        + " (global scrape_interval {})", id, jobs.size(), targets, discoveries,
+        PrometheusReceiverConfig.GoDuration.format(global.scrapeInterval()));
+  }
+
+  private boolean current(Job job) {
+    return running && jobs.get(job.sc.jobName()) == job;
+  }
+
+  /** Fetches a job's targets from one http_sd URL and updates the job's targets when they changed. */
+  private void refreshHttp(Job job, HttpSd sd, String source) {
+    if (!current(job)) {
+      return;
+    }
+    sd.refresh().onSuccess(groups -> {
+      if (groups == null || !current(job) || groups.equals(job.discovered.get(source))) {
+        return;
+      }
+      job.discovered.put(source, groups);
+      sync(job);
+    });
   }
 
   /**
@@ -184,7 +270,7 @@ final class PrometheusReceiver implements Receiver {
    * then updates the job's targets.
    */
   private void readFiles(Job job, int index, boolean force) {
-    if (!running || jobs.get(job.sc.jobName()) != job) {
+    if (!current(job)) {
       return;
     }
     FileSdConfig fs = job.sc.fileSdConfigs().get(index);
@@ -198,7 +284,7 @@ final class PrometheusReceiver implements Receiver {
       }
       return FileSd.read(fs.files());
     }).onComplete(ar -> {
-      if (!running || jobs.get(job.sc.jobName()) != job) {
+      if (!current(job)) {
         return;
       }
       if (ar.failed()) {
@@ -215,7 +301,7 @@ final class PrometheusReceiver implements Receiver {
       }
       job.lastRead.put(index, now);
       job.fingerprints.put(index, snapshot.fingerprint());
-      job.fileGroups.put(index, snapshot.groups());
+      job.discovered.put("file_sd_configs[" + index + "]", snapshot.groups());
       sync(job);
     });
   }
@@ -229,8 +315,8 @@ final class PrometheusReceiver implements Receiver {
         add(wanted, Targets.build(address, st.labels(), job.sc, global, job.targetRelabeler));
       }
     }
-    for (List<FileSd.Group> groups : job.fileGroups.values()) {
-      for (FileSd.Group g : groups) {
+    for (List<Group> groups : job.discovered.values()) {
+      for (Group g : groups) {
         for (String address : g.targets()) {
           add(wanted, Targets.build(address, g.labels(), job.sc, global, job.targetRelabeler));
         }
@@ -320,20 +406,28 @@ final class PrometheusReceiver implements Receiver {
       running = false;
       List<Future<ResourceMetrics>> stale = new ArrayList<>();
       List<HttpClient> clients = new ArrayList<>();
+      List<HttpSd> sds = new ArrayList<>();
+      Duration wait = MIN_FINAL_ACK_WAIT;
       for (Job job : jobs.values()) {
         job.timers.forEach(vertx::cancelTimer);
+        job.httpSds.forEach(HttpSd::stop);
+        sds.addAll(job.httpSds);
         for (ScrapeLoop loop : job.loops.values()) {
           stale.add(loop.stop());
         }
         clients.add(job.client);
+        Duration timeout = job.sc.timeout(config.config().global());
+        if (timeout.compareTo(wait) > 0) {
+          wait = timeout;
+        }
       }
       jobs.clear();
-      Future<Void> flushed = pushAll(stale);
       Offload w = worker;
       worker = null;
-      flushed.recover(e -> Future.succeededFuture()).onComplete(ar -> {
+      awaitFinalAck(pushAll(stale), wait).onComplete(ar -> {
         List<Future<Void>> closing = new ArrayList<>();
         clients.forEach(c -> closing.add(c.close()));
+        sds.forEach(sd -> closing.add(sd.close()));
         if (w != null) {
           closing.add(w.close());
         }
@@ -344,5 +438,29 @@ final class PrometheusReceiver implements Receiver {
       });
     });
     return done.future();
+  }
+
+  /**
+   * Completes when the final stale markers are handed on and acknowledged (or refused), or when
+   * {@code wait} has passed: a consumer that never answers must not hold shutdown up.
+   */
+  private Future<Void> awaitFinalAck(Future<Void> flushed, Duration wait) {
+    if (flushed.isComplete()) {
+      return context.succeededFuture();
+    }
+    // settled on this receiver's context, whichever thread the consumer answers on
+    Promise<Void> settled = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, wait.toMillis()), t -> {
+      if (!settled.future().isComplete()) {
+        log.warn("Receiver '{}' stopped waiting after {} for the downstream consumer to acknowledge the final"
+            + " stale markers; they may be lost", id, PrometheusReceiverConfig.GoDuration.format(wait));
+        settled.complete();
+      }
+    });
+    flushed.onComplete(ar -> context.runOnContext(v -> {
+      vertx.cancelTimer(timer);
+      settled.tryComplete();
+    }));
+    return settled.future();
   }
 }

@@ -3,6 +3,8 @@ package io.sluice.receiver.prometheus;
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
 import io.sluice.translation.prometheus.relabel.RelabelConfig;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -28,8 +30,13 @@ import java.util.Map;
  *           scrape_interval: 15s
  *           static_configs: [ { targets: [ "localhost:9464" ], labels: { team: a } } ]
  *           file_sd_configs: [ { files: [ "targets/*.json" ], refresh_interval: 5m } ]
+ *           http_sd_configs: [ { url: "http://sd.internal/targets", refresh_interval: 1m } ]
  *           relabel_configs: [ ... ]
  *           metric_relabel_configs: [ ... ]
+ *         - job_name: secure
+ *           scheme: https
+ *           tls_config: { ca_file: ca.pem, cert_file: client.pem, key_file: client-key.pem }
+ *           static_configs: [ { targets: [ "10.0.0.5:9100" ] } ]
  * </pre>
  *
  * <p>Besides {@code config}, the Collector's own keys are accepted so that its configs load:
@@ -115,6 +122,7 @@ public record PrometheusReceiverConfig(
       Boolean honorTimestamps,
       List<StaticConfig> staticConfigs,
       List<FileSdConfig> fileSdConfigs,
+      List<HttpSdConfig> httpSdConfigs,
       List<RelabelConfig> relabelConfigs,
       List<RelabelConfig> metricRelabelConfigs,
       Long sampleLimit,
@@ -133,6 +141,7 @@ public record PrometheusReceiverConfig(
       honorTimestamps = honorTimestamps == null || honorTimestamps;
       staticConfigs = staticConfigs == null ? List.of() : List.copyOf(staticConfigs);
       fileSdConfigs = fileSdConfigs == null ? List.of() : List.copyOf(fileSdConfigs);
+      httpSdConfigs = httpSdConfigs == null ? List.of() : List.copyOf(httpSdConfigs);
       relabelConfigs = relabelConfigs == null ? List.of() : List.copyOf(relabelConfigs);
       metricRelabelConfigs = metricRelabelConfigs == null ? List.of() : List.copyOf(metricRelabelConfigs);
       sampleLimit = sampleLimit == null ? 0L : sampleLimit;
@@ -143,7 +152,8 @@ public record PrometheusReceiverConfig(
     /** A job scraping {@code targets} with every other setting at its default. */
     public static ScrapeConfig of(String jobName, String... targets) {
       return new ScrapeConfig(jobName, null, null, null, null, null, null, null,
-          List.of(new StaticConfig(List.of(targets), null)), null, null, null, null, null, null, null, null, null);
+          List.of(new StaticConfig(List.of(targets), null)), null, null, null, null, null, null, null, null, null,
+          null);
     }
 
     /** The interval in effect: this job's, else the global one. */
@@ -197,6 +207,28 @@ public record PrometheusReceiverConfig(
     }
   }
 
+  /**
+   * Targets fetched over HTTP (Prometheus' http_sd): the URL answers with
+   * {@code Content-Type: application/json} and a JSON list of target groups,
+   * {@code [{"targets": ["host:port", ...], "labels": {...}}]}. Each target gets the group's
+   * labels and {@code __meta_url}. A failed refresh keeps the targets of the last good one.
+   *
+   * @param url where the target groups are fetched, http or https
+   * @param refreshInterval how often they are fetched again, also the request's timeout; default 1m
+   * @param basicAuth HTTP basic authentication of the requests
+   * @param authorization an {@code Authorization} header of the requests
+   * @param tlsConfig TLS of https requests
+   */
+  public record HttpSdConfig(String url, Duration refreshInterval, BasicAuth basicAuth, Authorization authorization,
+      TlsConfig tlsConfig) {
+    public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofMinutes(1);
+
+    public HttpSdConfig {
+      url = url == null ? "" : url.trim();
+      refreshInterval = refreshInterval == null ? DEFAULT_REFRESH_INTERVAL : refreshInterval;
+    }
+  }
+
   /** HTTP basic authentication of the scrape requests. */
   public record BasicAuth(String username, String password) {
     public BasicAuth {
@@ -213,10 +245,24 @@ public record PrometheusReceiverConfig(
     }
   }
 
-  /** TLS of https scrapes. */
-  public record TlsConfig(String caFile, Boolean insecureSkipVerify) {
+  /**
+   * TLS of https requests.
+   *
+   * @param caFile PEM file of the CA certificates the server's certificate must chain to; empty:
+   *     the JVM's default trust store
+   * @param certFile PEM file of the client certificate (chain) shown to the server; with key_file
+   * @param keyFile PEM file of the client certificate's private key (PKCS#8, PKCS#1 or EC)
+   * @param serverName the name sent as SNI and that the server's certificate must carry; empty:
+   *     the target's host
+   * @param insecureSkipVerify accept any server certificate (no chain or name check)
+   */
+  public record TlsConfig(String caFile, String certFile, String keyFile, String serverName,
+      Boolean insecureSkipVerify) {
     public TlsConfig {
       caFile = caFile == null ? "" : caFile;
+      certFile = certFile == null ? "" : certFile;
+      keyFile = keyFile == null ? "" : keyFile;
+      serverName = serverName == null ? "" : serverName.trim();
       insecureSkipVerify = insecureSkipVerify != null && insecureSkipVerify;
     }
   }
@@ -336,6 +382,14 @@ public record PrometheusReceiverConfig(
             + GoDuration.format(fs.refreshInterval())));
       }
     }
+    for (int j = 0; j < sc.httpSdConfigs().size(); j++) {
+      HttpSdConfig hs = sc.httpSdConfigs().get(j);
+      if (hs == null) {
+        problems.add(new ConfigProblem(p + ".http_sd_configs[" + j + "]", "empty http_sd config; give at least a url"));
+        continue;
+      }
+      validateHttpSd(p + ".http_sd_configs[" + j + "]", hs, problems);
+    }
     problems.addAll(RelabelConfig.validateAll(p + ".relabel_configs", sc.relabelConfigs()));
     problems.addAll(RelabelConfig.validateAll(p + ".metric_relabel_configs", sc.metricRelabelConfigs()));
     if (sc.sampleLimit() < 0) {
@@ -348,26 +402,87 @@ public record PrometheusReceiverConfig(
       problems.add(new ConfigProblem(p + ".body_size_limit", "\"" + sc.bodySizeLimit()
           + "\" is not a size; write bytes with a unit such as 512KB, 10MB or 1GB"));
     }
-    if (sc.basicAuth() != null && sc.basicAuth().username().isEmpty()) {
+    validateHttpClient(p, sc.basicAuth(), sc.authorization(), sc.tlsConfig(), problems);
+  }
+
+  private static void validateHttpSd(String hp, HttpSdConfig hs, List<ConfigProblem> problems) {
+    if (hs.url().isEmpty()) {
+      problems.add(new ConfigProblem(hp + ".url", "url is required: the address that lists the targets,"
+          + " such as \"http://sd.internal:8080/targets\""));
+    } else {
+      String problem = httpUrlProblem(hs.url());
+      if (problem != null) {
+        problems.add(new ConfigProblem(hp + ".url", problem));
+      }
+    }
+    if (!positive(hs.refreshInterval())) {
+      problems.add(new ConfigProblem(hp + ".refresh_interval", "must be more than 0, got "
+          + GoDuration.format(hs.refreshInterval())));
+    }
+    validateHttpClient(hp, hs.basicAuth(), hs.authorization(), hs.tlsConfig(), problems);
+  }
+
+  /** What is wrong with an http_sd URL, or null. */
+  static String httpUrlProblem(String url) {
+    if (!url.contains("://")) {
+      return "\"" + url + "\" has no scheme; did you mean \"http://" + url + "\"?";
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      return "\"" + url + "\" is not a valid URL: " + e.getReason();
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      return "\"" + url + "\": the URL scheme must be http or https, got \"" + uri.getScheme() + "\"";
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      return "\"" + url + "\" has no host; write it as http://host:port/path";
+    }
+    return null;
+  }
+
+  /** The HTTP client keys a scrape config and an http_sd config share. */
+  private static void validateHttpClient(String p, BasicAuth basicAuth, Authorization authorization,
+      TlsConfig tls, List<ConfigProblem> problems) {
+    if (basicAuth != null && basicAuth.username().isEmpty()) {
       problems.add(new ConfigProblem(p + ".basic_auth.username", "basic_auth needs a username"));
     }
-    if (sc.basicAuth() != null && sc.authorization() != null) {
+    if (basicAuth != null && authorization != null) {
       problems.add(new ConfigProblem(p + ".authorization",
           "at most one of basic_auth and authorization may be set"));
     }
-    if (sc.authorization() != null && sc.authorization().type().equalsIgnoreCase("basic")) {
+    if (authorization != null && authorization.type().equalsIgnoreCase("basic")) {
       problems.add(new ConfigProblem(p + ".authorization.type",
           "authorization type cannot be set to \"basic\"; use basic_auth instead"));
     }
-    if (sc.tlsConfig() != null && !sc.tlsConfig().caFile().isEmpty()) {
-      String ca = sc.tlsConfig().caFile();
-      try {
-        if (!Files.isReadable(Path.of(ca))) {
-          problems.add(new ConfigProblem(p + ".tls_config.ca_file", "\"" + ca + "\" does not exist or cannot be read"));
-        }
-      } catch (InvalidPathException e) {
-        problems.add(new ConfigProblem(p + ".tls_config.ca_file", "\"" + ca + "\" is not a valid path"));
+    if (tls == null) {
+      return;
+    }
+    readable(p + ".tls_config.ca_file", tls.caFile(), problems);
+    readable(p + ".tls_config.cert_file", tls.certFile(), problems);
+    readable(p + ".tls_config.key_file", tls.keyFile(), problems);
+    if (!tls.certFile().isEmpty() && tls.keyFile().isEmpty()) {
+      problems.add(new ConfigProblem(p + ".tls_config.key_file", "cert_file \"" + tls.certFile()
+          + "\" is set without key_file; give the client certificate's private key too"));
+    }
+    if (tls.certFile().isEmpty() && !tls.keyFile().isEmpty()) {
+      problems.add(new ConfigProblem(p + ".tls_config.cert_file", "key_file \"" + tls.keyFile()
+          + "\" is set without cert_file; give the client certificate too"));
+    }
+  }
+
+  private static void readable(String key, String file, List<ConfigProblem> problems) {
+    if (file.isEmpty()) {
+      return;
+    }
+    try {
+      if (!Files.isReadable(Path.of(file))) {
+        problems.add(new ConfigProblem(key, "\"" + file + "\" does not exist or cannot be read"));
       }
+    } catch (InvalidPathException e) {
+      problems.add(new ConfigProblem(key, "\"" + file + "\" is not a valid path"));
     }
   }
 

@@ -11,8 +11,8 @@ import java.util.Set;
 /**
  * Makes {@code prometheus} receivers: scrapers of Prometheus targets configured as the
  * Collector's prometheus receiver is, with a Prometheus configuration under {@code config}
- * ({@code global}, {@code scrape_configs} with static and file-based targets, relabeling, limits
- * and authentication). Scraped series become OTLP metrics; each target also reports {@code up}
+ * ({@code global}, {@code scrape_configs} with static, file-based and HTTP-discovered targets,
+ * relabeling, limits, authentication and TLS). Scraped series become OTLP metrics; each target also reports {@code up}
  * and the {@code scrape_*} series, and series that vanish get stale markers
  * ({@code NO_RECORDED_VALUE}), as Prometheus writes them.
  */

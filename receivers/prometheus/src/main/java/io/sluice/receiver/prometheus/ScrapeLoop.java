@@ -11,9 +11,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -63,7 +64,7 @@ final class ScrapeLoop {
       long labelLimit,
       long bodySizeLimit,
       Relabeler metricRelabeler,
-      String authorization,
+      ClientSetup http,
       Map<String, String> externalLabels,
       boolean extraReport) {}
 
@@ -139,6 +140,27 @@ final class ScrapeLoop {
 
   Target target() {
     return target;
+  }
+
+  /**
+   * Parses and converts a tiny body of each format once, stale markers included (blocking: call
+   * on a worker), so that the first scrapes on the event loop do not pay for loading and linking
+   * the parsers' and the converter's classes, which takes a few hundred ms on a busy machine.
+   */
+  static void warmUp() throws ParseException {
+    String text = "# HELP w_total Warm-up.\n# TYPE w_total counter\nw_total{a=\"b\"} 1\n# TYPE h histogram\n"
+        + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n# TYPE s summary\n"
+        + "s{quantile=\"0.5\"} 1\ns_sum 1\ns_count 1\ng 1\n";
+    String openMetrics = "# TYPE w counter\nw_total 1 1700000000.5\n# TYPE i info\ni_info{v=\"1\"} 1\n# EOF\n";
+    byte[] t = text.getBytes(StandardCharsets.UTF_8);
+    byte[] o = openMetrics.getBytes(StandardCharsets.UTF_8);
+    List<MetricFamily> families = new ArrayList<>(ExpositionFormat.PROMETHEUS_TEXT.parse(t));
+    families.addAll(ExpositionFormat.OPENMETRICS_TEXT.parse(o));
+    long now = System.currentTimeMillis();
+    MetricFamily stale = new MetricFamily("up", MetricType.GAUGE);
+    stale.add(new Sample("up", Labels.EMPTY, STALE_NAN, now, null));
+    families.add(stale);
+    ScrapeToOtlp.convert(families, new ScrapeToOtlp.Target("warm-up", "warm-up", "http"), now);
   }
 
   /** Starts scraping, the first time at an offset within the interval that depends on the target. */
@@ -269,17 +291,12 @@ final class ScrapeLoop {
   private Future<Body> fetch() {
     Promise<Body> promise = Promise.promise();
     long timeoutMs = Math.max(1, target.timeout().toMillis());
-    RequestOptions options = new RequestOptions()
-        .setMethod(HttpMethod.GET)
-        .setAbsoluteURI(target.url())
+    RequestOptions options = settings.http().request(target.url())
         .setConnectTimeout(timeoutMs)
         .putHeader(HttpHeaders.ACCEPT, ExpositionFormat.ACCEPT_HEADER)
         .putHeader(HttpHeaders.ACCEPT_ENCODING, "gzip")
         .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
         .putHeader("X-Prometheus-Scrape-Timeout-Seconds", Double.toString(timeoutMs / 1000.0));
-    if (settings.authorization() != null) {
-      options.putHeader(HttpHeaders.AUTHORIZATION, settings.authorization());
-    }
     long timer = vertx.setTimer(timeoutMs, t -> {
       if (promise.tryFail(new ScrapeFailure("scrape timed out after " + timeoutMs + "ms"))
           && inFlight != null) {
@@ -300,7 +317,7 @@ final class ScrapeLoop {
       if (resp.statusCode() != 200) {
         promise.tryFail(new ScrapeFailure("server returned HTTP status " + resp.statusCode() + " "
             + resp.statusMessage()));
-        resp.request().reset();
+        abandon(resp);
         return;
       }
       String length = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -308,7 +325,7 @@ final class ScrapeLoop {
         try {
           if (Long.parseLong(length.trim()) > limit) {
             promise.tryFail(bodyTooLarge(limit));
-            resp.request().reset();
+            abandon(resp);
             return;
           }
         } catch (NumberFormatException ignored) {
@@ -330,6 +347,15 @@ final class ScrapeLoop {
       resp.endHandler(v -> promise.tryComplete(new Body(contentType, body.getBytes())));
     });
     return promise.future();
+  }
+
+  /**
+   * Drops a response that is not wanted (an error status, too large) by closing its connection;
+   * the reset is expected, so it is not reported as an error.
+   */
+  static void abandon(HttpClientResponse resp) {
+    resp.exceptionHandler(e -> { });
+    resp.request().reset();
   }
 
   /** The body was over body_size_limit. */
@@ -380,7 +406,7 @@ final class ScrapeLoop {
 
   /** The result of a failed scrape: up = 0 and stale markers for every series the target had. */
   private Future<ResourceMetrics> failed(Throwable cause, long startMs, double seconds) {
-    String reason = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    String reason = ClientSetup.reason(cause);
     if (!reason.equals(lastReason)) {
       // a new kind of failure is told at once; repeats of the same one are rate-limited
       lastReason = reason;

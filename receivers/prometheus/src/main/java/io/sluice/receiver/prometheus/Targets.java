@@ -7,6 +7,8 @@ import io.sluice.translation.prometheus.relabel.Relabeler;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -47,6 +49,62 @@ final class Targets {
     String key() {
       return url + labels;
     }
+  }
+
+  /**
+   * One discovered target group: addresses and the labels they share (including the
+   * discovery's {@code __meta_*} labels).
+   */
+  record Group(List<String> targets, Map<String, String> labels) {}
+
+  /**
+   * The target groups of a discovery document, Prometheus' {@code [{targets: [host:port, ...],
+   * labels: {...}}]} as read from JSON or YAML (lists and maps); each group also gets the label
+   * {@code metaName} = {@code metaValue}.
+   *
+   * @throws IllegalArgumentException naming the group at fault when the document is not such a list
+   */
+  static List<Group> groups(Object root, String metaName, String metaValue) {
+    List<Group> groups = new ArrayList<>();
+    if (root == null) {
+      return groups;
+    }
+    if (!(root instanceof List<?> list)) {
+      throw new IllegalArgumentException("expected a list of target groups ({targets: [...], labels: {...}})");
+    }
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.get(i) instanceof Map<?, ?> m)) {
+        throw new IllegalArgumentException("target group " + i + " is not a map");
+      }
+      List<String> targets = new ArrayList<>();
+      if (m.get("targets") instanceof List<?> ts) {
+        for (Object t : ts) {
+          String address = String.valueOf(t);
+          String problem = addressProblem(address);
+          if (problem != null) {
+            throw new IllegalArgumentException("target group " + i + ": " + problem);
+          }
+          targets.add(address);
+        }
+      } else if (m.get("targets") != null) {
+        throw new IllegalArgumentException("target group " + i + ": targets must be a list");
+      }
+      Map<String, String> labels = new TreeMap<>();
+      if (m.get("labels") instanceof Map<?, ?> ls) {
+        for (Map.Entry<?, ?> e : ls.entrySet()) {
+          String name = String.valueOf(e.getKey());
+          if (!isLabelName(name)) {
+            throw new IllegalArgumentException("target group " + i + ": \"" + name + "\" is not a valid label name");
+          }
+          labels.put(name, e.getValue() == null ? "" : String.valueOf(e.getValue()));
+        }
+      } else if (m.get("labels") != null) {
+        throw new IllegalArgumentException("target group " + i + ": labels must be a map");
+      }
+      labels.put(metaName, metaValue);
+      groups.add(new Group(targets, new LinkedHashMap<>(labels)));
+    }
+    return groups;
   }
 
   /** Whether {@code name} is a valid (legacy) Prometheus label name. */
@@ -148,7 +206,7 @@ final class Targets {
         if (values == null || values.isEmpty()) {
           query.put(param, List.of(labels.value(i)));
         } else {
-          java.util.ArrayList<String> changed = new java.util.ArrayList<>(values);
+          ArrayList<String> changed = new ArrayList<>(values);
           changed.set(0, labels.value(i));
           query.put(param, changed);
         }

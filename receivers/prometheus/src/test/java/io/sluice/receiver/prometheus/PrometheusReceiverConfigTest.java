@@ -179,6 +179,66 @@ class PrometheusReceiverConfigTest {
   }
 
   @Test
+  void bindsHttpSdConfigsAndTlsSettings() throws ConfigException {
+    PrometheusReceiverConfig c = bind("""
+        config:
+          scrape_configs:
+            - job_name: sd
+              scheme: https
+              tls_config:
+                ca_file: /etc/hostname
+                server_name: metrics.internal
+              http_sd_configs:
+                - url: https://sd.internal:8443/targets
+                  basic_auth: { username: u, password: p }
+                  tls_config: { insecure_skip_verify: true }
+                - url: http://sd.internal/other
+                  refresh_interval: 15s
+                  authorization: { type: Token, credentials: t }
+        """);
+    ScrapeConfig sd = c.config().scrapeConfigs().get(0);
+    assertThat(sd.tlsConfig().serverName()).isEqualTo("metrics.internal");
+    assertThat(sd.tlsConfig().certFile()).isEmpty();
+    assertThat(sd.httpSdConfigs()).hasSize(2);
+    assertThat(sd.httpSdConfigs().get(0).url()).isEqualTo("https://sd.internal:8443/targets");
+    assertThat(sd.httpSdConfigs().get(0).refreshInterval()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(sd.httpSdConfigs().get(0).basicAuth().username()).isEqualTo("u");
+    assertThat(sd.httpSdConfigs().get(0).tlsConfig().insecureSkipVerify()).isTrue();
+    assertThat(sd.httpSdConfigs().get(1).refreshInterval()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(sd.httpSdConfigs().get(1).authorization().type()).isEqualTo("Token");
+  }
+
+  @Test
+  void reportsHttpSdAndTlsProblemsWithTheirKeyPaths() {
+    List<String> errors = errors("""
+        config:
+          scrape_configs:
+            - job_name: a
+              tls_config: { cert_file: /etc/hostname, ca_file: /no/such/ca.pem }
+              http_sd_configs:
+                - refresh_interval: 0s
+                - url: sd.internal/targets
+                - url: ftp://sd.internal/targets
+                  basic_auth: { username: u }
+                  authorization: { credentials: t }
+                - url: http://sd.internal/targets
+                  tls_config: { key_file: /etc/hostname }
+                  proxy_urll: http://proxy
+        """);
+    String p = "receivers.prometheus.config.scrape_configs[0].";
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(p + "tls_config.key_file:").contains("cert_file"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(p + "tls_config.ca_file:").contains("/no/such/ca.pem"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(p + "http_sd_configs[0].url:").contains("required"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(p + "http_sd_configs[0].refresh_interval:"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(p + "http_sd_configs[1].url:")
+        .contains("did you mean \"http://sd.internal/targets\""));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(p + "http_sd_configs[2].url:").contains("ftp"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(p + "http_sd_configs[2].authorization:"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(p + "http_sd_configs[3].tls_config.cert_file:"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).contains("proxy_urll"));
+  }
+
+  @Test
   void unknownKeysAreErrors() {
     List<String> errors = errors("""
         config:

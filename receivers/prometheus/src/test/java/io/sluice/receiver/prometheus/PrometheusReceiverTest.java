@@ -1,6 +1,7 @@
 package io.sluice.receiver.prometheus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
@@ -23,7 +24,9 @@ import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestVertx;
 import io.sluice.receiver.prometheus.ScrapedPoints.Point;
+import ch.qos.logback.classic.Level;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -427,6 +430,32 @@ class PrometheusReceiverTest {
     int batches = consumer.batches().size();
     receiver.shutdown().await(10, TimeUnit.SECONDS);
     assertThat(consumer.batches()).hasSize(batches);
+  }
+
+  @Test
+  void shutdownGivesUpWaitingForAConsumerThatNeverAcknowledgesTheStaleMarkers() throws Exception {
+    try (LogCapture logs = LogCapture.of(PrometheusReceiver.class)) {
+      FakeTarget t = target("g 1\n");
+      start("config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
+      awaitUp(1);
+      consumer.answerWith(b -> Promise.<Void>promise().future());
+      long startNanos = System.nanoTime();
+      receiver.shutdown().await(10, TimeUnit.SECONDS);
+      long tookMs = (System.nanoTime() - startNanos) / 1_000_000;
+      // the job's scrape timeout is 200ms, so shutdown waits the least time, 1 s
+      assertThat(tookMs).isGreaterThanOrEqualTo(PrometheusReceiver.MIN_FINAL_ACK_WAIT.toMillis() - 50)
+          .isLessThan(8_000);
+      assertThat(points().staleOf("g")).hasSize(1);
+      assertThat(logs.at(Level.WARN)).anySatisfy(w -> assertThat(w).contains("'prometheus'")
+          .contains("stopped waiting after 1s").contains("final stale markers"));
+    }
+  }
+
+  @Test
+  void theWarmUpRunsTheFirstScrapeStepsWithoutErrors() {
+    // start() swallows warm-up errors (they only cost speed), so check here that it really runs
+    assertThatCode(() -> PrometheusReceiver.warmUp(true))
+        .doesNotThrowAnyException();
   }
 
   @Test

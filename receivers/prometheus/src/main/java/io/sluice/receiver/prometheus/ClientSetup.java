@@ -1,0 +1,204 @@
+package io.sluice.receiver.prometheus;
+
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.Authorization;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.BasicAuth;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.TlsConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.JdkSSLEngineOptions;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.TrustOptions;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How the requests of one job's scrapes, or of one http_sd config, connect and authenticate:
+ * the {@code Authorization} header, and the TLS material of {@code tls_config}, read from its PEM
+ * files once by {@link #load} (blocking: call it on a worker). HTTP clients made from a setup do
+ * no file I/O on the event loop, and run the TLS handshake's heavy steps (certificate checks, key
+ * exchange) on Vert.x's worker pool rather than on the event loop.
+ */
+final class ClientSetup {
+  private static final Logger log = LoggerFactory.getLogger(ClientSetup.class);
+  private final TrustOptions trust;
+  private final KeyCertOptions keyCert;
+  private final boolean insecure;
+  private final String serverName;
+  private final String authorization;
+
+  private ClientSetup(TrustOptions trust, KeyCertOptions keyCert, boolean insecure, String serverName,
+      String authorization) {
+    this.trust = trust;
+    this.keyCert = keyCert;
+    this.insecure = insecure;
+    this.serverName = serverName;
+    this.authorization = authorization;
+  }
+
+  /**
+   * Reads the TLS files (blocking) and works out the Authorization header.
+   *
+   * @param keyPath where these keys are in the receiver's config, for messages
+   *     ({@code config.scrape_configs[0]})
+   * @throws IllegalArgumentException naming the key and file when a file holds no usable PEM
+   */
+  static ClientSetup load(Vertx vertx, String keyPath, BasicAuth basicAuth, Authorization authorization,
+      TlsConfig tls) {
+    String header = null;
+    if (basicAuth != null) {
+      header = "Basic " + Base64.getEncoder().encodeToString(
+          (basicAuth.username() + ":" + basicAuth.password()).getBytes(StandardCharsets.UTF_8));
+    } else if (authorization != null) {
+      header = authorization.type() + " " + authorization.credentials();
+    }
+    if (tls == null) {
+      return new ClientSetup(null, null, false, "", header);
+    }
+    TrustOptions trust = null;
+    if (!tls.caFile().isEmpty() && !tls.insecureSkipVerify()) {
+      try {
+        trust = TrustOptions.wrap(new PemTrustOptions().addCertPath(tls.caFile()).getTrustManagerFactory(vertx));
+      } catch (Exception e) {
+        throw new IllegalArgumentException(keyPath + ".tls_config.ca_file: could not read CA certificates from \""
+            + tls.caFile() + "\" (expected PEM, -----BEGIN CERTIFICATE-----): " + message(e), e);
+      }
+    }
+    KeyCertOptions keyCert = null;
+    if (!tls.certFile().isEmpty() && !tls.keyFile().isEmpty()) {
+      try {
+        keyCert = KeyCertOptions.wrap(new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile())
+            .getKeyManagerFactory(vertx));
+      } catch (Exception e) {
+        throw new IllegalArgumentException(keyPath + ".tls_config: could not read the client certificate \""
+            + tls.certFile() + "\" and key \"" + tls.keyFile() + "\" (expected PEM): " + message(e), e);
+      }
+    }
+    return new ClientSetup(trust, keyCert, tls.insecureSkipVerify(), tls.serverName(), header);
+  }
+
+  private static String message(Exception e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getMessage() == null) {
+      t = t.getCause();
+    }
+    return t.getMessage() != null ? t.getMessage() : t.toString();
+  }
+
+  /**
+   * Loads the JDK's TLS classes and runs the costly first steps of a client handshake (context
+   * set-up, key shares for the ClientHello) once, so that the first handshake on an event loop
+   * does not pay for them. Blocking: call on a worker.
+   */
+  static void warmUpTls() throws Exception {
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, null, null);
+    SSLEngine engine = ssl.createSSLEngine("warm-up.invalid", 443);
+    engine.setUseClientMode(true);
+    engine.getSupportedCipherSuites();
+    engine.beginHandshake();
+    ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+    engine.wrap(ByteBuffer.allocate(0), out);
+    engine.closeOutbound();
+  }
+
+  /**
+   * Why a request failed, for logs: the exception's message; for a failed TLS handshake, which
+   * Vert.x reports as "Failed to create SSL connection", the underlying cause (an untrusted
+   * certificate, a name mismatch).
+   */
+  static String reason(Throwable error) {
+    if (error instanceof SSLException) {
+      String deepest = null;
+      for (Throwable t = error; t != null; t = t.getCause()) {
+        if (t.getMessage() != null) {
+          deepest = t.getMessage();
+        }
+        if (t.getCause() == t) {
+          break;
+        }
+      }
+      return "TLS handshake failed: " + (deepest != null ? deepest : error.toString());
+    }
+    return error.getMessage() != null ? error.getMessage() : error.toString();
+  }
+
+  /** The {@code Authorization} header value, or null. */
+  String authorization() {
+    return authorization;
+  }
+
+  /** An HTTP client with this TLS setup; the pool keeps at most {@code maxConnections} per server. */
+  HttpClient createClient(Vertx vertx, String name, int maxConnections) {
+    HttpClientOptions options = new HttpClientOptions()
+        .setDecompressionSupported(true)
+        .setKeepAlive(true)
+        .setName(name)
+        // handshake tasks (certificate checks, key exchange) run on a worker, not the event loop
+        .setSslEngineOptions(new JdkSSLEngineOptions().setUseWorkerThread(true));
+    if (insecure) {
+      options.setTrustAll(true).setVerifyHost(false);
+    } else if (trust != null) {
+      options.setTrustOptions(trust);
+    }
+    if (keyCert != null) {
+      options.setKeyCertOptions(keyCert);
+    }
+    if (!serverName.isEmpty()) {
+      options.setForceSni(true);
+    }
+    return vertx.httpClientBuilder()
+        .with(options)
+        .with(new PoolOptions().setHttp1MaxSize(maxConnections))
+        // a connection that fails after it was set up (a TLS alert, a reset) fails its request,
+        // which is reported there; Vert.x would log it again at ERROR
+        .withConnectHandler(conn -> conn.exceptionHandler(e -> log.debug("Connection to '{}' failed",
+            conn.remoteAddress(), e)))
+        .build();
+  }
+
+  /**
+   * A GET of {@code url} with the Authorization header. With a TLS server name, https requests
+   * still connect to the URL's host and send it as {@code Host}, but the handshake names (SNI) and
+   * verifies the server name.
+   */
+  RequestOptions request(String url) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url);
+    if (authorization != null) {
+      options.putHeader(HttpHeaders.AUTHORIZATION, authorization);
+    }
+    if (!serverName.isEmpty() && Boolean.TRUE.equals(options.isSsl())) {
+      String host = options.getHost();
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      options.setServer(SocketAddress.inetSocketAddress(options.getPort(), host))
+          .putHeader(HttpHeaders.HOST, authority(url))
+          .setHost(serverName);
+    }
+    return options;
+  }
+
+  /** The {@code host[:port]} of an absolute URL. */
+  private static String authority(String url) {
+    int start = url.indexOf("://") + 3;
+    int end = start;
+    while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
+      end++;
+    }
+    return url.substring(start, end);
+  }
+}
