@@ -33,6 +33,9 @@ import java.util.stream.Stream;
  * }
  * </pre>
  *
+ * <p>{@link #stop()} and {@link #restart()} take it down and bring it back on the same port with
+ * the same storage, to test what a sender does while Prometheus is gone.
+ *
  * <p>Fails (never skips) when {@code prometheus} is not on the PATH, saying how to install it.
  * The process's output goes to {@code prometheus.log} in its temporary directory, quoted when
  * it does not become ready.
@@ -45,13 +48,14 @@ public final class PrometheusServer implements AutoCloseable {
   public record Sample(Map<String, String> labels, double value, long timestampMs) {
   }
 
-  private final Process process;
+  private final List<String> command;
   private final Path dir;
   private final int port;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private volatile Process process;
 
-  private PrometheusServer(Process process, Path dir, int port) {
-    this.process = process;
+  private PrometheusServer(List<String> command, Path dir, int port) {
+    this.command = List.copyOf(command);
     this.dir = dir;
     this.port = port;
   }
@@ -89,18 +93,23 @@ public final class PrometheusServer implements AutoCloseable {
         "--web.enable-remote-write-receiver",
         "--log.level=warn"));
     cmd.addAll(extraFlags);
-    Process p = new ProcessBuilder(cmd)
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("prometheus.log").toFile())
-        .start();
-    PrometheusServer server = new PrometheusServer(p, dir, port);
+    PrometheusServer server = new PrometheusServer(cmd, dir, port);
     try {
-      server.awaitReady();
+      server.launch();
     } catch (RuntimeException | IOException | InterruptedException e) {
       server.close();
       throw e;
     }
     return server;
+  }
+
+  /** Runs the command, its output appended to the log, and waits until {@code /-/ready} answers 200. */
+  private void launch() throws IOException, InterruptedException {
+    process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("prometheus.log").toFile()))
+        .start();
+    awaitReady();
   }
 
   private static String findOnPath(String name) {
@@ -219,18 +228,39 @@ public final class PrometheusServer implements AutoCloseable {
     return new Sample(labels, d, ts);
   }
 
+  /**
+   * Stops the process (TERM, then KILL after 10 s), keeping its port and data directory for
+   * {@link #restart()}; until then connections to the port are refused.
+   */
+  public void stop() {
+    Process p = process;
+    if (p == null) {
+      return;
+    }
+    p.destroy();
+    try {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Starts the same command again (stopping the process first if it still runs), on the same
+   * port with the same data, and waits until it is ready, which includes replaying its WAL.
+   */
+  public void restart() throws IOException, InterruptedException {
+    stop();
+    launch();
+  }
+
   /** Stops the process (TERM, then KILL after 10 s) and deletes its directories. */
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    stop();
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

@@ -72,8 +72,11 @@ import java.util.regex.Pattern;
  *           Set {@code max_samples_per_send} with it: without, each batch goes out as one request
  *           per shard, so more shards only make more, smaller requests.
  *     </ul>
- * @param exportCreatedMetric the Collector's {@code _created} series; only {@code enabled: false}
- *     is supported
+ * @param exportCreatedMetric the {@code <family>_created} series (the point's start time in seconds).
+ *     With {@code enabled: true}, as in the Collector, every monotonic sum, histogram and summary
+ *     point with a start time gets one; with {@code false} (the default) only data the
+ *     {@code prometheus} receiver scraped from {@code _created} samples does, so that what was
+ *     scraped is written as Prometheus itself would store it
  * @param deltaToCumulative how delta monotonic sums and delta histograms become cumulative series:
  *     {@code max_stale} and {@code max_streams}, named as in the Collector's
  *     {@code deltatocumulative} processor
@@ -188,7 +191,12 @@ public record PrometheusRemoteWriteExporterConfig(
     }
   }
 
-  /** {@code export_created_metric}. */
+  /**
+   * {@code export_created_metric}.
+   *
+   * @param enabled a {@code _created} series for every counter, histogram and summary point with a
+   *     start time; false keeps only those scraped from {@code _created} samples
+   */
   public record ExportCreatedMetric(boolean enabled) {
   }
 
@@ -268,7 +276,8 @@ public record PrometheusRemoteWriteExporterConfig(
   /** What the translation needs from this config. */
   TranslationOptions translationOptions() {
     return new TranslationOptions(namespace, addMetricSuffixes, resourceToTelemetryConversion.enabled(),
-        targetInfo.enabled(), true, externalLabels);
+        targetInfo.enabled(), true, externalLabels, exportCreatedMetric.enabled()
+            ? TranslationOptions.CreatedSeries.ALL : TranslationOptions.CreatedSeries.SCRAPED);
   }
 
   @Override
@@ -317,10 +326,6 @@ public record PrometheusRemoteWriteExporterConfig(
     }
     if (maxBatchSizeBytes < 0) {
       problems.add(new ConfigProblem("max_batch_size_bytes", "must not be negative (0 sends each batch whole)"));
-    }
-    if (exportCreatedMetric.enabled()) {
-      problems.add(new ConfigProblem("export_created_metric.enabled",
-          "true is not supported yet: Sluice does not send _created series; remove it or set false"));
     }
     problems.addAll(retryOnFailure.validate("retry_on_failure"));
     if (deltaToCumulative.maxStale().isNegative() || deltaToCumulative.maxStale().isZero()) {

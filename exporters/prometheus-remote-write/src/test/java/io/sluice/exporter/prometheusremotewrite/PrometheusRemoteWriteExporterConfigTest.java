@@ -10,6 +10,7 @@ import io.sluice.core.config.ConfigLoader;
 import io.sluice.core.exporterhelper.QueueSettings;
 import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestVertx;
+import io.sluice.translation.prometheus.otlp.TranslationOptions;
 import io.sluice.core.ComponentKind;
 import io.sluice.core.Exporter;
 import java.time.Duration;
@@ -85,7 +86,24 @@ class PrometheusRemoteWriteExporterConfigTest {
         .isEqualTo(new QueueSettings(true, 2, 10_000));
     assertThat(c.deltaToCumulative().maxStale()).isEqualTo(Duration.ofMinutes(10));
     assertThat(c.deltaToCumulative().streamLimit()).as("the Collector's \"no limit\"").isEqualTo(Integer.MAX_VALUE);
+    assertThat(c.translationOptions().createdSeries()).as("_created only for what was scraped with it")
+        .isEqualTo(TranslationOptions.CreatedSeries.SCRAPED);
     assertThat(c.validate()).isEmpty();
+  }
+
+  @Test
+  void exportCreatedMetricEnabledIsAcceptedAndAsksForCreatedSeriesOfEveryPointWithAStartTime() throws Exception {
+    PrometheusRemoteWriteExporterConfig c = ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
+        endpoint: http://p:9090/api/v1/write
+        export_created_metric:
+          enabled: true
+        """);
+
+    assertThat(c.validate()).isEmpty();
+    assertThat(c.exportCreatedMetric().enabled()).isTrue();
+    assertThat(c.translationOptions().createdSeries()).isEqualTo(TranslationOptions.CreatedSeries.ALL);
+    assertThat(PrometheusRemoteWriteExporterConfig.defaults().translationOptions().createdSeries())
+        .isEqualTo(TranslationOptions.CreatedSeries.SCRAPED);
   }
 
   @Test
@@ -203,7 +221,7 @@ class PrometheusRemoteWriteExporterConfigTest {
 
     assertThat(c.validate()).extracting(ConfigProblem::path).containsExactlyInAnyOrder("endpoint", "headers",
         "external_labels", "external_labels.ok", "remote_write_version", "compression", "timeout",
-        "max_batch_size_bytes", "export_created_metric.enabled", "delta_to_cumulative.max_stale",
+        "max_batch_size_bytes", "delta_to_cumulative.max_stale",
         "delta_to_cumulative.max_streams");
     assertThat(c.validate()).filteredOn(p -> p.path().equals("endpoint")).extracting(ConfigProblem::message)
         .first().asString().contains("did you mean \"http://");

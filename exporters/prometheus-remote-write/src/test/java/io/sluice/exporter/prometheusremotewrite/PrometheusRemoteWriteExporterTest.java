@@ -1,11 +1,12 @@
 package io.sluice.exporter.prometheusremotewrite;
 
+import static io.sluice.exporter.prometheusremotewrite.TestBatches.T0;
+import static io.sluice.exporter.prometheusremotewrite.TestBatches.T0_MS;
+import static io.sluice.exporter.prometheusremotewrite.TestBatches.attr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.Gauge;
 import io.opentelemetry.proto.metrics.v1.Metric;
@@ -16,83 +17,27 @@ import io.opentelemetry.proto.metrics.v1.Sum;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentId;
-import io.sluice.core.ComponentKind;
 import io.sluice.core.Envelope;
 import io.sluice.core.Exporter;
 import io.sluice.core.PermanentException;
 import io.sluice.core.exporterhelper.QueueSettings;
-import io.sluice.core.exporterhelper.RetrySettings;
-import io.sluice.core.telemetry.SelfMetrics;
-import io.sluice.core.testkit.Ports;
-import io.sluice.core.testkit.SelfMetricsReader;
-import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestData;
-import io.sluice.core.testkit.TestVertx;
 import io.sluice.core.tls.TlsClientSettings;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xerial.snappy.Snappy;
 
 class PrometheusRemoteWriteExporterTest {
   private static final String ID = "prometheusremotewrite/test";
-  private static final long T0 = 1_700_000_000_000_000_000L;
-  private static final long T0_MS = 1_700_000_000_000L;
 
-  private TestVertx tv;
-  private SelfMetrics metrics;
-  private int port;
-  private RemoteWriteSink sink;
-  private final List<Exporter> exporters = new ArrayList<>();
-
-  /** Loads Vert.x's HTTP classes and the codecs' native libraries once, outside the strict blocked-thread check. */
-  @BeforeAll
-  static void warmUpTheJvm() throws Exception {
-    Vertx vertx = Vertx.vertx();
-    try {
-      int p = Ports.freePort();
-      RemoteWriteSink s = RemoteWriteSink.start(vertx, p);
-      Exporter e = new PrometheusRemoteWriteExporterFactory().create(TestContexts.context(vertx,
-          ComponentKind.EXPORTER, "prometheusremotewrite/warmup"),
-          PrometheusRemoteWriteExporterConfig.defaults().withEndpoint("http://127.0.0.1:" + p + "/api/v1/write"));
-      e.start().await(30, TimeUnit.SECONDS);
-      e.consume(TestData.metrics(1, 0)).await(30, TimeUnit.SECONDS);
-      await().atMost(Duration.ofSeconds(10)).until(() -> s.calls() >= 1);
-      s.received.get(0).decode();
-      e.shutdown().await(30, TimeUnit.SECONDS);
-      s.close();
-    } finally {
-      vertx.close().await(30, TimeUnit.SECONDS);
-    }
-  }
-
-  @BeforeEach
-  void setUp() {
-    tv = TestVertx.create();
-    metrics = new SelfMetrics();
-    port = Ports.freePort();
-    sink = RemoteWriteSink.start(tv.vertx(), port);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (Exporter e : exporters) {
-      e.shutdown().await(10, TimeUnit.SECONDS);
-    }
-    sink.close();
-    tv.close();
-  }
-
-  private static RetrySettings fastRetry() {
-    return new RetrySettings(true, Duration.ofMillis(20), 0, 1.5, Duration.ofMillis(200), Duration.ofSeconds(30));
-  }
+  @RegisterExtension
+  final ExporterFixture fx = new ExporterFixture(ID);
+  private final RemoteWriteSink sink = fx.sink;
 
   private PrometheusRemoteWriteExporterConfig config(String compression, QueueSettings queue,
       Map<String, String> externalLabels, Map<String, String> headers) {
@@ -101,23 +46,10 @@ class PrometheusRemoteWriteExporterTest {
 
   private PrometheusRemoteWriteExporterConfig config(String version, String compression, QueueSettings queue,
       Map<String, String> externalLabels, Map<String, String> headers) {
-    return new PrometheusRemoteWriteExporterConfig("http://127.0.0.1:" + port + "/api/v1/write", headers, "",
+    return new PrometheusRemoteWriteExporterConfig("http://127.0.0.1:" + fx.port + "/api/v1/write", headers, "",
         externalLabels, true, new PrometheusRemoteWriteExporterConfig.ResourceToTelemetryConversion(false),
         new PrometheusRemoteWriteExporterConfig.TargetInfo(true), true, version, compression, Duration.ofSeconds(5),
-        TlsClientSettings.defaults(), queue, fastRetry(), 3_000_000L, null, null, null);
-  }
-
-  private Exporter start(PrometheusRemoteWriteExporterConfig config) throws Exception {
-    assertThat(config.validate()).isEmpty();
-    Exporter e = new PrometheusRemoteWriteExporterFactory().create(
-        TestContexts.context(tv.vertx(), ComponentKind.EXPORTER, ID, metrics), config);
-    exporters.add(e);
-    e.start().await(10, TimeUnit.SECONDS);
-    return e;
-  }
-
-  private static KeyValue attr(String k, String v) {
-    return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setStringValue(v)).build();
+        TlsClientSettings.defaults(), queue, TestBatches.fastRetry(), 3_000_000L, null, null, null);
   }
 
   private static Batch batch(Metric... metrics) {
@@ -137,13 +69,9 @@ class PrometheusRemoteWriteExporterTest {
         .build();
   }
 
-  private double counter(String name) {
-    return SelfMetricsReader.counter(metrics, name, "component_id", ID, "signal", "metrics");
-  }
-
   @Test
   void sendsSnappyRemoteWriteWithRequiredHeadersThatUsersCannotOverride() throws Exception {
-    Exporter e = start(config("snappy", QueueSettings.disabled(), Map.of("cluster", "eu"),
+    Exporter e = fx.start(config("snappy", QueueSettings.disabled(), Map.of("cluster", "eu"),
         Map.of("X-Scope-OrgID", "tenant-1", "Content-Type", "text/plain", "User-Agent", "mine")));
 
     Metric temp = Metric.newBuilder().setName("temperature").setUnit("Cel").setGauge(Gauge.newBuilder()
@@ -175,12 +103,52 @@ class PrometheusRemoteWriteExporterTest {
         .containsEntry("job", "shop");
     assertThat(w.metadata()).contains(new RemoteWriteSink.Metadata(1, "requests_total", "Requests served", ""),
         new RemoteWriteSink.Metadata(2, "temperature_celsius", "", "celsius"));
-    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(3);
+    assertThat(fx.counter("sluice_exporter_sent_items")).isEqualTo(3);
+  }
+
+  private static PrometheusRemoteWriteExporterConfig withExportCreatedMetric(PrometheusRemoteWriteExporterConfig c,
+      boolean enabled) {
+    return new PrometheusRemoteWriteExporterConfig(c.endpoint(), c.headers(), c.namespace(), c.externalLabels(),
+        c.addMetricSuffixes(), c.resourceToTelemetryConversion(), c.targetInfo(), c.sendMetadata(),
+        c.remoteWriteVersion(), c.compression(), c.timeout(), c.tls(), c.sendingQueue(), c.retryOnFailure(),
+        c.maxBatchSizeBytes(), c.remoteWriteQueue(),
+        new PrometheusRemoteWriteExporterConfig.ExportCreatedMetric(enabled), c.deltaToCumulative());
+  }
+
+  @Test
+  void exportCreatedMetricSendsACountersStartTimeInSecondsAsItsCreatedSeries() throws Exception {
+    PrometheusRemoteWriteExporterConfig c = config("snappy", QueueSettings.disabled(), Map.of(), Map.of());
+    Exporter e = fx.start(withExportCreatedMetric(c, true));
+
+    e.consume(batch(requests(T0, 42))).await(5, TimeUnit.SECONDS);
+
+    RemoteWriteSink.WriteRequest w = sink.received.get(0).decode();
+    assertThat(w.named("requests_created")).singleElement().satisfies(created -> {
+      assertThat(created.labels()).containsExactlyInAnyOrderEntriesOf(Map.of("__name__", "requests_created",
+          "http_method", "GET", "job", "shop", "instance", "i-1"));
+      assertThat(created.samples()).as("the start time, one minute before T0, in seconds")
+          .containsExactly(new RemoteWriteSink.Sample((T0_MS - 60_000) / 1000.0, T0_MS));
+    });
+    assertThat(w.named("requests_total")).singleElement()
+        .satisfies(total -> assertThat(total.samples()).containsExactly(new RemoteWriteSink.Sample(42, T0_MS)));
+  }
+
+  @Test
+  void anOtlpCounterGetsNoCreatedSeriesByDefault() throws Exception {
+    PrometheusRemoteWriteExporterConfig c = config("snappy", QueueSettings.disabled(), Map.of(), Map.of());
+    assertThat(c.exportCreatedMetric().enabled()).isFalse();
+    Exporter e = fx.start(c);
+
+    e.consume(batch(requests(T0, 42))).await(5, TimeUnit.SECONDS);
+
+    RemoteWriteSink.WriteRequest w = sink.received.get(0).decode();
+    assertThat(w.named("requests_total")).hasSize(1);
+    assertThat(w.series()).extracting(RemoteWriteSink.Series::name).doesNotContain("requests_created");
   }
 
   @Test
   void zstdBodiesDecodeWithZstdsOwnStream() throws Exception {
-    Exporter e = start(config("zstd", QueueSettings.disabled(), Map.of(), Map.of()));
+    Exporter e = fx.start(config("zstd", QueueSettings.disabled(), Map.of(), Map.of()));
 
     e.consume(TestData.metrics(3, 1)).await(5, TimeUnit.SECONDS);
 
@@ -198,7 +166,7 @@ class PrometheusRemoteWriteExporterTest {
 
   @Test
   void sendsTheStaleMarkerBitForBit() throws Exception {
-    Exporter e = start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+    Exporter e = fx.start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
 
     Metric gone = Metric.newBuilder().setName("up.ish").setGauge(Gauge.newBuilder()
         .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(T0).setFlags(1))).build();
@@ -211,44 +179,44 @@ class PrometheusRemoteWriteExporterTest {
   @Test
   void retriesA500ThenSucceeds() throws Exception {
     sink.behave(n -> n == 1 ? RemoteWriteSink.Reply.status(500).withBody("busy") : RemoteWriteSink.Reply.status(204));
-    Exporter e = start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+    Exporter e = fx.start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
 
     e.consume(batch(requests(T0, 1))).await(5, TimeUnit.SECONDS);
 
     assertThat(sink.calls()).isEqualTo(2);
     assertThat(sink.received.get(1).decode().named("requests_total")).hasSize(1);
-    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(1);
+    assertThat(fx.counter("sluice_exporter_sent_items")).isEqualTo(1);
   }
 
   @Test
   void retriesA429AfterTheRetryAfterDelay() throws Exception {
     sink.behave(n -> n == 1 ? RemoteWriteSink.Reply.status(429).withHeader("Retry-After", "1")
         : RemoteWriteSink.Reply.status(200));
-    Exporter e = start(config("snappy", new QueueSettings(true, 1, 10), Map.of(), Map.of()));
+    Exporter e = fx.start(config("snappy", new QueueSettings(true, 1, 10), Map.of(), Map.of()));
 
     e.consume(batch(requests(T0, 1))).await(5, TimeUnit.SECONDS);
 
     await().atMost(Duration.ofSeconds(10)).until(() -> sink.calls() == 2);
     long waitedMs = (sink.arrivedNanos.get(1) - sink.arrivedNanos.get(0)) / 1_000_000;
     assertThat(waitedMs).isGreaterThanOrEqualTo(900);
-    await().atMost(Duration.ofSeconds(5)).until(() -> counter("sluice_exporter_sent_items") == 1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> fx.counter("sluice_exporter_sent_items") == 1);
   }
 
   @Test
   void doesNotRetryA400AndQuotesTheBody() throws Exception {
     sink.behave(n -> RemoteWriteSink.Reply.status(400).withBody("out of order sample"));
-    Exporter e = start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+    Exporter e = fx.start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
 
     assertThatThrownBy(() -> e.consume(batch(requests(T0, 1))).await(5, TimeUnit.SECONDS))
         .isInstanceOf(PermanentException.class)
         .hasMessageContaining("HTTP 400").hasMessageContaining("out of order sample");
     assertThat(sink.calls()).isEqualTo(1);
-    assertThat(counter("sluice_exporter_send_failed_items")).isEqualTo(1);
+    assertThat(fx.counter("sluice_exporter_send_failed_items")).isEqualTo(1);
   }
 
   @Test
   void deltaCountersArriveAsRunningTotalsAndNonMonotonicDeltasAreDropped() throws Exception {
-    Exporter e = start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+    Exporter e = fx.start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
 
     for (int i = 1; i <= 3; i++) {
       Metric delta = Metric.newBuilder().setName("d").setSum(Sum.newBuilder().setIsMonotonic(true)
@@ -284,7 +252,7 @@ class PrometheusRemoteWriteExporterTest {
   @Test
   void sendsRemoteWrite2WithASymbolsTableAndPerSeriesMetadata() throws Exception {
     sink.behave(n -> written(3));
-    Exporter e = start(config("2.0", "snappy", QueueSettings.disabled(), Map.of("cluster", "eu"), Map.of()));
+    Exporter e = fx.start(config("2.0", "snappy", QueueSettings.disabled(), Map.of("cluster", "eu"), Map.of()));
 
     Metric temp = Metric.newBuilder().setName("temperature").setUnit("Cel").setDescription("Room\ntemperature")
         .setGauge(Gauge.newBuilder()
@@ -314,7 +282,7 @@ class PrometheusRemoteWriteExporterTest {
     assertThat(t.metadata()).isEqualTo(new RemoteWriteSink.Metadata(2, "temperature_celsius", "Room\ntemperature",
         "celsius"));
     assertThat(w.named("target_info")).hasSize(1);
-    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(3);
+    assertThat(fx.counter("sluice_exporter_sent_items")).isEqualTo(3);
   }
 
   private static java.util.Set<Integer> topLevelFields(byte[] body) throws java.io.IOException {
@@ -330,7 +298,7 @@ class PrometheusRemoteWriteExporterTest {
   @Test
   void fallsBackToRemoteWrite1OnceOn415AndRemembersIt() throws Exception {
     sink.behave(n -> n == 1 ? RemoteWriteSink.Reply.status(415).withBody("unsupported") : RemoteWriteSink.Reply.status(204));
-    Exporter e = start(config("2.0", "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+    Exporter e = fx.start(config("2.0", "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
 
     e.consume(batch(requests(T0, 1))).await(5, TimeUnit.SECONDS);
     e.consume(batch(requests(T0 + 1_000_000_000L, 2))).await(5, TimeUnit.SECONDS);
@@ -345,7 +313,7 @@ class PrometheusRemoteWriteExporterTest {
 
   @Test
   void treatsA2xxWithoutWrittenHeadersAsA1xReceiver() throws Exception {
-    Exporter e = start(config("2.0", "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+    Exporter e = fx.start(config("2.0", "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
 
     e.consume(batch(requests(T0, 1))).await(5, TimeUnit.SECONDS);
 
@@ -356,7 +324,7 @@ class PrometheusRemoteWriteExporterTest {
   @org.junit.jupiter.params.provider.ValueSource(strings = {"1.0", "2.0"})
   void sendsHistogramExemplarsWithTraceAndSpanIds(String version) throws Exception {
     sink.behave(n -> written(5));
-    Exporter e = start(config(version, "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+    Exporter e = fx.start(config(version, "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
 
     Metric h = Metric.newBuilder().setName("latency").setUnit("s").setHistogram(
         io.opentelemetry.proto.metrics.v1.Histogram.newBuilder()
@@ -388,7 +356,7 @@ class PrometheusRemoteWriteExporterTest {
         c.addMetricSuffixes(), c.resourceToTelemetryConversion(), new PrometheusRemoteWriteExporterConfig.TargetInfo(false),
         c.sendMetadata(), c.remoteWriteVersion(), c.compression(), c.timeout(), c.tls(), c.sendingQueue(),
         c.retryOnFailure(), 300, null, null, null);
-    Exporter e = start(c);
+    Exporter e = fx.start(c);
 
     Gauge.Builder g = Gauge.newBuilder();
     for (int i = 0; i < 10; i++) {
@@ -438,7 +406,7 @@ class PrometheusRemoteWriteExporterTest {
     sink.behave(n -> n <= fails.size() && fails.get(n - 1) ? RemoteWriteSink.Reply.status(503)
         : RemoteWriteSink.Reply.status(204));
     sink.delay(n -> n <= delays.size() ? delays.get(n - 1) : 0L);
-    Exporter e = start(sharded(4, 1000, true));
+    Exporter e = fx.start(sharded(4, 1000, true));
 
     int series = 24;
     int batches = 40;
@@ -447,7 +415,7 @@ class PrometheusRemoteWriteExporterTest {
     }
 
     await().atMost(Duration.ofSeconds(30))
-        .until(() -> counter("sluice_exporter_sent_items") == (double) series * batches);
+        .until(() -> fx.counter("sluice_exporter_sent_items") == (double) series * batches);
     Map<String, List<Long>> timestamps = new java.util.TreeMap<>();
     for (RemoteWriteSink.Received r : sink.received) {
       if (r.status() != 204) {
@@ -467,12 +435,12 @@ class PrometheusRemoteWriteExporterTest {
     assertThat(sink.received).as("some requests were answered 503 and retried")
         .anySatisfy(r -> assertThat(r.status()).isEqualTo(503));
     assertThat(sink.maxInFlight()).as("shards send in parallel").isGreaterThan(1);
-    assertThat(counter("sluice_exporter_send_failed_items")).isZero();
+    assertThat(fx.counter("sluice_exporter_send_failed_items")).isZero();
   }
 
   @Test
   void sendsEachSeriesAlwaysOnTheSameShard() {
-    Shards shards = new Shards("t", null, 4, fastRetry(), Duration.ofSeconds(1), null, d -> null, () -> { });
+    Shards shards = new Shards("t", null, 4, TestBatches.fastRetry(), Duration.ofSeconds(1), null, d -> null, () -> { });
     io.sluice.translation.prometheus.otlp.OtlpToPrometheus tr = new io.sluice.translation.prometheus.otlp
         .OtlpToPrometheus(io.sluice.translation.prometheus.otlp.TranslationOptions.defaults());
     Map<String, Integer> shardOfSeries = new java.util.HashMap<>();
@@ -498,39 +466,39 @@ class PrometheusRemoteWriteExporterTest {
   @Test
   void refusesABatchWhenQueueSizeBatchesAreStillUndelivered() throws Exception {
     sink.delay(n -> 1000L);
-    Exporter e = start(sharded(2, 1, true));
+    Exporter e = fx.start(sharded(2, 1, true));
 
     e.consume(gaugeBatch(4, T0, 1)).await(5, TimeUnit.SECONDS);
     assertThatThrownBy(() -> e.consume(gaugeBatch(4, T0 + 1_000_000_000L, 2)).await(5, TimeUnit.SECONDS))
         .isInstanceOf(io.sluice.core.ResourceExhaustedException.class).hasMessageContaining("queue is full");
-    assertThat(counter("sluice_exporter_enqueue_failed_items")).isEqualTo(4);
+    assertThat(fx.counter("sluice_exporter_enqueue_failed_items")).isEqualTo(4);
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> counter("sluice_exporter_sent_items") == 4);
+    await().atMost(Duration.ofSeconds(5)).until(() -> fx.counter("sluice_exporter_sent_items") == 4);
     e.consume(gaugeBatch(4, T0 + 2_000_000_000L, 3)).await(5, TimeUnit.SECONDS);
-    await().atMost(Duration.ofSeconds(5)).until(() -> counter("sluice_exporter_sent_items") == 8);
+    await().atMost(Duration.ofSeconds(5)).until(() -> fx.counter("sluice_exporter_sent_items") == 8);
   }
 
   @Test
   void withoutAQueueAcknowledgesOnlyOnceEveryShardDelivered() throws Exception {
     sink.delay(n -> n == 1 ? 1500L : 0L);
-    Exporter e = start(sharded(4, 10, false));
+    Exporter e = fx.start(sharded(4, 10, false));
 
     var ack = e.consume(gaugeBatch(30, T0, 1));
     await().atMost(Duration.ofSeconds(5)).until(() -> sink.calls() > 1);
     assertThat(ack.isComplete()).as("the first shard's request is still being answered").isFalse();
     ack.await(5, TimeUnit.SECONDS);
-    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(30);
+    assertThat(fx.counter("sluice_exporter_sent_items")).isEqualTo(30);
   }
 
   @Test
   void shutdownSendsWhatTheShardsStillHold() throws Exception {
     sink.delay(n -> 50L);
-    Exporter e = start(sharded(3, 100, true));
+    Exporter e = fx.start(sharded(3, 100, true));
     for (int b = 0; b < 5; b++) {
       e.consume(gaugeBatch(10, T0 + b * 1_000_000_000L, b)).await(5, TimeUnit.SECONDS);
     }
     e.shutdown().await(10, TimeUnit.SECONDS);
-    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(50);
+    assertThat(fx.counter("sluice_exporter_sent_items")).isEqualTo(50);
     assertThatThrownBy(() -> e.consume(gaugeBatch(1, T0, 1)).await(5, TimeUnit.SECONDS))
         .isInstanceOf(io.sluice.core.RetryableException.class).hasMessageContaining("shut down");
   }
@@ -554,7 +522,7 @@ class PrometheusRemoteWriteExporterTest {
     sink.behave(n -> RemoteWriteSink.Reply.status(204).withHeader("X-Prometheus-Remote-Write-Samples-Written", "1")
         .withHeader("X-Prometheus-Remote-Write-Histograms-Written", "1")
         .withHeader("X-Prometheus-Remote-Write-Exemplars-Written", "0"));
-    Exporter e = start(config("2.0", "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+    Exporter e = fx.start(config("2.0", "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
 
     e.consume(batch(exponentialLatency())).await(5, TimeUnit.SECONDS);
 
@@ -566,13 +534,13 @@ class PrometheusRemoteWriteExporterTest {
         Map.of(3, 5L, 7, 2L, 8, 1L), Map.of(0, 1L), 0, T0_MS, T0_MS - 60_000));
     assertThat(s.metadata()).isEqualTo(new RemoteWriteSink.Metadata(3, "latency_seconds", "Request latency",
         "seconds"));
-    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(1);
+    assertThat(fx.counter("sluice_exporter_sent_items")).isEqualTo(1);
   }
 
   @Test
   void dropsNativeHistogramsAndCountsThemAfterFallingBackToRemoteWrite1() throws Exception {
     sink.behave(n -> n == 1 ? RemoteWriteSink.Reply.status(415) : RemoteWriteSink.Reply.status(204));
-    Exporter e = start(config("2.0", "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+    Exporter e = fx.start(config("2.0", "snappy", QueueSettings.disabled(), Map.of(), Map.of()));
 
     e.consume(batch(exponentialLatency(), requests(T0, 7))).await(5, TimeUnit.SECONDS);
 
@@ -588,12 +556,12 @@ class PrometheusRemoteWriteExporterTest {
     assertThat(((PrometheusRemoteWriteExporter) e).droppedPoints()).containsEntry("exponential_histogram", 2L);
     // The first batch was cut into requests for 2.0, so its histogram point, dropped at the
     // fall-back, still counts as sent; batches translated after the fall-back count only what goes out.
-    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(3);
+    assertThat(fx.counter("sluice_exporter_sent_items")).isEqualTo(3);
   }
 
   @Test
   void remoteWrite1DropsExponentialHistogramsAndCountsThem() throws Exception {
-    Exporter e = start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
+    Exporter e = fx.start(config("snappy", QueueSettings.disabled(), Map.of(), Map.of()));
 
     e.consume(batch(exponentialLatency(), requests(T0, 7))).await(5, TimeUnit.SECONDS);
 

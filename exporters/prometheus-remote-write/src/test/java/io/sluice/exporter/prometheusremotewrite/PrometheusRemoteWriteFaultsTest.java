@@ -5,24 +5,14 @@ import static io.sluice.exporter.prometheusremotewrite.TestBatches.gauge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.core.ComponentKind;
 import io.sluice.core.Exporter;
-import io.sluice.core.telemetry.SelfMetrics;
-import io.sluice.core.testkit.Ports;
-import io.sluice.core.testkit.SelfMetricsReader;
-import io.sluice.core.testkit.TestContexts;
-import io.sluice.core.testkit.TestVertx;
 import io.sluice.exporter.prometheusremotewrite.PrometheusRemoteWriteExporterConfig.RemoteWriteQueue;
-import io.vertx.core.Vertx;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a remote-write receiver can do besides answering with a status (those are in
@@ -38,66 +28,17 @@ class PrometheusRemoteWriteFaultsTest {
   private static final String ID = "prometheusremotewrite/faults";
   private static final String DURATIONS = "sluice_exporter_request_duration_seconds";
 
-  private TestVertx tv;
-  private SelfMetrics metrics;
-  private int port;
-  private RemoteWriteSink sink;
-  private final List<Exporter> exporters = new ArrayList<>();
-
-  /** Loads Vert.x's HTTP classes and the codecs' native libraries once, outside the strict blocked-thread check. */
-  @BeforeAll
-  static void warmUpTheJvm() throws Exception {
-    Vertx vertx = Vertx.vertx();
-    try {
-      int p = Ports.freePort();
-      RemoteWriteSink s = RemoteWriteSink.start(vertx, p);
-      Exporter e = new PrometheusRemoteWriteExporterFactory().create(TestContexts.context(vertx,
-          ComponentKind.EXPORTER, "prometheusremotewrite/warmup"), TestBatches.config(p, null, 0, Duration.ofSeconds(5)));
-      e.start().await(30, TimeUnit.SECONDS);
-      e.consume(gauge("warm", 1, T0, 1)).await(30, TimeUnit.SECONDS);
-      await().atMost(Duration.ofSeconds(10)).until(() -> s.calls() >= 1);
-      s.received.get(0).decode();
-      e.shutdown().await(30, TimeUnit.SECONDS);
-      s.close();
-    } finally {
-      vertx.close().await(30, TimeUnit.SECONDS);
-    }
-  }
-
-  @BeforeEach
-  void setUp() {
-    tv = TestVertx.create();
-    metrics = new SelfMetrics();
-    port = Ports.freePort();
-    sink = RemoteWriteSink.start(tv.vertx(), port);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (Exporter e : exporters) {
-      e.shutdown().await(10, TimeUnit.SECONDS);
-    }
-    sink.close();
-    tv.close();
-  }
+  @RegisterExtension
+  final ExporterFixture fx = new ExporterFixture(ID);
+  private final RemoteWriteSink sink = fx.sink;
 
   private Exporter start(RemoteWriteQueue queue, Duration timeout) throws Exception {
-    PrometheusRemoteWriteExporterConfig config = TestBatches.config(port, queue, 3_000_000, timeout);
-    assertThat(config.validate()).isEmpty();
-    Exporter e = new PrometheusRemoteWriteExporterFactory().create(
-        TestContexts.context(tv.vertx(), ComponentKind.EXPORTER, ID, metrics), config);
-    exporters.add(e);
-    e.start().await(10, TimeUnit.SECONDS);
-    return e;
-  }
-
-  private double counter(String name) {
-    return SelfMetricsReader.counter(metrics, name, "component_id", ID, "signal", "metrics");
+    return fx.start(TestBatches.config(fx.port, queue, 3_000_000, timeout));
   }
 
   /** Attempts the exporter made: each one, answered, failed or timed out, is one observed request duration. */
   private long attempts() {
-    return SelfMetricsReader.observations(metrics, DURATIONS, "component_id", ID, "signal", "metrics");
+    return fx.observations(DURATIONS);
   }
 
   @Test
@@ -119,8 +60,8 @@ class PrometheusRemoteWriteFaultsTest {
     assertThat(sink.resent()).isEqualTo(1);
     Map<String, List<Long>> ts = RemoteWriteSink.timestamps(sink.distinctAccepted(), "level", "n");
     assertThat(ts).hasSize(4).allSatisfy((n, list) -> assertThat(list).isEqualTo(TestBatches.millisFrom1To(2)));
-    assertThat(counter("sluice_exporter_sent_items")).as("each item counted once as sent").isEqualTo(8);
-    assertThat(counter("sluice_exporter_send_failed_items")).isZero();
+    assertThat(fx.counter("sluice_exporter_sent_items")).as("each item counted once as sent").isEqualTo(8);
+    assertThat(fx.counter("sluice_exporter_send_failed_items")).isZero();
     assertThat(attempts()).as("the timed-out attempt, its retry, the second batch").isEqualTo(3);
   }
 
@@ -133,7 +74,7 @@ class PrometheusRemoteWriteFaultsTest {
       e.consume(gauge("level", series, T0 + (batch + 1) * 1_000_000L, batch)).await(5, TimeUnit.SECONDS);
     }
     int before = batch;
-    await().atMost(Duration.ofSeconds(10)).until(() -> counter("sluice_exporter_sent_items") == before * series);
+    await().atMost(Duration.ofSeconds(10)).until(() -> fx.counter("sluice_exporter_sent_items") == before * series);
 
     sink.down();
     long attemptsBefore = attempts();
@@ -142,7 +83,7 @@ class PrometheusRemoteWriteFaultsTest {
     }
     // Down for as long as the two shards take to be refused 20 times (about 1.5 s with this backoff).
     await().atMost(Duration.ofSeconds(20)).until(() -> attempts() - attemptsBefore >= 20);
-    assertThat(counter("sluice_exporter_sent_items")).as("nothing got through while down")
+    assertThat(fx.counter("sluice_exporter_sent_items")).as("nothing got through while down")
         .isEqualTo(before * series);
     sink.up();
     for (; batch < 20; batch++) {
@@ -150,9 +91,9 @@ class PrometheusRemoteWriteFaultsTest {
     }
     int total = batch;
 
-    await().atMost(Duration.ofSeconds(20)).until(() -> counter("sluice_exporter_sent_items") == total * series);
-    assertThat(counter("sluice_exporter_send_failed_items")).isZero();
-    assertThat(counter("sluice_exporter_enqueue_failed_items")).isZero();
+    await().atMost(Duration.ofSeconds(20)).until(() -> fx.counter("sluice_exporter_sent_items") == total * series);
+    assertThat(fx.counter("sluice_exporter_send_failed_items")).isZero();
+    assertThat(fx.counter("sluice_exporter_enqueue_failed_items")).isZero();
     long delivered = sink.distinctAccepted().size();
     assertThat(attempts()).as("refused attempts come on top of the requests that got through")
         .isGreaterThanOrEqualTo(delivered + 20);

@@ -118,7 +118,11 @@ class PrometheusRemoteWriteIT {
   }
 
   private static List<PrometheusServer.Sample> awaitQuery(String promql) {
-    return await().atMost(Duration.ofSeconds(10)).until(() -> prometheus.query(promql), r -> !r.isEmpty());
+    return awaitQuery(prometheus, promql);
+  }
+
+  private static List<PrometheusServer.Sample> awaitQuery(PrometheusServer server, String promql) {
+    return await().atMost(Duration.ofSeconds(10)).until(() -> server.query(promql), r -> !r.isEmpty());
   }
 
   @Test
@@ -224,21 +228,20 @@ class PrometheusRemoteWriteIT {
   }
 
   /**
-   * Prometheus unreachable for a while (a proxy in front of it stops listening and drops its
-   * connections, as a crashed server would; the test kit's server cannot be restarted on its
-   * port): batches accepted meanwhile wait in the queue, are retried, and every sample can be
-   * queried back once Prometheus is reachable again, each at its own timestamp.
+   * Prometheus stopped for a while and started again on its port with its storage (so it replays
+   * its WAL before it is ready): batches accepted meanwhile wait in the queue, are retried, and
+   * every sample, sent before, during and after the outage, can be queried back, each at its own
+   * timestamp. It has a Prometheus of its own, so the other tests' server never goes down.
    */
   @Test
-  void everySampleAcceptedWhilePrometheusIsUnreachableCanBeQueriedOnceItIsBack() throws Exception {
+  void everySampleAcceptedWhilePrometheusIsStoppedCanBeQueriedOnceItIsRestarted() throws Exception {
     io.sluice.core.telemetry.SelfMetrics metrics = new io.sluice.core.telemetry.SelfMetrics();
     String id = "prometheusremotewrite/outage";
-    try (TcpProxy proxy = TcpProxy.start(vertx, prometheus.port())) {
-      PrometheusRemoteWriteExporterConfig config = new PrometheusRemoteWriteExporterConfig(
-          "http://127.0.0.1:" + proxy.port() + "/api/v1/write", Map.of(), "", Map.of(), true, null,
-          new PrometheusRemoteWriteExporterConfig.TargetInfo(false), false, "1.0", "snappy", Duration.ofSeconds(2),
-          null, null, TestBatches.fastRetry(), 0, new PrometheusRemoteWriteExporterConfig.RemoteWriteQueue(true, 1000, 2),
-          null, null);
+    try (PrometheusServer own = PrometheusServer.start()) {
+      PrometheusRemoteWriteExporterConfig config = new PrometheusRemoteWriteExporterConfig(own.remoteWriteUrl(),
+          Map.of(), "", Map.of(), true, null, new PrometheusRemoteWriteExporterConfig.TargetInfo(false), false, "1.0",
+          "snappy", Duration.ofSeconds(2), null, null, TestBatches.fastRetry(), 0,
+          new PrometheusRemoteWriteExporterConfig.RemoteWriteQueue(true, 1000, 2), null, null);
       Exporter e = new PrometheusRemoteWriteExporterFactory().create(
           TestContexts.context(vertx, ComponentKind.EXPORTER, id, metrics), config);
       e.start().await(10, TimeUnit.SECONDS);
@@ -255,18 +258,19 @@ class PrometheusRemoteWriteIT {
           e.consume(TestBatches.gauge("it.outage.level", series, (baseMs + b * 5000L) * 1_000_000L, b))
               .await(10, TimeUnit.SECONDS);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> counter.apply("sluice_exporter_sent_items") == 10.0 * series);
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> counter.apply("sluice_exporter_sent_items") == 10.0 * series);
 
-        proxy.down();
+        own.stop();
         long attemptsBefore = attempts.getAsLong();
         for (; b < 20; b++) {
           e.consume(TestBatches.gauge("it.outage.level", series, (baseMs + b * 5000L) * 1_000_000L, b))
               .await(10, TimeUnit.SECONDS);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> attempts.getAsLong() - attemptsBefore >= 16);
-        assertThat(counter.apply("sluice_exporter_sent_items")).as("nothing got through while unreachable")
+        assertThat(counter.apply("sluice_exporter_sent_items")).as("nothing got through while stopped")
             .isEqualTo(10.0 * series);
-        proxy.up();
+        own.restart();
         for (; b < batches; b++) {
           e.consume(TestBatches.gauge("it.outage.level", series, (baseMs + b * 5000L) * 1_000_000L, b))
               .await(10, TimeUnit.SECONDS);
@@ -275,11 +279,12 @@ class PrometheusRemoteWriteIT {
         await().atMost(Duration.ofSeconds(20))
             .until(() -> counter.apply("sluice_exporter_sent_items") == (double) batches * series);
         assertThat(counter.apply("sluice_exporter_send_failed_items")).as("Prometheus refused nothing").isZero();
-        assertThat(awaitQuery("count_over_time(it_outage_level[1h])")).hasSize(series)
-            .allSatisfy(s -> assertThat(s.value()).isEqualTo((double) batches));
+        assertThat(awaitQuery(own, "count_over_time(it_outage_level[1h])")).hasSize(series)
+            .allSatisfy(s -> assertThat(s.value()).as("every sample, the ones before the restart replayed from the WAL")
+                .isEqualTo((double) batches));
         for (int k = 0; k < batches; k++) {
           double at = (baseMs + k * 5000L) / 1000.0;
-          List<PrometheusServer.Sample> r = prometheus.query("it_outage_level", at);
+          List<PrometheusServer.Sample> r = own.query("it_outage_level", at);
           int value = k;
           // The newest sample at or before batch k's timestamp: batch k's own, unless it is missing.
           assertThat(r).as("the samples at batch %s's timestamp", k).hasSize(series)

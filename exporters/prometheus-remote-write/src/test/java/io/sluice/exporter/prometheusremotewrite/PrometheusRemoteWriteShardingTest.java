@@ -9,27 +9,21 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.sluice.core.ComponentKind;
 import io.sluice.core.Exporter;
-import io.sluice.core.telemetry.SelfMetrics;
-import io.sluice.core.testkit.Ports;
 import io.sluice.core.testkit.SelfMetricsReader;
-import io.sluice.core.testkit.TestContexts;
-import io.sluice.core.testkit.TestVertx;
 import io.sluice.exporter.prometheusremotewrite.PrometheusRemoteWriteExporterConfig.RemoteWriteQueue;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 import org.xerial.snappy.Snappy;
 
@@ -37,68 +31,26 @@ import org.xerial.snappy.Snappy;
 class PrometheusRemoteWriteShardingTest {
   private static final String ID = "prometheusremotewrite/shards";
 
-  private TestVertx tv;
-  private SelfMetrics metrics;
-  private int port;
-  private RemoteWriteSink sink;
-  private final List<Exporter> exporters = new ArrayList<>();
+  @RegisterExtension
+  final ExporterFixture fx = new ExporterFixture(ID);
+  private final RemoteWriteSink sink = fx.sink;
   private ListAppender<ILoggingEvent> logs;
 
-  /** Loads Vert.x's HTTP classes and the codecs' native libraries once, outside the strict blocked-thread check. */
-  @BeforeAll
-  static void warmUpTheJvm() throws Exception {
-    Vertx vertx = Vertx.vertx();
-    try {
-      int p = Ports.freePort();
-      RemoteWriteSink s = RemoteWriteSink.start(vertx, p);
-      Exporter e = new PrometheusRemoteWriteExporterFactory().create(TestContexts.context(vertx,
-          ComponentKind.EXPORTER, "prometheusremotewrite/warmup"), TestBatches.config(p, null, 0, Duration.ofSeconds(5)));
-      e.start().await(30, TimeUnit.SECONDS);
-      e.consume(gauge("warm", 1, T0, 1)).await(30, TimeUnit.SECONDS);
-      await().atMost(Duration.ofSeconds(10)).until(() -> s.calls() >= 1);
-      s.received.get(0).decode();
-      e.shutdown().await(30, TimeUnit.SECONDS);
-      s.close();
-    } finally {
-      vertx.close().await(30, TimeUnit.SECONDS);
-    }
-  }
-
   @BeforeEach
-  void setUp() {
-    tv = TestVertx.create();
-    metrics = new SelfMetrics();
-    port = Ports.freePort();
-    sink = RemoteWriteSink.start(tv.vertx(), port);
+  void captureShardLogs() {
     logs = new ListAppender<>();
     logs.start();
     ((Logger) LoggerFactory.getLogger(Shards.class)).addAppender(logs);
   }
 
   @AfterEach
-  void tearDown() throws Exception {
+  void detachShardLogs() {
     ((Logger) LoggerFactory.getLogger(Shards.class)).detachAppender(logs);
-    for (Exporter e : exporters) {
-      e.shutdown().await(10, TimeUnit.SECONDS);
-    }
-    sink.close();
-    tv.close();
   }
 
   private PrometheusRemoteWriteExporter start(RemoteWriteQueue queue, long maxBatchSizeBytes, Duration updatePeriod)
       throws Exception {
-    PrometheusRemoteWriteExporterConfig config = TestBatches.config(port, queue, maxBatchSizeBytes,
-        Duration.ofSeconds(5));
-    assertThat(config.validate()).isEmpty();
-    PrometheusRemoteWriteExporter e = new PrometheusRemoteWriteExporter(
-        TestContexts.context(tv.vertx(), ComponentKind.EXPORTER, ID, metrics), config, updatePeriod);
-    exporters.add(e);
-    e.start().await(10, TimeUnit.SECONDS);
-    return e;
-  }
-
-  private double counter(String name) {
-    return SelfMetricsReader.counter(metrics, name, "component_id", ID, "signal", "metrics");
+    return fx.start(TestBatches.config(fx.port, queue, maxBatchSizeBytes, Duration.ofSeconds(5)), updatePeriod);
   }
 
   private static long samplesIn(RemoteWriteSink.Received r) {
@@ -114,7 +66,7 @@ class PrometheusRemoteWriteShardingTest {
       e.consume(gauge("level", 10, T0 + b * 1_000_000L, b)).await(5, TimeUnit.SECONDS);
     }
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> counter("sluice_exporter_sent_items") == 100);
+    await().atMost(Duration.ofSeconds(10)).until(() -> fx.counter("sluice_exporter_sent_items") == 100);
     assertThat(sink.received).as("ten batches of 10 samples, gathered 25 at a time").hasSize(4)
         .allSatisfy(r -> assertThat(samplesIn(r)).isEqualTo(25));
     Map<String, List<Long>> ts = RemoteWriteSink.timestamps(sink.received, "level", "n");
@@ -130,7 +82,7 @@ class PrometheusRemoteWriteShardingTest {
       e.consume(gauge("level", 5, T0 + b * 1_000_000L, b)).await(5, TimeUnit.SECONDS);
     }
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> counter("sluice_exporter_sent_items") == 20);
+    await().atMost(Duration.ofSeconds(10)).until(() -> fx.counter("sluice_exporter_sent_items") == 20);
     assertThat(sink.received).hasSizeGreaterThan(1)
         .allSatisfy(r -> assertThat(Snappy.uncompressedLength(r.rawBody())).isLessThanOrEqualTo(300));
     assertThat(RemoteWriteSink.timestamps(sink.received, "level", "n")).hasSize(5)
@@ -168,7 +120,7 @@ class PrometheusRemoteWriteShardingTest {
     second.await(5, TimeUnit.SECONDS);
     assertThat(sink.calls()).isEqualTo(2);
     assertThat(samplesIn(sink.received.get(1))).isEqualTo(5);
-    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(20);
+    assertThat(fx.counter("sluice_exporter_sent_items")).isEqualTo(20);
     assertThat(RemoteWriteSink.timestamps(sink.received, "level", "n")).hasSize(10)
         .allSatisfy((n, list) -> assertThat(list).isEqualTo(TestBatches.millisFrom1To(2)));
   }
@@ -184,7 +136,7 @@ class PrometheusRemoteWriteShardingTest {
     e.shutdown().await(10, TimeUnit.SECONDS);
 
     assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5000);
-    assertThat(counter("sluice_exporter_sent_items")).isEqualTo(8);
+    assertThat(fx.counter("sluice_exporter_sent_items")).isEqualTo(8);
     assertThat(sink.received.stream().mapToLong(PrometheusRemoteWriteShardingTest::samplesIn).sum()).isEqualTo(8);
   }
 
@@ -197,13 +149,13 @@ class PrometheusRemoteWriteShardingTest {
     for (int b = 1; b <= 5; b++) {
       e.consume(gauge("level", 20, T0 + b * 1_000_000L, b)).await(5, TimeUnit.SECONDS);
       int delivered = b * 20;
-      await().atMost(Duration.ofSeconds(5)).until(() -> counter("sluice_exporter_sent_items") == delivered);
+      await().atMost(Duration.ofSeconds(5)).until(() -> fx.counter("sluice_exporter_sent_items") == delivered);
     }
     // Then the receiver fails every request at once while 1000 samples/s arrive, which would need 5 shards.
     sink.delay(n -> 0L);
     sink.behave(n -> RemoteWriteSink.Reply.status(503));
     AtomicLong sent = new AtomicLong(5);
-    long busy = tv.vertx().setPeriodic(20, id -> {
+    long busy = fx.tv.vertx().setPeriodic(20, id -> {
       long k = sent.incrementAndGet();
       e.consume(gauge("level", 20, T0 + k * 1_000_000L, k));
     });
@@ -213,13 +165,13 @@ class PrometheusRemoteWriteShardingTest {
       assertThat(e.shardCount()).isEqualTo(1);
       assertThat(logs.list).noneMatch(l -> l.getFormattedMessage().contains("reshards from"));
     } finally {
-      tv.vertx().cancelTimer(busy);
+      fx.tv.vertx().cancelTimer(busy);
     }
 
     sink.behave(n -> RemoteWriteSink.Reply.status(204));
     await().atMost(Duration.ofSeconds(20))
-        .until(() -> counter("sluice_exporter_sent_items") == (double) sent.get() * 20);
-    assertThat(counter("sluice_exporter_send_failed_items")).isZero();
+        .until(() -> fx.counter("sluice_exporter_sent_items") == (double) sent.get() * 20);
+    assertThat(fx.counter("sluice_exporter_send_failed_items")).isZero();
     assertThat(RemoteWriteSink.timestamps(sink.distinctAccepted(), "level", "n")).hasSize(20)
         .allSatisfy((n, list) -> assertThat(list).isEqualTo(TestBatches.millisFrom1To(sent.get())));
   }
@@ -229,7 +181,7 @@ class PrometheusRemoteWriteShardingTest {
     PrometheusRemoteWriteExporter e = start(new RemoteWriteQueue(true, 100, 3), 3_000_000, Duration.ofMillis(50));
 
     assertThat(e.shardCount()).isEqualTo(3);
-    assertThat(SelfMetricsReader.gauge(metrics, ShardsGauge.NAME, "component_id", ID)).isEqualTo(3);
+    assertThat(SelfMetricsReader.gauge(fx.metrics, ShardsGauge.NAME, "component_id", ID)).isEqualTo(3);
   }
 
   @Test
@@ -239,7 +191,7 @@ class PrometheusRemoteWriteShardingTest {
         3_000_000, Duration.ofMillis(200));
     assertThat(e.shardCount()).isEqualTo(1);
 
-    Vertx vertx = tv.vertx();
+    Vertx vertx = fx.tv.vertx();
     AtomicLong sent = new AtomicLong();
     AtomicInteger refused = new AtomicInteger();
     AtomicInteger mostShards = new AtomicInteger();
@@ -259,17 +211,17 @@ class PrometheusRemoteWriteShardingTest {
     vertx.cancelTimer(watch);
 
     await().atMost(Duration.ofSeconds(30))
-        .until(() -> counter("sluice_exporter_sent_items") == (double) sent.get() * series);
+        .until(() -> fx.counter("sluice_exporter_sent_items") == (double) sent.get() * series);
     assertThat(refused).hasValue(0);
     assertThat(mostShards.get()).isBetween(3, 6);
-    assertThat(SelfMetricsReader.gauge(metrics, ShardsGauge.NAME, "component_id", ID)).isEqualTo(1);
+    assertThat(SelfMetricsReader.gauge(fx.metrics, ShardsGauge.NAME, "component_id", ID)).isEqualTo(1);
     assertThat(sink.maxInFlight()).as("shards sent in parallel").isGreaterThan(1);
     assertThat(sink.resent()).isZero();
     Map<String, List<Long>> ts = RemoteWriteSink.timestamps(sink.received, "level", "n");
     List<Long> expected = TestBatches.millisFrom1To(sent.get());
     assertThat(ts).hasSize(series).allSatisfy((n, list) -> assertThat(list)
         .as("series n=%s: every sample once, in order, across reshards", n).isEqualTo(expected));
-    assertThat(counter("sluice_exporter_send_failed_items")).isZero();
+    assertThat(fx.counter("sluice_exporter_send_failed_items")).isZero();
     assertThat(sink.received).allSatisfy(r -> assertThat(samplesIn(r)).isLessThanOrEqualTo(50));
     List<String> reshards = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
         .filter(m -> m.contains("reshards from")).toList();
