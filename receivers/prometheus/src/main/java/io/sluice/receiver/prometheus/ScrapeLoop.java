@@ -110,6 +110,8 @@ final class ScrapeLoop {
   private boolean scraping;
   private boolean stopped;
   private long timerId = -1;
+  /** When the next scrape is due (ms since the epoch): this target's slot in its interval. */
+  private long nextDueMs;
   private HttpClientRequest inFlight;
 
   ScrapeLoop(Vertx vertx, HttpClient client, Offload worker, Target target,
@@ -165,11 +167,34 @@ final class ScrapeLoop {
 
   /** Starts scraping, the first time at an offset within the interval that depends on the target. */
   void start() {
-    long interval = Math.max(1, target.interval().toMillis());
+    long interval = intervalMs();
     long offset = Math.floorMod((long) target.key().hashCode() * 0x9E3779B97F4A7C15L, interval);
     long now = System.currentTimeMillis();
-    long delay = Math.floorMod(offset - now, interval);
-    timerId = vertx.setPeriodic(Math.max(1, delay), interval, id -> scrape());
+    nextDueMs = now + Math.floorMod(offset - now, interval);
+    scheduleNext(now);
+  }
+
+  private long intervalMs() {
+    return Math.max(1, target.interval().toMillis());
+  }
+
+  /**
+   * Sets the timer for the next slot of this target's schedule. Slots missed while the loop was
+   * late are skipped, not made up for with a burst of scrapes, as Prometheus' ticker does.
+   */
+  private void scheduleNext(long now) {
+    if (stopped) {
+      return;
+    }
+    long interval = intervalMs();
+    if (nextDueMs < now) {
+      nextDueMs += ((now - nextDueMs) / interval + 1) * interval;
+    }
+    timerId = vertx.setTimer(Math.max(1, nextDueMs - now), id -> {
+      nextDueMs += interval;
+      scrape();
+      scheduleNext(System.currentTimeMillis());
+    });
   }
 
   /**
