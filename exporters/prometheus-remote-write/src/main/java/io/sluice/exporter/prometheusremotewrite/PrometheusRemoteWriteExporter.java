@@ -449,6 +449,7 @@ final class PrometheusRemoteWriteExporter implements Exporter {
     }
     for (Map.Entry<String, Long> e : data.droppedPoints().entrySet()) {
       droppedPoints.merge(e.getKey(), e.getValue(), Long::sum);
+      metrics.dropped(Signal.METRICS, e.getKey(), e.getValue());
     }
     droppedSnapshot = Map.copyOf(droppedPoints);
     dropLog.log("Exporter '{}' dropped {} data points it cannot send yet ({}); totals since start: {}", id,

@@ -21,6 +21,7 @@ import io.sluice.core.Envelope;
 import io.sluice.core.Exporter;
 import io.sluice.core.PermanentException;
 import io.sluice.core.exporterhelper.QueueSettings;
+import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestData;
 import io.sluice.core.tls.TlsClientSettings;
 import java.time.Duration;
@@ -241,6 +242,8 @@ class PrometheusRemoteWriteExporterTest {
     e.consume(Batch.metrics(List.of(onlyDelta), Envelope.of(ComponentId.of("otlp")))).await(5, TimeUnit.SECONDS);
     assertThat(sink.calls()).isEqualTo(before);
     assertThat(((PrometheusRemoteWriteExporter) e).droppedPoints()).containsEntry("delta_sum", 1L);
+    assertThat(SelfMetricsReader.counter(fx.metrics, "sluice_exporter_dropped_items", "component_id", ID,
+        "signal", "metrics", "reason", "delta_sum")).as("the self-metric, by reason").isEqualTo(1.0);
   }
 
   private static RemoteWriteSink.Reply written(long samples) {
