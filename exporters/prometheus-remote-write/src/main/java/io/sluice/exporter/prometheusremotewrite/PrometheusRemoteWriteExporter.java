@@ -123,7 +123,7 @@ final class PrometheusRemoteWriteExporter implements Exporter {
     this.translator = new OtlpToPrometheus(config.translationOptions(), deltas, config.remoteWriteVersion().equals("2.0"));
     this.useV2 = config.remoteWriteVersion().equals("2.0");
     this.shards = new Shards(id, context, config.shardSettings(), shardUpdatePeriod, config.retryOnFailure(),
-        config.timeout(), metrics, this::post, this::checkDrained);
+        config.timeout(), metrics, this::post, this::checkDrained, encoder);
     if (queue.enabled()) {
       ctx.metrics().registerQueue(ctx.id(), () -> queuedBatches, queue.queueSize());
     }

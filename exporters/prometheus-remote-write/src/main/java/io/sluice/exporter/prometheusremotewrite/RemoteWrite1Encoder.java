@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * Writes a remote write 1.0 {@code prometheus.WriteRequest} straight from the series model:
  * sizes first (each label's size computed once and kept), then one pass into an exactly sized
- * array, with no intermediate messages.
+ * array, with no intermediate messages. Label names and values are taken from a {@link Utf8Cache}
+ * as bytes, so strings that recur from request to request are measured and encoded once.
  *
  * <pre>
  * WriteRequest{1 timeseries: TimeSeries, 3 metadata: MetricMetadata}
@@ -28,8 +29,17 @@ import java.util.Map;
 final class RemoteWrite1Encoder {
   private static final int LEN = WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
+  private final Utf8Cache utf8;
   private int[] labelSizes = new int[256];
   private int[] seriesSizes = new int[64];
+
+  RemoteWrite1Encoder() {
+    this(new Utf8Cache());
+  }
+
+  RemoteWrite1Encoder(Utf8Cache utf8) {
+    this.utf8 = utf8;
+  }
 
   /** The encoded request; metadata only when {@code withMetadata}. Not thread-safe: reuses size arrays. */
   byte[] encode(PromWriteData data, boolean withMetadata) {
@@ -139,7 +149,7 @@ final class RemoteWrite1Encoder {
   }
 
   /** How many bytes a series takes in a 1.0 request, its field tag and length included. */
-  static int framedSeriesSize(PromSeries s) {
+  int framedSeriesSize(PromSeries s) {
     int size = 0;
     for (int i = 0; i < s.labelCount(); i++) {
       int ls = labelSize(s.labelName(i), s.labelValue(i));
@@ -171,7 +181,7 @@ final class RemoteWrite1Encoder {
    * are smaller), series kept whole and in order; metadata goes with the first. A series larger
    * than the limit goes alone. The data itself when it fits.
    */
-  static List<PromWriteData> split(PromWriteData data, long maxBytes) {
+  List<PromWriteData> split(PromWriteData data, long maxBytes) {
     List<PromSeries> series = data.series();
     if (maxBytes <= 0 || series.size() < 2) {
       return List.of(data);
@@ -195,15 +205,17 @@ final class RemoteWrite1Encoder {
     return out;
   }
 
-  private static int labelSize(String name, String value) {
-    return CodedOutputStream.computeStringSize(1, name) + CodedOutputStream.computeStringSize(2, value);
+  private int labelSize(String name, String value) {
+    int n = utf8.of(name).length;
+    int v = utf8.of(value).length;
+    return 2 + CodedOutputStream.computeUInt32SizeNoTag(n) + n + CodedOutputStream.computeUInt32SizeNoTag(v) + v;
   }
 
-  private static void writeLabel(CodedOutputStream o, int size, String name, String value) throws IOException {
+  private void writeLabel(CodedOutputStream o, int size, String name, String value) throws IOException {
     o.writeTag(1, LEN);
     o.writeUInt32NoTag(size);
-    o.writeString(1, name);
-    o.writeString(2, value);
+    o.writeByteArray(1, utf8.of(name));
+    o.writeByteArray(2, utf8.of(value));
   }
 
   /** A sample's (or an exemplar's value and timestamp's) size: fixed64 value plus varint timestamp. */

@@ -176,6 +176,7 @@ final class Shards {
 
   private final String id;
   private final ContextInternal context;
+  private final RemoteWrite1Encoder sizes;
   private final Settings settings;
   private final Duration updatePeriod;
   private final RequestRetrier retrier;
@@ -205,13 +206,16 @@ final class Shards {
   /** A fixed number of shards, each request one batch's share of a shard; for tests of the partitioning. */
   Shards(String id, ContextInternal context, int count, RetrySettings retry, Duration timeout,
       SelfMetrics.ExporterMetrics metrics, Function<PromWriteData, Future<Void>> sender, Runnable onIdle) {
-    this(id, context, Settings.fixed(count, 0), DEFAULT_UPDATE_PERIOD, retry, timeout, metrics, sender, onIdle);
+    this(id, context, Settings.fixed(count, 0), DEFAULT_UPDATE_PERIOD, retry, timeout, metrics, sender, onIdle,
+        new RemoteWrite1Encoder());
   }
 
+  /** @param sizes measures series as requests will carry them (the exporter's 1.0 encoder) */
   Shards(String id, ContextInternal context, Settings settings, Duration updatePeriod, RetrySettings retry,
       Duration timeout, SelfMetrics.ExporterMetrics metrics, Function<PromWriteData, Future<Void>> sender,
-      Runnable onIdle) {
+      Runnable onIdle, RemoteWrite1Encoder sizes) {
     this.id = id;
+    this.sizes = sizes;
     this.context = context;
     this.settings = settings;
     this.updatePeriod = updatePeriod;
@@ -355,7 +359,7 @@ final class Shards {
       if (d == null) {
         continue;
       }
-      for (PromWriteData slice : RemoteWrite1Encoder.split(d, maxBytes)) {
+      for (PromWriteData slice : sizes.split(d, maxBytes)) {
         cumulative += samplesOf(slice);
         long upTo = items * Math.min(cumulative, total) / total;
         parts.add(new Part(shard, slice, upTo - assigned));
@@ -430,7 +434,7 @@ final class Shards {
       for (; i < qs.size(); i++) {
         PromSeries x = qs.get(i);
         long n = samplesOf(x);
-        long b = maxBytes > 0 ? RemoteWrite1Encoder.framedSeriesSize(x) : 0;
+        long b = maxBytes > 0 ? sizes.framedSeriesSize(x) : 0;
         if (!series.isEmpty() && (samples + n > max || (maxBytes > 0 && bytes + b > maxBytes))) {
           full = true;
           break;

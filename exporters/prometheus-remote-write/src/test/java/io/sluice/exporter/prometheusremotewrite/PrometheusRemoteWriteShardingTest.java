@@ -159,9 +159,10 @@ class PrometheusRemoteWriteShardingTest {
       long k = sent.incrementAndGet();
       e.consume(gauge("level", 20, T0 + k * 1_000_000L, k));
     });
+    int callsBefore = sink.calls();
     try {
-      await().atMost(Duration.ofSeconds(10)).until(() -> logs.list.stream()
-          .anyMatch(l -> l.getFormattedMessage().contains("sending is failing")));
+      // 15 failed attempts (backing off from 20 ms to 200 ms) span about 2 s: some 20 updates of the count.
+      await().atMost(Duration.ofSeconds(20)).until(() -> sink.calls() - callsBefore >= 15);
       assertThat(e.shardCount()).isEqualTo(1);
       assertThat(logs.list).noneMatch(l -> l.getFormattedMessage().contains("reshards from"));
     } finally {
