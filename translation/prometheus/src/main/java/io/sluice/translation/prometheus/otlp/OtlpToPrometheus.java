@@ -76,11 +76,27 @@ public final class OtlpToPrometheus {
 
   private static final int NO_RECORDED_VALUE = 1;
   private static final int NAME_CACHE_LIMIT = 4096;
+  /** Metric names kept: enough for the families of many targets. */
+  private static final int METRIC_NAME_CACHE_LIMIT = 1 << 16;
+  // indexes into suffixed(name)
+  private static final int SUM = 0;
+  private static final int COUNT = 1;
+  private static final int BUCKET = 2;
+  private static final int CREATED = 3;
+  /** {@code x_created} for a counter named {@code x_total}. */
+  private static final int COUNTER_CREATED = 4;
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private final TranslationOptions options;
   private final String[] external;
   private final Map<String, String> labelNameCache = new HashMap<>();
+  /**
+   * Prometheus names of OTLP metric names, and the series names derived from them: computed once
+   * and then the same String objects batch after batch, so that what hashes or encodes them
+   * further on (the exporter's caches) meets known strings.
+   */
+  private final Map<NameKey, String> metricNames = new HashMap<>();
+  private final Map<String, String[]> suffixedNames = new HashMap<>();
   private final Labels scratch = new Labels();
   /** Running totals of delta streams; null when deltas are dropped. */
   private final DeltaToCumulative deltas;
@@ -271,7 +287,7 @@ public final class OtlpToPrometheus {
     String ns = options.namespace();
     switch (m.getDataCase()) {
       case GAUGE -> {
-        String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.GAUGE, ns, suffixes);
+        String name = metricName(m.getName(), unit, PrometheusNaming.Kind.GAUGE, ns, suffixes);
         if (acceptFamily(name, PromMetricType.GAUGE, m, m.getGauge().getDataPointsCount())) {
           numberPoints(m.getGauge().getDataPointsList(), name, rc, scopeLabels, false);
         }
@@ -284,14 +300,14 @@ public final class OtlpToPrometheus {
             drop(DROP_DELTA_SUM, sum.getDataPointsCount());
             return;
           }
-          String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.COUNTER, ns, suffixes);
+          String name = metricName(m.getName(), unit, PrometheusNaming.Kind.COUNTER, ns, suffixes);
           if (acceptFamily(name, PromMetricType.COUNTER, m, sum.getDataPointsCount())) {
             deltaSumPoints(sum.getDataPointsList(), name, rc, scopeLabels);
           }
           return;
         }
         boolean counter = sum.getIsMonotonic();
-        String name = PrometheusNaming.metricName(m.getName(), unit,
+        String name = metricName(m.getName(), unit,
             counter ? PrometheusNaming.Kind.COUNTER : PrometheusNaming.Kind.GAUGE, ns, suffixes);
         if (acceptFamily(name, counter ? PromMetricType.COUNTER : PromMetricType.GAUGE, m, sum.getDataPointsCount())) {
           numberPoints(sum.getDataPointsList(), name, rc, scopeLabels, counter);
@@ -305,7 +321,7 @@ public final class OtlpToPrometheus {
           drop(DROP_DELTA_HISTOGRAM, h.getDataPointsCount());
           return;
         }
-        String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.HISTOGRAM, ns, suffixes);
+        String name = metricName(m.getName(), unit, PrometheusNaming.Kind.HISTOGRAM, ns, suffixes);
         if (acceptFamily(name, PromMetricType.HISTOGRAM, m, h.getDataPointsCount())) {
           spellings = spellings(m, LE_SPELLINGS_KEY);
           for (HistogramDataPoint p : h.getDataPointsList()) {
@@ -319,7 +335,7 @@ public final class OtlpToPrometheus {
       }
       case SUMMARY -> {
         var s = m.getSummary();
-        String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.SUMMARY, ns, suffixes);
+        String name = metricName(m.getName(), unit, PrometheusNaming.Kind.SUMMARY, ns, suffixes);
         if (acceptFamily(name, PromMetricType.SUMMARY, m, s.getDataPointsCount())) {
           spellings = spellings(m, QUANTILE_SPELLINGS_KEY);
           for (SummaryDataPoint p : s.getDataPointsList()) {
@@ -337,7 +353,7 @@ public final class OtlpToPrometheus {
           drop(DROP_EXPONENTIAL_HISTOGRAM_UNSUPPORTED, eh.getDataPointsCount());
           return;
         }
-        String name = PrometheusNaming.metricName(m.getName(), unit, PrometheusNaming.Kind.HISTOGRAM, ns, suffixes);
+        String name = metricName(m.getName(), unit, PrometheusNaming.Kind.HISTOGRAM, ns, suffixes);
         if (acceptFamily(name, PromMetricType.HISTOGRAM, m, eh.getDataPointsCount())) {
           for (ExponentialHistogramDataPoint p : eh.getDataPointsList()) {
             nativeHistogramPoint(p, name, rc, scopeLabels);
@@ -348,6 +364,36 @@ public final class OtlpToPrometheus {
         // a metric without data has no points to count
       }
     }
+  }
+
+  private record NameKey(String name, String unit, PrometheusNaming.Kind kind, boolean suffixes) {
+  }
+
+  private String metricName(String name, String unit, PrometheusNaming.Kind kind, String namespace, boolean suffixes) {
+    NameKey key = new NameKey(name, unit, kind, suffixes);
+    String known = metricNames.get(key);
+    if (known == null) {
+      if (metricNames.size() >= METRIC_NAME_CACHE_LIMIT) {
+        metricNames.clear();
+      }
+      known = PrometheusNaming.metricName(name, unit, kind, namespace, suffixes);
+      metricNames.put(key, known);
+    }
+    return known;
+  }
+
+  /** {@code name_sum}, {@code _count}, {@code _bucket}, {@code _created}, and {@code _created} without {@code _total}. */
+  private String[] suffixed(String name) {
+    String[] known = suffixedNames.get(name);
+    if (known == null) {
+      if (suffixedNames.size() >= METRIC_NAME_CACHE_LIMIT) {
+        suffixedNames.clear();
+      }
+      String base = name.endsWith("_total") ? name.substring(0, name.length() - 6) : name;
+      known = new String[] {name + "_sum", name + "_count", name + "_bucket", name + "_created", base + "_created"};
+      suffixedNames.put(name, known);
+    }
+    return known;
   }
 
   /** Records the family's metadata; false (and the points counted as dropped) when the name is unusable or its type conflicts. */
@@ -397,23 +443,23 @@ public final class OtlpToPrometheus {
         s.addExemplar(exemplar(e));
       }
       if (counter) {
-        createdSeries(labels, name.endsWith("_total") ? name.substring(0, name.length() - 6) : name,
-            p.getStartTimeUnixNano(), ts, (p.getFlags() & NO_RECORDED_VALUE) != 0);
+        createdSeries(labels, name, COUNTER_CREATED, p.getStartTimeUnixNano(), ts,
+            (p.getFlags() & NO_RECORDED_VALUE) != 0);
       }
     }
   }
 
   /**
-   * The {@code <family>_created} sample of a point with a start time, when the options ask for
-   * one: the start time in seconds (a stale marker for a stale point).
+   * The {@code _created} sample of a point with a start time (named {@code suffixed(name)[which]}),
+   * when the options ask for one: the start time in seconds (a stale marker for a stale point).
    */
-  private void createdSeries(String[] labels, String family, long startNanos, long ts, boolean stale) {
+  private void createdSeries(String[] labels, String name, int which, long startNanos, long ts, boolean stale) {
     if (startNanos == 0 || !(options.createdSeries() == TranslationOptions.CreatedSeries.ALL
         || options.createdSeries() == TranslationOptions.CreatedSeries.SCRAPED && scrapedScope)) {
       return;
     }
     double seconds = startNanos / 1_000_000_000L + (startNanos % 1_000_000_000L) / 1e9;
-    seriesFor(withName(labels, family + "_created")).add(ts, stale ? STALE_NAN : seconds);
+    seriesFor(withName(labels, suffixed(name)[which])).add(ts, stale ? STALE_NAN : seconds);
   }
 
   /** Delta counter points, added to their streams' running totals and written as the totals. */
@@ -478,17 +524,18 @@ public final class OtlpToPrometheus {
   }
 
   private void histogramPoint(HistogramDataPoint p, String[] baseArray, String name, ResourceContext rc) {
+    String[] names = suffixed(name);
     long ts = millis(p.getTimeUnixNano());
     long start = startMillis(p.getStartTimeUnixNano(), ts);
     rc.seen(ts);
     boolean stale = (p.getFlags() & NO_RECORDED_VALUE) != 0;
     if (p.hasSum()) {
-      seriesFor(withName(baseArray, name + "_sum")).add(ts, stale ? STALE_NAN : p.getSum(), start);
+      seriesFor(withName(baseArray, names[SUM])).add(ts, stale ? STALE_NAN : p.getSum(), start);
     }
-    seriesFor(withName(baseArray, name + "_count")).add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
-    createdSeries(baseArray, name, p.getStartTimeUnixNano(), ts, stale);
+    seriesFor(withName(baseArray, names[COUNT])).add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
+    createdSeries(baseArray, name, CREATED, p.getStartTimeUnixNano(), ts, stale);
 
-    String bucketName = name + "_bucket";
+    String bucketName = names[BUCKET];
     String[] bounds = boundStrings(p.getExplicitBoundsList());
     int buckets = p.getBucketCountsCount();
     List<Exemplar> exemplars = p.getExemplarsList();
@@ -615,9 +662,10 @@ public final class OtlpToPrometheus {
     Labels base = pointLabels(p.getAttributesList(), rc, scopeLabels);
     finishLabels(base, rc, name);
     String[] baseArray = base.toArray();
-    seriesFor(withName(baseArray, name + "_sum")).add(ts, stale ? STALE_NAN : p.getSum(), start);
-    seriesFor(withName(baseArray, name + "_count")).add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
-    createdSeries(baseArray, name, p.getStartTimeUnixNano(), ts, stale);
+    String[] names = suffixed(name);
+    seriesFor(withName(baseArray, names[SUM])).add(ts, stale ? STALE_NAN : p.getSum(), start);
+    seriesFor(withName(baseArray, names[COUNT])).add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
+    createdSeries(baseArray, name, CREATED, p.getStartTimeUnixNano(), ts, stale);
     for (SummaryDataPoint.ValueAtQuantile q : p.getQuantileValuesList()) {
       seriesFor(withNameAndExtra(baseArray, name, "quantile", spelled(q.getQuantile())))
           .add(ts, stale ? STALE_NAN : q.getValue());
