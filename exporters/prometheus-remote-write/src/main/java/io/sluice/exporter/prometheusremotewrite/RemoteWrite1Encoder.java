@@ -30,6 +30,8 @@ final class RemoteWrite1Encoder {
   private static final int LEN = WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
   private final Utf8Cache utf8;
+  /** The UTF-8 name and value of every label of the request being built, two slots per label. */
+  private byte[][] labelBytes = new byte[512][];
   private int[] labelSizes = new int[256];
   private int[] seriesSizes = new int[64];
 
@@ -53,6 +55,7 @@ final class RemoteWrite1Encoder {
     }
     if (labelSizes.length < labels) {
       labelSizes = new int[Math.max(labels, labelSizes.length * 2)];
+      labelBytes = new byte[labelSizes.length * 2][];
     }
     if (seriesSizes.length < series.size()) {
       seriesSizes = new int[Math.max(series.size(), seriesSizes.length * 2)];
@@ -64,8 +67,7 @@ final class RemoteWrite1Encoder {
       PromSeries s = series.get(si);
       int size = 0;
       for (int i = 0; i < s.labelCount(); i++) {
-        int ls = labelSize(s.labelName(i), s.labelValue(i));
-        labelSizes[li++] = ls;
+        int ls = keepLabel(li++, s.labelName(i), s.labelValue(i));
         size += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
       }
       for (int i = 0; i < s.sampleCount(); i++) {
@@ -76,8 +78,7 @@ final class RemoteWrite1Encoder {
         int es = 0;
         String[] el = e.labels();
         for (int i = 0; i < el.length; i += 2) {
-          int ls = labelSize(el[i], el[i + 1]);
-          labelSizes[li++] = ls;
+          int ls = keepLabel(li++, el[i], el[i + 1]);
           es += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
         }
         es += sampleSize(e.timestampMs());
@@ -104,7 +105,7 @@ final class RemoteWrite1Encoder {
         o.writeTag(1, LEN);
         o.writeUInt32NoTag(seriesSizes[si]);
         for (int i = 0; i < s.labelCount(); i++) {
-          writeLabel(o, labelSizes[li++], s.labelName(i), s.labelValue(i));
+          writeKeptLabel(o, li++);
         }
         for (int i = 0; i < s.sampleCount(); i++) {
           long ts = s.timestampMs(i);
@@ -125,7 +126,7 @@ final class RemoteWrite1Encoder {
           o.writeTag(3, LEN);
           o.writeUInt32NoTag(es);
           for (int i = 0; i < el.length; i += 2) {
-            writeLabel(o, labelSizes[first++], el[i], el[i + 1]);
+            writeKeptLabel(o, first++);
           }
           o.writeDouble(2, e.value());
           o.writeInt64(3, e.timestampMs());
@@ -211,11 +212,23 @@ final class RemoteWrite1Encoder {
     return 2 + CodedOutputStream.computeUInt32SizeNoTag(n) + n + CodedOutputStream.computeUInt32SizeNoTag(v) + v;
   }
 
-  private void writeLabel(CodedOutputStream o, int size, String name, String value) throws IOException {
+  /** Measures label {@code li} of the request and keeps its bytes and size for writing it. */
+  private int keepLabel(int li, String name, String value) {
+    byte[] n = utf8.of(name);
+    byte[] v = utf8.of(value);
+    labelBytes[2 * li] = n;
+    labelBytes[2 * li + 1] = v;
+    int size = 2 + CodedOutputStream.computeUInt32SizeNoTag(n.length) + n.length
+        + CodedOutputStream.computeUInt32SizeNoTag(v.length) + v.length;
+    labelSizes[li] = size;
+    return size;
+  }
+
+  private void writeKeptLabel(CodedOutputStream o, int li) throws IOException {
     o.writeTag(1, LEN);
-    o.writeUInt32NoTag(size);
-    o.writeByteArray(1, utf8.of(name));
-    o.writeByteArray(2, utf8.of(value));
+    o.writeUInt32NoTag(labelSizes[li]);
+    o.writeByteArray(1, labelBytes[2 * li]);
+    o.writeByteArray(2, labelBytes[2 * li + 1]);
   }
 
   /** A sample's (or an exemplar's value and timestamp's) size: fixed64 value plus varint timestamp. */

@@ -102,6 +102,8 @@ final class ScrapeLoop {
   private final String[] extraValues;
   private RateLimitedLog failures = new RateLimitedLog(log, Level.WARN, 60, TimeUnit.SECONDS);
   private final StringCache strings = new StringCache(4096);
+  /** Point attributes of this target's label sets; used by one scrape's report at a time. */
+  private final AttributeCache attributes = new AttributeCache();
 
   private Map<SeriesKey, FamilyMeta> previous = new HashMap<>();
   private boolean reported;
@@ -537,7 +539,7 @@ final class ScrapeLoop {
     }
     addStaleMarkers(previous, current, out, startMs);
     addReport(out, startMs, 1, seconds, samplesScraped, postRelabel, added, bodyBytes);
-    return new Outcome(ScrapeToOtlp.convert(out, otlpTarget, startMs), current);
+    return new Outcome(ScrapeToOtlp.convert(out, otlpTarget, startMs, attributes), current);
   }
 
   private static boolean belongsTo(String sample, String family) {

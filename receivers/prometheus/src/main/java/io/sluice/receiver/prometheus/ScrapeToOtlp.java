@@ -109,6 +109,12 @@ final class ScrapeToOtlp {
   }
 
   static ResourceMetrics convert(List<MetricFamily> families, Target target, long scrapeTimeMs) {
+    return convert(families, target, scrapeTimeMs, new AttributeCache());
+  }
+
+  /** As {@link #convert(List, Target, long)}, taking point attributes from a target's cache. */
+  static ResourceMetrics convert(List<MetricFamily> families, Target target, long scrapeTimeMs,
+      AttributeCache attributes) {
     Resource.Builder resource = Resource.newBuilder();
     putString(resource.addAttributesBuilder(), "service.name", target.job());
     putString(resource.addAttributesBuilder(), "service.instance.id", target.instance());
@@ -138,10 +144,10 @@ final class ScrapeToOtlp {
       for (Map.Entry<Scope, MetricFamily> part : byScope(family).entrySet()) {
         MetricFamily f = part.getValue();
         Metric metric = switch (f.type()) {
-          case COUNTER -> numbers(f, defaultTimeNanos, true);
-          case GAUGE, UNKNOWN, INFO, STATESET -> numbers(f, defaultTimeNanos, false);
-          case HISTOGRAM -> histogram(f, defaultTimeNanos);
-          case SUMMARY -> summary(f, defaultTimeNanos);
+          case COUNTER -> numbers(f, defaultTimeNanos, true, attributes);
+          case GAUGE, UNKNOWN, INFO, STATESET -> numbers(f, defaultTimeNanos, false, attributes);
+          case HISTOGRAM -> histogram(f, defaultTimeNanos, attributes);
+          case SUMMARY -> summary(f, defaultTimeNanos, attributes);
           case GAUGEHISTOGRAM -> null;
         };
         if (metric != null) {
@@ -242,7 +248,8 @@ final class ScrapeToOtlp {
   }
 
   /** Counters, gauges, unknown, info and stateset: one number point per value sample. */
-  private static Metric numbers(MetricFamily family, long defaultTimeNanos, boolean counter) {
+  private static Metric numbers(MetricFamily family, long defaultTimeNanos, boolean counter,
+      AttributeCache attributes) {
     String valueName = switch (family.type()) {
       case COUNTER -> family.name().endsWith("_total") || !hasSample(family, family.name() + "_total")
           ? family.name() : family.name() + "_total";
@@ -257,7 +264,7 @@ final class ScrapeToOtlp {
       }
       NumberDataPoint.Builder p = NumberDataPoint.newBuilder()
           .setTimeUnixNano(timeNanos(s, defaultTimeNanos));
-      addAttributes(s.labels(), null, p::addAttributesBuilder);
+      p.addAllAttributes(attributes.of(s.labels()));
       Long start = created.get(s.labels());
       if (start != null) {
         p.setStartTimeUnixNano(start);
@@ -326,18 +333,6 @@ final class ScrapeToOtlp {
 
   private static long timeNanos(Sample s, long defaultTimeNanos) {
     return s.hasTimestamp() ? s.timestampMs() * 1_000_000L : defaultTimeNanos;
-  }
-
-  private interface AttributeSink {
-    KeyValue.Builder add();
-  }
-
-  private static void addAttributes(Labels labels, String skip, AttributeSink sink) {
-    for (int i = 0; i < labels.size(); i++) {
-      if (skip == null || !labels.name(i).equals(skip)) {
-        putString(sink.add(), labels.name(i), labels.value(i));
-      }
-    }
   }
 
   private static void putString(KeyValue.Builder kv, String key, String value) {
@@ -433,7 +428,7 @@ final class ScrapeToOtlp {
     return new ArrayList<>(points.values());
   }
 
-  private static Metric histogram(MetricFamily family, long defaultTimeNanos) {
+  private static Metric histogram(MetricFamily family, long defaultTimeNanos, AttributeCache attributes) {
     Map<Labels, Long> created = created(family);
     Set<String> spellings = null;
     Histogram.Builder h = Histogram.newBuilder()
@@ -444,7 +439,7 @@ final class ScrapeToOtlp {
       }
       HistogramDataPoint.Builder d = HistogramDataPoint.newBuilder()
           .setTimeUnixNano(p.timeNanos);
-      addAttributes(p.labels, null, d::addAttributesBuilder);
+      d.addAllAttributes(attributes.of(p.labels));
       Long start = created.get(p.labels);
       if (start != null) {
         d.setStartTimeUnixNano(start);
@@ -505,7 +500,7 @@ final class ScrapeToOtlp {
     return bound;
   }
 
-  private static Metric summary(MetricFamily family, long defaultTimeNanos) {
+  private static Metric summary(MetricFamily family, long defaultTimeNanos, AttributeCache attributes) {
     Map<Labels, Long> created = created(family);
     Set<String> spellings = null;
     Summary.Builder summary = Summary.newBuilder();
@@ -514,7 +509,7 @@ final class ScrapeToOtlp {
         continue;
       }
       SummaryDataPoint.Builder d = SummaryDataPoint.newBuilder().setTimeUnixNano(p.timeNanos);
-      addAttributes(p.labels, null, d::addAttributesBuilder);
+      d.addAllAttributes(attributes.of(p.labels));
       Long start = created.get(p.labels);
       if (start != null) {
         d.setStartTimeUnixNano(start);
