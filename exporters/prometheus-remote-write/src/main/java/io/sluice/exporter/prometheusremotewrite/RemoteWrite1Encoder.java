@@ -184,7 +184,7 @@ final class RemoteWrite1Encoder {
    */
   List<PromWriteData> split(PromWriteData data, long maxBytes) {
     List<PromSeries> series = data.series();
-    if (maxBytes <= 0 || series.size() < 2) {
+    if (maxBytes <= 0 || series.size() < 2 || upperBound(data) <= maxBytes) {
       return List.of(data);
     }
     List<PromWriteData> out = new java.util.ArrayList<>();
@@ -204,6 +204,34 @@ final class RemoteWrite1Encoder {
     }
     out.add(new PromWriteData(series.subList(from, series.size()), List.of(), Map.of()));
     return out;
+  }
+
+  /**
+   * At least the size of the data's 1.0 request without metadata, from string lengths alone (a
+   * char takes at most 3 UTF-8 bytes here), so that data far below a size limit is not measured
+   * label by label.
+   */
+  static long upperBound(PromWriteData data) {
+    long total = 0;
+    for (PromSeries s : data.series()) {
+      long size = 0;
+      for (int i = 0; i < s.labelCount(); i++) {
+        size += 18 + 3L * (s.labelName(i).length() + s.labelValue(i).length());
+      }
+      size += 22L * s.sampleCount();
+      for (PromHistogram h : s.histograms()) {
+        size += 96 + 8 * (h.positiveSpans().length + h.negativeSpans().length)
+            + 10 * (h.positiveDeltas().length + h.negativeDeltas().length);
+      }
+      for (PromExemplar e : s.exemplars()) {
+        size += 40;
+        for (String l : e.labels()) {
+          size += 9 + 3L * l.length();
+        }
+      }
+      total += size + 6;
+    }
+    return total;
   }
 
   private int labelSize(String name, String value) {

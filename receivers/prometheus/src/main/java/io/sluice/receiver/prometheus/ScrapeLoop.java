@@ -409,7 +409,13 @@ final class ScrapeLoop {
     Map<SeriesKey, FamilyMeta> before = previous;
     java.util.concurrent.Callable<Outcome> work = () -> {
       try {
-        return report(format.parse(bytes, 0, bytes.length, strings), before, startMs, seconds, bytes.length);
+        List<MetricFamily> families;
+        try {
+          families = format.parse(bytes, 0, bytes.length, strings);
+        } finally {
+          strings.endOfScrape();
+        }
+        return report(families, before, startMs, seconds, bytes.length);
       } catch (ParseException e) {
         throw new Rejected(parseFailure(format, e), seconds);
       } catch (ScrapeFailure e) {

@@ -39,4 +39,29 @@ class StringCacheTest {
     assertThat(b.name()).isSameAs(a.name());
     assertThat(b.labels().value(0)).isSameAs(a.labels().value(0));
   }
+
+  @Test
+  void growsUntilATargetsStringsNoLongerPushEachOtherOut() {
+    StringCache cache = new StringCache(16);
+    byte[][] words = new byte[400][];
+    for (int i = 0; i < words.length; i++) {
+      words[i] = ("value_" + i).getBytes(StandardCharsets.UTF_8);
+    }
+    String[] firstScrape = new String[words.length];
+    for (int scrape = 0; scrape < 12; scrape++) {
+      for (int i = 0; i < words.length; i++) {
+        firstScrape[i] = cache.get(words[i], 0, words[i].length);
+      }
+      cache.endOfScrape();
+    }
+    assertThat(cache.slots()).isGreaterThanOrEqualTo(1024).isLessThanOrEqualTo(StringCache.MAX_SLOTS);
+
+    int same = 0;
+    for (int i = 0; i < words.length; i++) {
+      String again = cache.get(words[i], 0, words[i].length);
+      assertThat(again).isEqualTo("value_" + i);
+      same += again == firstScrape[i] ? 1 : 0;
+    }
+    assertThat(same).as("strings that come back as the same object").isGreaterThan(words.length * 9 / 10);
+  }
 }

@@ -105,6 +105,7 @@ public final class OtlpToPrometheus {
 
   // per-call state
   private Map<PromSeries, PromSeries> series;
+  private int lastSeriesCount;
   private Map<String, PromMetadata> metadata;
   private Map<String, Long> dropped;
   /** The family whose points are being translated; new series belong to it. */
@@ -152,7 +153,8 @@ public final class OtlpToPrometheus {
 
   /** Translates one batch. */
   public PromWriteData translate(List<ResourceMetrics> resources) {
-    series = new LinkedHashMap<>();
+    // sized for as many series as the last batch had, so that the map does not grow step by step
+    series = new LinkedHashMap<>(Math.max(16, (int) Math.min(1 << 24, lastSeriesCount * 4L / 3 + 1)));
     metadata = new LinkedHashMap<>();
     dropped = new TreeMap<>();
     Set<String> targets = new HashSet<>();
@@ -163,6 +165,7 @@ public final class OtlpToPrometheus {
       for (ResourceMetrics rm : resources) {
         translateResource(rm, targets);
       }
+      lastSeriesCount = series.size();
       List<PromSeries> out = new ArrayList<>(series.size());
       for (PromSeries s : series.values()) {
         s.sortSamples();
