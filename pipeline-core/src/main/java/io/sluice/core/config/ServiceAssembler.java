@@ -39,8 +39,12 @@ final class ServiceAssembler {
   private static final List<String> SERVICE_KEYS = List.of("extensions", "pipelines", "telemetry");
   private static final List<String> PIPELINE_KEYS = List.of("exporters", "processors", "receivers");
 
-  /** A component of a section: its factory and config are null when its type or config was bad. */
-  private record Defined(ComponentId id, ComponentFactory<?> factory, ComponentConfig config, Location location) {}
+  /**
+   * A component of a section: its factory and config are null when its type or config was bad;
+   * {@code section} is its YAML.
+   */
+  private record Defined(ComponentId id, ComponentFactory<?> factory, ComponentConfig config, Location location,
+      YamlNode section) {}
 
   /** One id written in a list, and where. */
   private record Ref(ComponentId id, Location location) {}
@@ -103,6 +107,7 @@ final class ServiceAssembler {
     List<ComponentId> serviceExtensions = serviceExtensions(svc.entries().get("extensions"));
     List<PipelineConfig> pipelines = pipelines(service, svc.entries().get("pipelines"));
     checkConnectorUses();
+    checkAuthenticators(pipelines, serviceExtensions);
 
     if (!errors.isEmpty()) {
       return null;
@@ -150,11 +155,11 @@ final class ServiceAssembler {
         error(e.keyLocation(), path, "unknown " + kind.noun() + " type \"" + id.type() + "\"; "
             + Suggestions.hint(id.type(), known, known.isEmpty() ? "this build of Sluice has no " + kind.section()
                 : "known " + kind.noun() + " types: " + String.join(", ", known)));
-        out.put(id, new Defined(id, null, null, e.keyLocation()));
+        out.put(id, new Defined(id, null, null, e.keyLocation(), e.value()));
         continue;
       }
       ComponentConfig config = bind(factory, e.value(), e.keyLocation(), kind.section() + "." + id);
-      out.put(id, new Defined(id, factory, config, e.keyLocation()));
+      out.put(id, new Defined(id, factory, config, e.keyLocation(), e.value()));
     }
     return out;
   }
@@ -349,6 +354,69 @@ final class ServiceAssembler {
               + supportedPairs(cf));
         }
       }
+    }
+  }
+
+  /**
+   * Every {@code auth: {authenticator: <id>}} in the config of a component that runs (at any depth,
+   * as receivers nest it under their protocols) must name an extension listed in
+   * {@code service.extensions}: the Collector requires it, and only listed extensions run.
+   */
+  private void checkAuthenticators(List<PipelineConfig> pipelines, List<ComponentId> serviceExtensions) {
+    Map<ComponentKind, Set<ComponentId>> used = new EnumMap<>(ComponentKind.class);
+    for (PipelineConfig p : pipelines) {
+      used.computeIfAbsent(ComponentKind.RECEIVER, k -> new LinkedHashSet<>()).addAll(p.receivers());
+      used.computeIfAbsent(ComponentKind.PROCESSOR, k -> new LinkedHashSet<>()).addAll(p.processors());
+      used.computeIfAbsent(ComponentKind.EXPORTER, k -> new LinkedHashSet<>()).addAll(p.exporters());
+    }
+    used.put(ComponentKind.CONNECTOR, connectorUses.keySet());
+    used.forEach((kind, ids) -> {
+      for (ComponentId id : ids) {
+        Defined d = defined.get(kind).get(id);
+        if (d != null && d.config() != null) {
+          findAuthenticators(d.section(), kind.section() + "." + id, serviceExtensions);
+        }
+      }
+    });
+  }
+
+  private void findAuthenticators(YamlNode node, String path, List<ComponentId> serviceExtensions) {
+    if (node instanceof ListNode l) {
+      l.items().forEach(item -> findAuthenticators(item, path, serviceExtensions));
+      return;
+    }
+    if (!(node instanceof MapNode m)) {
+      return;
+    }
+    for (Entry e : m.entries().values()) {
+      String keyPath = path + "." + e.key();
+      Entry authenticator = e.key().equals("auth") && e.value() instanceof MapNode auth
+          ? auth.entries().get("authenticator") : null;
+      if (authenticator != null && authenticator.value() instanceof Scalar s && !s.isNull()) {
+        checkAuthenticator(s, keyPath + ".authenticator", serviceExtensions);
+      } else {
+        findAuthenticators(e.value(), keyPath, serviceExtensions);
+      }
+    }
+  }
+
+  private void checkAuthenticator(Scalar value, String path, List<ComponentId> serviceExtensions) {
+    ComponentId id;
+    try {
+      id = ComponentId.parse(value.text());
+    } catch (IllegalArgumentException e) {
+      return; // the component's own validation reports it
+    }
+    if (serviceExtensions.contains(id)) {
+      return;
+    }
+    Map<ComponentId, Defined> extensions = defined.get(ComponentKind.EXTENSION);
+    if (extensions.containsKey(id)) {
+      error(value.location(), path, "the extension \"" + id + "\" is not listed in service.extensions, so it does"
+          + " not run; add it there, such as \"service: {extensions: [" + id + "]}\"");
+    } else {
+      error(value.location(), path, notDefined(id, "an authenticator must be defined under \"extensions\" and listed"
+          + " in service.extensions", extensions.keySet(), Set.of()));
     }
   }
 

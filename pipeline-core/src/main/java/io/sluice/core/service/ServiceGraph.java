@@ -7,6 +7,7 @@ import io.sluice.core.ComponentKind;
 import io.sluice.core.ConnectorFactory;
 import io.sluice.core.Consumer;
 import io.sluice.core.ExporterFactory;
+import io.sluice.core.Extension;
 import io.sluice.core.ExtensionFactory;
 import io.sluice.core.Host;
 import io.sluice.core.ProcessorFactory;
@@ -29,6 +30,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +82,8 @@ public final class ServiceGraph implements Host {
   private final Definition def;
 
   private final List<Component> extensions = new ArrayList<>();
+  /** The extensions by id, for components that use one (an authenticator); filled before any other is built. */
+  private final Map<ComponentId, Extension> extensionsById = new LinkedHashMap<>();
   private final Map<ComponentId, Component> exporters = new LinkedHashMap<>();
   private final Map<String, Component> connectors = new LinkedHashMap<>();
   /** Processors per pipeline, in pipeline order (first processor first). */
@@ -119,6 +123,11 @@ public final class ServiceGraph implements Host {
     return ready;
   }
 
+  @Override
+  public Optional<Extension> extension(ComponentId id) {
+    return Optional.ofNullable(extensionsById.get(id));
+  }
+
   private ComponentContext context(ComponentKind kind, ComponentId id, String pipeline) {
     return new ComponentContext(id, kind, pipeline, vertx, metrics, this);
   }
@@ -127,8 +136,10 @@ public final class ServiceGraph implements Host {
   private void buildAll() {
     for (ComponentId id : def.serviceExtensions()) {
       BoundComponent<?> s = def.component(ComponentKind.EXTENSION, id);
-      extensions.add(named(((ExtensionFactory) s.factory()).create(context(ComponentKind.EXTENSION, id, ""),
-          s.config()), "extension '" + id + "'"));
+      Extension ext = named(((ExtensionFactory) s.factory()).create(context(ComponentKind.EXTENSION, id, ""),
+          s.config()), "extension '" + id + "'");
+      extensions.add(ext);
+      extensionsById.put(id, ext);
     }
     Map<String, PipelineConfig> byId = new LinkedHashMap<>();
     for (PipelineConfig p : def.pipelines()) {

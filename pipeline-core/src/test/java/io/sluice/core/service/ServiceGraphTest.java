@@ -346,6 +346,20 @@ class ServiceGraphTest {
   // ---------------------------------------------------------------- lifecycle
 
   @Test
+  void componentsFindTheExtensionsOfServiceExtensionsThroughTheirHost() {
+    Def def = new Def()
+        .extension("ext/auth")
+        .receiver("fakerecv")
+        .exporter("capture")
+        .pipeline("traces", ids("fakerecv"), ids(), ids("capture"));
+    running(def);
+
+    var host = exporter("capture").ctx.host();
+    assertThat(host.extension(ComponentId.parse("ext/auth"))).get().isInstanceOf(FakeExtension.class);
+    assertThat(host.extension(ComponentId.parse("ext/other"))).isEmpty();
+  }
+
+  @Test
   void startsAndShutsDownInDependencyOrder() {
     Def def = new Def()
         .extension("ext")

@@ -8,6 +8,7 @@ import io.sluice.core.PermanentException;
 import io.sluice.core.ResourceExhaustedException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
+import io.sluice.core.auth.HttpClientAuth;
 import io.sluice.core.exporterhelper.HttpClientSettings;
 import io.sluice.core.exporterhelper.QueueSettings;
 import io.sluice.core.exporterhelper.RetrySettings;
@@ -77,6 +78,7 @@ final class PrometheusRemoteWriteExporter implements Exporter {
   static final String EXEMPLARS_WRITTEN = "X-Prometheus-Remote-Write-Exemplars-Written";
 
   private final String id;
+  private final ComponentContext ctx;
   private final PrometheusRemoteWriteExporterConfig config;
   private final Vertx vertx;
   private final ContextInternal context;
@@ -95,6 +97,8 @@ final class PrometheusRemoteWriteExporter implements Exporter {
   private final Map<String, Long> droppedPoints = new TreeMap<>();
   private volatile Map<String, Long> droppedSnapshot = Map.of();
   private HttpClientAgent client;
+  /** The {@code auth.authenticator} extension, found at start; null without one. */
+  private volatile HttpClientAuth auth;
 
   /** Batches accepted whose requests are not all delivered or given up on yet. */
   private volatile int queuedBatches;
@@ -112,6 +116,7 @@ final class PrometheusRemoteWriteExporter implements Exporter {
   PrometheusRemoteWriteExporter(ComponentContext ctx, PrometheusRemoteWriteExporterConfig config,
       Duration shardUpdatePeriod) {
     this.id = ctx.id().toString();
+    this.ctx = ctx;
     this.config = config;
     this.vertx = ctx.vertx();
     this.context = ((VertxInternal) vertx).createEventLoopContext();
@@ -165,6 +170,14 @@ final class PrometheusRemoteWriteExporter implements Exporter {
         return;
       }
       if (startFuture == null) {
+        if (config.auth() != null) {
+          try {
+            auth = config.auth().resolve(ctx, "auth");
+          } catch (IllegalStateException e) {
+            p.fail(new IllegalStateException("Exporter '" + id + "': " + e.getMessage(), e));
+            return;
+          }
+        }
         stopping = false;
         shutdownFuture = null;
         Future<Void> starting = openClient();
@@ -372,6 +385,21 @@ final class PrometheusRemoteWriteExporter implements Exporter {
     for (Map.Entry<String, String> h : config.headers().entrySet()) {
       if (!PrometheusRemoteWriteExporterConfig.RESERVED_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
         options.putHeader(h.getKey(), h.getValue());
+      }
+    }
+    HttpClientAuth a = auth;
+    if (a != null) {
+      Map<String, String> authHeaders;
+      try {
+        authHeaders = a.headers();
+      } catch (RuntimeException e) {
+        return Future.failedFuture(new RetryableException("Exporter '" + id + "' has no credentials from '"
+            + config.auth().authenticator() + "': " + e.getMessage(), e));
+      }
+      for (Map.Entry<String, String> h : authHeaders.entrySet()) {
+        if (!PrometheusRemoteWriteExporterConfig.RESERVED_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+          options.putHeader(h.getKey(), h.getValue());
+        }
       }
     }
     options.putHeader("Content-Encoding", config.compression());

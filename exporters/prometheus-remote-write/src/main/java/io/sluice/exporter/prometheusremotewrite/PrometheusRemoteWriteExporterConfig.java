@@ -2,6 +2,7 @@ package io.sluice.exporter.prometheusremotewrite;
 
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
+import io.sluice.core.auth.AuthSettings;
 import io.sluice.core.exporterhelper.QueueSettings;
 import io.sluice.core.exporterhelper.RetrySettings;
 import io.sluice.core.tls.TlsClientSettings;
@@ -80,6 +81,10 @@ import java.util.regex.Pattern;
  * @param deltaToCumulative how delta monotonic sums and delta histograms become cumulative series:
  *     {@code max_stale} and {@code max_streams}, named as in the Collector's
  *     {@code deltatocumulative} processor
+ * @param auth {@code authenticator}: the id of a {@code basicauth} or {@code bearertokenauth}
+ *     extension, listed in {@code service.extensions}, whose headers go with every request (they
+ *     do not replace the four remote-write headers); null (the default) sends no credentials
+ *     besides {@code headers}
  */
 public record PrometheusRemoteWriteExporterConfig(
     String endpoint,
@@ -99,7 +104,8 @@ public record PrometheusRemoteWriteExporterConfig(
     long maxBatchSizeBytes,
     RemoteWriteQueue remoteWriteQueue,
     ExportCreatedMetric exportCreatedMetric,
-    DeltaToCumulativeConversion deltaToCumulative) implements ComponentConfig {
+    DeltaToCumulativeConversion deltaToCumulative,
+    AuthSettings auth) implements ComponentConfig {
 
   /** The Collector's default {@code max_batch_size_bytes}. */
   static final long DEFAULT_MAX_BATCH_SIZE_BYTES = 3_000_000L;
@@ -210,6 +216,19 @@ public record PrometheusRemoteWriteExporterConfig(
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
+  /** Without {@code auth}. */
+  public PrometheusRemoteWriteExporterConfig(String endpoint, Map<String, String> headers, String namespace,
+      Map<String, String> externalLabels, boolean addMetricSuffixes,
+      ResourceToTelemetryConversion resourceToTelemetryConversion, TargetInfo targetInfo, boolean sendMetadata,
+      String remoteWriteVersion, String compression, Duration timeout, TlsClientSettings tls,
+      QueueSettings sendingQueue, RetrySettings retryOnFailure, long maxBatchSizeBytes,
+      RemoteWriteQueue remoteWriteQueue, ExportCreatedMetric exportCreatedMetric,
+      DeltaToCumulativeConversion deltaToCumulative) {
+    this(endpoint, headers, namespace, externalLabels, addMetricSuffixes, resourceToTelemetryConversion, targetInfo,
+        sendMetadata, remoteWriteVersion, compression, timeout, tls, sendingQueue, retryOnFailure, maxBatchSizeBytes,
+        remoteWriteQueue, exportCreatedMetric, deltaToCumulative, null);
+  }
+
   public PrometheusRemoteWriteExporterConfig {
     endpoint = endpoint == null ? "" : endpoint.trim();
     headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
@@ -262,7 +281,8 @@ public record PrometheusRemoteWriteExporterConfig(
     return new PrometheusRemoteWriteExporterConfig("", Map.of(), "", Map.of(), true,
         new ResourceToTelemetryConversion(false), new TargetInfo(true), false, "1.0", "snappy",
         Duration.ofSeconds(5), TlsClientSettings.defaults(), QueueSettings.defaults(), defaultRetry(),
-        DEFAULT_MAX_BATCH_SIZE_BYTES, null, new ExportCreatedMetric(false), new DeltaToCumulativeConversion(null, null));
+        DEFAULT_MAX_BATCH_SIZE_BYTES, null, new ExportCreatedMetric(false), new DeltaToCumulativeConversion(null, null),
+        null);
   }
 
   /** The same config with another endpoint. */
@@ -270,7 +290,15 @@ public record PrometheusRemoteWriteExporterConfig(
     return new PrometheusRemoteWriteExporterConfig(newEndpoint, headers, namespace, externalLabels,
         addMetricSuffixes, resourceToTelemetryConversion, targetInfo, sendMetadata, remoteWriteVersion, compression,
         timeout, tls, sendingQueue, retryOnFailure, maxBatchSizeBytes, remoteWriteQueue, exportCreatedMetric,
-        deltaToCumulative);
+        deltaToCumulative, auth);
+  }
+
+  /** The same config with {@code auth.authenticator} set to {@code authenticator}. */
+  public PrometheusRemoteWriteExporterConfig withAuthenticator(String authenticator) {
+    return new PrometheusRemoteWriteExporterConfig(endpoint, headers, namespace, externalLabels,
+        addMetricSuffixes, resourceToTelemetryConversion, targetInfo, sendMetadata, remoteWriteVersion, compression,
+        timeout, tls, sendingQueue, retryOnFailure, maxBatchSizeBytes, remoteWriteQueue, exportCreatedMetric,
+        deltaToCumulative, new AuthSettings(authenticator));
   }
 
   /** What the translation needs from this config. */
@@ -335,6 +363,9 @@ public record PrometheusRemoteWriteExporterConfig(
     if (deltaToCumulative.maxStreams() < 0) {
       problems.add(new ConfigProblem("delta_to_cumulative.max_streams",
           "must not be negative (0 means no limit), got " + deltaToCumulative.maxStreams()));
+    }
+    if (auth != null) {
+      problems.addAll(auth.validate("auth"));
     }
     return problems;
   }

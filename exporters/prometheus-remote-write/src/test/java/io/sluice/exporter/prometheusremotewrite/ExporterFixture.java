@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.core.ComponentContext;
+import io.sluice.core.ComponentId;
 import io.sluice.core.ComponentKind;
 import io.sluice.core.Exporter;
+import io.sluice.core.Extension;
+import io.sluice.core.Host;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.testkit.Ports;
 import io.sluice.core.testkit.SelfMetricsReader;
@@ -16,6 +19,9 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -41,6 +47,19 @@ final class ExporterFixture implements AfterEachCallback {
   final RemoteWriteSink sink;
   private final String id;
   private final List<Exporter> exporters = new ArrayList<>();
+  /** The extensions the exporters' host offers, as if listed in service.extensions. */
+  final Map<ComponentId, Extension> extensions = new ConcurrentHashMap<>();
+  private final Host host = new Host() {
+    @Override
+    public boolean ready() {
+      return true;
+    }
+
+    @Override
+    public Optional<Extension> extension(ComponentId extensionId) {
+      return Optional.ofNullable(extensions.get(extensionId));
+    }
+  };
 
   ExporterFixture(String id) {
     warmUpTheJvm();
@@ -84,7 +103,7 @@ final class ExporterFixture implements AfterEachCallback {
   }
 
   ComponentContext context() {
-    return TestContexts.context(tv.vertx(), ComponentKind.EXPORTER, id, metrics);
+    return new ComponentContext(ComponentId.parse(id), ComponentKind.EXPORTER, "", tv.vertx(), metrics, host);
   }
 
   /** Checks that {@code config} is valid, then creates the exporter through its factory and starts it. */
@@ -116,10 +135,19 @@ final class ExporterFixture implements AfterEachCallback {
     return SelfMetricsReader.observations(metrics, name, "component_id", id, "signal", "metrics");
   }
 
+  /** Starts {@code ext} and offers it to the exporters under {@code extensionId}. */
+  void addExtension(String extensionId, Extension ext) throws Exception {
+    ext.start().await(10, TimeUnit.SECONDS);
+    extensions.put(ComponentId.parse(extensionId), ext);
+  }
+
   @Override
   public void afterEach(ExtensionContext context) throws Exception {
     for (Exporter e : exporters) {
       e.shutdown().await(10, TimeUnit.SECONDS);
+    }
+    for (Extension ext : extensions.values()) {
+      ext.shutdown().await(10, TimeUnit.SECONDS);
     }
     sink.close();
     tv.close();
