@@ -543,19 +543,32 @@ final class ScrapeLoop {
     if (renamed != null) {
       out.addAll(renamed.values());
     }
-    addStaleMarkers(previous, current, out, startMs);
+    // Every series of the last scrape is in this one when as many as it had were found again.
+    if (current.size() - added != previous.size()) {
+      addStaleMarkers(previous, current, out, startMs);
+    }
     addReport(out, startMs, 1, seconds, samplesScraped, postRelabel, added, bodyBytes);
     return new Outcome(ScrapeToOtlp.convert(out, otlpTarget, startMs, attributes), current);
   }
 
+  private static final String[] FAMILY_SUFFIXES = {
+    "_total", "_created", "_bucket", "_sum", "_count", "_info", "_gsum", "_gcount"};
+
+  /** Whether a sample of that name is part of the family (without cutting the name, once per sample). */
   private static boolean belongsTo(String sample, String family) {
     if (!sample.startsWith(family)) {
       return false;
     }
-    return switch (sample.substring(family.length())) {
-      case "", "_total", "_created", "_bucket", "_sum", "_count", "_info", "_gsum", "_gcount" -> true;
-      default -> false;
-    };
+    int rest = sample.length() - family.length();
+    if (rest == 0) {
+      return true;
+    }
+    for (String suffix : FAMILY_SUFFIXES) {
+      if (suffix.length() == rest && sample.endsWith(suffix)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Stale markers, at {@code timeMs}, for the series of {@code before} that are not in {@code now}. */
