@@ -3,7 +3,7 @@
 # against the Prometheus agent, scraping the same simulated targets into the same counting sink,
 # one after the other. See perf-tests/README.md. Run from anywhere:
 #
-#   perf-tests/run-scrape-remote-write.sh            full run (about 5 minutes), results in perf-tests/results/
+#   perf-tests/run-scrape-remote-write.sh            full run (about 7 minutes), results in perf-tests/results/
 #   perf-tests/run-scrape-remote-write.sh --smoke    about a minute, results in perf-tests/target/smoke/
 #   perf-tests/run-scrape-remote-write.sh -Dbench.targets=50 ...   any setting of ScrapeRemoteWriteRunner
 #
