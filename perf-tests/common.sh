@@ -30,3 +30,31 @@ bench_stale() {
   [ -n "$(find perf-tests/src perf-tests/pom.xml -newer "$cp_file" -print -quit)" ] && return 0
   return 1
 }
+
+# Builds if needed, then runs a benchmark runner. --smoke stands for the runner's short settings
+# (written to perf-tests/target/smoke); every other argument is passed on.
+# Usage: bench_exec <runner class> <time limit> <smoke settings...> -- "$@"
+bench_exec() {
+  local main="$1" limit="$2"
+  shift 2
+  local smoke=()
+  while [ "$1" != "--" ]; do
+    smoke+=("$1")
+    shift
+  done
+  shift
+  local args=()
+  for a in "$@"; do
+    if [ "$a" = "--smoke" ]; then
+      args+=("${smoke[@]}" -Dbench.results=perf-tests/target/smoke -Dbench.label=smoke)
+    else
+      args+=("$a")
+    fi
+  done
+  bench_build
+  # timeout bounds the whole run; on TERM the runner's shutdown hook stops what it started.
+  # shellcheck disable=SC2086
+  exec timeout --kill-after=60s "$limit" java $jvm_opts \
+    -Dbench.home="$root" -Dbench.gatewayJvmOptions="$jvm_opts" "${args[@]}" \
+    -cp "perf-tests/target/classes:$(cat "$cp_file")" "$main"
+}

@@ -18,20 +18,6 @@ cd "$root"
 # shellcheck source=perf-tests/common.sh
 . perf-tests/common.sh
 
-args=()
-for a in "$@"; do
-  if [ "$a" = "--smoke" ]; then
-    args+=(-Dbench.warmup=3s -Dbench.duration=5s -Dbench.latencySettle=2s -Dbench.latencyDuration=5s
-      -Dbench.limitWarmup=2s -Dbench.limitDuration=3s -Dbench.results=perf-tests/target/smoke -Dbench.label=smoke)
-  else
-    args+=("$a")
-  fi
-done
-
-bench_build
-
-# timeout bounds the whole run; on TERM the runner's shutdown hook stops the gateway.
-# shellcheck disable=SC2086
-exec timeout --kill-after=60s 20m java $jvm_opts \
-  -Dbench.home="$root" -Dbench.gatewayJvmOptions="$jvm_opts" "${args[@]}" \
-  -cp "perf-tests/target/classes:$(cat "$cp_file")" io.sluice.perf.BenchmarkRunner
+bench_exec io.sluice.perf.BenchmarkRunner 20m -Dbench.warmup=3s -Dbench.duration=5s -Dbench.latencySettle=2s -Dbench.latencyDuration=5s \
+  -Dbench.limitWarmup=2s -Dbench.limitDuration=3s \
+  -- "$@"

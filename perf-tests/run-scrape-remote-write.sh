@@ -21,20 +21,6 @@ cd "$root"
 # shellcheck source=perf-tests/common.sh
 . perf-tests/common.sh
 
-args=()
-for a in "$@"; do
-  if [ "$a" = "--smoke" ]; then
-    args+=(-Dbench.targets=100 -Dbench.series=200 -Dbench.interval=2s -Dbench.warmup=4s -Dbench.duration=8s
-      -Dbench.parserWarmup=1s -Dbench.parserDuration=2s -Dbench.results=perf-tests/target/smoke -Dbench.label=smoke)
-  else
-    args+=("$a")
-  fi
-done
-
-bench_build
-
-# timeout bounds the whole run; on TERM the runner's shutdown hook stops the scraper under test.
-# shellcheck disable=SC2086
-exec timeout --kill-after=60s 30m java $jvm_opts \
-  -Dbench.home="$root" -Dbench.gatewayJvmOptions="$jvm_opts" "${args[@]}" \
-  -cp "perf-tests/target/classes:$(cat "$cp_file")" io.sluice.perf.ScrapeRemoteWriteRunner
+bench_exec io.sluice.perf.ScrapeRemoteWriteRunner 30m -Dbench.targets=100 -Dbench.series=200 -Dbench.interval=2s -Dbench.warmup=4s -Dbench.duration=8s \
+  -Dbench.parserWarmup=1s -Dbench.parserDuration=2s \
+  -- "$@"

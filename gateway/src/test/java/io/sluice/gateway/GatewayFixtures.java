@@ -114,22 +114,36 @@ final class GatewayFixtures {
     HttpResponse<String> res = get(port, "/metrics");
     assertThat(res.statusCode()).as("GET /metrics").isEqualTo(200);
     Map<String, Double> samples = new LinkedHashMap<>();
-    for (String line : res.body().split("\n")) {
+    parseExposition(res.body()).forEach((labels, value) -> {
+      Map<String, String> rest = new java.util.TreeMap<>(labels);
+      samples.put(series(rest.remove("__name__"), rest), value);
+    });
+    return samples;
+  }
+
+  /**
+   * The samples of a text-format or OpenMetrics exposition, keyed by their labels with the name as
+   * {@code __name__}; timestamps and exemplars are left out.
+   */
+  static Map<Map<String, String>, Double> parseExposition(String exposition) {
+    Map<Map<String, String>, Double> out = new LinkedHashMap<>();
+    for (String line : exposition.split("\n")) {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }
-      int brace = line.indexOf('{');
-      int space;
-      String name;
       Map<String, String> labels = new java.util.TreeMap<>();
-      if (brace >= 0 && brace < line.indexOf(' ')) {
-        name = line.substring(0, brace);
-        int i = brace + 1;
+      int i = 0;
+      while (i < line.length() && line.charAt(i) != '{' && line.charAt(i) != ' ') {
+        i++;
+      }
+      labels.put("__name__", line.substring(0, i));
+      if (line.charAt(i) == '{') {
+        i++;
         while (line.charAt(i) != '}') {
           int eq = line.indexOf('=', i);
           String key = line.substring(i, eq).trim();
           StringBuilder value = new StringBuilder();
-          int j = eq + 2; // past ="
+          int j = eq + 2;
           while (line.charAt(j) != '"') {
             char c = line.charAt(j);
             if (c == '\\') {
@@ -146,15 +160,23 @@ final class GatewayFixtures {
             i++;
           }
         }
-        space = i + 1;
-      } else {
-        space = line.indexOf(' ');
-        name = line.substring(0, space);
+        i++;
       }
-      String[] rest = line.substring(space).trim().split("\\s+");
-      samples.put(series(name, labels), Double.parseDouble(rest[0]));
+      String rest = line.substring(i).trim();
+      String value = rest.split("\\s+")[0];
+      out.put(labels, number(value));
     }
-    return samples;
+    return out;
+  }
+
+  /** A sample value as the text formats write it, {@code +Inf} and {@code NaN} included. */
+  static double number(String v) {
+    return switch (v) {
+      case "+Inf", "Inf" -> Double.POSITIVE_INFINITY;
+      case "-Inf" -> Double.NEGATIVE_INFINITY;
+      case "NaN" -> Double.NaN;
+      default -> Double.parseDouble(v);
+    };
   }
 
   /** The key {@link #scrape} gives the sample {@code name} with {@code labels} (name, value, ...). */

@@ -227,7 +227,7 @@ class PrometheusParityIT {
   @Test
   void seriesWrittenBySluiceAreWhatTheJavaClientTargetServed() throws Exception {
     String instance = "127.0.0.1:" + target.getPort();
-    Map<Map<String, String>, Double> served = withTarget(parse(fetch(target.getPort())), "java-target", instance);
+    Map<Map<String, String>, Double> served = withTarget(GatewayFixtures.parseExposition(fetch(target.getPort())), "java-target", instance);
     assertThat(served).as("the target serves samples").hasSizeGreaterThan(10);
 
     await().atMost(DEADLINE).untilAsserted(() -> {
@@ -251,7 +251,7 @@ class PrometheusParityIT {
     String instance = "127.0.0.1:" + promA.port();
     String before = fetch(promA.port());
     long afterFirstScrape = System.currentTimeMillis();
-    Map<Map<String, String>, Double> first = withTarget(parse(before), "prometheus", instance);
+    Map<Map<String, String>, Double> first = withTarget(GatewayFixtures.parseExposition(before), "prometheus", instance);
     Set<String> monotonic = monotonicNames(before);
 
     // Wait until every series served then has a sample from a scrape that began after that fetch.
@@ -264,7 +264,7 @@ class PrometheusParityIT {
         assertThat((long) latest.get(s)[0]).as("newest sample of %s", s).isGreaterThan(afterFirstScrape);
       }
     });
-    Map<Map<String, String>, Double> second = withTarget(parse(fetch(promA.port())), "prometheus", instance);
+    Map<Map<String, String>, Double> second = withTarget(GatewayFixtures.parseExposition(fetch(promA.port())), "prometheus", instance);
 
     Set<Map<String, String>> written = latest.keySet().stream()
         .filter(s -> !SYNTHETIC.contains(s.get("__name__"))).collect(Collectors.toSet());
@@ -317,9 +317,9 @@ class PrometheusParityIT {
   void bucketBoundsFromSluiceAreNumericallyThoseOfPrometheusOwnScrape() {
     await().atMost(DEADLINE).untilAsserted(() -> {
       Set<Double> fromSluice = rawLabelValues(promA, "parity_latency_seconds_bucket{job=\"java-target\"}", "le")
-          .stream().map(PrometheusParityIT::number).collect(Collectors.toSet());
+          .stream().map(GatewayFixtures::number).collect(Collectors.toSet());
       Set<Double> fromPrometheus = rawLabelValues(promB, "parity_latency_seconds_bucket{job=\"java-target\"}", "le")
-          .stream().map(PrometheusParityIT::number).collect(Collectors.toSet());
+          .stream().map(GatewayFixtures::number).collect(Collectors.toSet());
       assertThat(fromSluice).as("bucket bounds").isEqualTo(Set.of(0.1, 0.5, 1.0, Double.POSITIVE_INFINITY))
           .isEqualTo(fromPrometheus);
     });
@@ -435,63 +435,6 @@ class PrometheusParityIT {
     return out;
   }
 
-  /**
-   * The samples of a text-format or OpenMetrics exposition, keyed by their labels with the name as
-   * {@code __name__}; timestamps and exemplars are left out.
-   */
-  static Map<Map<String, String>, Double> parse(String exposition) {
-    Map<Map<String, String>, Double> out = new HashMap<>();
-    for (String line : exposition.split("\n")) {
-      if (line.isBlank() || line.startsWith("#")) {
-        continue;
-      }
-      Map<String, String> labels = new TreeMap<>();
-      int i = 0;
-      while (i < line.length() && line.charAt(i) != '{' && line.charAt(i) != ' ') {
-        i++;
-      }
-      labels.put("__name__", line.substring(0, i));
-      if (line.charAt(i) == '{') {
-        i++;
-        while (line.charAt(i) != '}') {
-          int eq = line.indexOf('=', i);
-          String key = line.substring(i, eq).trim();
-          StringBuilder value = new StringBuilder();
-          int j = eq + 2;
-          while (line.charAt(j) != '"') {
-            char c = line.charAt(j);
-            if (c == '\\') {
-              char n = line.charAt(++j);
-              value.append(n == 'n' ? '\n' : n);
-            } else {
-              value.append(c);
-            }
-            j++;
-          }
-          labels.put(key, value.toString());
-          i = j + 1;
-          if (line.charAt(i) == ',') {
-            i++;
-          }
-        }
-        i++;
-      }
-      String rest = line.substring(i).trim();
-      String value = rest.split("\\s+")[0];
-      out.put(labels, number(value));
-    }
-    return out;
-  }
-
-  private static double number(String v) {
-    return switch (v) {
-      case "+Inf", "Inf" -> Double.POSITIVE_INFINITY;
-      case "-Inf" -> Double.NEGATIVE_INFINITY;
-      case "NaN" -> Double.NaN;
-      default -> Double.parseDouble(v);
-    };
-  }
-
   private static Map<Map<String, String>, Double> vector(PrometheusServer prom, String promql) {
     return vectorAt(prom, promql, null);
   }
@@ -518,7 +461,7 @@ class PrometheusParityIT {
       r.path("metric").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
       JsonNode values = r.path("values");
       JsonNode last = values.get(values.size() - 1);
-      out.put(labels, new double[] {Math.round(last.get(0).asDouble() * 1000), number(last.get(1).asText())});
+      out.put(labels, new double[] {Math.round(last.get(0).asDouble() * 1000), GatewayFixtures.number(last.get(1).asText())});
     }
     return out;
   }

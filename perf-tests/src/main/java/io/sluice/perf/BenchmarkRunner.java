@@ -113,15 +113,7 @@ public final class BenchmarkRunner {
 
   public static void main(String[] args) throws Exception {
     Settings s = Settings.fromProperties();
-    int code;
-    try {
-      code = run(s);
-    } catch (BenchmarkFailed e) {
-      System.err.println();
-      System.err.println("BENCHMARK FAILED: " + e.getMessage());
-      code = 1;
-    }
-    System.exit(code);
+    BenchmarkFailed.exitWith(() -> run(s));
   }
 
   private static int run(Settings s) throws Exception {
