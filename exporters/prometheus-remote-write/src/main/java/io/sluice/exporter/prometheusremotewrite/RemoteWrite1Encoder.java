@@ -4,6 +4,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import io.sluice.translation.prometheus.otlp.PromExemplar;
 import io.sluice.translation.prometheus.otlp.PromHistogram;
+import io.sluice.translation.prometheus.otlp.PromLabels;
 import io.sluice.translation.prometheus.otlp.PromMetadata;
 import io.sluice.translation.prometheus.otlp.PromSeries;
 import io.sluice.translation.prometheus.otlp.PromWriteData;
@@ -14,9 +15,11 @@ import java.util.Map;
 
 /**
  * Writes a remote write 1.0 {@code prometheus.WriteRequest} straight from the series model:
- * sizes first (each label's size computed once and kept), then one pass into an exactly sized
- * array, with no intermediate messages. Label names and values are taken from a {@link Utf8Cache}
- * as bytes, so strings that recur from request to request are measured and encoded once.
+ * sizes first, then one pass into an exactly sized array, with no intermediate messages. A
+ * series' labels are written as one block of encoded {@code Label} fields, kept with its label
+ * set ({@link PromLabels#encoding()}): a scraped series' label set comes back batch after batch,
+ * so its labels are encoded once. Label names and values are taken from a {@link Utf8Cache}
+ * as bytes, so strings that recur in other label sets are encoded once too.
  *
  * <pre>
  * WriteRequest{1 timeseries: TimeSeries, 3 metadata: MetricMetadata}
@@ -48,7 +51,6 @@ final class RemoteWrite1Encoder {
     List<PromSeries> series = data.series();
     int labels = 0;
     for (PromSeries s : series) {
-      labels += s.labelCount();
       for (PromExemplar e : s.exemplars()) {
         labels += e.labels().length / 2;
       }
@@ -65,11 +67,7 @@ final class RemoteWrite1Encoder {
     int li = 0;
     for (int si = 0; si < series.size(); si++) {
       PromSeries s = series.get(si);
-      int size = 0;
-      for (int i = 0; i < s.labelCount(); i++) {
-        int ls = keepLabel(li++, s.labelName(i), s.labelValue(i));
-        size += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
-      }
+      int size = labelBlock(s).length;
       for (int i = 0; i < s.sampleCount(); i++) {
         // a sample is at most 9 + 11 bytes: its length fits one byte
         size += 2 + sampleSize(s.timestampMs(i));
@@ -104,9 +102,7 @@ final class RemoteWrite1Encoder {
         PromSeries s = series.get(si);
         o.writeTag(1, LEN);
         o.writeUInt32NoTag(seriesSizes[si]);
-        for (int i = 0; i < s.labelCount(); i++) {
-          writeKeptLabel(o, li++);
-        }
+        o.writeRawBytes(labelBlock(s));
         for (int i = 0; i < s.sampleCount(); i++) {
           long ts = s.timestampMs(i);
           o.writeTag(2, LEN);
@@ -151,11 +147,7 @@ final class RemoteWrite1Encoder {
 
   /** How many bytes a series takes in a 1.0 request, its field tag and length included. */
   int framedSeriesSize(PromSeries s) {
-    int size = 0;
-    for (int i = 0; i < s.labelCount(); i++) {
-      int ls = labelSize(s.labelName(i), s.labelValue(i));
-      size += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
-    }
+    int size = labelBlock(s).length;
     for (int i = 0; i < s.sampleCount(); i++) {
       size += 2 + sampleSize(s.timestampMs(i));
     }
@@ -207,16 +199,20 @@ final class RemoteWrite1Encoder {
   }
 
   /**
-   * At least the size of the data's 1.0 request without metadata, from string lengths alone (a
-   * char takes at most 3 UTF-8 bytes here), so that data far below a size limit is not measured
-   * label by label.
+   * At least the size of the data's 1.0 request without metadata, from the encoded label blocks
+   * kept with the label sets, else from string lengths alone (a char takes at most 3 UTF-8 bytes
+   * here), so that data far below a size limit is not measured label by label.
    */
   static long upperBound(PromWriteData data) {
     long total = 0;
     for (PromSeries s : data.series()) {
       long size = 0;
-      for (int i = 0; i < s.labelCount(); i++) {
-        size += 18 + 3L * (s.labelName(i).length() + s.labelValue(i).length());
+      if (s.labels().encoding() instanceof byte[] block) {
+        size += block.length;
+      } else {
+        for (int i = 0; i < s.labelCount(); i++) {
+          size += 18 + 3L * (s.labelName(i).length() + s.labelValue(i).length());
+        }
       }
       size += 22L * s.sampleCount();
       for (PromHistogram h : s.histograms()) {
@@ -232,6 +228,41 @@ final class RemoteWrite1Encoder {
       total += size + 6;
     }
     return total;
+  }
+
+  /**
+   * The series' labels as encoded {@code TimeSeries.labels} fields, tags and lengths included:
+   * kept with the label set, made on first use.
+   */
+  byte[] labelBlock(PromSeries s) {
+    PromLabels labels = s.labels();
+    if (labels.encoding() instanceof byte[] known) {
+      return known;
+    }
+    int n = s.labelCount();
+    int size = 0;
+    for (int i = 0; i < n; i++) {
+      int ls = labelSize(s.labelName(i), s.labelValue(i));
+      size += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
+    }
+    byte[] block = new byte[size];
+    CodedOutputStream o = CodedOutputStream.newInstance(block);
+    try {
+      for (int i = 0; i < n; i++) {
+        byte[] name = utf8.of(s.labelName(i));
+        byte[] value = utf8.of(s.labelValue(i));
+        o.writeTag(1, LEN);
+        o.writeUInt32NoTag(2 + CodedOutputStream.computeUInt32SizeNoTag(name.length) + name.length
+            + CodedOutputStream.computeUInt32SizeNoTag(value.length) + value.length);
+        o.writeByteArray(1, name);
+        o.writeByteArray(2, value);
+      }
+      o.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    labels.encoding(block);
+    return block;
   }
 
   private int labelSize(String name, String value) {

@@ -85,6 +85,14 @@ public final class OtlpToPrometheus {
   private static final int CREATED = 3;
   /** {@code x_created} for a counter named {@code x_total}. */
   private static final int COUNTER_CREATED = 4;
+  /** Scraped label sets unused for this long (at most twice as long) are forgotten. */
+  private static final long LABEL_CACHE_PERIOD_NANOS = 5L * 60 * 1_000_000_000L;
+  // slots of the label sets derived from a point's (ScrapedLabelCache.Entry)
+  private static final int SUM_SLOT = 0;
+  private static final int COUNT_SLOT = 1;
+  private static final int CREATED_SLOT = 2;
+  /** Bucket or quantile i is in slot FIRST_BOUND_SLOT + i. */
+  private static final int FIRST_BOUND_SLOT = 3;
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private final TranslationOptions options;
@@ -102,9 +110,17 @@ public final class OtlpToPrometheus {
   private final DeltaToCumulative deltas;
   private final boolean nativeHistograms;
   private final String[] refusal = new String[1];
+  /** Label sets of scraped series, kept from batch to batch. */
+  private final ScrapedLabelCache scrapedLabels = new ScrapedLabelCache();
+  private long nextLabelPeriodNanos = System.nanoTime() + LABEL_CACHE_PERIOD_NANOS;
 
   // per-call state
-  private Map<PromSeries, PromSeries> series;
+  /** Series of the batch whose label sets are not kept (kept ones are found by their place). */
+  private Map<PromLabels, PromSeries> series;
+  /** Every series of the batch, in order. */
+  private List<PromSeries> ordered;
+  /** Counts batches, so that kept label sets tell whether they already have a series in this one. */
+  private int batchNumber;
   private int lastSeriesCount;
   private Map<String, PromMetadata> metadata;
   private Map<String, Long> dropped;
@@ -116,6 +132,10 @@ public final class OtlpToPrometheus {
   private boolean scrapedScope;
   /** The current metric's bound or quantile spellings (number to text), or null for the usual form. */
   private Map<Double, String> spellings;
+  /** The label cache's context of the scope being translated; null when its points are not cached. */
+  private ScrapedLabelCache.Context labelContext;
+  /** The label cache's entry of the point being translated; null when not cached. */
+  private ScrapedLabelCache.Entry entry;
 
   public OtlpToPrometheus(TranslationOptions options) {
     this(options, null);
@@ -154,29 +174,37 @@ public final class OtlpToPrometheus {
   /** Translates one batch. */
   public PromWriteData translate(List<ResourceMetrics> resources) {
     // sized for as many series as the last batch had, so that the map does not grow step by step
-    series = new LinkedHashMap<>(Math.max(16, (int) Math.min(1 << 24, lastSeriesCount * 4L / 3 + 1)));
+    series = new HashMap<>();
+    ordered = new ArrayList<>(Math.max(16, lastSeriesCount));
+    batchNumber++;
     metadata = new LinkedHashMap<>();
     dropped = new TreeMap<>();
     Set<String> targets = new HashSet<>();
     if (deltas != null) {
       deltas.expire();
     }
+    long now = System.nanoTime();
+    if (now - nextLabelPeriodNanos >= 0) {
+      scrapedLabels.advance();
+      nextLabelPeriodNanos = now + LABEL_CACHE_PERIOD_NANOS;
+    }
     try {
       for (ResourceMetrics rm : resources) {
         translateResource(rm, targets);
       }
-      lastSeriesCount = series.size();
-      List<PromSeries> out = new ArrayList<>(series.size());
-      for (PromSeries s : series.values()) {
+      lastSeriesCount = ordered.size();
+      for (PromSeries s : ordered) {
         s.sortSamples();
-        out.add(s);
       }
-      return new PromWriteData(out, new ArrayList<>(metadata.values()), dropped);
+      return new PromWriteData(ordered, new ArrayList<>(metadata.values()), dropped);
     } finally {
       series = null;
+      ordered = null;
       metadata = null;
       dropped = null;
       family = null;
+      labelContext = null;
+      entry = null;
     }
   }
 
@@ -207,6 +235,9 @@ public final class OtlpToPrometheus {
       scrapedScope = fromScrape;
       String[] scopeLabels = options.scopeLabels() && !fromScrape
           ? scopeLabels(sm.getScope(), sm.getSchemaUrl()) : new String[0];
+      // The scrape receiver reuses its attribute objects from scrape to scrape: their label
+      // sets are worth keeping. Other sources build new ones every time.
+      labelContext = fromScrape ? scrapedLabels.context(rc.job, rc.instance, rc.resourceLabels, scopeLabels) : null;
       for (Metric m : sm.getMetricsList()) {
         translateMetric(m, rc, scopeLabels);
       }
@@ -224,7 +255,7 @@ public final class OtlpToPrometheus {
       finishLabels(l, rc, "target_info");
       family = new PromMetadata(PromMetricType.GAUGE, "target_info", "Target metadata", "");
       addMetadata(family);
-      seriesFor(l.toArray()).add(rc.latestMs, 1.0);
+      seriesFor(new PromLabels(l.toArray())).add(rc.latestMs, 1.0);
     }
   }
 
@@ -437,9 +468,7 @@ public final class OtlpToPrometheus {
       rc.seen(ts);
       double v = (p.getFlags() & NO_RECORDED_VALUE) != 0 ? STALE_NAN
           : p.getValueCase() == NumberDataPoint.ValueCase.AS_INT ? (double) p.getAsInt() : p.getAsDouble();
-      Labels l = pointLabels(p.getAttributesList(), rc, scopeLabels);
-      finishLabels(l, rc, name);
-      String[] labels = l.toArray();
+      PromLabels labels = pointSeries(p.getAttributesList(), rc, scopeLabels, name);
       PromSeries s = seriesFor(labels);
       s.add(ts, v, start);
       for (Exemplar e : p.getExemplarsList()) {
@@ -456,21 +485,19 @@ public final class OtlpToPrometheus {
    * The {@code _created} sample of a point with a start time (named {@code suffixed(name)[which]}),
    * when the options ask for one: the start time in seconds (a stale marker for a stale point).
    */
-  private void createdSeries(String[] labels, String name, int which, long startNanos, long ts, boolean stale) {
+  private void createdSeries(PromLabels labels, String name, int which, long startNanos, long ts, boolean stale) {
     if (startNanos == 0 || !(options.createdSeries() == TranslationOptions.CreatedSeries.ALL
         || options.createdSeries() == TranslationOptions.CreatedSeries.SCRAPED && scrapedScope)) {
       return;
     }
     double seconds = startNanos / 1_000_000_000L + (startNanos % 1_000_000_000L) / 1e9;
-    seriesFor(withName(labels, suffixed(name)[which])).add(ts, stale ? STALE_NAN : seconds);
+    seriesFor(derive(labels, CREATED_SLOT, suffixed(name)[which], null, null)).add(ts, stale ? STALE_NAN : seconds);
   }
 
   /** Delta counter points, added to their streams' running totals and written as the totals. */
   private void deltaSumPoints(List<NumberDataPoint> points, String name, ResourceContext rc, String[] scopeLabels) {
     for (NumberDataPoint p : points) {
-      Labels l = pointLabels(p.getAttributesList(), rc, scopeLabels);
-      finishLabels(l, rc, name);
-      String[] labels = l.toArray();
+      PromLabels labels = pointSeries(p.getAttributesList(), rc, scopeLabels, name);
       long ts = millis(p.getTimeUnixNano());
       if ((p.getFlags() & NO_RECORDED_VALUE) != 0) {
         rc.seen(ts);
@@ -478,7 +505,7 @@ public final class OtlpToPrometheus {
         continue;
       }
       double v = p.getValueCase() == NumberDataPoint.ValueCase.AS_INT ? (double) p.getAsInt() : p.getAsDouble();
-      DeltaToCumulative.State s = deltas.addSum(labels, p.getStartTimeUnixNano(), p.getTimeUnixNano(), v, refusal);
+      DeltaToCumulative.State s = deltas.addSum(labels.array(), p.getStartTimeUnixNano(), p.getTimeUnixNano(), v, refusal);
       if (s == null) {
         drop(refusal[0], 1);
         continue;
@@ -498,10 +525,8 @@ public final class OtlpToPrometheus {
       histogramPoint(p, name, rc, scopeLabels);
       return;
     }
-    Labels base = pointLabels(p.getAttributesList(), rc, scopeLabels);
-    finishLabels(base, rc, name);
-    String[] baseArray = base.toArray();
-    DeltaToCumulative.State s = deltas.addHistogram(baseArray, p.getStartTimeUnixNano(), p.getTimeUnixNano(),
+    PromLabels base = pointSeries(p.getAttributesList(), rc, scopeLabels, name);
+    DeltaToCumulative.State s = deltas.addHistogram(base.array(), p.getStartTimeUnixNano(), p.getTimeUnixNano(),
         p.getExplicitBoundsList(), p.getBucketCountsList(), p.getCount(), p.hasSum(), p.getSum(), refusal);
     if (s == null) {
       drop(refusal[0], 1);
@@ -517,26 +542,25 @@ public final class OtlpToPrometheus {
     } else {
       total.clearSum();
     }
-    histogramPoint(total.build(), baseArray, name, rc);
+    histogramPoint(total.build(), base, name, rc);
   }
 
   private void histogramPoint(HistogramDataPoint p, String name, ResourceContext rc, String[] scopeLabels) {
-    Labels base = pointLabels(p.getAttributesList(), rc, scopeLabels);
-    finishLabels(base, rc, name);
-    histogramPoint(p, base.toArray(), name, rc);
+    histogramPoint(p, pointSeries(p.getAttributesList(), rc, scopeLabels, name), name, rc);
   }
 
-  private void histogramPoint(HistogramDataPoint p, String[] baseArray, String name, ResourceContext rc) {
+  private void histogramPoint(HistogramDataPoint p, PromLabels base, String name, ResourceContext rc) {
     String[] names = suffixed(name);
     long ts = millis(p.getTimeUnixNano());
     long start = startMillis(p.getStartTimeUnixNano(), ts);
     rc.seen(ts);
     boolean stale = (p.getFlags() & NO_RECORDED_VALUE) != 0;
     if (p.hasSum()) {
-      seriesFor(withName(baseArray, names[SUM])).add(ts, stale ? STALE_NAN : p.getSum(), start);
+      seriesFor(derive(base, SUM_SLOT, names[SUM], null, null)).add(ts, stale ? STALE_NAN : p.getSum(), start);
     }
-    seriesFor(withName(baseArray, names[COUNT])).add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
-    createdSeries(baseArray, name, CREATED, p.getStartTimeUnixNano(), ts, stale);
+    seriesFor(derive(base, COUNT_SLOT, names[COUNT], null, null))
+        .add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
+    createdSeries(base, name, CREATED, p.getStartTimeUnixNano(), ts, stale);
 
     String bucketName = names[BUCKET];
     String[] bounds = boundStrings(p.getExplicitBoundsList());
@@ -553,8 +577,8 @@ public final class OtlpToPrometheus {
         cumulative += p.getBucketCounts(i);
       }
       double value = stale ? STALE_NAN : inf ? (double) p.getCount() : (double) cumulative;
-      PromSeries s = seriesFor(withNameAndExtra(baseArray, bucketName, "le", inf ? spelled(Double.POSITIVE_INFINITY)
-          : bounds[i]));
+      PromSeries s = seriesFor(derive(base, FIRST_BOUND_SLOT + i, bucketName, "le",
+          inf ? spelled(Double.POSITIVE_INFINITY) : bounds[i]));
       s.add(ts, value, start);
       if (!exemplars.isEmpty()) {
         double upper = inf ? Double.POSITIVE_INFINITY : p.getExplicitBounds(i);
@@ -582,9 +606,7 @@ public final class OtlpToPrometheus {
     long ts = millis(p.getTimeUnixNano());
     long start = startMillis(p.getStartTimeUnixNano(), ts);
     rc.seen(ts);
-    Labels l = pointLabels(p.getAttributesList(), rc, scopeLabels);
-    finishLabels(l, rc, name);
-    PromSeries series = seriesFor(l.toArray());
+    PromSeries series = seriesFor(pointSeries(p.getAttributesList(), rc, scopeLabels, name));
     double zeroThreshold = p.getZeroThreshold() > 0 ? p.getZeroThreshold() : DEFAULT_ZERO_THRESHOLD;
     PromHistogram h;
     if (stale) {
@@ -662,15 +684,15 @@ public final class OtlpToPrometheus {
     long start = startMillis(p.getStartTimeUnixNano(), ts);
     rc.seen(ts);
     boolean stale = (p.getFlags() & NO_RECORDED_VALUE) != 0;
-    Labels base = pointLabels(p.getAttributesList(), rc, scopeLabels);
-    finishLabels(base, rc, name);
-    String[] baseArray = base.toArray();
+    PromLabels base = pointSeries(p.getAttributesList(), rc, scopeLabels, name);
     String[] names = suffixed(name);
-    seriesFor(withName(baseArray, names[SUM])).add(ts, stale ? STALE_NAN : p.getSum(), start);
-    seriesFor(withName(baseArray, names[COUNT])).add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
-    createdSeries(baseArray, name, CREATED, p.getStartTimeUnixNano(), ts, stale);
+    seriesFor(derive(base, SUM_SLOT, names[SUM], null, null)).add(ts, stale ? STALE_NAN : p.getSum(), start);
+    seriesFor(derive(base, COUNT_SLOT, names[COUNT], null, null))
+        .add(ts, stale ? STALE_NAN : (double) p.getCount(), start);
+    createdSeries(base, name, CREATED, p.getStartTimeUnixNano(), ts, stale);
+    int slot = FIRST_BOUND_SLOT;
     for (SummaryDataPoint.ValueAtQuantile q : p.getQuantileValuesList()) {
-      seriesFor(withNameAndExtra(baseArray, name, "quantile", spelled(q.getQuantile())))
+      seriesFor(derive(base, slot++, name, "quantile", spelled(q.getQuantile())))
           .add(ts, stale ? STALE_NAN : q.getValue());
     }
   }
@@ -771,14 +793,79 @@ public final class OtlpToPrometheus {
     l.put("__name__", name);
   }
 
-  private PromSeries seriesFor(String[] labels) {
-    PromSeries probe = new PromSeries(labels);
-    PromSeries known = series.putIfAbsent(probe, probe);
-    if (known != null) {
-      return known;
+  /**
+   * The batch's series of a label set. A kept label set (unique in content among those of its
+   * context) knows its place in this batch; others are found by content.
+   */
+  private PromSeries seriesFor(PromLabels labels) {
+    if (labels.kept) {
+      if (labels.batch == batchNumber) {
+        return ordered.get(labels.place);
+      }
+      labels.epoch = scrapedLabels.epoch();
+      labels.batch = batchNumber;
+      labels.place = ordered.size();
+    } else {
+      PromSeries known = series.get(labels);
+      if (known != null) {
+        return known;
+      }
     }
-    probe.metadata(family);
-    return probe;
+    PromSeries s = new PromSeries(labels);
+    s.metadata(family);
+    if (!labels.kept) {
+      series.put(labels, s);
+    }
+    ordered.add(s);
+    return s;
+  }
+
+  /**
+   * The label set of a point of metric {@code name}: its attributes, scope and resource labels,
+   * job, instance, external labels and name. A scraped point's comes from the label cache when
+   * its attribute objects are the ones seen before; {@link #entry} is then its cache entry.
+   */
+  private PromLabels pointSeries(List<KeyValue> attrs, ResourceContext rc, String[] scopeLabels, String name) {
+    ScrapedLabelCache.Context c = labelContext;
+    if (c != null) {
+      ScrapedLabelCache.Entry e = scrapedLabels.find(c, name, attrs);
+      if (e != null) {
+        entry = e;
+        return e.labels;
+      }
+    }
+    Labels l = pointLabels(attrs, rc, scopeLabels);
+    finishLabels(l, rc, name);
+    PromLabels labels = new PromLabels(l.toArray());
+    if (c == null) {
+      entry = null;
+      return labels;
+    }
+    labels = scrapedLabels.keep(c, labels);
+    entry = scrapedLabels.add(c, name, attrs, labels);
+    return labels;
+  }
+
+  /**
+   * {@code base} with {@code __name__} replaced, and with one more label when {@code extraName}
+   * is not null; kept in the point's cache entry under {@code slot} when {@code base} is the
+   * current point's cached label set.
+   */
+  private PromLabels derive(PromLabels base, int slot, String name, String extraName, String extraValue) {
+    ScrapedLabelCache.Entry e = entry != null && entry.labels == base ? entry : null;
+    if (e != null) {
+      PromLabels known = e.derived(slot, name, extraName, extraValue);
+      if (known != null) {
+        return known;
+      }
+    }
+    PromLabels derived = new PromLabels(extraName == null ? withName(base.array(), name)
+        : withNameAndExtra(base.array(), name, extraName, extraValue));
+    if (e != null) {
+      derived = scrapedLabels.keep(labelContext, derived);
+      e.derived(slot, name, extraName, extraValue, derived);
+    }
+    return derived;
   }
 
   /** A copy of sorted labels with {@code __name__} replaced. */

@@ -11,8 +11,7 @@ import java.util.List;
  * <p>Built by {@link OtlpToPrometheus} and read-only afterwards.
  */
 public final class PromSeries {
-  private final String[] labels;
-  private final int hash;
+  private final PromLabels labels;
   private double[] values = new double[1];
   private long[] timestamps = new long[1];
   /** Start timestamps (ms, 0 = unset); null while no sample has one. */
@@ -24,8 +23,16 @@ public final class PromSeries {
   private PromMetadata metadata;
 
   PromSeries(String[] labels) {
+    this(new PromLabels(labels));
+  }
+
+  PromSeries(PromLabels labels) {
     this.labels = labels;
-    this.hash = Arrays.hashCode(labels);
+  }
+
+  /** The label set; the same object for the same scraped series batch after batch. */
+  public PromLabels labels() {
+    return labels;
   }
 
   /** TYPE, HELP and UNIT of the family the series belongs to; null when unknown. */
@@ -41,22 +48,23 @@ public final class PromSeries {
 
   /** How many labels the series has. */
   public int labelCount() {
-    return labels.length >> 1;
+    return labels.count();
   }
 
   public String labelName(int i) {
-    return labels[i << 1];
+    return labels.name(i);
   }
 
   public String labelValue(int i) {
-    return labels[(i << 1) + 1];
+    return labels.value(i);
   }
 
   /** The value of a label, or null when the series has none by that name. */
   public String label(String name) {
-    for (int i = 0; i < labels.length; i += 2) {
-      if (labels[i].equals(name)) {
-        return labels[i + 1];
+    String[] l = labels.array();
+    for (int i = 0; i < l.length; i += 2) {
+      if (l[i].equals(name)) {
+        return l[i + 1];
       }
     }
     return null;
@@ -168,24 +176,25 @@ public final class PromSeries {
   }
 
   String[] labelArray() {
-    return labels;
+    return labels.array();
   }
 
   @Override
   public int hashCode() {
-    return hash;
+    return labels.hashCode();
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof PromSeries s && s.hash == hash && Arrays.equals(s.labels, labels);
+    return o instanceof PromSeries s && s.labels.equals(labels);
   }
 
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder("{");
-    for (int i = 0; i < labels.length; i += 2) {
-      sb.append(i == 0 ? "" : ", ").append(labels[i]).append("=\"").append(labels[i + 1]).append('"');
+    String[] l = labels.array();
+    for (int i = 0; i < l.length; i += 2) {
+      sb.append(i == 0 ? "" : ", ").append(l[i]).append("=\"").append(l[i + 1]).append('"');
     }
     sb.append("} ").append(size).append(" samples");
     return sb.toString();
