@@ -99,8 +99,8 @@ final class ClientSetup {
   }
 
   /**
-   * Loads the JDK's TLS classes and runs the costly first steps of a client handshake (context
-   * set-up, key shares for the ClientHello) once, so that the first handshake on an event loop
+   * Loads the JDK's and Netty's TLS classes and runs the costly first steps of a client handshake
+   * (context set-up, key shares for the ClientHello) once, so that the first handshake on an event loop
    * does not pay for them. Blocking: call on a worker.
    */
   static void warmUpTls() throws Exception {
@@ -113,6 +113,10 @@ final class ClientSetup {
     ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
     engine.wrap(ByteBuffer.allocate(0), out);
     engine.closeOutbound();
+    // Netty's client contexts, which Vert.x builds for each TLS client: verifying and not
+    io.netty.handler.ssl.SslContextBuilder.forClient().sslProvider(io.netty.handler.ssl.SslProvider.JDK).build();
+    io.netty.handler.ssl.SslContextBuilder.forClient().sslProvider(io.netty.handler.ssl.SslProvider.JDK)
+        .trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE).build();
   }
 
   /**

@@ -34,9 +34,12 @@ abstract class ExpositionParser {
 
   /** Decodes names and unescaped label values. */
   final StringCache strings;
+  /** The series parts of sample lines seen before (kept with the strings). */
+  final SeriesCache series;
 
   ExpositionParser(byte[] body, int offset, int length, StringCache strings) {
     this.strings = strings != null ? strings : new StringCache(1024);
+    this.series = this.strings.series();
     if (offset < 0 || length < 0 || offset + length > body.length) {
       throw new IndexOutOfBoundsException("offset " + offset + ", length " + length);
     }

@@ -2,13 +2,31 @@ package io.sluice.receiver.prometheus;
 
 import java.util.Arrays;
 
-/** An immutable label set sorted by name (the metric name is not part of it). */
+/**
+ * An immutable label set sorted by name (the metric name is not part of it). A target's parser
+ * gives a series the same instance scrape after scrape ({@link SeriesCache}), so what is asked
+ * of it every scrape is worked out once and kept: its hash, which of the labels the scrape
+ * treats specially it has, the set without {@code le} or {@code quantile}, and its OTLP
+ * attributes.
+ */
 final class Labels {
   static final Labels EMPTY = new Labels(new String[0], new String[0]);
 
   private final String[] names;
   private final String[] values;
   private int hash;
+  /** {@link #FLAGS_KNOWN} once computed, with {@link #JOB_OR_INSTANCE} and {@link #SCOPE_NAME}. */
+  private byte flags;
+  /** The last {@link #without} result; one object, so that another thread sees a matching pair. */
+  private Without without;
+  /** What the conversion to OTLP keeps for this label set (see {@link AttributeCache}); made from it alone. */
+  private volatile Object converted;
+
+  private static final byte FLAGS_KNOWN = 1;
+  private static final byte JOB_OR_INSTANCE = 2;
+  private static final byte SCOPE_NAME = 4;
+
+  private record Without(String name, Labels result) {}
 
   private Labels(String[] names, String[] values) {
     this.names = names;
@@ -80,8 +98,53 @@ final class Labels {
     return null;
   }
 
-  /** This set without label {@code name} (this same instance if absent). */
+  /** What {@link AttributeCache} made of this label set, or null. */
+  Object converted() {
+    return converted;
+  }
+
+  void converted(Object value) {
+    converted = value;
+  }
+
+  /** Whether it has a {@code job} or an {@code instance} label. */
+  boolean hasJobOrInstance() {
+    return (flags() & JOB_OR_INSTANCE) != 0;
+  }
+
+  /** Whether it has an {@code otel_scope_name} label. */
+  boolean hasScopeName() {
+    return (flags() & SCOPE_NAME) != 0;
+  }
+
+  private int flags() {
+    byte f = flags;
+    if (f == 0) {
+      f = FLAGS_KNOWN;
+      for (String n : names) {
+        if (n.equals("job") || n.equals("instance")) {
+          f |= JOB_OR_INSTANCE;
+        } else if (n.equals(ScrapeToOtlp.SCOPE_NAME_LABEL)) {
+          f |= SCOPE_NAME;
+        }
+      }
+      flags = f;
+    }
+    return f;
+  }
+
+  /** This set without label {@code name} (this same instance if absent); the last answer is kept. */
   Labels without(String name) {
+    Without w = without;
+    if (w != null && w.name.equals(name)) {
+      return w.result;
+    }
+    Labels result = computeWithout(name);
+    without = new Without(name, result);
+    return result;
+  }
+
+  private Labels computeWithout(String name) {
     for (int i = 0; i < names.length; i++) {
       if (names[i].equals(name)) {
         String[] n = new String[names.length - 1];

@@ -166,7 +166,9 @@ final class PrometheusReceiver implements Receiver {
       "io.netty.handler.codec.http.HttpClientCodec",
       "io.netty.handler.codec.http.HttpContentDecompressor",
       "io.netty.handler.ssl.SslHandler",
-      "io.netty.handler.ssl.JdkSslClientContext");
+      "io.netty.handler.ssl.JdkSslClientContext",
+      "io.vertx.core.spi.tls.DefaultSslContextFactory",
+      "io.vertx.core.spi.tls.DefaultJDKCipherSuite");
 
   /**
    * Does once, on a worker, what the first scrapes of a JVM would otherwise do on the event loop:

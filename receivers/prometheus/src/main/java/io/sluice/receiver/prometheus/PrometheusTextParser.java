@@ -30,6 +30,7 @@ final class PrometheusTextParser extends ExpositionParser {
 
   @Override
   List<MetricFamily> parse() throws ParseException {
+    series.begin(b);
     while (nextLine()) {
       int lineBreak = lineEnd;
       if (lineEnd > lineStart && b[lineEnd - 1] == '\r') {
@@ -39,13 +40,16 @@ final class PrometheusTextParser extends ExpositionParser {
       skipBlanks();
       if (pos < lineEnd) {
         if (b[pos] == '#') {
+          int commentStart = pos;
           comment();
+          series.recordComment(b, commentStart, lineEnd);
         } else {
           sample();
         }
       }
       pos = lineBreak + 1;
     }
+    series.finish();
     return families;
   }
 
@@ -204,18 +208,46 @@ final class PrometheusTextParser extends ExpositionParser {
   }
 
   private void sample() throws ParseException {
+    // The series part (name and label set) as last time: its name and labels are known.
+    int keyStart = pos;
+    int placed = series.matchPlace(b, pos, lineEnd);
+    if (placed >= 0) {
+      String name = series.placedName();
+      Labels labels = series.placedLabels();
+      series.recordSample(keyStart, placed, name, labels, true);
+      pos = placed;
+      sample(name, labels);
+      return;
+    }
+    int keyEnd = seriesEnd();
+    int hash = 0;
+    if (keyEnd > keyStart) {
+      hash = SeriesCache.hash(b, keyStart, keyEnd);
+      int slot = series.find(b, keyStart, keyEnd, hash);
+      if (slot >= 0) {
+        String name = series.name(slot);
+        Labels labels = series.labels(slot);
+        series.recordSample(keyStart, keyEnd, name, labels, false);
+        pos = keyEnd;
+        sample(name, labels);
+        return;
+      }
+    }
     String name = null;
+    int partEnd = -1;
     if (peek() != '{') {
       name = metricName();
       if (name == null) {
         throw error("expected a metric name, found " + found());
       }
+      partEnd = pos;
       skipBlanks();
     }
     quotedName = null;
     int count = 0;
     if (peek() == '{') {
       count = labelSet(name);
+      partEnd = pos;
     }
     if (quotedName != null) {
       if (name != null) {
@@ -227,6 +259,48 @@ final class PrometheusTextParser extends ExpositionParser {
       throw error("sample without a metric name");
     }
     Labels labels = labels(count);
+    boolean comparable = keyEnd > keyStart && partEnd == keyEnd;
+    if (comparable) {
+      series.put(b, keyStart, keyEnd, hash, name, labels);
+    }
+    series.recordSample(comparable ? keyStart : -1, keyEnd, name, labels, false);
+    sample(name, labels);
+  }
+
+  /**
+   * Where the series part of the sample line at pos ends: after the name and a label set that
+   * follows it directly; -1 when the line does not start so.
+   */
+  private int seriesEnd() {
+    int i = pos;
+    int e = lineEnd;
+    while (i < e && isNameChar(b[i])) {
+      i++;
+    }
+    if (i == e || b[i] != '{') {
+      return i;
+    }
+    boolean inQuotes = false;
+    for (i++; i < e; i++) {
+      byte c = b[i];
+      if (inQuotes) {
+        if (c == '\\') {
+          i++;
+        } else if (c == '"') {
+          inQuotes = false;
+        }
+      } else if (c == '"') {
+        inQuotes = true;
+      } else if (c == '}') {
+        return i + 1;
+      }
+    }
+    return -1;
+  }
+
+  /** The rest of a sample line after its series part: value and timestamp. */
+  private void sample(String name, Labels labels) throws ParseException {
+    int count = labels.size();
     skipBlanks();
     int s = pos;
     int e = token();
@@ -252,6 +326,7 @@ final class PrometheusTextParser extends ExpositionParser {
       int ts = pos;
       int te = token();
       timestamp = milliseconds(ts, te, name);
+      series.sawTimestamp();
       skipBlanks();
       if (pos < lineEnd) {
         throw error("unexpected text after the timestamp of '" + name + "': " + found());

@@ -106,6 +106,8 @@ final class ScrapeLoop {
   private final AttributeCache attributes = new AttributeCache();
 
   private Map<SeriesKey, FamilyMeta> previous = new HashMap<>();
+  /** The parser's id of the body {@link #previous} came from (see {@link SeriesCache#lastId()}); 0 for none. */
+  private int previousBodyId;
   private boolean reported;
   /** The reason of the last failed scrape told at WARN; null after a success. */
   private String lastReason;
@@ -221,6 +223,7 @@ final class ScrapeLoop {
     Map<SeriesKey, FamilyMeta> series = previous;
     boolean withReport = reported;
     previous = new HashMap<>();
+    previousBodyId = 0;
     reported = false;
     return offloadIfLarge(series.size(), () -> {
       List<MetricFamily> families = new ArrayList<>();
@@ -272,6 +275,7 @@ final class ScrapeLoop {
         return Future.<ResourceMetrics>succeededFuture();
       }
       previous = outcome.series();
+      previousBodyId = outcome.bodyId();
       reported = true;
       if (lastReason != null) {
         log.info("Receiver '{}' scraped target '{}' of job '{}' again", settings.componentId(), target.url(),
@@ -302,7 +306,7 @@ final class ScrapeLoop {
   }
 
   /** A scrape's result: the OTLP metrics to push and the series it had, for the next staleness check. */
-  private record Outcome(ResourceMetrics metrics, Map<SeriesKey, FamilyMeta> series) {}
+  private record Outcome(ResourceMetrics metrics, Map<SeriesKey, FamilyMeta> series, int bodyId) {}
 
   /** A body that was fetched but refused (does not parse, over a limit), with the fetch's duration. */
   private static final class Rejected extends Exception {
@@ -407,6 +411,7 @@ final class ScrapeLoop {
     ExpositionFormat format = ExpositionFormat.fromContentType(body.contentType());
     byte[] bytes = body.bytes();
     Map<SeriesKey, FamilyMeta> before = previous;
+    int beforeId = previousBodyId;
     java.util.concurrent.Callable<Outcome> work = () -> {
       try {
         List<MetricFamily> families;
@@ -415,7 +420,12 @@ final class ScrapeLoop {
         } finally {
           strings.endOfScrape();
         }
-        return report(families, before, startMs, seconds, bytes.length);
+        // The text parser tells whether the body had exactly the series of the one before it.
+        SeriesCache memory = strings.series();
+        boolean text = format == ExpositionFormat.PROMETHEUS_TEXT;
+        int bodyId = text ? memory.lastId() : 0;
+        boolean unchanged = text && beforeId != 0 && memory.unchanged() && bodyId - 1 == beforeId;
+        return report(families, before, unchanged, bodyId, startMs, seconds, bytes.length);
       } catch (ParseException e) {
         throw new Rejected(parseFailure(format, e), seconds);
       } catch (ScrapeFailure e) {
@@ -449,6 +459,7 @@ final class ScrapeLoop {
         target.url(), target.job(), reason);
     Map<SeriesKey, FamilyMeta> series = previous;
     previous = new HashMap<>();
+    previousBodyId = 0;
     reported = true;
     long bodyBytes = cause instanceof BodyTooLarge ? -1 : 0;
     return offloadIfLarge(series.size(), () -> {
@@ -459,10 +470,14 @@ final class ScrapeLoop {
     });
   }
 
-  /** The scraped families with target labels, relabeled, limited, with stale markers and report series. */
-  private Outcome report(List<MetricFamily> scraped, Map<SeriesKey, FamilyMeta> previous, long startMs,
-      double seconds, long bodyBytes) throws ScrapeFailure {
-    Map<SeriesKey, FamilyMeta> current = new HashMap<>(Math.max(16, previous.size() * 2));
+  /**
+   * The scraped families with target labels, relabeled, limited, with stale markers and report
+   * series. {@code unchanged}: the body served exactly the series of the one {@code previous}
+   * came from, so the series are those of {@code previous} (no stale markers, none added).
+   */
+  private Outcome report(List<MetricFamily> scraped, Map<SeriesKey, FamilyMeta> previous, boolean unchanged,
+      int bodyId, long startMs, double seconds, long bodyBytes) throws ScrapeFailure {
+    Map<SeriesKey, FamilyMeta> current = unchanged ? previous : new HashMap<>(Math.max(16, previous.size() * 2));
     List<MetricFamily> out = new ArrayList<>(scraped.size() + 8);
     Map<String, MetricFamily> renamed = null;
     int samplesScraped = 0;
@@ -521,6 +536,9 @@ final class ScrapeLoop {
           f.add(sample);
           seriesMeta = new FamilyMeta(name, MetricType.UNKNOWN, null, null, false);
         }
+        if (unchanged) {
+          continue; // the series are those of the last scrape, which current already is
+        }
         if (ts != Sample.NO_TIMESTAMP) {
           if (seriesMeta == meta) {
             if (timestampedMeta == null) {
@@ -544,11 +562,11 @@ final class ScrapeLoop {
       out.addAll(renamed.values());
     }
     // Every series of the last scrape is in this one when as many as it had were found again.
-    if (current.size() - added != previous.size()) {
+    if (current != previous && current.size() - added != previous.size()) {
       addStaleMarkers(previous, current, out, startMs);
     }
     addReport(out, startMs, 1, seconds, samplesScraped, postRelabel, added, bodyBytes);
-    return new Outcome(ScrapeToOtlp.convert(out, otlpTarget, startMs, attributes), current);
+    return new Outcome(ScrapeToOtlp.convert(out, otlpTarget, startMs, attributes), current, bodyId);
   }
 
   private static final String[] FAMILY_SUFFIXES = {
@@ -629,7 +647,7 @@ final class ScrapeLoop {
    * target (they become the OTLP resource) unless the series brought its own and honors them.
    */
   private Labels withTargetLabels(Labels scraped) {
-    boolean clash = scraped.get("job") != null || scraped.get("instance") != null;
+    boolean clash = scraped.hasJobOrInstance();
     if (extraNames.length == 0 && !clash) {
       return scraped;
     }

@@ -185,7 +185,7 @@ final class ScrapeToOtlp {
   private static Map<Scope, MetricFamily> byScope(MetricFamily family) {
     boolean scoped = false;
     for (Sample s : family.samples()) {
-      if (s.labels().get(SCOPE_NAME_LABEL) != null) {
+      if (s.labels().hasScopeName()) {
         scoped = true;
         break;
       }
@@ -262,9 +262,9 @@ final class ScrapeToOtlp {
       if (!s.name().equals(valueName)) {
         continue;
       }
-      NumberDataPoint.Builder p = NumberDataPoint.newBuilder()
+      // shares the cached point's attribute list
+      NumberDataPoint.Builder p = attributes.numberPoint(s.labels()).toBuilder()
           .setTimeUnixNano(timeNanos(s, defaultTimeNanos));
-      p.addAllAttributes(attributes.of(s.labels()));
       Long start = created.get(s.labels());
       if (start != null) {
         p.setStartTimeUnixNano(start);

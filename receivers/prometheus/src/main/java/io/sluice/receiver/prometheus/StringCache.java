@@ -17,6 +17,7 @@ final class StringCache {
   static final int MAX_LENGTH = 96;
   static final int MAX_SLOTS = 1 << 16;
 
+  private final SeriesCache series = new SeriesCache();
   private byte[][] keys;
   private String[] values;
   private int mask;
@@ -29,6 +30,11 @@ final class StringCache {
     keys = new byte[size][];
     values = new String[size];
     mask = size - 1;
+  }
+
+  /** The series a target's parser has seen, kept with its strings. */
+  SeriesCache series() {
+    return series;
   }
 
   /** Slots now; for tests. */

@@ -291,6 +291,31 @@ class PrometheusReceiverTest {
   }
 
   @Test
+  void aSeriesThatVanishesAfterUnchangedScrapesGetsAStaleMarkerAndCountsAsAddedWhenItReturns() throws Exception {
+    String both = "# TYPE a counter\na_total 1\n# TYPE b gauge\nb{x=\"1\"} 2\n";
+    FakeTarget t = target(both);
+    start("config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
+    // several scrapes of the same series: from the second on, the parser finds them unchanged
+    awaitUp(3);
+    assertThat(points().named("scrape_series_added").subList(1, 3))
+        .allSatisfy(x -> assertThat(x.value()).isZero());
+    t.body = "# TYPE a counter\na_total 5\n";
+    await().atMost(WAIT).until(() -> !points().staleOf("b").isEmpty());
+    int gone = points().up().size();
+    awaitUp(gone + 2);
+    assertThat(points().staleOf("b")).hasSize(1);
+    t.body = both;
+    // the scrape that finds b again counts it as added, and b is fresh again
+    await().atMost(WAIT).until(() -> {
+      List<Point> added = points().named("scrape_series_added");
+      return added.subList(gone, added.size()).stream().anyMatch(x -> x.value() == 1.0);
+    });
+    assertThat(points().lastFresh("b").value()).isEqualTo(2.0);
+    assertThat(points().staleOf("b")).hasSize(1);
+    assertThat(points().staleOf("a_total")).isEmpty();
+  }
+
+  @Test
   void aTargetThatGoesDownReportsUpZeroAndMarksItsSeriesStale() throws Exception {
     FakeTarget t = target("# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n"
         + "g 7\n");
