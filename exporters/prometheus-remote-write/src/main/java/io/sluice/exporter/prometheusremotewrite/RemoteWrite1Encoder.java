@@ -4,7 +4,6 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import io.sluice.translation.prometheus.otlp.PromExemplar;
 import io.sluice.translation.prometheus.otlp.PromHistogram;
-import io.sluice.translation.prometheus.otlp.PromLabels;
 import io.sluice.translation.prometheus.otlp.PromMetadata;
 import io.sluice.translation.prometheus.otlp.PromSeries;
 import io.sluice.translation.prometheus.otlp.PromWriteData;
@@ -17,7 +16,7 @@ import java.util.Map;
  * Writes a remote write 1.0 {@code prometheus.WriteRequest} straight from the series model:
  * sizes first, then one pass into an exactly sized array, with no intermediate messages. A
  * series' labels are written as one block of encoded {@code Label} fields, kept with its label
- * set ({@link PromLabels#encoding()}): a scraped series' label set comes back batch after batch,
+ * set ({@link io.sluice.translation.prometheus.otlp.PromLabels#encoding()}): a scraped series' label set comes back batch after batch,
  * so its labels are encoded once. Label names and values are taken from a {@link Utf8Cache}
  * as bytes, so strings that recur in other label sets are encoded once too.
  *
@@ -207,7 +206,7 @@ final class RemoteWrite1Encoder {
     long total = 0;
     for (PromSeries s : data.series()) {
       long size = 0;
-      if (s.labels().encoding() instanceof byte[] block) {
+      if (s.labelEncoding() instanceof byte[] block) {
         size += block.length;
       } else {
         for (int i = 0; i < s.labelCount(); i++) {
@@ -235,8 +234,7 @@ final class RemoteWrite1Encoder {
    * kept with the label set, made on first use.
    */
   byte[] labelBlock(PromSeries s) {
-    PromLabels labels = s.labels();
-    if (labels.encoding() instanceof byte[] known) {
+    if (s.labelEncoding() instanceof byte[] known) {
       return known;
     }
     int n = s.labelCount();
@@ -261,7 +259,7 @@ final class RemoteWrite1Encoder {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    labels.encoding(block);
+    s.labelEncoding(block);
     return block;
   }
 

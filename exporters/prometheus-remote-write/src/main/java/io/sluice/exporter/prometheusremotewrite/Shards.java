@@ -375,9 +375,13 @@ final class Shards {
 
   private static List<PromMetadata> metadataOf(List<PromSeries> series) {
     Set<PromMetadata> md = new LinkedHashSet<>();
+    PromMetadata last = null;
     for (PromSeries s : series) {
-      if (s.metadata() != null) {
-        md.add(s.metadata());
+      PromMetadata m = s.metadata();
+      // the series of a family come one after the other, with the same metadata object
+      if (m != null && m != last) {
+        md.add(m);
+        last = m;
       }
     }
     return List.copyOf(md);

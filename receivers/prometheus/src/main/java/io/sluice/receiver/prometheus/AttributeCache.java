@@ -9,16 +9,16 @@ import java.util.List;
 /**
  * The OTLP attributes of the label sets one target serves, kept from scrape to scrape: a target
  * serves the same series every time, and OTLP messages are immutable, so each label pair becomes
- * a {@code KeyValue} once and each label set a list of them once, held in a number point that
- * has only those attributes: a point built from it ({@code toBuilder()}) shares the list rather
- * than copying it. Bounded: past {@link #LIMIT} label sets (or label pairs) it starts over.
+ * a {@code KeyValue} once, and each label set a list of them once, held in a number point that
+ * has only those attributes and kept with the {@link Labels} (which the parser gives a series
+ * scrape after scrape): a point built from it ({@code toBuilder()}) shares the list rather than
+ * copying it. Bounded: past {@link #LIMIT} label pairs it starts over.
  *
  * <p>Not thread-safe: a scrape loop uses its cache from one scrape at a time.
  */
 final class AttributeCache {
   static final int LIMIT = 1 << 16;
 
-  private HashMap<Labels, NumberDataPoint> sets = new HashMap<>();
   private HashMap<String, HashMap<String, KeyValue>> pairs = new HashMap<>();
   private int pairCount;
 
@@ -27,30 +27,18 @@ final class AttributeCache {
     return numberPoint(labels).getAttributesList();
   }
 
-  /**
-   * A number point with the attributes of {@code labels} and nothing else. Kept with the label
-   * set too, which the parser gives a series scrape after scrape: then no lookup is needed.
-   */
+  /** A number point with the attributes of {@code labels} and nothing else, kept with the label set. */
   NumberDataPoint numberPoint(Labels labels) {
     if (labels.converted() instanceof NumberDataPoint kept) {
       return kept;
-    }
-    NumberDataPoint known = sets.get(labels);
-    if (known != null) {
-      labels.converted(known);
-      return known;
-    }
-    if (sets.size() >= LIMIT) {
-      sets = new HashMap<>();
     }
     NumberDataPoint.Builder p = NumberDataPoint.newBuilder();
     for (int i = 0; i < labels.size(); i++) {
       p.addAttributes(pair(labels.name(i), labels.value(i)));
     }
-    known = p.build();
-    sets.put(labels, known);
-    labels.converted(known);
-    return known;
+    NumberDataPoint made = p.build();
+    labels.converted(made);
+    return made;
   }
 
   private KeyValue pair(String name, String value) {

@@ -28,6 +28,11 @@ final class Labels {
 
   private record Without(String name, Labels result) {}
 
+  /** A set made from this one by {@code owner} (such as a scrape loop adding its target's labels). */
+  private record Made(Object owner, Labels result) {}
+
+  private Made made;
+
   private Labels(String[] names, String[] values) {
     this.names = names;
     this.values = values;
@@ -96,6 +101,17 @@ final class Labels {
       }
     }
     return null;
+  }
+
+  /** The set {@code owner} last made from this one with {@link #madeBy(Object, Labels)}, or null. */
+  Labels madeBy(Object owner) {
+    Made m = made;
+    return m != null && m.owner == owner ? m.result : null;
+  }
+
+  /** Keeps what {@code owner} made from this set; one owner's at a time. */
+  void madeBy(Object owner, Labels result) {
+    made = new Made(owner, result);
   }
 
   /** What {@link AttributeCache} made of this label set, or null. */

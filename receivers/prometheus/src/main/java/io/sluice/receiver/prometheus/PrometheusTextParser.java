@@ -212,21 +212,18 @@ final class PrometheusTextParser extends ExpositionParser {
     int keyStart = pos;
     int placed = series.matchPlace(b, pos, lineEnd);
     if (placed >= 0) {
-      String name = series.placedName();
-      Labels labels = series.placedLabels();
+      String name = series.foundName();
+      Labels labels = series.foundLabels();
       series.recordSample(keyStart, placed, name, labels, true);
       pos = placed;
       sample(name, labels);
       return;
     }
     int keyEnd = seriesEnd();
-    int hash = 0;
     if (keyEnd > keyStart) {
-      hash = SeriesCache.hash(b, keyStart, keyEnd);
-      int slot = series.find(b, keyStart, keyEnd, hash);
-      if (slot >= 0) {
-        String name = series.name(slot);
-        Labels labels = series.labels(slot);
+      if (series.find(b, keyStart, keyEnd)) {
+        String name = series.foundName();
+        Labels labels = series.foundLabels();
         series.recordSample(keyStart, keyEnd, name, labels, false);
         pos = keyEnd;
         sample(name, labels);
@@ -260,9 +257,6 @@ final class PrometheusTextParser extends ExpositionParser {
     }
     Labels labels = labels(count);
     boolean comparable = keyEnd > keyStart && partEnd == keyEnd;
-    if (comparable) {
-      series.put(b, keyStart, keyEnd, hash, name, labels);
-    }
     series.recordSample(comparable ? keyStart : -1, keyEnd, name, labels, false);
     sample(name, labels);
   }

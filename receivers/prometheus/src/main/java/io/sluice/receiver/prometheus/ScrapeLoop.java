@@ -651,6 +651,17 @@ final class ScrapeLoop {
     if (extraNames.length == 0 && !clash) {
       return scraped;
     }
+    // the parser gives a series the same Labels every scrape: the merged set is made once
+    Labels known = scraped.madeBy(this);
+    if (known != null) {
+      return known;
+    }
+    Labels merged = mergeTargetLabels(scraped);
+    scraped.madeBy(this, merged);
+    return merged;
+  }
+
+  private Labels mergeTargetLabels(Labels scraped) {
     LabelSet.Builder b = LabelSet.builder();
     for (int i = 0; i < scraped.size(); i++) {
       b.set(scraped.name(i), scraped.value(i));

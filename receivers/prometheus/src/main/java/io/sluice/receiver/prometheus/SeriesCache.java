@@ -6,36 +6,25 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The series a target serves, by the bytes of their sample lines' series part (metric name and
- * label set, {@code http_requests_total{code="200",method="GET"}}): a target writes the same
- * bytes scrape after scrape, so the parser finds the name and the {@link Labels} it made last
- * time instead of reading the label set again. The same objects then come back every scrape,
- * and what keys on them later (staleness, attributes) compares them by identity and finds their
- * hash computed.
+ * The series of a target's last body, by the bytes of their sample lines' series part (metric
+ * name and label set, {@code http_requests_total{code="200",method="GET"}}): a target writes the
+ * same bytes scrape after scrape, so the parser finds the name and the {@link Labels} it made
+ * last time instead of reading the label set again. The same objects then come back every
+ * scrape, and what keys on them later (staleness, attributes, the translation to Prometheus
+ * series) compares them by identity and finds what it worked out before.
  *
- * <p>Two ways to find a series. First by position: the last body is kept with where each of its
- * lines' series part lay, and a line is compared with the line at the same place last time (one
- * contiguous comparison, the usual case: a target writes its series in the same order every
- * time). Then, when that fails (a series came or went above it), by the bytes' hash in an
- * open-addressing table of copied keys, which starts over when it holds {@link #MAX_ENTRIES}.
+ * <p>The last body is kept with where each of its lines' series part lies. A line is first
+ * compared with the line at its place last time (one contiguous comparison: a target writes its
+ * series in the same order every time); when that fails, with the line of the same bytes found
+ * by their hash in an index of the last body, made when first needed; a series not in the last
+ * body is parsed. After a line is found elsewhere, the next lines are expected to follow it.
  *
  * <p>When every line matched its place and no sample had a timestamp, the body served exactly
  * the series of the one before it ({@link #unchanged()}): the scrape loop then skips its
  * staleness bookkeeping. Not thread-safe: one per target, used by one scrape at a time.
  */
 final class SeriesCache {
-  static final int MAX_ENTRIES = 1 << 16;
-  /** Longer series parts are not kept. */
-  static final int MAX_KEY_LENGTH = 1024;
-
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
-  private byte[][] keys;
-  private int[] hashes;
-  private String[] names;
-  private Labels[] labels;
-  private int mask;
-  private int size;
 
   // The lines of the last completely parsed body (non-empty lines, in order): where each line's
   // compared part lies in it, and the name and labels of sample lines (null for comments).
@@ -43,6 +32,10 @@ final class SeriesCache {
   private Lines next = new Lines();
   private byte[] lastBody;
   private byte[] body;
+  /** The last body's sample lines by the hash of their series part: line index + 1, 0 for none; null until needed. */
+  private int[] index;
+  /** Where in the last body the line being read is expected, relative to its own place. */
+  private int shift;
   /** Whether every line so far matched the line at its place in the last body. */
   private boolean same;
   private boolean unchanged;
@@ -53,6 +46,7 @@ final class SeriesCache {
   private static final class Lines {
     int[] starts = new int[64];
     int[] ends = new int[64];
+    int[] hashes = new int[64];
     String[] names = new String[64];
     Labels[] labels = new Labels[64];
     int count;
@@ -63,6 +57,7 @@ final class SeriesCache {
         int n = count * 2;
         starts = Arrays.copyOf(starts, n);
         ends = Arrays.copyOf(ends, n);
+        hashes = Arrays.copyOf(hashes, n);
         names = Arrays.copyOf(names, n);
         labels = Arrays.copyOf(labels, n);
       }
@@ -81,36 +76,25 @@ final class SeriesCache {
     }
   }
 
-  SeriesCache() {
-    allocate(64);
-  }
-
-  private void allocate(int slots) {
-    keys = new byte[slots][];
-    hashes = new int[slots];
-    names = new String[slots];
-    labels = new Labels[slots];
-    mask = slots - 1;
-    size = 0;
-  }
-
   /** Starts recording the lines of a body (the array is kept: do not change it). */
   void begin(byte[] b) {
     body = b;
     next.clear();
+    index = null;
+    shift = 0;
     same = true;
     unchanged = false;
   }
 
   /**
    * Where the series part of the sample line at {@code pos} ends, when it is the same as that
-   * of the line at its place in the last body; else -1. Then {@link #placedName()} and
-   * {@link #placedLabels()} are what it parsed to.
+   * of the line expected in the last body; else -1. Then {@link #foundName()} and
+   * {@link #foundLabels()} are what it parsed to.
    */
   int matchPlace(byte[] b, int pos, int lineEnd) {
-    int k = next.count;
+    int k = next.count + shift;
     Lines l = last;
-    if (k >= l.count || l.names[k] == null || l.starts[k] < 0) {
+    if (k < 0 || k >= l.count || l.names[k] == null || l.starts[k] < 0) {
       return -1;
     }
     int s = l.starts[k];
@@ -124,15 +108,69 @@ final class SeriesCache {
         && (ExpositionParser.isNameChar(b[end]) || b[end] == '{')) {
       return -1;
     }
+    found = k;
     return end;
   }
 
-  String placedName() {
-    return last.names[next.count];
+  /** The last body's line the last {@link #matchPlace} or {@link #find} found. */
+  private int found;
+
+  String foundName() {
+    return last.names[found];
   }
 
-  Labels placedLabels() {
-    return last.labels[next.count];
+  Labels foundLabels() {
+    return last.labels[found];
+  }
+
+  /**
+   * Whether the last body had a sample line whose series part is {@code [from, to)} of
+   * {@code b}; then {@link #foundName()} and {@link #foundLabels()} are what it parsed to, and the
+   * next lines are expected to follow it.
+   */
+  boolean find(byte[] b, int from, int to) {
+    Lines l = last;
+    if (l.count == 0) {
+      return false;
+    }
+    if (index == null) {
+      buildIndex();
+    }
+    int hash = hash(b, from, to);
+    int mask = index.length - 1;
+    int length = to - from;
+    for (int i = hash & mask; ; i = (i + 1) & mask) {
+      int j = index[i] - 1;
+      if (j < 0) {
+        return false;
+      }
+      if (l.hashes[j] == hash && l.ends[j] - l.starts[j] == length
+          && Arrays.equals(lastBody, l.starts[j], l.ends[j], b, from, to)) {
+        found = j;
+        shift = j - next.count;
+        return true;
+      }
+    }
+  }
+
+  private void buildIndex() {
+    Lines l = last;
+    int size = Integer.highestOneBit(Math.max(16, l.count) * 2 - 1) << 1;
+    int[] table = new int[size];
+    int mask = size - 1;
+    for (int j = 0; j < l.count; j++) {
+      if (l.names[j] == null || l.starts[j] < 0) {
+        continue;
+      }
+      int h = hash(lastBody, l.starts[j], l.ends[j]);
+      l.hashes[j] = h;
+      int i = h & mask;
+      while (table[i] != 0) {
+        i = (i + 1) & mask;
+      }
+      table[i] = j + 1;
+    }
+    index = table;
   }
 
   /**
@@ -168,6 +206,7 @@ final class SeriesCache {
     next = t;
     lastBody = body;
     body = null;
+    index = null;
     lastId = ++ids;
   }
 
@@ -185,8 +224,7 @@ final class SeriesCache {
     return lastId;
   }
 
-  /** The hash {@link #find} and {@link #put} take for the key {@code [from, to)}. */
-  static int hash(byte[] b, int from, int to) {
+  private static int hash(byte[] b, int from, int to) {
     long h = to - from;
     int i = from;
     for (; i + 8 <= to; i += 8) {
@@ -198,76 +236,5 @@ final class SeriesCache {
     }
     h ^= h >>> 32;
     return (int) h;
-  }
-
-  /** The slot of the key {@code [from, to)} with that hash, or -1; read it with {@link #name} and {@link #labels}. */
-  int find(byte[] b, int from, int to, int hash) {
-    int length = to - from;
-    int m = mask;
-    for (int i = hash & m; ; i = (i + 1) & m) {
-      byte[] k = keys[i];
-      if (k == null) {
-        return -1;
-      }
-      if (hashes[i] == hash && k.length == length && Arrays.equals(k, 0, length, b, from, to)) {
-        return i;
-      }
-    }
-  }
-
-  String name(int slot) {
-    return names[slot];
-  }
-
-  Labels labels(int slot) {
-    return labels[slot];
-  }
-
-  /** Remembers what the key {@code [from, to)} (not in the table) parsed to. */
-  void put(byte[] b, int from, int to, int hash, String name, Labels set) {
-    if (to - from > MAX_KEY_LENGTH) {
-      return;
-    }
-    if (size >= MAX_ENTRIES) {
-      allocate(64);
-    } else if (2 * (size + 1) > keys.length) {
-      grow();
-    }
-    int i = hash & mask;
-    while (keys[i] != null) {
-      i = (i + 1) & mask;
-    }
-    keys[i] = Arrays.copyOfRange(b, from, to);
-    hashes[i] = hash;
-    names[i] = name;
-    labels[i] = set;
-    size++;
-  }
-
-  /** How many series it holds; for tests. */
-  int size() {
-    return size;
-  }
-
-  private void grow() {
-    byte[][] oldKeys = keys;
-    int[] oldHashes = hashes;
-    String[] oldNames = names;
-    Labels[] oldLabels = labels;
-    int n = size;
-    allocate(oldKeys.length * 2);
-    for (int j = 0; j < oldKeys.length; j++) {
-      if (oldKeys[j] != null) {
-        int i = oldHashes[j] & mask;
-        while (keys[i] != null) {
-          i = (i + 1) & mask;
-        }
-        keys[i] = oldKeys[j];
-        hashes[i] = oldHashes[j];
-        names[i] = oldNames[j];
-        labels[i] = oldLabels[j];
-      }
-    }
-    size = n;
   }
 }

@@ -10,12 +10,17 @@ class AttributeCacheTest {
   @Test
   void equalLabelSetsFromLaterScrapesGetTheSameAttributes() {
     AttributeCache cache = new AttributeCache();
-    List<KeyValue> first = cache.of(Labels.of("method", "GET", "route", "/a"));
+    Labels labels = Labels.of("method", "GET", "route", "/a");
+    List<KeyValue> first = cache.of(labels);
 
+    List<KeyValue> sameSet = cache.of(labels);
     List<KeyValue> again = cache.of(Labels.of("method", "GET", "route", "/a"));
     List<KeyValue> other = cache.of(Labels.of("method", "GET", "route", "/b"));
 
-    assertThat(again).isSameAs(first);
+    assertThat(sameSet).as("kept with the label set").isSameAs(first);
+    assertThat(again).hasSize(2);
+    assertThat(again.get(0)).isSameAs(first.get(0));
+    assertThat(again.get(1)).isSameAs(first.get(1));
     assertThat(first).extracting(KeyValue::getKey).containsExactly("method", "route");
     assertThat(first).extracting(kv -> kv.getValue().getStringValue()).containsExactly("GET", "/a");
     assertThat(other.get(0)).as("a label pair is one KeyValue").isSameAs(first.get(0));

@@ -841,9 +841,8 @@ public final class OtlpToPrometheus {
       entry = null;
       return labels;
     }
-    labels = scrapedLabels.keep(c, labels);
     entry = scrapedLabels.add(c, name, attrs, labels);
-    return labels;
+    return entry.labels;
   }
 
   /**

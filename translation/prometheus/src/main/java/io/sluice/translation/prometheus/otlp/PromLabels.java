@@ -18,6 +18,8 @@ public final class PromLabels {
   boolean kept;
   /** The label cache's period in which it was last used. */
   int epoch;
+  /** The label cache's entry that made it; null for derived label sets. */
+  Object owner;
   /** The translator's batch in which this label set last got a series, and that series' place in it. */
   int batch;
   int place;

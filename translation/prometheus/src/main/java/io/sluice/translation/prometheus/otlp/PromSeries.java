@@ -12,6 +12,9 @@ import java.util.List;
  */
 public final class PromSeries {
   private final PromLabels labels;
+  // copied from the label set when the series is made (and the label set is in the CPU's cache)
+  private final int hash;
+  private Object encoding;
   private double[] values = new double[1];
   private long[] timestamps = new long[1];
   /** Start timestamps (ms, 0 = unset); null while no sample has one. */
@@ -28,11 +31,24 @@ public final class PromSeries {
 
   PromSeries(PromLabels labels) {
     this.labels = labels;
+    this.hash = labels.hashCode();
+    this.encoding = labels.encoding();
   }
 
   /** The label set; the same object for the same scraped series batch after batch. */
   public PromLabels labels() {
     return labels;
+  }
+
+  /** {@link PromLabels#encoding()} of the label set. */
+  public Object labelEncoding() {
+    return encoding;
+  }
+
+  /** Sets {@link PromLabels#encoding()} of the label set (and of this series). */
+  public void labelEncoding(Object value) {
+    encoding = value;
+    labels.encoding(value);
   }
 
   /** TYPE, HELP and UNIT of the family the series belongs to; null when unknown. */
@@ -181,12 +197,12 @@ public final class PromSeries {
 
   @Override
   public int hashCode() {
-    return labels.hashCode();
+    return hash;
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof PromSeries s && s.labels.equals(labels);
+    return o instanceof PromSeries s && s.hash == hash && s.labels.equals(labels);
   }
 
   @Override

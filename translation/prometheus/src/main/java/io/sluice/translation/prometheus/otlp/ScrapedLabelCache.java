@@ -8,20 +8,19 @@ import java.util.Map;
 
 /**
  * The Prometheus label sets of scraped series, kept from batch to batch. The scrape receiver
- * gives a series the same {@code KeyValue} objects every scrape, so a point is recognised by its
- * metric name and the identity of its attribute objects, without reading a string: the label
- * set it had last time (sorted, with job, instance, external labels and name, and hashed) and
- * those of its {@code _sum}, {@code _count}, {@code _created} and bucket or quantile series
- * come back as the same {@link PromLabels} objects.
+ * gives a series the same {@code KeyValue} objects every scrape, in the same order, so a point is
+ * recognised by its metric name and the identity of its attribute objects, compared with the
+ * point that followed the last one recognised: the label set it had last time (sorted, with job,
+ * instance, external labels and name, and hashed) and those of its {@code _sum}, {@code _count},
+ * {@code _created} and bucket or quantile series come back as the same {@link PromLabels}
+ * objects, without a string being read. A point not found so has its labels made, and is then
+ * found among the kept label sets by content.
  *
- * <p>Kept per context (job, instance and the resource and scope labels), in the order the points
- * came: a target serves its series in the same order every scrape, so the entry after the last
- * one found is tried first, and the hash table is only consulted when that is not the one.
- *
- * <p>An entry unused for a
- * whole {@link #advance period} is dropped, and a context that holds more than
- * {@link #CONTEXT_LIMIT} entries starts over, so series that are gone, or attributes that are
- * new objects every time, cost bounded memory. Not thread-safe, like the translator that owns it.
+ * <p>Kept per context (job, instance and the resource and scope labels), in which each label
+ * content is kept once. A label set unused for a whole {@link #advance period} is dropped, and a
+ * context that holds more than {@link #CONTEXT_LIMIT} starts over, so series that are gone, or
+ * attributes that are new objects every time, cost bounded memory. Not thread-safe, like the
+ * translator that owns it.
  */
 final class ScrapedLabelCache {
   static final int CONTEXT_LIMIT = 1 << 17;
@@ -32,13 +31,12 @@ final class ScrapedLabelCache {
   }
 
   static final class Context {
-    private final HashMap<Object, Entry> entries = new HashMap<>();
     /** Every kept label set of the context, by content: each content is kept once. */
     private final HashMap<PromLabels, PromLabels> byContent = new HashMap<>();
-    /** Entries in the order they were added; entry.index is the place of each. */
+    /** Points in the order they were first seen; entry.index is the place of each. */
     private Entry[] order = new Entry[16];
     private int orderSize;
-    /** Where the entry after the last one found is. */
+    /** Where the point after the last one found is. */
     private int cursor;
     private int epoch;
 
@@ -51,16 +49,14 @@ final class ScrapedLabelCache {
     }
 
     private void clear() {
-      entries.clear();
       byContent.clear();
       Arrays.fill(order, 0, orderSize, null);
       orderSize = 0;
       cursor = 0;
     }
 
-    /** Drops the entries last used before {@code keep}, keeping the order of the others. */
+    /** Drops what was last used before {@code keep}, keeping the order of the rest. */
     private void sweep(int keep) {
-      entries.values().removeIf(e -> e.epoch < keep);
       byContent.values().removeIf(l -> l.epoch < keep);
       int w = 0;
       for (int i = 0; i < orderSize; i++) {
@@ -77,11 +73,10 @@ final class ScrapedLabelCache {
     }
   }
 
-  /** One point's label set, and those derived from it. */
+  /** One kind of point (metric name and attribute objects), its label set and those derived from it. */
   static final class Entry {
     final String name;
     final KeyValue[] attributes;
-    final int hash;
     final PromLabels labels;
     /** The list the attributes last came in; the receiver passes the same list scrape after scrape. */
     private List<KeyValue> list;
@@ -92,11 +87,10 @@ final class ScrapedLabelCache {
     private String[] derivedExtras;
     private int epoch;
 
-    Entry(String name, List<KeyValue> list, int hash, PromLabels labels) {
+    Entry(String name, List<KeyValue> list, PromLabels labels) {
       this.name = name;
       this.attributes = list.toArray(new KeyValue[0]);
       this.list = list;
-      this.hash = hash;
       this.labels = labels;
     }
 
@@ -146,37 +140,9 @@ final class ScrapedLabelCache {
       derivedExtras[2 * slot] = extraName;
       derivedExtras[2 * slot + 1] = extraValue;
     }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o == this;
-    }
-  }
-
-  /** A reusable lookup key: equal to the entry of the same name and attribute objects. */
-  private static final class Probe {
-    String name;
-    List<KeyValue> attributes;
-    int hash;
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Entry e && e.hash == hash && e.matches(name, attributes);
-    }
   }
 
   private final Map<ContextKey, Context> contexts = new HashMap<>();
-  private final Probe probe = new Probe();
   private int epoch;
 
   /** The context of one resource and scope. */
@@ -197,25 +163,48 @@ final class ScrapedLabelCache {
     return c;
   }
 
-  /** The entry of a point of metric {@code name} with these attributes, or null when not known. */
+  /**
+   * The entry of a point of metric {@code name} with these attribute objects, when it is the one
+   * that followed the last point found (or, after the last, the first); else null.
+   */
   Entry find(Context c, String name, List<KeyValue> attributes) {
-    Entry e = null;
     int k = c.cursor;
-    if (k < c.orderSize && c.order[k].matches(name, attributes)) {
-      e = c.order[k];
-    } else {
-      Probe p = probe;
-      p.name = name;
-      p.attributes = attributes;
-      p.hash = hash(name, attributes);
-      e = c.entries.get(p);
-      p.attributes = null;
+    if (k >= c.orderSize) {
+      k = 0; // the next scrape of the target starts over
     }
-    if (e != null) {
-      e.epoch = epoch;
-      e.labels.epoch = epoch;
-      c.cursor = e.index + 1;
+    if (k >= c.orderSize) {
+      return null;
     }
+    Entry e = c.order[k];
+    if (!e.matches(name, attributes)) {
+      return null;
+    }
+    e.epoch = epoch;
+    e.labels.epoch = epoch;
+    c.cursor = k + 1;
+    return e;
+  }
+
+  /**
+   * The entry of a point {@link #find} did not find, whose label set was made as {@code labels}:
+   * the kept label set of that content (an earlier one, or {@code labels}, now kept) with the
+   * entry that made it, or a new entry.
+   */
+  Entry add(Context c, String name, List<KeyValue> attributes, PromLabels labels) {
+    if (c.byContent.size() >= CONTEXT_LIMIT) {
+      c.clear();
+    }
+    PromLabels kept = keep(c, labels);
+    if (kept.owner instanceof Entry known && known.matches(name, attributes)) {
+      known.epoch = epoch;
+      c.cursor = known.index + 1;
+      return known;
+    }
+    Entry e = new Entry(name, attributes, kept);
+    e.epoch = epoch;
+    kept.owner = e;
+    c.append(e);
+    c.cursor = e.index + 1;
     return e;
   }
 
@@ -239,19 +228,6 @@ final class ScrapedLabelCache {
     return epoch;
   }
 
-  /** Remembers the label set of a point that {@link #find} did not know. */
-  Entry add(Context c, String name, List<KeyValue> attributes, PromLabels labels) {
-    if (c.entries.size() >= CONTEXT_LIMIT) {
-      c.clear();
-    }
-    Entry e = new Entry(name, attributes, hash(name, attributes), labels);
-    e.epoch = epoch;
-    c.entries.put(e, e);
-    c.append(e);
-    c.cursor = e.index + 1;
-    return e;
-  }
-
   /**
    * Starts a new period: what was not used in the one before it is dropped. The translator calls
    * this every few minutes.
@@ -265,21 +241,13 @@ final class ScrapedLabelCache {
     }
   }
 
-  /** How many entries all contexts hold; for tests. */
+  /** How many label sets all contexts keep; for tests. */
   int size() {
     int n = 0;
     for (Context c : contexts.values()) {
-      n += c.entries.size();
+      n += c.byContent.size();
     }
     return n;
-  }
-
-  private static int hash(String name, List<KeyValue> attributes) {
-    int h = name.hashCode();
-    for (int i = 0, n = attributes.size(); i < n; i++) {
-      h = h * 0x9E3779B1 + System.identityHashCode(attributes.get(i));
-    }
-    return h ^ (h >>> 15);
   }
 
   private static boolean same(String a, String b) {
