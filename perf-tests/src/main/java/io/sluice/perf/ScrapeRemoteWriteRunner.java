@@ -89,7 +89,7 @@ public final class ScrapeRemoteWriteRunner {
           Integer.getInteger("bench.targets", 100),
           Integer.getInteger("bench.series", 2000),
           Durations.property("bench.interval", "5s"),
-          Durations.property("bench.warmup", "90s"),
+          Durations.property("bench.warmup", "300s"),
           Durations.property("bench.duration", "60s"),
           Durations.property("bench.readyTimeout", "60s"),
           Durations.property("bench.parserWarmup", "5s"),
