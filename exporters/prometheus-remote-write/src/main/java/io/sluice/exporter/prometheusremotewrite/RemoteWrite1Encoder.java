@@ -9,6 +9,7 @@ import io.sluice.translation.prometheus.otlp.PromSeries;
 import io.sluice.translation.prometheus.otlp.PromWriteData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -16,8 +17,8 @@ import java.util.Map;
  * Writes a remote write 1.0 {@code prometheus.WriteRequest} straight from the series model:
  * sizes first, then one pass into an exactly sized array, with no intermediate messages. A
  * series' labels are written as one block of encoded {@code Label} fields, kept with its label
- * set ({@link io.sluice.translation.prometheus.otlp.PromLabels#encoding()}): a scraped series' label set comes back batch after batch,
- * so its labels are encoded once. Label names and values are taken from a {@link Utf8Cache}
+ * set ({@link PromSeries#labelEncoding()}): a scraped series'
+ * label set comes back batch after batch, so its labels are encoded once. Label names and values are taken from a {@link Utf8Cache}
  * as bytes, so strings that recur in other label sets are encoded once too.
  *
  * <pre>
@@ -32,10 +33,11 @@ final class RemoteWrite1Encoder {
   private static final int LEN = WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
   private final Utf8Cache utf8;
-  /** The UTF-8 name and value of every label of the request being built, two slots per label. */
-  private byte[][] labelBytes = new byte[512][];
-  private int[] labelSizes = new int[256];
   private int[] seriesSizes = new int[64];
+  /** The encoded labels of the request's exemplars, in order (made in the sizing pass, written in the second). */
+  private final List<byte[]> exemplarLabels = new ArrayList<>();
+  /** UTF-8 names and values of the label set being encoded. */
+  private byte[][] pairs = new byte[32][];
 
   RemoteWrite1Encoder() {
     this(new Utf8Cache());
@@ -45,25 +47,15 @@ final class RemoteWrite1Encoder {
     this.utf8 = utf8;
   }
 
-  /** The encoded request; metadata only when {@code withMetadata}. Not thread-safe: reuses size arrays. */
+  /** The encoded request; metadata only when {@code withMetadata}. Not thread-safe: reuses scratch arrays. */
   byte[] encode(PromWriteData data, boolean withMetadata) {
     List<PromSeries> series = data.series();
-    int labels = 0;
-    for (PromSeries s : series) {
-      for (PromExemplar e : s.exemplars()) {
-        labels += e.labels().length / 2;
-      }
-    }
-    if (labelSizes.length < labels) {
-      labelSizes = new int[Math.max(labels, labelSizes.length * 2)];
-      labelBytes = new byte[labelSizes.length * 2][];
-    }
     if (seriesSizes.length < series.size()) {
       seriesSizes = new int[Math.max(series.size(), seriesSizes.length * 2)];
     }
+    exemplarLabels.clear();
 
     long total = 0;
-    int li = 0;
     for (int si = 0; si < series.size(); si++) {
       PromSeries s = series.get(si);
       int size = labelBlock(s).length;
@@ -72,13 +64,9 @@ final class RemoteWrite1Encoder {
         size += 2 + sampleSize(s.timestampMs(i));
       }
       for (PromExemplar e : s.exemplars()) {
-        int es = 0;
-        String[] el = e.labels();
-        for (int i = 0; i < el.length; i += 2) {
-          int ls = keepLabel(li++, el[i], el[i + 1]);
-          es += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
-        }
-        es += sampleSize(e.timestampMs());
+        byte[] labels = encodeLabels(e.labels(), e.labels().length / 2);
+        exemplarLabels.add(labels);
+        int es = labels.length + sampleSize(e.timestampMs());
         size += 1 + CodedOutputStream.computeUInt32SizeNoTag(es) + es;
       }
       seriesSizes[si] = size;
@@ -96,7 +84,7 @@ final class RemoteWrite1Encoder {
     byte[] out = new byte[(int) total];
     CodedOutputStream o = CodedOutputStream.newInstance(out);
     try {
-      li = 0;
+      int ei = 0;
       for (int si = 0; si < series.size(); si++) {
         PromSeries s = series.get(si);
         o.writeTag(1, LEN);
@@ -110,19 +98,10 @@ final class RemoteWrite1Encoder {
           o.writeInt64(2, ts);
         }
         for (PromExemplar e : s.exemplars()) {
-          String[] el = e.labels();
-          int es = 0;
-          int first = li;
-          for (int i = 0; i < el.length; i += 2) {
-            int ls = labelSizes[li++];
-            es += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
-          }
-          es += sampleSize(e.timestampMs());
+          byte[] labels = exemplarLabels.get(ei++);
           o.writeTag(3, LEN);
-          o.writeUInt32NoTag(es);
-          for (int i = 0; i < el.length; i += 2) {
-            writeKeptLabel(o, first++);
-          }
+          o.writeUInt32NoTag(labels.length + sampleSize(e.timestampMs()));
+          o.writeRawBytes(labels);
           o.writeDouble(2, e.value());
           o.writeInt64(3, e.timestampMs());
         }
@@ -156,13 +135,7 @@ final class RemoteWrite1Encoder {
           + 10 * (h.positiveDeltas().length + h.negativeDeltas().length);
     }
     for (PromExemplar e : s.exemplars()) {
-      int es = 0;
-      String[] el = e.labels();
-      for (int i = 0; i < el.length; i += 2) {
-        int ls = labelSize(el[i], el[i + 1]);
-        es += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
-      }
-      es += sampleSize(e.timestampMs());
+      int es = encodeLabels(e.labels(), e.labels().length / 2).length + sampleSize(e.timestampMs());
       size += 1 + CodedOutputStream.computeUInt32SizeNoTag(es) + es;
     }
     return 1 + CodedOutputStream.computeUInt32SizeNoTag(size) + size;
@@ -175,7 +148,7 @@ final class RemoteWrite1Encoder {
    */
   List<PromWriteData> split(PromWriteData data, long maxBytes) {
     List<PromSeries> series = data.series();
-    if (maxBytes <= 0 || series.size() < 2 || upperBound(data) <= maxBytes) {
+    if (maxBytes <= 0 || series.size() < 2) {
       return List.of(data);
     }
     List<PromWriteData> out = new java.util.ArrayList<>();
@@ -198,38 +171,6 @@ final class RemoteWrite1Encoder {
   }
 
   /**
-   * At least the size of the data's 1.0 request without metadata, from the encoded label blocks
-   * kept with the label sets, else from string lengths alone (a char takes at most 3 UTF-8 bytes
-   * here), so that data far below a size limit is not measured label by label.
-   */
-  static long upperBound(PromWriteData data) {
-    long total = 0;
-    for (PromSeries s : data.series()) {
-      long size = 0;
-      if (s.labelEncoding() instanceof byte[] block) {
-        size += block.length;
-      } else {
-        for (int i = 0; i < s.labelCount(); i++) {
-          size += 18 + 3L * (s.labelName(i).length() + s.labelValue(i).length());
-        }
-      }
-      size += 22L * s.sampleCount();
-      for (PromHistogram h : s.histograms()) {
-        size += 96 + 8 * (h.positiveSpans().length + h.negativeSpans().length)
-            + 10 * (h.positiveDeltas().length + h.negativeDeltas().length);
-      }
-      for (PromExemplar e : s.exemplars()) {
-        size += 40;
-        for (String l : e.labels()) {
-          size += 9 + 3L * l.length();
-        }
-      }
-      total += size + 6;
-    }
-    return total;
-  }
-
-  /**
    * The series' labels as encoded {@code TimeSeries.labels} fields, tags and lengths included:
    * kept with the label set, made on first use.
    */
@@ -238,54 +179,60 @@ final class RemoteWrite1Encoder {
       return known;
     }
     int n = s.labelCount();
+    byte[][] p = pairsFor(n);
+    for (int i = 0; i < n; i++) {
+      p[2 * i] = utf8.of(s.labelName(i));
+      p[2 * i + 1] = utf8.of(s.labelValue(i));
+    }
+    byte[] block = encodePairs(n);
+    s.labelEncoding(block);
+    return block;
+  }
+
+  /** The first {@code n} name/value pairs of {@code labels} as encoded {@code Label} fields (field 1). */
+  private byte[] encodeLabels(String[] labels, int n) {
+    byte[][] p = pairsFor(n);
+    for (int i = 0; i < 2 * n; i++) {
+      p[i] = utf8.of(labels[i]);
+    }
+    return encodePairs(n);
+  }
+
+  private byte[][] pairsFor(int n) {
+    if (pairs.length < 2 * n) {
+      pairs = new byte[Math.max(2 * n, pairs.length * 2)][];
+    }
+    return pairs;
+  }
+
+  /** Encodes the first {@code n} UTF-8 pairs in {@link #pairs}. */
+  private byte[] encodePairs(int n) {
+    byte[][] p = pairs;
     int size = 0;
     for (int i = 0; i < n; i++) {
-      int ls = labelSize(s.labelName(i), s.labelValue(i));
+      int ls = labelSize(p[2 * i], p[2 * i + 1]);
       size += 1 + CodedOutputStream.computeUInt32SizeNoTag(ls) + ls;
     }
     byte[] block = new byte[size];
     CodedOutputStream o = CodedOutputStream.newInstance(block);
     try {
       for (int i = 0; i < n; i++) {
-        byte[] name = utf8.of(s.labelName(i));
-        byte[] value = utf8.of(s.labelValue(i));
         o.writeTag(1, LEN);
-        o.writeUInt32NoTag(2 + CodedOutputStream.computeUInt32SizeNoTag(name.length) + name.length
-            + CodedOutputStream.computeUInt32SizeNoTag(value.length) + value.length);
-        o.writeByteArray(1, name);
-        o.writeByteArray(2, value);
+        o.writeUInt32NoTag(labelSize(p[2 * i], p[2 * i + 1]));
+        o.writeByteArray(1, p[2 * i]);
+        o.writeByteArray(2, p[2 * i + 1]);
       }
       o.checkNoSpaceLeft();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    s.labelEncoding(block);
     return block;
   }
 
-  private int labelSize(String name, String value) {
-    int n = utf8.of(name).length;
-    int v = utf8.of(value).length;
-    return 2 + CodedOutputStream.computeUInt32SizeNoTag(n) + n + CodedOutputStream.computeUInt32SizeNoTag(v) + v;
-  }
-
-  /** Measures label {@code li} of the request and keeps its bytes and size for writing it. */
-  private int keepLabel(int li, String name, String value) {
-    byte[] n = utf8.of(name);
-    byte[] v = utf8.of(value);
-    labelBytes[2 * li] = n;
-    labelBytes[2 * li + 1] = v;
-    int size = 2 + CodedOutputStream.computeUInt32SizeNoTag(n.length) + n.length
-        + CodedOutputStream.computeUInt32SizeNoTag(v.length) + v.length;
-    labelSizes[li] = size;
-    return size;
-  }
-
-  private void writeKeptLabel(CodedOutputStream o, int li) throws IOException {
-    o.writeTag(1, LEN);
-    o.writeUInt32NoTag(labelSizes[li]);
-    o.writeByteArray(1, labelBytes[2 * li]);
-    o.writeByteArray(2, labelBytes[2 * li + 1]);
+  /** The size of a {@code Label} message without its own tag and length. */
+  private static int labelSize(byte[] name, byte[] value) {
+    return 2 + CodedOutputStream.computeUInt32SizeNoTag(name.length) + name.length
+        + CodedOutputStream.computeUInt32SizeNoTag(value.length) + value.length;
   }
 
   /** A sample's (or an exemplar's value and timestamp's) size: fixed64 value plus varint timestamp. */

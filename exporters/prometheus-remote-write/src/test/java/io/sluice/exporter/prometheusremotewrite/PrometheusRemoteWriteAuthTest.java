@@ -4,14 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.core.ComponentConfig;
 import io.sluice.core.ComponentId;
 import io.sluice.core.ComponentKind;
 import io.sluice.core.ConfigProblem;
 import io.sluice.core.Exporter;
+import io.sluice.core.ExtensionFactory;
 import io.sluice.core.auth.BasicAuthExtensionFactory;
 import io.sluice.core.auth.BearerTokenAuthExtensionFactory;
 import io.sluice.core.config.ConfigLoader;
-import io.sluice.core.health.HealthCheckConfig;
 import io.sluice.core.health.HealthCheckExtensionFactory;
 import io.sluice.core.testkit.Ports;
 import io.sluice.core.testkit.TestContexts;
@@ -38,6 +39,13 @@ class PrometheusRemoteWriteAuthTest {
     return TestBatches.config(fx.port, null, 0, Duration.ofSeconds(5)).withAuthenticator(authenticator);
   }
 
+  /** Starts an extension made by {@code factory} from {@code yaml} and offers it to the exporters as {@code id}. */
+  private <C extends ComponentConfig> void addExtension(ExtensionFactory<C> factory,
+      String id, String yaml) throws Exception {
+    fx.addExtension(id, factory.create(TestContexts.context(fx.tv.vertx(), ComponentKind.EXTENSION, id),
+        ConfigLoader.bindComponent(factory, yaml)));
+  }
+
   private RemoteWriteSink.Received sendOne(Exporter e) throws Exception {
     e.consume(TestData.metrics(1, 0)).await(10, TimeUnit.SECONDS);
     await().atMost(Duration.ofSeconds(10)).until(() -> fx.sink.calls() >= 1);
@@ -46,10 +54,8 @@ class PrometheusRemoteWriteAuthTest {
 
   @Test
   void sendsBasicAuthFromTheNamedExtension() throws Exception {
-    var factory = new BasicAuthExtensionFactory();
-    fx.addExtension("basicauth/client", factory.create(
-        TestContexts.context(fx.tv.vertx(), ComponentKind.EXTENSION, "basicauth/client"),
-        ConfigLoader.bindComponent(factory, "client_auth: {username: alice, password: \"p@ss:word\"}")));
+    addExtension(new BasicAuthExtensionFactory(), "basicauth/client",
+        "client_auth: {username: alice, password: \"p@ss:word\"}");
 
     RemoteWriteSink.Received r = sendOne(fx.start(config("basicauth/client")));
 
@@ -62,10 +68,7 @@ class PrometheusRemoteWriteAuthTest {
   void sendsTheBearerTokenReadFromItsFile() throws Exception {
     Path token = dir.resolve("token");
     Files.writeString(token, "tok-42\n");
-    var factory = new BearerTokenAuthExtensionFactory();
-    fx.addExtension("bearertokenauth", factory.create(
-        TestContexts.context(fx.tv.vertx(), ComponentKind.EXTENSION, "bearertokenauth"),
-        ConfigLoader.bindComponent(factory, "filename: " + token)));
+    addExtension(new BearerTokenAuthExtensionFactory(), "bearertokenauth", "filename: " + token);
 
     RemoteWriteSink.Received r = sendOne(fx.start(config("bearertokenauth")));
 
@@ -74,10 +77,8 @@ class PrometheusRemoteWriteAuthTest {
 
   @Test
   void authHeadersDoNotReplaceTheRemoteWriteHeaders() throws Exception {
-    var factory = new BearerTokenAuthExtensionFactory();
-    fx.addExtension("bearertokenauth/odd", factory.create(
-        TestContexts.context(fx.tv.vertx(), ComponentKind.EXTENSION, "bearertokenauth/odd"),
-        ConfigLoader.bindComponent(factory, "token: t\nheader: Content-Type\nscheme: \"\"")));
+    addExtension(new BearerTokenAuthExtensionFactory(), "bearertokenauth/odd",
+        "token: t\nheader: Content-Type\nscheme: \"\"");
 
     RemoteWriteSink.Received r = sendOne(fx.start(config("bearertokenauth/odd")));
 
@@ -95,10 +96,8 @@ class PrometheusRemoteWriteAuthTest {
 
   @Test
   void startFailsWhenTheAuthenticatorDoesNotAuthenticateRequests() throws Exception {
-    var health = new HealthCheckExtensionFactory();
-    fx.addExtension("health_check", health.create(
-        TestContexts.context(fx.tv.vertx(), ComponentKind.EXTENSION, "health_check"),
-        new HealthCheckConfig("127.0.0.1:" + Ports.freePort(), "/")));
+    addExtension(new HealthCheckExtensionFactory(), "health_check",
+        "endpoint: 127.0.0.1:" + Ports.freePort());
 
     Throwable t = catchThrowable(() -> fx.start(config("health_check")));
 

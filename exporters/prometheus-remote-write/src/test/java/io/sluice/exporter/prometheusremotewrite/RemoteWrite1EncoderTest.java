@@ -31,15 +31,27 @@ class RemoteWrite1EncoderTest {
     return ResourceMetrics.newBuilder().addScopeMetrics(ScopeMetrics.newBuilder().addMetrics(m)).build();
   }
 
+  private static ResourceMetrics withExemplar() {
+    Metric m = Metric.newBuilder().setName("latency").setGauge(Gauge.newBuilder()
+        .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(1_700_000_000_000_000_000L).setAsDouble(2)
+            .addExemplars(io.opentelemetry.proto.metrics.v1.Exemplar.newBuilder().setAsDouble(2.5)
+                .setTimeUnixNano(1_700_000_000_000_000_000L)
+                .addFilteredAttributes(KeyValue.newBuilder().setKey("user")
+                    .setValue(AnyValue.newBuilder().setStringValue("zoë"))))))
+        .build();
+    return ResourceMetrics.newBuilder().addScopeMetrics(ScopeMetrics.newBuilder().addMetrics(m)).build();
+  }
+
   @Test
-  void theUpperBoundIsNeverBelowTheEncodedSize() {
+  void theSeriesSizesAddUpToTheEncodedRequest() {
     List<PromWriteData> cases = new ArrayList<>();
     cases.add(translate(TestData.metrics(40, 3).resourceMetrics()));
     cases.add(translate(List.of(wideCharacters())));
+    cases.add(translate(List.of(withExemplar())));
     for (PromWriteData d : cases) {
-      int encoded = new RemoteWrite1Encoder().encode(d, false).length;
-      assertThat(RemoteWrite1Encoder.upperBound(d)).as("bound of %d series", d.series().size())
-          .isGreaterThanOrEqualTo(encoded);
+      RemoteWrite1Encoder encoder = new RemoteWrite1Encoder();
+      long sizes = d.series().stream().mapToLong(encoder::framedSeriesSize).sum();
+      assertThat(sizes).as("%d series", d.series().size()).isEqualTo(encoder.encode(d, false).length);
     }
   }
 
@@ -49,7 +61,7 @@ class RemoteWrite1EncoderTest {
     RemoteWrite1Encoder encoder = new RemoteWrite1Encoder();
     int encoded = encoder.encode(d, false).length;
 
-    assertThat(encoder.split(d, RemoteWrite1Encoder.upperBound(d))).containsExactly(d);
+    assertThat(encoder.split(d, encoded)).containsExactly(d);
     List<PromWriteData> parts = encoder.split(d, encoded / 3);
     assertThat(parts).hasSizeGreaterThan(2);
     assertThat(parts.stream().mapToInt(p -> p.series().size()).sum()).isEqualTo(d.series().size());

@@ -17,8 +17,8 @@ final class Labels {
   private int hash;
   /** {@link #FLAGS_KNOWN} once computed, with {@link #JOB_OR_INSTANCE} and {@link #SCOPE_NAME}. */
   private byte flags;
-  /** The last {@link #without} result; one object, so that another thread sees a matching pair. */
-  private Without without;
+  /** The last {@link #without} result (owner: the label name); one object, so that another thread sees a matching pair. */
+  private Made without;
   /** What the conversion to OTLP keeps for this label set (see {@link AttributeCache}); made from it alone. */
   private volatile Object converted;
 
@@ -26,9 +26,7 @@ final class Labels {
   private static final byte JOB_OR_INSTANCE = 2;
   private static final byte SCOPE_NAME = 4;
 
-  private record Without(String name, Labels result) {}
-
-  /** A set made from this one by {@code owner} (such as a scrape loop adding its target's labels). */
+  /** A set made from this one by {@code owner} (a scrape loop adding its target's labels, or {@link #without}). */
   private record Made(Object owner, Labels result) {}
 
   private Made made;
@@ -151,12 +149,12 @@ final class Labels {
 
   /** This set without label {@code name} (this same instance if absent); the last answer is kept. */
   Labels without(String name) {
-    Without w = without;
-    if (w != null && w.name.equals(name)) {
+    Made w = without;
+    if (w != null && w.owner.equals(name)) {
       return w.result;
     }
     Labels result = computeWithout(name);
-    without = new Without(name, result);
+    without = new Made(name, result);
     return result;
   }
 

@@ -211,24 +211,15 @@ final class PrometheusTextParser extends ExpositionParser {
     // The series part (name and label set) as last time: its name and labels are known.
     int keyStart = pos;
     int placed = series.matchPlace(b, pos, lineEnd);
-    if (placed >= 0) {
+    boolean atPlace = placed >= 0;
+    int keyEnd = atPlace ? placed : seriesEnd();
+    if (atPlace || (keyEnd > keyStart && series.find(b, keyStart, keyEnd))) {
       String name = series.foundName();
       Labels labels = series.foundLabels();
-      series.recordSample(keyStart, placed, name, labels, true);
-      pos = placed;
+      series.recordSample(keyStart, keyEnd, name, labels, atPlace);
+      pos = keyEnd;
       sample(name, labels);
       return;
-    }
-    int keyEnd = seriesEnd();
-    if (keyEnd > keyStart) {
-      if (series.find(b, keyStart, keyEnd)) {
-        String name = series.foundName();
-        Labels labels = series.foundLabels();
-        series.recordSample(keyStart, keyEnd, name, labels, false);
-        pos = keyEnd;
-        sample(name, labels);
-        return;
-      }
     }
     String name = null;
     int partEnd = -1;

@@ -173,8 +173,8 @@ public final class OtlpToPrometheus {
 
   /** Translates one batch. */
   public PromWriteData translate(List<ResourceMetrics> resources) {
-    // sized for as many series as the last batch had, so that the map does not grow step by step
     series = new HashMap<>();
+    // sized for as many series as the last batch had, so that the list does not grow step by step
     ordered = new ArrayList<>(Math.max(16, lastSeriesCount));
     batchNumber++;
     metadata = new LinkedHashMap<>();

@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * The label set of a series, sorted by name ({@code __name__} included), with its hash. The
  * translator keeps the label sets of scraped series from batch to batch, so the same object (and
- * whatever an encoder derived from it, see {@link #encoding()}) comes back every scrape.
+ * whatever an encoder derived from it, see {@link PromSeries#labelEncoding()}) comes back every scrape.
  */
 public final class PromLabels {
   private final String[] labels;
@@ -45,17 +45,12 @@ public final class PromLabels {
     return labels;
   }
 
-  /**
-   * What an encoder made of these labels (their encoded bytes), kept with them so that a label
-   * set that comes back batch after batch is encoded once; null until an encoder sets it. The
-   * translation never reads it. An encoder should only store something derived from the labels
-   * alone, and check the type it finds.
-   */
-  public Object encoding() {
+  /** What an encoder made of these labels; see {@link PromSeries#labelEncoding()}. */
+  Object encoding() {
     return encoding;
   }
 
-  public void encoding(Object encoding) {
+  void encoding(Object encoding) {
     this.encoding = encoding;
   }
 

@@ -25,10 +25,6 @@ public final class PromSeries {
   private List<PromHistogram> histograms;
   private PromMetadata metadata;
 
-  PromSeries(String[] labels) {
-    this(new PromLabels(labels));
-  }
-
   PromSeries(PromLabels labels) {
     this.labels = labels;
     this.hash = labels.hashCode();
@@ -40,12 +36,17 @@ public final class PromSeries {
     return labels;
   }
 
-  /** {@link PromLabels#encoding()} of the label set. */
+  /**
+   * What an encoder made of the labels (their encoded bytes), kept with the label set so that a
+   * label set that comes back batch after batch is encoded once; null until an encoder sets it.
+   * An encoder should only store something derived from the labels alone, and check the type it
+   * finds. The translation never reads it.
+   */
   public Object labelEncoding() {
     return encoding;
   }
 
-  /** Sets {@link PromLabels#encoding()} of the label set (and of this series). */
+  /** Sets {@link #labelEncoding()}, for this series and its label set. */
   public void labelEncoding(Object value) {
     encoding = value;
     labels.encoding(value);
