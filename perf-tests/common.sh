@@ -1,8 +1,13 @@
 # Shared by the run-*.sh benchmark scripts (sourced, not run): the JVM options, the build check.
 # Expects $root (the repository) as the current directory.
 
-# By default the JVMs get the options bin/sluice starts the gateway with; BENCH_JVM_OPTS overrides.
-default_opts="$(sed -n 's/^default_jvm_opts="\(.*\)"$/\1/p' bin/sluice)"
+# By default the JVMs get the options bin/sluice starts the gateway with (`bin/sluice jvm-options`
+# where the script has that command, else its default_jvm_opts line); BENCH_JVM_OPTS overrides.
+if grep -q 'jvm-options' bin/sluice; then
+  default_opts="$(env -u JAVA_OPTS bin/sluice jvm-options 2>/dev/null || true)"
+else
+  default_opts="$(sed -n 's/^default_jvm_opts="\(.*\)"$/\1/p' bin/sluice)"
+fi
 jvm_opts="${BENCH_JVM_OPTS:-${default_opts:--Xmx1g}}"
 mvn_flags="${BENCH_MVN_FLAGS:--o}"
 jar=gateway/target/sluice.jar

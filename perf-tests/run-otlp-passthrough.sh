@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# OTLP traces pass-through benchmark: otlp receiver -> batch -> otlp exporter -> counting sink.
-# See perf-tests/README.md. Run from anywhere:
+# OTLP traces pass-through benchmark: Sluice and the OpenTelemetry Collector, one after the other,
+# on the same config files (perf-tests/config/otlp-passthrough-*.yaml), the same load generator and
+# the same counting sink. See perf-tests/README.md. Run from anywhere:
 #
-#   perf-tests/run-otlp-passthrough.sh            full run (about 2 minutes), results in perf-tests/results/
-#   perf-tests/run-otlp-passthrough.sh --smoke    a few seconds per phase, results in perf-tests/target/smoke/
-#   perf-tests/run-otlp-passthrough.sh -Dbench.duration=60s ...   any setting of BenchmarkRunner
+#   perf-tests/run-otlp-passthrough.sh            full run (about 15 minutes), results in perf-tests/results/
+#   perf-tests/run-otlp-passthrough.sh --smoke    a few seconds per level, results in perf-tests/target/smoke/
+#   perf-tests/run-otlp-passthrough.sh -Dbench.peers=sluice -Dbench.scenarios=defaults ...   any setting
 #
 # Builds the gateway jar and this module first when they are missing or older than the sources
-# (BENCH_BUILD=never skips that, BENCH_BUILD=always forces it). BENCH_JVM_OPTS (default: bin/sluice's JVM options)
-# goes to both JVMs: the gateway's and the runner's, where the decode/encode limit is measured.
-# Run it on an otherwise idle machine: the figures are CPU time and latency.
+# (BENCH_BUILD=never skips that, BENCH_BUILD=always forces it). When the Collector is among the peers
+# (the default) and no -Dbench.collector=PATH is given, builds it with peers/build-otelcol.sh (cached
+# outside the repository; the first build takes 10-18 minutes).
+# Sluice starts through bin/sluice with its default JVM options; BENCH_JVM_OPTS sets other ones (as
+# JAVA_OPTS) and the runner's, where the decode/encode limit is measured (default: the
+# default_jvm_opts of bin/sluice).
+# Run it on an otherwise idle machine: the figures are CPU time, memory and latency.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -18,6 +23,29 @@ cd "$root"
 # shellcheck source=perf-tests/common.sh
 . perf-tests/common.sh
 
-bench_exec io.sluice.perf.BenchmarkRunner 20m -Dbench.warmup=3s -Dbench.duration=5s -Dbench.latencySettle=2s -Dbench.latencyDuration=5s \
-  -Dbench.limitWarmup=2s -Dbench.limitDuration=3s \
-  -- "$@"
+peers=sluice,collector
+collector=
+for a in "$@"; do
+  case "$a" in
+    -Dbench.peers=*) peers="${a#-Dbench.peers=}" ;;
+    -Dbench.collector=*) collector="${a#-Dbench.collector=}" ;;
+  esac
+done
+
+extra=()
+if [[ -z "$collector" && ( ",$peers," == *,collector,* || "$peers" == both ) ]]; then
+  echo "The Collector: perf-tests/peers/build-otelcol.sh (cached; the first build takes 10-18 minutes)"
+  if ! collector="$(perf-tests/peers/build-otelcol.sh | tail -n 1)" || [[ ! -x "$collector" ]]; then
+    echo "run-otlp-passthrough: building the Collector failed (see above). Retry perf-tests/peers/build-otelcol.sh," >&2
+    echo "or run Sluice alone: $0 -Dbench.peers=sluice ${*}" >&2
+    exit 1
+  fi
+  extra+=("-Dbench.collector=$collector")
+fi
+if [[ -n "${BENCH_JVM_OPTS:-}" ]]; then
+  extra+=("-Dbench.sluiceJavaOpts=$BENCH_JVM_OPTS")
+fi
+
+bench_exec io.sluice.perf.BenchmarkRunner 60m -Dbench.warmup=3s -Dbench.settle=1s -Dbench.duration=3s \
+  -Dbench.drainTimeout=20s -Dbench.limitWarmup=2s -Dbench.limitDuration=3s \
+  -- "${extra[@]}" "$@"

@@ -60,6 +60,8 @@ final class LoadGenerator implements AutoCloseable {
   private final LongAdder failedRequests = new LongAdder();
   private final ConcurrentHashMap<Status.Code, String> failures = new ConcurrentHashMap<>();
   private volatile boolean running;
+  /** In the closed loop: -1 to send unstamped requests, else the base of the send-time stamps. */
+  private volatile long maxStampBase = -1;
   private Thread rateThread;
 
   LoadGenerator(String host, int port, TraceRequests pool, int connections) {
@@ -95,7 +97,17 @@ final class LoadGenerator implements AutoCloseable {
 
   /** Keeps {@code concurrency} calls outstanding until {@link #stop}. */
   void startMax(int concurrency) {
+    startMax(concurrency, -1);
+  }
+
+  /**
+   * As {@link #startMax(int)}, each request stamped with the time it is sent, in nanoseconds since
+   * {@code stampBase} (a {@link System#nanoTime()} value; -1 sends unstamped requests). A closed
+   * loop has no schedule, so the send time is the only intended time there is.
+   */
+  void startMax(int concurrency, long stampBase) {
     checkIdle();
+    maxStampBase = stampBase;
     running = true;
     for (int i = 0; i < concurrency; i++) {
       sendNextInLoop();
@@ -122,6 +134,11 @@ final class LoadGenerator implements AutoCloseable {
     rateThread = new Thread(() -> sendAtRate(firstDue, interval, stampBase), "loadgen-rate");
     rateThread.setDaemon(true);
     rateThread.start();
+  }
+
+  /** Calls sent and not yet answered. */
+  int outstanding() {
+    return outstanding.get();
   }
 
   /** Stops sending and waits up to {@code drain} for the outstanding calls; true when none is left. */
@@ -180,7 +197,9 @@ final class LoadGenerator implements AutoCloseable {
       return;
     }
     long i = next.getAndIncrement();
-    send(i, pool.get(i), ok -> {
+    long base = maxStampBase;
+    byte[] body = base < 0 ? pool.get(i) : pool.stamped(i, Math.max(0, System.nanoTime() - base));
+    send(i, body, ok -> {
       if (ok) {
         sendNextInLoop();
       } else if (running) {

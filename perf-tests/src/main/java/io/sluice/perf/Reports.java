@@ -65,6 +65,20 @@ final class Reports {
     return file;
   }
 
+  /**
+   * {@code dir/<prefix>-<date>[-<label>].md}, or with {@code -2}, {@code -3}, ... added when that
+   * exists; the label's characters other than letters, digits, dots and dashes become dashes.
+   */
+  static Path resultsFile(Path dir, String prefix, LocalDate date, String label) {
+    String clean = label.strip().replaceAll("[^A-Za-z0-9._-]+", "-");
+    String name = prefix + "-" + date + (clean.isEmpty() ? "" : "-" + clean);
+    Path file = dir.resolve(name + ".md");
+    for (int n = 2; Files.exists(file); n++) {
+      file = dir.resolve(name + "-" + n + ".md");
+    }
+    return file;
+  }
+
   /** The "## Machine" section of a report: CPUs, memory, kernel, load, GC, commit, java -version. */
   static String machineMarkdown(Path home, Path java, String loadAtStart) {
     StringBuilder md = new StringBuilder();

@@ -12,8 +12,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A server under test running as its own process (the gateway, {@code java <jvm options> -jar
- * sluice.jar --config FILE}, or any other command such as a Prometheus agent), with its output in
- * a log file. Reads the process's CPU time and peak resident memory from {@code /proc}.
+ * sluice.jar --config FILE} or {@code bin/sluice --config FILE}, or any other command such as a
+ * Prometheus agent or an OpenTelemetry Collector), with its output in a log file. Reads the
+ * process's CPU time and peak resident memory from {@code /proc}. When the gateway is started
+ * through {@code bin/sluice}, {@link #followJava} points the measurements at the JVM the script
+ * runs (the script execs into it, so normally that is the same process).
  * {@link #close} stops it with SIGTERM, then kills it if it does not stop in time; a JVM shutdown
  * hook does the same if the runner exits early.
  */
@@ -22,9 +25,12 @@ final class ServerProcess implements AutoCloseable {
   private final Path log;
   private final String name;
   private final Thread killer;
+  /** The process measured: the one started, or the JVM it turned out to run (see {@link #followJava}). */
+  private volatile long measured;
 
   private ServerProcess(Process process, Path log, String name) {
     this.process = process;
+    this.measured = process.pid();
     this.log = log;
     this.name = name;
     this.killer = new Thread(() -> {
@@ -48,6 +54,27 @@ final class ServerProcess implements AutoCloseable {
     return start("gateway", command, env, log);
   }
 
+  /**
+   * Starts the gateway the way users do: {@code <script> --config <config>} (the script being
+   * {@code bin/sluice}) with {@code SLUICE_JAR} set to {@code jar} and {@code JAVA} to {@code java},
+   * so the JVM gets the script's own default options. {@code JAVA_OPTS} is removed from the
+   * environment, unless {@code javaOpts} is not empty: then it is set to them.
+   */
+  static ServerProcess startViaScript(Path script, Path java, Path jar, List<String> javaOpts, Path config,
+      Map<String, String> env, Path log) throws IOException {
+    Files.createDirectories(log.getParent());
+    ProcessBuilder pb = new ProcessBuilder(script.toString(), "--config", config.toString())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+    pb.environment().putAll(env);
+    pb.environment().put("SLUICE_JAR", jar.toString());
+    pb.environment().put("JAVA", java.toString());
+    pb.environment().remove("JAVA_OPTS");
+    if (!javaOpts.isEmpty()) {
+      pb.environment().put("JAVA_OPTS", String.join(" ", javaOpts));
+    }
+    return new ServerProcess(pb.start(), log, "gateway");
+  }
+
   /** Starts {@code command} with {@code env} added to this process's environment, stdout and stderr to {@code log}. */
   static ServerProcess start(String name, List<String> command, Map<String, String> env, Path log)
       throws IOException {
@@ -58,8 +85,57 @@ final class ServerProcess implements AutoCloseable {
     return new ServerProcess(pb.start(), log, name);
   }
 
+  /** The process measured (see {@link #followJava}). */
   long pid() {
-    return process.pid();
+    return measured;
+  }
+
+  /**
+   * Points the measurements at the JVM: the started process itself once it has exec'd into
+   * {@code java}, else its first descendant that runs {@code java}. Call it once the server
+   * answers. Returns false (and measures the started process) when no JVM is found.
+   */
+  boolean followJava() {
+    if (isJava(process.pid())) {
+      measured = process.pid();
+      return true;
+    }
+    return process.toHandle().descendants().filter(h -> isJava(h.pid())).findFirst().map(h -> {
+      measured = h.pid();
+      return true;
+    }).orElse(false);
+  }
+
+  private static boolean isJava(long pid) {
+    try {
+      Path exe = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "exe"));
+      return exe.getFileName().toString().equals("java");
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
+  /** The measured process's command line, from {@code /proc/<pid>/cmdline}. */
+  List<String> commandLine() {
+    try {
+      String raw = Files.readString(Path.of("/proc", Long.toString(measured), "cmdline"), StandardCharsets.UTF_8);
+      return List.of(raw.split("\u0000"));
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  /**
+   * Resets the measured process's peak RSS ({@code VmHWM}) to its current RSS, by writing 5 to
+   * {@code /proc/<pid>/clear_refs} (Linux, as root or the process's owner); false when that failed.
+   */
+  boolean resetPeakRss() {
+    try {
+      Files.writeString(Path.of("/proc", Long.toString(measured), "clear_refs"), "5");
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   boolean isAlive() {
@@ -72,22 +148,22 @@ final class ServerProcess implements AutoCloseable {
 
   /** User plus system CPU time of the whole process so far, in clock ticks. */
   long cpuTicks() throws IOException {
-    return ProcStats.cpuTicks(process.pid());
+    return ProcStats.cpuTicks(measured);
   }
 
   /** CPU ticks of each live thread of the process. */
   Map<Long, ProcStats.ThreadTicks> threadTicks() throws IOException {
-    return ProcStats.threadTicks(process.pid());
+    return ProcStats.threadTicks(measured);
   }
 
   /** Peak resident set size so far ({@code VmHWM}), in bytes. */
   long peakRssBytes() throws IOException {
-    return ProcStats.statusKiloBytes(process.pid(), "VmHWM") * 1024;
+    return ProcStats.statusKiloBytes(measured, "VmHWM") * 1024;
   }
 
   /** Resident set size now ({@code VmRSS}), in bytes. */
   long rssBytes() throws IOException {
-    return ProcStats.statusKiloBytes(process.pid(), "VmRSS") * 1024;
+    return ProcStats.statusKiloBytes(measured, "VmRSS") * 1024;
   }
 
   /** The last {@code lines} lines of the process's output. */

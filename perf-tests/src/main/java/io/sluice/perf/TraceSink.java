@@ -2,7 +2,12 @@ package io.sluice.perf;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
@@ -16,6 +21,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,11 +40,17 @@ import org.HdrHistogram.Recorder;
  * {@value TraceRequests#STAMP_KEY} resource attribute, so the sink costs little CPU. Every
  * {@value #VALIDATE_EVERY}th request is also decoded in full and its span count compared with the
  * scan's, to catch a gateway that sends something other than valid OTLP.
+ *
+ * <p>Compressed requests are accepted: the gRPC server decompresses gzip (its default decompressor
+ * registry), and the sink counts requests by their {@code grpc-encoding} header, so a report can
+ * show that a gateway's default compression was really used.
  */
 final class TraceSink implements AutoCloseable {
   static final int VALIDATE_EVERY = 8;
   private static final long HIGHEST_LATENCY_NANOS = TimeUnit.MINUTES.toNanos(10);
   private static final byte[] STAMP_KEY = TraceRequests.STAMP_KEY.getBytes(StandardCharsets.UTF_8);
+  private static final Metadata.Key<String> ENCODING = Metadata.Key.of("grpc-encoding",
+      Metadata.ASCII_STRING_MARSHALLER);
 
   private final Server server;
   private final LongAdder spans = new LongAdder();
@@ -48,6 +62,7 @@ final class TraceSink implements AutoCloseable {
   private final AtomicReference<String> firstProblem = new AtomicReference<>();
   private final Recorder latency = new Recorder(HIGHEST_LATENCY_NANOS, 3);
   private final LongAdder stamped = new LongAdder();
+  private final ConcurrentHashMap<String, LongAdder> byEncoding = new ConcurrentHashMap<>();
   private volatile boolean recording;
   private volatile long stampBase;
   private volatile long windowFrom;
@@ -64,6 +79,17 @@ final class TraceSink implements AutoCloseable {
         .addMethod(RawExport.METHOD, ServerCalls.asyncUnaryCall(
             (byte[] body, StreamObserver<byte[]> answer) -> self[0].export(body, answer)))
         .build();
+    ServerInterceptor countEncoding = new ServerInterceptor() {
+      @Override
+      public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+          ServerCallHandler<Q, A> next) {
+        String encoding = headers.get(ENCODING);
+        self[0].byEncoding.computeIfAbsent(encoding == null ? "identity" : encoding, e -> new LongAdder())
+            .increment();
+        return next.startCall(call, headers);
+      }
+    };
+    service = ServerInterceptors.intercept(service, countEncoding);
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .directExecutor()
         .maxInboundMessageSize(512 * 1024 * 1024)
@@ -89,6 +115,13 @@ final class TraceSink implements AutoCloseable {
 
   long bytes() {
     return bytes.sum();
+  }
+
+  /** Requests received so far by their {@code grpc-encoding} ({@code identity} when the header is absent). */
+  Map<String, Long> requestsByEncoding() {
+    Map<String, Long> out = new TreeMap<>();
+    byEncoding.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
   }
 
   long invalidRequests() {
