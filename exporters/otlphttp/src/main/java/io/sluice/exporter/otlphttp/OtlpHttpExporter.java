@@ -175,8 +175,10 @@ final class OtlpHttpExporter implements RequestSender {
     }
     byte[] body;
     try {
-      Message req = request(signal, batch.resources());
-      body = compress(contentEncoding, config.json() ? OtlpJson.encode(req) : req.toByteArray());
+      // Protobuf requests are the resources' encoded bytes: those received, when nothing parsed them.
+      byte[] plain = config.json() ? OtlpJson.encode(request(signal, batch.resources()))
+          : batch.encoded().toRequestBytes();
+      body = compress(contentEncoding, plain);
     } catch (RuntimeException e) {
       return Future.failedFuture(new PermanentException("Exporter '" + id + "' could not encode " + signal + ": "
           + e.getMessage(), e));

@@ -10,6 +10,7 @@ import io.sluice.core.ResourceExhaustedException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
 import io.sluice.core.config.GoDurations;
+import io.sluice.core.otlp.EncodedResources;
 import io.sluice.core.telemetry.SelfMetrics.ProcessorMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -147,15 +148,15 @@ final class BatchProcessor implements Processor {
       return send(batch).onComplete((v, err) -> release());
     }
     List<Batch> parts = new ArrayList<>(items / maxSize + 1);
-    List<?> rest = batch.resources();
+    Batch rest = batch;
     int left = items;
     while (left > maxSize) {
-      Splitter.Parts p = Splitter.cut(signal, rest, maxSize);
-      parts.add(batch.withResources(p.head()));
-      rest = p.tail();
+      Batch[] p = cut(rest, maxSize);
+      parts.add(p[0]);
+      rest = p[1];
       left -= maxSize;
     }
-    parts.add(batch.withResources(rest));
+    parts.add(rest);
     Promise<Void> result = Promise.promise();
     AtomicInteger unsettled = new AtomicInteger(parts.size());
     for (int i = 0; i < parts.size(); i++) {
@@ -200,14 +201,14 @@ final class BatchProcessor implements Processor {
       b = new Batcher(key);
       batchers.put(key, b);
     }
-    List<?> rest = batch.resources();
+    Batch rest = batch;
     int left = items;
     while (maxSize > 0 && b.items + left > maxSize) {
       int room = maxSize - b.items;
       if (room > 0) {
-        Splitter.Parts p = Splitter.cut(signal, rest, room);
-        b.add(p.head(), room, in);
-        rest = p.tail();
+        Batch[] p = cut(rest, room);
+        b.add(p[0], room, in);
+        rest = p[1];
         left -= room;
       }
       sendPending(b, false);
@@ -245,10 +246,10 @@ final class BatchProcessor implements Processor {
 
   /** Sends what {@code b} holds and starts it afresh. */
   private void sendPending(Batcher b, boolean byTimeout) {
-    List<Object> resources = b.resources;
+    List<Batch> parts = b.parts;
     int items = b.items;
     List<Incoming> contributors = b.contributors;
-    b.resources = new ArrayList<>();
+    b.parts = new ArrayList<>();
     b.items = 0;
     b.contributors = new ArrayList<>(4);
     if (b.timerId >= 0) {
@@ -259,7 +260,7 @@ final class BatchProcessor implements Processor {
     metrics.batchSent(items, byTimeout);
     metrics.outgoing(items);
     inflight.incrementAndGet();
-    send(Batch.of(signal, resources, envelope)).onComplete((v, err) -> {
+    send(Batch.join(signal, parts, envelope)).onComplete((v, err) -> {
       if (context.inThread()) {
         settle(contributors, err);
       } else {
@@ -318,6 +319,19 @@ final class BatchProcessor implements Processor {
     if (b.items == 0 && b.key != DEFAULT_KEY && !closed) {
       batchers.remove(b.key);
     }
+  }
+
+  /**
+   * The first {@code n} items of a batch and the rest, as two batches of its envelope: encoded
+   * batches are cut in their bytes, decoded ones between their messages.
+   */
+  private Batch[] cut(Batch batch, int n) {
+    if (batch.isEncoded()) {
+      EncodedResources.Parts p = batch.encoded().cut(n);
+      return new Batch[] {batch.withEncoded(p.head()), batch.withEncoded(p.tail())};
+    }
+    Splitter.Parts p = Splitter.cut(signal, batch.resources(), n);
+    return new Batch[] {batch.withResources(p.head()), batch.withResources(p.tail())};
   }
 
   private Future<Void> send(Batch batch) {
@@ -398,7 +412,7 @@ final class BatchProcessor implements Processor {
   private final class Batcher {
     final BatchKey key;
     final Map<String, String> keyMetadata;
-    List<Object> resources = new ArrayList<>();
+    List<Batch> parts = new ArrayList<>();
     int items;
     List<Incoming> contributors = new ArrayList<>(4);
     long timerId = -1;
@@ -415,8 +429,8 @@ final class BatchProcessor implements Processor {
       this.keyMetadata = md.isEmpty() ? Map.of() : Collections.unmodifiableMap(md);
     }
 
-    void add(List<?> more, int n, Incoming in) {
-      resources.addAll(more);
+    void add(Batch more, int n, Incoming in) {
+      parts.add(more);
       items += n;
       int last = contributors.size() - 1;
       if (last < 0 || contributors.get(last) != in) {

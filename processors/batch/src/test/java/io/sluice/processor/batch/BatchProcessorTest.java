@@ -40,6 +40,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.sluice.core.otlp.EncodedResources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -258,6 +260,58 @@ class BatchProcessorTest {
     p.consume(TestData.traces(60, 3));
     await().atMost(5, TimeUnit.SECONDS).until(() -> next.batches().size() == 2);
     assertThat(next.batches().get(1).itemCount()).isEqualTo(100);
+  }
+
+  // ---- encoded batches ---------------------------------------------------------------------
+
+  @Test
+  void joinsEncodedBatchesWithoutParsingThem() throws Exception {
+    Processor p = processor(config(100, 0, LONG), Signal.TRACES);
+    p.consume(encoded(TestData.traces(40, 1)));
+    p.consume(encoded(TestData.traces(40, 2)));
+    awaitDone(p.consume(encoded(TestData.traces(40, 3))));
+    assertThat(next.batches()).hasSize(1);
+    Batch out = next.batches().get(0);
+    assertThat(out.isEncoded()).as("an encoded batch out of encoded batches in").isTrue();
+    assertThat(out.itemCount()).isEqualTo(120);
+    assertThat(out.encoded().toRequestBytes()).isEqualTo(ExportTraceServiceRequest.newBuilder()
+        .addAllResourceSpans(TestData.traces(40, 1).resourceSpans())
+        .addAllResourceSpans(TestData.traces(40, 2).resourceSpans())
+        .addAllResourceSpans(TestData.traces(40, 3).resourceSpans()).build().toByteArray());
+  }
+
+  @Test
+  void cutsEncodedBatchesAtTheMaxSizeKeepingEverySpanInOrder() throws Exception {
+    Processor p = processor(config(100, 150, LONG), Signal.TRACES);
+    List<Batch> in = List.of(encoded(TestData.traces(90, 1)), encoded(TestData.traces(100, 2)),
+        encoded(TestData.traces(160, 3)));
+    for (Batch b : in) {
+      p.consume(b);
+    }
+    await().atMost(5, TimeUnit.SECONDS).until(() -> next.batches().size() == 2);
+    awaitDone(p.shutdown());
+    assertThat(next.batches()).extracting(Batch::itemCount).containsExactly(150, 150, 50);
+    assertThat(next.batches()).allSatisfy(b -> assertThat(b.isEncoded()).isTrue());
+    assertThat(spanIds(next.batches())).isEqualTo(spanIds(in));
+  }
+
+  @Test
+  void aMixOfEncodedAndParsedBatchesGoesOutParsedWithEverySpan() throws Exception {
+    Processor p = processor(config(100, 0, LONG), Signal.TRACES);
+    List<Batch> in = List.of(encoded(TestData.traces(60, 1)), TestData.traces(60, 2));
+    for (Batch b : in) {
+      p.consume(b);
+    }
+    await().atMost(5, TimeUnit.SECONDS).until(() -> next.batches().size() == 1);
+    assertThat(next.batches().get(0).isEncoded()).isFalse();
+    assertThat(spanIds(next.batches())).isEqualTo(spanIds(in));
+  }
+
+  /** The same batch as a receiver of protobuf hands it on: encoded, not parsed. */
+  private static Batch encoded(Batch parsed) throws Exception {
+    byte[] request = ExportTraceServiceRequest.newBuilder().addAllResourceSpans(parsed.resourceSpans()).build()
+        .toByteArray();
+    return Batch.encoded(EncodedResources.scanRequest(Signal.TRACES, request, 0, request.length), parsed.envelope());
   }
 
   // ---- acknowledgement ---------------------------------------------------------------------

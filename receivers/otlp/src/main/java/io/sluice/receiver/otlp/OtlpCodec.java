@@ -12,6 +12,7 @@ import io.sluice.core.Batch;
 import io.sluice.core.ComponentId;
 import io.sluice.core.Envelope;
 import io.sluice.core.Signal;
+import io.sluice.core.otlp.EncodedResources;
 import io.sluice.core.otlp.OtlpJson;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,17 +33,14 @@ final class OtlpCodec {
     };
   }
 
-  /** Decodes a binary protobuf request into a batch. */
+  /**
+   * Takes a binary protobuf request as a batch of encoded resources: the request's bytes are
+   * checked down to the framing of each item and kept, not parsed. {@code data} must not be
+   * written afterwards.
+   */
   static Batch fromProto(Signal signal, byte[] data, int length, Envelope envelope)
       throws InvalidProtocolBufferException {
-    return switch (signal) {
-      case TRACES -> Batch.traces(
-          ExportTraceServiceRequest.parser().parseFrom(data, 0, length).getResourceSpansList(), envelope);
-      case METRICS -> Batch.metrics(
-          ExportMetricsServiceRequest.parser().parseFrom(data, 0, length).getResourceMetricsList(), envelope);
-      case LOGS -> Batch.logs(
-          ExportLogsServiceRequest.parser().parseFrom(data, 0, length).getResourceLogsList(), envelope);
-    };
+    return Batch.encoded(EncodedResources.scanRequest(signal, data, 0, length), envelope);
   }
 
   /**
@@ -99,6 +97,12 @@ final class OtlpCodec {
     for (Signal s : Signal.values()) {
       try {
         fromProto(s, new byte[0], 0, envelope).itemCount();
+        // Components that read fields parse on an event loop: load the messages' classes now.
+        switch (s) {
+          case TRACES -> ExportTraceServiceRequest.parser().parseFrom(new byte[0]);
+          case METRICS -> ExportMetricsServiceRequest.parser().parseFrom(new byte[0]);
+          case LOGS -> ExportLogsServiceRequest.parser().parseFrom(new byte[0]);
+        }
         fromJson(s, emptyJson, emptyJson.length, envelope).itemCount();
       } catch (IOException e) {
         throw new IllegalStateException("an empty request must decode", e);
