@@ -14,6 +14,8 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +50,7 @@ public final class ExporterHelper implements Exporter {
   private final RetrySettings retry;
   private final Supplier<Future<Void>> onStart;
   private final Supplier<Future<Void>> onShutdown;
+  private final Function<Batch, List<Batch>> requestSplitter;
   private final SelfMetrics.ExporterMetrics metrics;
   private final RequestRetrier retrier;
 
@@ -78,6 +81,7 @@ public final class ExporterHelper implements Exporter {
     this.retry = b.retry;
     this.onStart = b.onStart;
     this.onShutdown = b.onShutdown;
+    this.requestSplitter = b.requestSplitter;
     this.metrics = b.ctx.metrics().exporter(b.ctx.id());
     this.retrier = new RequestRetrier(id, context, retry, timeout, metrics);
     if (queue.enabled()) {
@@ -169,25 +173,44 @@ public final class ExporterHelper implements Exporter {
       ack.fail(new RetryableException("Exporter '" + id + "' is " + state));
       return;
     }
-    if (!queue.enabled()) {
-      inFlight++;
-      sendWithRetry(batch).onComplete(ar -> {
-        inFlight--;
-        checkDrained();
-        ack.handle(ar);
-      });
+    List<Batch> requests;
+    try {
+      requests = requestSplitter == null ? List.of(batch) : requestSplitter.apply(batch);
+    } catch (RuntimeException e) {
+      ack.fail(e);
       return;
     }
-    if (pending.size() >= queue.queueSize()) {
+    if (!queue.enabled()) {
+      sendAll(requests, ack);
+      return;
+    }
+    if (pending.size() + requests.size() > queue.queueSize() && !(pending.isEmpty() && requests.size() > 1)) {
       metrics.enqueueFailed(batch.signal(), batch.itemCount());
       ack.fail(new ResourceExhaustedException("Exporter '" + id + "': sending queue is full ("
           + queue.queueSize() + " batches); the backend is slower than the input", retryDelayHint()));
       return;
     }
-    pending.add(batch);
+    pending.addAll(requests);
     queued = pending.size();
     ack.complete();
     dispatch();
+  }
+
+  /** Without a queue: sends every request at once, acknowledging when all are delivered. */
+  private void sendAll(List<Batch> requests, Promise<Void> ack) {
+    int[] unsettled = {requests.size()};
+    for (Batch request : requests) {
+      inFlight++;
+      sendWithRetry(request).onComplete(ar -> {
+        inFlight--;
+        checkDrained();
+        if (ar.failed()) {
+          ack.tryFail(ar.cause());
+        } else if (--unsettled[0] == 0) {
+          ack.tryComplete();
+        }
+      });
+    }
   }
 
   private Duration retryDelayHint() {
@@ -285,6 +308,7 @@ public final class ExporterHelper implements Exporter {
     private RetrySettings retry = RetrySettings.defaults();
     private Supplier<Future<Void>> onStart = Future::succeededFuture;
     private Supplier<Future<Void>> onShutdown = Future::succeededFuture;
+    private Function<Batch, List<Batch>> requestSplitter;
 
     private Builder(ComponentContext ctx, RequestSender sender) {
       this.ctx = ctx;
@@ -316,6 +340,15 @@ public final class ExporterHelper implements Exporter {
     /** Runs on the exporter's context after everything queued was sent (close the client). */
     public Builder onShutdown(Supplier<Future<Void>> onShutdown) {
       this.onShutdown = onShutdown;
+      return this;
+    }
+
+    /**
+     * Splits each incoming batch into the requests it is sent as (by encoded size, say); each
+     * request is queued, sent and retried on its own. Runs on the exporter's context.
+     */
+    public Builder requestSplitter(Function<Batch, List<Batch>> requestSplitter) {
+      this.requestSplitter = requestSplitter;
       return this;
     }
 

@@ -16,13 +16,10 @@ import io.grpc.stub.StreamObserver;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.sluice.core.Batch;
@@ -31,6 +28,7 @@ import io.sluice.core.PermanentException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
 import io.sluice.core.exporterhelper.RequestSender;
+import io.sluice.core.otlp.EncodedResources;
 import io.sluice.core.tls.TlsClientSettings;
 import io.sluice.core.util.RateLimitedLog;
 import io.vertx.core.Context;
@@ -197,9 +195,15 @@ final class OtlpExporter implements RequestSender {
       return Future.failedFuture(new RetryableException("Exporter '" + id + "' has no open gRPC channel"));
     }
     Promise<Void> done = context.promise();
+    EncodedResources req;
+    try {
+      req = batch.encoded();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new PermanentException("Exporter '" + id + "' could not encode " + batch.signal()
+          + ": " + e.getMessage(), e));
+    }
     switch (batch.signal()) {
       case TRACES -> {
-        byte[] req = ExportTraceServiceRequest.newBuilder().addAllResourceSpans(batch.resourceSpans()).build().toByteArray();
         call(withDeadline(traces), TRACES_ENCODED, req, new Answer<ExportTraceServiceResponse>(batch.signal(), done) {
           @Override
           void partialSuccess(ExportTraceServiceResponse r) {
@@ -211,7 +215,6 @@ final class OtlpExporter implements RequestSender {
         });
       }
       case METRICS -> {
-        byte[] req = ExportMetricsServiceRequest.newBuilder().addAllResourceMetrics(batch.resourceMetrics()).build().toByteArray();
         call(withDeadline(metrics), METRICS_ENCODED, req, new Answer<ExportMetricsServiceResponse>(batch.signal(), done) {
           @Override
           void partialSuccess(ExportMetricsServiceResponse r) {
@@ -223,7 +226,6 @@ final class OtlpExporter implements RequestSender {
         });
       }
       case LOGS -> {
-        byte[] req = ExportLogsServiceRequest.newBuilder().addAllResourceLogs(batch.resourceLogs()).build().toByteArray();
         call(withDeadline(logs), LOGS_ENCODED, req, new Answer<ExportLogsServiceResponse>(batch.signal(), done) {
           @Override
           void partialSuccess(ExportLogsServiceResponse r) {
@@ -238,15 +240,16 @@ final class OtlpExporter implements RequestSender {
     return done.future();
   }
 
-  private static final MethodDescriptor<byte[], ExportTraceServiceResponse> TRACES_ENCODED =
+  private static final MethodDescriptor<EncodedResources, ExportTraceServiceResponse> TRACES_ENCODED =
       EncodedRequest.method(TraceServiceGrpc.getExportMethod());
-  private static final MethodDescriptor<byte[], ExportMetricsServiceResponse> METRICS_ENCODED =
+  private static final MethodDescriptor<EncodedResources, ExportMetricsServiceResponse> METRICS_ENCODED =
       EncodedRequest.method(MetricsServiceGrpc.getExportMethod());
-  private static final MethodDescriptor<byte[], ExportLogsServiceResponse> LOGS_ENCODED =
+  private static final MethodDescriptor<EncodedResources, ExportLogsServiceResponse> LOGS_ENCODED =
       EncodedRequest.method(LogsServiceGrpc.getExportMethod());
 
   /** One unary call with the stub's channel (headers) and options (deadline), sending encoded bytes. */
-  private static <R> void call(AbstractStub<?> stub, MethodDescriptor<byte[], R> method, byte[] request,
+  private static <R> void call(AbstractStub<?> stub, MethodDescriptor<EncodedResources, R> method,
+      EncodedResources request,
       StreamObserver<R> answer) {
     ClientCalls.asyncUnaryCall(stub.getChannel().newCall(method, stub.getCallOptions()), request, answer);
   }

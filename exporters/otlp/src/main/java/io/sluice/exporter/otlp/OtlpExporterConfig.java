@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
  * @param balancerName {@code pick_first} (default) or {@code round_robin}
  * @param sendingQueue the exporter helper's queue
  * @param retryOnFailure the exporter helper's retries
+ * @param maxRequestSize the largest request sent, in bytes before compression: a batch whose
+ *     request would be larger goes out as several (0: no limit). The default stays under the
+ *     4 MiB that gRPC servers, the Collector's included, accept unless told otherwise.
  */
 public record OtlpExporterConfig(
     String endpoint,
@@ -34,7 +37,11 @@ public record OtlpExporterConfig(
     Duration timeout,
     String balancerName,
     QueueSettings sendingQueue,
-    RetrySettings retryOnFailure) implements ComponentConfig {
+    RetrySettings retryOnFailure,
+    long maxRequestSize) implements ComponentConfig {
+
+  /** 4 MiB, gRPC's default limit on a received message, less room for anything around it. */
+  public static final long DEFAULT_MAX_REQUEST_SIZE = 4L * 1024 * 1024 - 64 * 1024;
 
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_.\\-]+");
 
@@ -48,6 +55,13 @@ public record OtlpExporterConfig(
     retryOnFailure = retryOnFailure == null ? RetrySettings.defaults() : retryOnFailure;
   }
 
+  /** A config with the default {@code max_request_size}. */
+  public OtlpExporterConfig(String endpoint, TlsClientSettings tls, String compression, Map<String, String> headers,
+      Duration timeout, String balancerName, QueueSettings sendingQueue, RetrySettings retryOnFailure) {
+    this(endpoint, tls, compression, headers, timeout, balancerName, sendingQueue, retryOnFailure,
+        DEFAULT_MAX_REQUEST_SIZE);
+  }
+
   /** The Collector's defaults; {@code endpoint} has none and must be set. */
   public static OtlpExporterConfig defaults() {
     return new OtlpExporterConfig("", TlsClientSettings.defaults(), "gzip", Map.of(), Duration.ofSeconds(5),
@@ -57,7 +71,7 @@ public record OtlpExporterConfig(
   /** The same config sending to {@code newEndpoint}. */
   public OtlpExporterConfig withEndpoint(String newEndpoint) {
     return new OtlpExporterConfig(newEndpoint, tls, compression, headers, timeout, balancerName, sendingQueue,
-        retryOnFailure);
+        retryOnFailure, maxRequestSize);
   }
 
   /** True when requests are gzip-compressed. */
@@ -101,6 +115,10 @@ public record OtlpExporterConfig(
       } else if (h.getValue() == null) {
         problems.add(new ConfigProblem("headers." + name, "has no value"));
       }
+    }
+    if (maxRequestSize < 0) {
+      problems.add(new ConfigProblem("max_request_size", maxRequestSize + " is negative; give the largest request"
+          + " in bytes, such as " + DEFAULT_MAX_REQUEST_SIZE + ", or 0 for no limit"));
     }
     problems.addAll(sendingQueue.validate("sending_queue"));
     problems.addAll(retryOnFailure.validate("retry_on_failure"));

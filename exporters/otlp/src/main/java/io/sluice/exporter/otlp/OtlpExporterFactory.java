@@ -1,11 +1,15 @@
 package io.sluice.exporter.otlp;
 
+import io.sluice.core.Batch;
 import io.sluice.core.ComponentContext;
 import io.sluice.core.Exporter;
 import io.sluice.core.ExporterFactory;
 import io.sluice.core.Signal;
 import io.sluice.core.exporterhelper.ExporterHelper;
+import io.sluice.core.otlp.EncodedResources;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -42,8 +46,23 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
         .retry(config.retryOnFailure())
         .onStart(sender::start)
         .onShutdown(sender::shutdown)
+        .requestSplitter(config.maxRequestSize() > 0 ? b -> splitBySize(b, config.maxRequestSize()) : null)
         .build();
     sender.bind(helper.context());
     return helper;
+  }
+
+  /** A batch as requests of at most {@code max} bytes, cut in its encoded bytes. */
+  static List<Batch> splitBySize(Batch batch, long max) {
+    EncodedResources all = batch.encoded();
+    if (all.requestBytes() <= max) {
+      return List.of(batch);
+    }
+    List<EncodedResources> parts = all.splitBySize(max);
+    List<Batch> out = new ArrayList<>(parts.size());
+    for (EncodedResources p : parts) {
+      out.add(batch.withEncoded(p));
+    }
+    return out;
   }
 }

@@ -9,8 +9,16 @@ import com.google.rpc.RetryInfo;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
 import io.sluice.core.Batch;
+import io.sluice.core.ComponentId;
 import io.sluice.core.ComponentKind;
+import io.sluice.core.Envelope;
+import io.sluice.core.Signal;
+import io.sluice.core.otlp.EncodedResources;
 import io.sluice.core.Exporter;
 import io.sluice.core.PermanentException;
 import io.sluice.core.ResourceExhaustedException;
@@ -123,6 +131,63 @@ class OtlpExporterTest {
       assertThat(counter("sluice_exporter_sent_items", "metrics")).isEqualTo(metricsBatch.itemCount());
     });
     assertThat(server.headers).allSatisfy(h -> assertThat(h.get(ENCODING)).isNull());
+  }
+
+  @Test
+  void splitsABatchOverGrpcsDefaultMessageLimitIntoRequestsUnderIt() throws Exception {
+    server = TestOtlpGrpcServer.start(port); // grpc-java's default: messages up to 4 MiB
+    Exporter e = start(config());
+    List<ResourceSpans> resources = List.of(TestData.resourceSpans("a", 7000, 1),
+        TestData.resourceSpans("b", 300, 2), TestData.resourceSpans("c", 7000, 3));
+    ExportTraceServiceRequest whole = ExportTraceServiceRequest.newBuilder().addAllResourceSpans(resources).build();
+    assertThat(whole.getSerializedSize()).isGreaterThan(4 * 1024 * 1024);
+    byte[] bytes = whole.toByteArray();
+    Batch batch = Batch.encoded(EncodedResources.scanRequest(Signal.TRACES, bytes, 0, bytes.length),
+        Envelope.of(ComponentId.of("otlp")));
+
+    consume(e, batch);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> spans(server.traces).size() == 14_300);
+    assertThat(server.traces).hasSizeGreaterThan(1).allSatisfy(r -> assertThat(r.getSerializedSize())
+        .isLessThanOrEqualTo((int) OtlpExporterConfig.DEFAULT_MAX_REQUEST_SIZE));
+    // Two consumers send the parts in parallel, so they may arrive in any order.
+    assertThat(spans(server.traces)).containsExactlyInAnyOrderElementsOf(spans(List.of(whole)));
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(counter("sluice_exporter_sent_items", "traces")).isEqualTo(14_300));
+  }
+
+  @Test
+  void splitsParsedBatchesByTheConfiguredMaxRequestSize() throws Exception {
+    server = TestOtlpGrpcServer.start(port);
+    OtlpExporterConfig c = config();
+    Exporter e = start(new OtlpExporterConfig(c.endpoint(), c.tls(), c.compression(), c.headers(), c.timeout(),
+        c.balancerName(), c.sendingQueue(), c.retryOnFailure(), 20_000));
+    Batch batch = TestData.traces(400, 7);
+
+    consume(e, batch);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> spans(server.traces).size() == 400);
+    assertThat(server.traces).hasSizeGreaterThan(5)
+        .allSatisfy(r -> assertThat(r.getSerializedSize()).isLessThanOrEqualTo(20_000));
+    assertThat(spans(server.traces)).containsExactlyInAnyOrderElementsOf(spans(List.of(
+        ExportTraceServiceRequest.newBuilder().addAllResourceSpans(batch.resourceSpans()).build())));
+  }
+
+  /** Every span received, with its resource, in order. */
+  private static List<String> spans(List<ExportTraceServiceRequest> requests) {
+    List<String> out = new ArrayList<>();
+    for (ExportTraceServiceRequest r : requests) {
+      for (ResourceSpans rs : r.getResourceSpansList()) {
+        for (ScopeSpans ss : rs.getScopeSpansList()) {
+          for (Span sp : ss.getSpansList()) {
+            out.add(rs.getResource().hashCode() + "/" + ss.getScope().getName() + "/"
+                + java.util.HexFormat.of().formatHex(sp.getSpanId().toByteArray())
+                + "/" + sp.getName() + "/" + sp.getStartTimeUnixNano());
+          }
+        }
+      }
+    }
+    return out;
   }
 
   @Test
