@@ -291,7 +291,11 @@ final class TraceSink implements AutoCloseable {
     latency.recordValue(Math.max(0, Math.min(nanos, HIGHEST_LATENCY_NANOS)));
   }
 
-  /** The stamp of a Resource, or -1 when it has none or still holds the placeholder. */
+  /**
+   * The stamp of a Resource, or -1 when it has none or still holds the placeholder. Fields may come
+   * in any order (Go's pdata, for one, writes a KeyValue's value before its key), so each
+   * attribute's key and string value are read first and compared after.
+   */
   private static long scanResource(CodedInputStream in) throws IOException {
     long stamp = -1;
     int tag;
@@ -302,16 +306,17 @@ final class TraceSink implements AutoCloseable {
       }
       int limit = in.pushLimit(in.readRawVarint32());
       boolean isStamp = false;
+      byte[] value = null;
       int t;
       while ((t = in.readTag()) != 0) {
         if (t == LEN_1) {
           isStamp = Arrays.equals(in.readByteArray(), STAMP_KEY);
-        } else if (t == LEN_2 && isStamp) { // AnyValue
+        } else if (t == LEN_2) { // AnyValue
           int l = in.pushLimit(in.readRawVarint32());
           int vt;
           while ((vt = in.readTag()) != 0) {
-            if (vt == LEN_1) {
-              stamp = parseStamp(in.readByteArray());
+            if (vt == LEN_1) { // string_value
+              value = in.readByteArray();
             } else {
               in.skipField(vt);
             }
@@ -322,6 +327,9 @@ final class TraceSink implements AutoCloseable {
         }
       }
       in.popLimit(limit);
+      if (isStamp && value != null) {
+        stamp = parseStamp(value);
+      }
     }
     return stamp;
   }
