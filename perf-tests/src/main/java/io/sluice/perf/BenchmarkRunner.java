@@ -764,7 +764,7 @@ public final class BenchmarkRunner {
         t.put("Self-metric " + m.getKey() + " (at the end)", String.format(Locale.ROOT, "%,.0f", m.getValue()));
       }
       t.put("Warnings and errors in its log", r.warnings().count() == 0 ? "none" : r.warnings().count() + ", first: "
-          + r.warnings().first().stream().map(x -> "`" + x.strip().replace("|", "\\|") + "`")
+          + r.warnings().first().stream().map(x -> "`" + shorten(x.strip(), 200).replace("|", "\\|") + "`")
           .collect(Collectors.joining("; ")));
       t.put("Exit code when stopped", Integer.toString(r.exit()));
       t.put("Log", "`" + s.home().relativize(r.log()) + "`");
@@ -826,6 +826,10 @@ public final class BenchmarkRunner {
           .append(Files.readString(sc.config(s.home())).strip()).append("\n```\n");
     }
     return md.toString();
+  }
+
+  private static String shorten(String text, int max) {
+    return text.length() <= max ? text : text.substring(0, max) + "…";
   }
 
   private static String capitalize(String text) {
