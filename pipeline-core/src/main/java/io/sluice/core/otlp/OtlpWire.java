@@ -65,17 +65,26 @@ public final class OtlpWire {
     long containers = shape[level];
     int n = 0;
     while (pos < end) {
-      long tag = readVarint(b, pos, end);
-      pos = varintEnd(b, pos);
-      int field = (int) (tag >>> 3);
-      int wire = (int) tag & 7;
-      if (wire == WIRE_LEN && field < 64 && (containers & (1L << field)) != 0) {
-        int len = readLength(b, pos, end);
-        pos = varintEnd(b, pos);
-        n += count(shape, level + 1, b, pos, pos + len);
+      long t = readVarint32(b, pos, end);
+      int tag = (int) (t >>> 32);
+      pos = (int) t;
+      int field = tag >>> 3;
+      int wire = tag & 7;
+      if (wire == WIRE_LEN) {
+        long l = readVarint32(b, pos, end);
+        int len = (int) (l >>> 32);
+        pos = (int) l;
+        if (len < 0 || len > end - pos) {
+          throw malformed("a length of " + Integer.toUnsignedString(len) + " bytes runs past the end of its message");
+        }
+        if (field < 64 && (containers & (1L << field)) != 0) {
+          n += count(shape, level + 1, b, pos, pos + len);
+        } else if (field == 0) {
+          throw malformed("a field number of 0");
+        }
         pos += len;
       } else {
-        pos = skipValue(b, pos, end, wire, field);
+        pos = skipScalar(b, pos, end, wire, field);
       }
     }
     return n;
@@ -84,34 +93,95 @@ public final class OtlpWire {
   /** Checks that {@code [pos, end)} is a well-framed sequence of fields. */
   private static void skipFields(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
     while (pos < end) {
-      long tag = readVarint(b, pos, end);
-      pos = varintEnd(b, pos);
-      pos = skipValue(b, pos, end, (int) tag & 7, (int) (tag >>> 3));
+      long t = readVarint32(b, pos, end);
+      int tag = (int) (t >>> 32);
+      pos = (int) t;
+      int wire = tag & 7;
+      if (wire == WIRE_LEN) {
+        long l = readVarint32(b, pos, end);
+        int len = (int) (l >>> 32);
+        pos = (int) l;
+        if (len < 0 || len > end - pos) {
+          throw malformed("a length of " + Integer.toUnsignedString(len) + " bytes runs past the end of its message");
+        }
+        if (tag >>> 3 == 0) {
+          throw malformed("a field number of 0");
+        }
+        pos += len;
+      } else {
+        pos = skipScalar(b, pos, end, wire, tag >>> 3);
+      }
     }
+  }
+
+  /** The position after a varint, fixed32 or fixed64 value starting at {@code pos}. */
+  private static int skipScalar(byte[] b, int pos, int end, int wire, int field) throws InvalidProtocolBufferException {
+    if (field == 0) {
+      throw malformed("a field number of 0");
+    }
+    int next;
+    switch (wire) {
+      case WIRE_VARINT -> {
+        int limit = Math.min(end, pos + 10);
+        while (pos < limit && b[pos] < 0) {
+          pos++;
+        }
+        if (pos >= limit) {
+          throw malformed(pos >= end ? "a varint runs past the end of its message" : "a varint longer than 10 bytes");
+        }
+        next = pos + 1;
+      }
+      case WIRE_FIXED64 -> next = pos + 8;
+      case WIRE_FIXED32 -> next = pos + 4;
+      default -> throw malformed("wire type " + wire + " in field " + field + ", which OTLP does not use");
+    }
+    if (next > end) {
+      throw malformed("field " + field + " runs past the end of its message");
+    }
+    return next;
+  }
+
+  /**
+   * Reads a varint of at most 32 bits (a tag or a length) at {@code pos}: the value in the high
+   * half of the result (as an unsigned int), the position after it in the low half.
+   */
+  static long readVarint32(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+    if (pos >= end) {
+      throw malformed("a varint runs past the end of its message");
+    }
+    int x = b[pos++];
+    if (x >= 0) {
+      return ((long) x << 32) | pos;
+    }
+    int v = x & 0x7F;
+    for (int shift = 7; shift < 35; shift += 7) {
+      if (pos >= end) {
+        throw malformed("a varint runs past the end of its message");
+      }
+      x = b[pos++];
+      v |= (x & 0x7F) << shift;
+      if (x >= 0) {
+        return ((v & 0xFFFF_FFFFL) << 32) | pos;
+      }
+    }
+    throw malformed("a tag or length longer than 5 bytes");
   }
 
   /** The position after the value of a field with the given wire type that starts at {@code pos}. */
   static int skipValue(byte[] b, int pos, int end, int wire, int field) throws InvalidProtocolBufferException {
+    if (wire != WIRE_LEN) {
+      return skipScalar(b, pos, end, wire, field);
+    }
     if (field == 0) {
       throw malformed("a field number of 0");
     }
-    int next = switch (wire) {
-      case WIRE_VARINT -> {
-        readVarint(b, pos, end);
-        yield varintEnd(b, pos);
-      }
-      case WIRE_FIXED64 -> pos + 8;
-      case WIRE_LEN -> {
-        int len = readLength(b, pos, end);
-        yield varintEnd(b, pos) + len;
-      }
-      case WIRE_FIXED32 -> pos + 4;
-      default -> throw malformed("wire type " + wire + " in field " + field + ", which OTLP does not use");
-    };
-    if (next > end || next < pos) {
-      throw malformed("field " + field + " runs past the end of its message");
+    long l = readVarint32(b, pos, end);
+    int len = (int) (l >>> 32);
+    pos = (int) l;
+    if (len < 0 || len > end - pos) {
+      throw malformed("a length of " + Integer.toUnsignedString(len) + " bytes runs past the end of its message");
     }
-    return next;
+    return pos + len;
   }
 
   /** Reads a varint at {@code pos}, checking it ends before {@code end}. */
@@ -140,12 +210,12 @@ public final class OtlpWire {
 
   /** Reads a length prefix and checks that the bytes it announces are there. */
   static int readLength(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
-    long len = readVarint(b, pos, end);
-    int start = varintEnd(b, pos);
-    if (len < 0 || len > end - start) {
-      throw malformed("a length of " + len + " bytes runs past the end of its message");
+    long l = readVarint32(b, pos, end);
+    int len = (int) (l >>> 32);
+    if (len < 0 || len > end - (int) l) {
+      throw malformed("a length of " + Integer.toUnsignedString(len) + " bytes runs past the end of its message");
     }
-    return (int) len;
+    return len;
   }
 
   /** Bytes a varint takes. */
