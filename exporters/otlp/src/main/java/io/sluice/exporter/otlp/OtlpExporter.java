@@ -129,6 +129,7 @@ final class OtlpExporter implements RequestSender {
         .eventLoopGroup(vx.nettyEventLoopGroup())
         .channelFactory(vx.transport().channelFactory(false))
         .directExecutor()
+        .compressorRegistry(FastGzip.registry())
         .defaultLoadBalancingPolicy(config.balancerName())
         .userAgent("Sluice");
     if (ssl == null) {

@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
@@ -390,8 +391,23 @@ final class OtlpHttpExporter implements RequestSender {
 
   private static byte[] deflate(byte[] body, boolean gzip) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, body.length / 4));
-    try (OutputStream z = gzip ? new GZIPOutputStream(out, 8192) : new DeflaterOutputStream(out)) {
-      z.write(body);
+    // zlib's fastest level: a gateway compresses everything it forwards, and level 6 costs
+    // several times the CPU for a few percent less on the wire.
+    if (gzip) {
+      try (OutputStream z = new GZIPOutputStream(out, 8192) {
+        {
+          def.setLevel(Deflater.BEST_SPEED);
+        }
+      }) {
+        z.write(body);
+      }
+    } else {
+      Deflater deflater = new Deflater(Deflater.BEST_SPEED);
+      try (OutputStream z = new DeflaterOutputStream(out, deflater, 8192)) {
+        z.write(body);
+      } finally {
+        deflater.end();
+      }
     }
     return out.toByteArray();
   }
