@@ -485,6 +485,10 @@ public final class BenchmarkRunner {
     }
     Snapshot b = snapshot(sink, sinkSpans0, gen, gateway);
     sink.endRecordingWindow(b.nanos() - base);
+    if (!max && !gen.awaitSentUntil(b.nanos(), Duration.ofSeconds(5))) {
+      notes.add(tag + what + ": 5 s after the window the load generator had still not sent every request due in it"
+          + " (the gateway held " + LoadGenerator.MAX_OUTSTANDING_AT_RATE + " calls unanswered).");
+    }
     Map<String, Long> groups = threadsBefore == null ? null
         : ProcStats.ticksByGroup(threadsBefore, gateway.threadTicks());
     Phase phase = Phase.between(a, b);

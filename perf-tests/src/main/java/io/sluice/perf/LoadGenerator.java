@@ -62,6 +62,8 @@ final class LoadGenerator implements AutoCloseable {
   private volatile boolean running;
   /** In the closed loop: -1 to send unstamped requests, else the base of the send-time stamps. */
   private volatile long maxStampBase = -1;
+  /** At a fixed rate: the intended send time (a nanoTime) of the last request sent. */
+  private volatile long lastIntended;
   private Thread rateThread;
 
   LoadGenerator(String host, int port, TraceRequests pool, int connections) {
@@ -130,10 +132,24 @@ final class LoadGenerator implements AutoCloseable {
       throw new IllegalArgumentException("rate must be positive, got " + spansPerSecond);
     }
     long interval = Math.max(1, Math.round(1e9 * pool.spansPerRequest() / spansPerSecond));
+    lastIntended = firstDue - interval;
     running = true;
     rateThread = new Thread(() -> sendAtRate(firstDue, interval, stampBase), "loadgen-rate");
     rateThread.setDaemon(true);
     rateThread.start();
+  }
+
+  /**
+   * At a fixed rate: waits up to {@code patience} until every request due before {@code due} (a
+   * nanoTime) has been sent; true when so. The sender falls behind its schedule when the target
+   * holds {@value #MAX_OUTSTANDING_AT_RATE} calls unanswered.
+   */
+  boolean awaitSentUntil(long due, Duration patience) throws InterruptedException {
+    long end = System.nanoTime() + patience.toNanos();
+    while (running && lastIntended - due < 0 && System.nanoTime() - end < 0) {
+      Thread.sleep(1);
+    }
+    return lastIntended - due >= 0 || !running;
   }
 
   /** Calls sent and not yet answered. */
@@ -223,6 +239,7 @@ final class LoadGenerator implements AutoCloseable {
       }
       long index = next.getAndIncrement();
       send(index, pool.stamped(index, intended - stampBase), ok -> { });
+      lastIntended = intended;
     }
   }
 
