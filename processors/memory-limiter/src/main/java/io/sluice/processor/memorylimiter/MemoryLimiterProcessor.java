@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * carrying {@code check_interval} as the retry delay, and asks for a garbage collection on a
  * worker thread (at most every {@code min_gc_interval_when_soft_limited}; above the hard limit at
  * most once per check or every {@code min_gc_interval_when_hard_limited}). Below it, batches go
- * straight to the next consumer from the caller's thread: the state is one volatile flag.
+ * straight to the next consumer from the caller's thread: the state is one volatile flag. Each
+ * batch also reads the heap, so that a burst is refused as soon as it crosses the soft limit
+ * rather than at the next check.
  */
 final class MemoryLimiterProcessor implements Processor {
   private static final Logger LOG = LoggerFactory.getLogger(MemoryLimiterProcessor.class);
@@ -77,8 +79,7 @@ final class MemoryLimiterProcessor implements Processor {
   private final Promise<Void> shutdownPromise = Promise.promise();
 
   MemoryLimiterProcessor(ComponentContext ctx, MemoryLimiterProcessorConfig config, Signal signal, Consumer next) {
-    this(ctx, config, signal, next, MemoryLimiterProcessor::heapUsed, () -> Runtime.getRuntime().maxMemory(),
-        GcTrigger.JVM);
+    this(ctx, config, signal, next, MemoryLimiterProcessor::heapUsed, MemoryLimiterProcessor::heapMax, GcTrigger.JVM);
   }
 
   /**
@@ -140,6 +141,22 @@ final class MemoryLimiterProcessor implements Processor {
     return used;
   }
 
+  /**
+   * The most the heap that holds data can hold: the pools {@link #heapUsed()} counts, at their
+   * maximum. Percentages are of this, so that a limit of 80% can be reached whatever share of the
+   * heap the young generation takes.
+   */
+  private static long heapMax() {
+    long max = 0;
+    for (MemoryPoolMXBean pool : HeapHolder.RETAINING_POOLS) {
+      long m = pool.getUsage().getMax();
+      if (m > 0) {
+        max += m;
+      }
+    }
+    return max > 0 ? Math.min(max, Runtime.getRuntime().maxMemory()) : Runtime.getRuntime().maxMemory();
+  }
+
   private static final class HeapHolder {
     static final MemoryMXBean BEAN = ManagementFactory.getMemoryMXBean();
     static final List<MemoryPoolMXBean> RETAINING_POOLS = ManagementFactory.getMemoryPoolMXBeans().stream()
@@ -186,7 +203,7 @@ final class MemoryLimiterProcessor implements Processor {
         check();
         timerId = context.setPeriodic(Math.max(1, checkInterval.toMillis()), t -> check());
         LOG.info("Memory limiter \"{}\" in pipeline \"{}\" started: limit {} MiB, spike {} MiB, refusing data above"
-            + " {} MiB of heap in use (max heap {} MiB), checked every {}", id, pipeline, mib(limitBytes),
+            + " {} MiB of heap in use (heap that holds data: at most {} MiB), checked every {}", id, pipeline, mib(limitBytes),
             mib(spikeBytes), mib(softLimitBytes), mib(maxHeapBytes), GoDurations.format(checkInterval));
       }
       ready.complete();
@@ -199,11 +216,16 @@ final class MemoryLimiterProcessor implements Processor {
     int items = batch.itemCount();
     metrics.incoming(items);
     if (refusing) {
-      metrics.refused(items);
-      refusedWhileLimited.add(items);
-      return Future.failedFuture(new Refused("Memory limiter \"" + id + "\" in pipeline \"" + pipeline + "\" refused "
-          + items + " " + signal.itemName() + ": " + refusalReason + "; retry in " + GoDurations.format(checkInterval),
-          checkInterval));
+      return refuse(items, refusalReason);
+    }
+    // Between checks a burst can fill a small heap faster than check_interval comes round: each
+    // batch reads the heap too (a few pool counters), and the first one over the soft limit is
+    // refused at once while the context makes the decision that lasts.
+    long used = started.get() && !stopped ? usedBytes.getAsLong() : 0;
+    if (used >= softLimitBytes && softLimitBytes > 0) {
+      onContext(this::check);
+      return refuse(items, "heap in use " + mib(used) + " MiB is above the soft limit of " + mib(softLimitBytes)
+          + " MiB (limit " + mib(limitBytes) + " MiB, spike " + mib(spikeBytes) + " MiB)");
     }
     metrics.outgoing(items);
     try {
@@ -211,6 +233,14 @@ final class MemoryLimiterProcessor implements Processor {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  private Future<Void> refuse(int items, String reason) {
+    metrics.refused(items);
+    refusedWhileLimited.add(items);
+    return Future.failedFuture(new Refused("Memory limiter \"" + id + "\" in pipeline \"" + pipeline + "\" refused "
+        + items + " " + signal.itemName() + ": " + reason + "; retry in " + GoDurations.format(checkInterval),
+        checkInterval));
   }
 
   @Override

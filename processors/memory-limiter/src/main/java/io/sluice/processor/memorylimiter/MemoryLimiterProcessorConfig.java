@@ -10,8 +10,9 @@ import java.util.List;
 /**
  * Config of the {@code memory_limiter} processor, with the Collector's key names.
  *
- * <p>The hard limit is {@code limit_mib} MiB, or {@code limit_percentage} percent of the JVM's
- * max heap ({@code -Xmx}); exactly one of the two is set. The soft limit is the hard limit minus
+ * <p>The hard limit is {@code limit_mib} MiB, or {@code limit_percentage} percent of the heap
+ * that holds data (the JVM's max heap less the eden space, where new objects are made and die
+ * between young collections); exactly one of the two is set. The soft limit is the hard limit minus
  * the spike allowance ({@code spike_limit_mib} or {@code spike_limit_percentage}, 20% of the
  * limit when left at 0). Above the soft limit data is refused; above the hard limit a garbage
  * collection is also forced.
