@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * the backend asked, a per-request timeout, and the counts of what was sent, failed and refused.
  * An exporter gives it a {@link RequestSender} and gets an {@link Exporter}.
  *
- * <p>With the queue enabled a batch is acknowledged once it is queued; a full queue refuses it
- * with a {@link ResourceExhaustedException}. With the queue disabled it is acknowledged once it is
+ * <p>With the queue enabled a batch is acknowledged once it is queued; a full queue (by batches, or
+ * by bytes: {@link #MAX_QUEUED_BYTES}) refuses it with a {@link ResourceExhaustedException}. With the queue disabled it is acknowledged once it is
  * delivered, and a failure goes back to the caller. All state lives on one Vert.x context: the
  * sender is always called there, whatever thread its futures complete on, and the
  * acknowledgement completes on the caller's context when it was called from one.
@@ -37,6 +37,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExporterHelper implements Exporter {
   private static final Logger LOG = LoggerFactory.getLogger(ExporterHelper.class);
+  /**
+   * The most a sending queue holds in memory, as encoded bytes: a quarter of the heap, at most
+   * 512 MiB. Past it batches are refused, as when the queue is full, so that a backend slower
+   * than the input pushes back on the senders instead of filling the heap.
+   */
+  static final long MAX_QUEUED_BYTES = Math.min(Runtime.getRuntime().maxMemory() / 4, 512L << 20);
+
   /** Sends one dispatch() starts before it lets other work on the event loop run. */
   private static final int DISPATCH_BUDGET = 256;
 
@@ -51,10 +58,13 @@ public final class ExporterHelper implements Exporter {
   private final Supplier<Future<Void>> onStart;
   private final Supplier<Future<Void>> onShutdown;
   private final Function<Batch, List<Batch>> requestSplitter;
+  private final long maxQueuedBytes;
   private final SelfMetrics.ExporterMetrics metrics;
   private final RequestRetrier retrier;
 
   private final ArrayDeque<Batch> pending = new ArrayDeque<>();
+  /** Encoded size of what {@link #pending} holds. */
+  private long pendingBytes;
   private int inFlight;
   private volatile int queued;
 
@@ -82,6 +92,7 @@ public final class ExporterHelper implements Exporter {
     this.onStart = b.onStart;
     this.onShutdown = b.onShutdown;
     this.requestSplitter = b.requestSplitter;
+    this.maxQueuedBytes = b.maxQueuedBytes;
     this.metrics = b.ctx.metrics().exporter(b.ctx.id());
     this.retrier = new RequestRetrier(id, context, retry, timeout, metrics);
     if (queue.enabled()) {
@@ -190,7 +201,19 @@ public final class ExporterHelper implements Exporter {
           + queue.queueSize() + " batches); the backend is slower than the input", retryDelayHint()));
       return;
     }
+    long bytes = 0;
+    for (Batch r : requests) {
+      bytes += r.sizeBytes();
+    }
+    if (!pending.isEmpty() && pendingBytes + bytes > maxQueuedBytes) {
+      metrics.enqueueFailed(batch.signal(), batch.itemCount());
+      ack.fail(new ResourceExhaustedException("Exporter '" + id + "': sending queue holds " + pendingBytes
+          + " bytes, its limit in memory is " + maxQueuedBytes + " (a quarter of the heap, at most 512 MiB); the"
+          + " backend is slower than the input", retryDelayHint()));
+      return;
+    }
     pending.addAll(requests);
+    pendingBytes += bytes;
     queued = pending.size();
     ack.complete();
     dispatch();
@@ -237,6 +260,7 @@ public final class ExporterHelper implements Exporter {
           return;
         }
         Batch next = pending.poll();
+        pendingBytes -= next.sizeBytes();
         queued = pending.size();
         inFlight++;
         sendWithRetry(next).onComplete(ar -> {
@@ -309,6 +333,7 @@ public final class ExporterHelper implements Exporter {
     private Supplier<Future<Void>> onStart = Future::succeededFuture;
     private Supplier<Future<Void>> onShutdown = Future::succeededFuture;
     private Function<Batch, List<Batch>> requestSplitter;
+    private long maxQueuedBytes = MAX_QUEUED_BYTES;
 
     private Builder(ComponentContext ctx, RequestSender sender) {
       this.ctx = ctx;
@@ -349,6 +374,12 @@ public final class ExporterHelper implements Exporter {
      */
     public Builder requestSplitter(Function<Batch, List<Batch>> requestSplitter) {
       this.requestSplitter = requestSplitter;
+      return this;
+    }
+
+    /** The most the sending queue holds, in encoded bytes; {@link #MAX_QUEUED_BYTES} by default. */
+    public Builder maxQueuedBytes(long maxQueuedBytes) {
+      this.maxQueuedBytes = maxQueuedBytes;
       return this;
     }
 

@@ -85,6 +85,30 @@ class ExporterHelperTest {
   }
 
   @Test
+  void aQueueHoldingItsLimitInBytesRefusesMoreAndTakesBatchesAgainOnceItDrains() {
+    Batch one = TestData.traces(50, 1);
+    long size = one.sizeBytes();
+    assertThat(size).isPositive();
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 1, 1000)).retry(fastRetry())
+        .maxQueuedBytes(size * 2 + size / 2));
+
+    awaitSuccess(h.consume(one)); // taken by the one consumer, not queued
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+    awaitSuccess(h.consume(TestData.traces(50, 2)));
+    awaitSuccess(h.consume(TestData.traces(50, 3))); // two batches queued: under 2.5 batches' bytes
+    Throwable err = awaitFailure(h.consume(TestData.traces(50, 4)));
+
+    assertThat(err).isInstanceOf(ResourceExhaustedException.class).hasMessageContaining("bytes");
+    assertThat(h.queueSize()).isEqualTo(2);
+    assertThat(counter("sluice_exporter_enqueue_failed_items", "traces")).isEqualTo(50);
+    sender.answerEveryCall(Future::succeededFuture);
+    sender.calls.get(0).promise().complete();
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 150);
+    awaitSuccess(h.consume(TestData.traces(50, 5)));
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 200);
+  }
+
+  @Test
   void fullQueueRefusesWithResourceExhaustedAndCountsEnqueueFailed() {
     ExporterHelper h = started(builder().queue(new QueueSettings(true, 1, 2)).retry(fastRetry()));
 
