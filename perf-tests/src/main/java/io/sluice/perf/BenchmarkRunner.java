@@ -29,7 +29,7 @@ import org.HdrHistogram.Histogram;
  * its defaults: gzip, sending queue), {@code compression-none} (the same, uncompressed) and
  * {@code no-batch} (without the batch processor, at 10,000 spans/s only).
  *
- * <p>For each scenario and gateway: start it, note its idle RSS, warm it up in the closed loop,
+ * <p>For each scenario and gateway: start it, note its idle RSS, warm it up at a fixed rate,
  * note its idle RSS again, then run the load levels: fixed open-loop rates (1,000, 10,000, 50,000
  * spans/s by default) and the maximum (closed loop). At each level: the gateway's CPU time per
  * million spans delivered (from {@code /proc}, every thread), p50/p99 end-to-end latency
@@ -103,6 +103,7 @@ public final class BenchmarkRunner {
       List<Peer> peers,
       List<Scenario> scenarios,
       Duration warmup,
+      double warmupRate,
       Duration settle,
       Duration duration,
       Duration drainTimeout,
@@ -133,6 +134,7 @@ public final class BenchmarkRunner {
           peers(System.getProperty("bench.peers", "sluice,collector")),
           scenarios(System.getProperty("bench.scenarios", "all"), rates),
           Durations.property("bench.warmup", "15s"),
+          Double.parseDouble(System.getProperty("bench.warmupRate", "50000")),
           Durations.property("bench.settle", "5s"),
           Durations.property("bench.duration", "30s"),
           Durations.property("bench.drainTimeout", "60s"),
@@ -389,9 +391,11 @@ public final class BenchmarkRunner {
       Thread.sleep(1000);
       idleStart = gateway.rssBytes();
 
-      say("  warm-up: closed loop, %d calls outstanding over %d connections, %s", s.concurrency(),
-          s.connections(), Durations.format(s.warmup()));
-      gen.startMax(s.concurrency());
+      // At a fixed rate, not the closed loop: the code paths get compiled all the same, and a
+      // gateway whose queue acknowledges on enqueue is not left holding a backlog (and the memory
+      // it took) when the fixed-rate levels begin.
+      say("  warm-up: %,.0f spans/s, %s", s.warmupRate(), Durations.format(s.warmup()));
+      gen.startRate(s.warmupRate(), -1);
       if (watch(gateway, s.warmup(), s.rssLimitBytes())) {
         notes.add(tag + "The warm-up ended early: the gateway's RSS passed " + mib(s.rssLimitBytes()) + ".");
       }

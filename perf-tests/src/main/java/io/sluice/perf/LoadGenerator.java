@@ -119,10 +119,10 @@ final class LoadGenerator implements AutoCloseable {
   /**
    * Sends {@code spansPerSecond} spans a second (one request every {@code spansPerRequest /
    * spansPerSecond} seconds) until {@link #stop}; each request is stamped with its intended send
-   * time in nanoseconds since {@code stampBase}.
+   * time in nanoseconds since {@code stampBase} (-1 sends unstamped requests).
    */
   void startRate(double spansPerSecond, long stampBase) {
-    startRate(spansPerSecond, stampBase, stampBase + SCHEDULE_DELAY_NANOS);
+    startRate(spansPerSecond, stampBase, (stampBase < 0 ? System.nanoTime() : stampBase) + SCHEDULE_DELAY_NANOS);
   }
 
   /** As {@link #startRate(double, long)}, with the first request due at {@code firstDue} (a nanoTime). */
@@ -238,7 +238,7 @@ final class LoadGenerator implements AutoCloseable {
         return;
       }
       long index = next.getAndIncrement();
-      send(index, pool.stamped(index, intended - stampBase), ok -> { });
+      send(index, stampBase < 0 ? pool.get(index) : pool.stamped(index, intended - stampBase), ok -> { });
       lastIntended = intended;
     }
   }
