@@ -31,6 +31,13 @@ public final class Main implements Callable<Integer> {
       description = "How long SIGTERM may take to drain data in flight (Go syntax: 30s, 2m). Default: 30s")
   String shutdownTimeout;
 
+  /**
+   * Starts every pipeline, then stops and exits 0: the training run that records the classes a
+   * gateway loads into its class-data-sharing archive (gateway/pom.xml, bin/sluice).
+   */
+  @Option(names = "--stop-after-start", hidden = true)
+  boolean stopAfterStart;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -102,6 +109,9 @@ public final class Main implements Callable<Integer> {
       log.error("Sluice could not start: {}", e.getMessage(), e);
       gateway.close(Duration.ofSeconds(5));
       return 1;
+    }
+    if (stopAfterStart) {
+      return 0; // the shutdown hook stops the pipelines as the JVM exits
     }
     stopped.await();
     return 0;
