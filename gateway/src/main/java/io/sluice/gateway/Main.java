@@ -113,6 +113,7 @@ public final class Main implements Callable<Integer> {
     if (stopAfterStart) {
       return 0; // the shutdown hook stops the pipelines as the JVM exits
     }
+    HeapTrim.start();
     stopped.await();
     return 0;
   }
