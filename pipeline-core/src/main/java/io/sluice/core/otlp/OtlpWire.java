@@ -71,12 +71,9 @@ public final class OtlpWire {
       int field = tag >>> 3;
       int wire = tag & 7;
       if (wire == WIRE_LEN) {
-        long l = readVarint32(b, pos, end);
+        long l = readLengthPrefix(b, pos, end);
         int len = (int) (l >>> 32);
         pos = (int) l;
-        if (len < 0 || len > end - pos) {
-          throw malformed("a length of " + Integer.toUnsignedString(len) + " bytes runs past the end of its message");
-        }
         if (field < 64 && (containers & (1L << field)) != 0) {
           n += count(shape, level + 1, b, pos, pos + len);
         } else if (field == 0) {
@@ -95,23 +92,22 @@ public final class OtlpWire {
     while (pos < end) {
       long t = readVarint32(b, pos, end);
       int tag = (int) (t >>> 32);
-      pos = (int) t;
-      int wire = tag & 7;
-      if (wire == WIRE_LEN) {
-        long l = readVarint32(b, pos, end);
-        int len = (int) (l >>> 32);
-        pos = (int) l;
-        if (len < 0 || len > end - pos) {
-          throw malformed("a length of " + Integer.toUnsignedString(len) + " bytes runs past the end of its message");
-        }
-        if (tag >>> 3 == 0) {
-          throw malformed("a field number of 0");
-        }
-        pos += len;
-      } else {
-        pos = skipScalar(b, pos, end, wire, tag >>> 3);
-      }
+      pos = skipValue(b, (int) t, end, tag & 7, tag >>> 3);
     }
+  }
+
+  /**
+   * Reads the length prefix of a length-delimited value at {@code pos} and checks that the bytes
+   * it announces are there: the length in the high half of the result, the position of the
+   * value's first byte in the low half.
+   */
+  private static long readLengthPrefix(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+    long l = readVarint32(b, pos, end);
+    int len = (int) (l >>> 32);
+    if (len < 0 || len > end - (int) l) {
+      throw malformed("a length of " + Integer.toUnsignedString(len) + " bytes runs past the end of its message");
+    }
+    return l;
   }
 
   /** The position after a varint, fixed32 or fixed64 value starting at {@code pos}. */
@@ -175,13 +171,8 @@ public final class OtlpWire {
     if (field == 0) {
       throw malformed("a field number of 0");
     }
-    long l = readVarint32(b, pos, end);
-    int len = (int) (l >>> 32);
-    pos = (int) l;
-    if (len < 0 || len > end - pos) {
-      throw malformed("a length of " + Integer.toUnsignedString(len) + " bytes runs past the end of its message");
-    }
-    return pos + len;
+    long l = readLengthPrefix(b, pos, end);
+    return (int) l + (int) (l >>> 32);
   }
 
   /** Reads a varint at {@code pos}, checking it ends before {@code end}. */
@@ -210,12 +201,7 @@ public final class OtlpWire {
 
   /** Reads a length prefix and checks that the bytes it announces are there. */
   static int readLength(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
-    long l = readVarint32(b, pos, end);
-    int len = (int) (l >>> 32);
-    if (len < 0 || len > end - (int) l) {
-      throw malformed("a length of " + Integer.toUnsignedString(len) + " bytes runs past the end of its message");
-    }
-    return len;
+    return (int) (readLengthPrefix(b, pos, end) >>> 32);
   }
 
   /** Bytes a varint takes. */
