@@ -8,6 +8,7 @@ import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.sluice.core.otlp.EncodedResources;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -144,14 +145,14 @@ public final class Batch {
       allEncoded = parts.get(i).encodedFirst;
     }
     if (allEncoded) {
-      List<EncodedResources> encodedParts = new java.util.ArrayList<>(parts.size());
+      List<EncodedResources> encodedParts = new ArrayList<>(parts.size());
       for (Batch b : parts) {
         b.expect(signal);
         encodedParts.add(b.encoded);
       }
       return new Batch(EncodedResources.concat(signal, encodedParts), envelope);
     }
-    List<Object> all = new java.util.ArrayList<>();
+    List<Object> all = new ArrayList<>();
     for (Batch b : parts) {
       b.expect(signal);
       all.addAll(b.resources());
@@ -253,7 +254,7 @@ public final class Batch {
   @Override
   public String toString() {
     int n = encodedFirst ? encoded.size() : resources.size();
-    return "Batch{" + signal + (encodedFirst ? ", encoded, " : ", ") + n + " resources, " + itemCount() + " " + signal.itemName()
-        + ", from " + envelope.source() + "}";
+    return "Batch{" + signal + (encodedFirst ? ", encoded, " : ", ") + n + " resources, " + itemCount() + " "
+        + signal.itemName() + ", from " + envelope.source() + "}";
   }
 }

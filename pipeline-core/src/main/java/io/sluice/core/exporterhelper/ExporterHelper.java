@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * the backend asked, a per-request timeout, and the counts of what was sent, failed and refused.
  * An exporter gives it a {@link RequestSender} and gets an {@link Exporter}.
  *
- * <p>With the queue enabled a batch is acknowledged once it is queued; a full queue (by batches, or
- * by bytes: {@link #MAX_QUEUED_BYTES}) refuses it with a {@link ResourceExhaustedException}. With the queue disabled it is acknowledged once it is
- * delivered, and a failure goes back to the caller. All state lives on one Vert.x context: the
+ * <p>With the queue enabled a batch is acknowledged once it is queued; a full queue (by batches,
+ * or by bytes: {@link #MAX_QUEUED_BYTES}) refuses it with a {@link ResourceExhaustedException}.
+ * With the queue disabled it is acknowledged once it is delivered, and a failure goes back to the caller. All state lives on one Vert.x context: the
  * sender is always called there, whatever thread its futures complete on, and the
  * acknowledgement completes on the caller's context when it was called from one.
  *

@@ -250,8 +250,7 @@ final class OtlpExporter implements RequestSender {
 
   /** One unary call with the stub's channel (headers) and options (deadline), sending encoded bytes. */
   private static <R> void call(AbstractStub<?> stub, MethodDescriptor<EncodedResources, R> method,
-      EncodedResources request,
-      StreamObserver<R> answer) {
+      EncodedResources request, StreamObserver<R> answer) {
     ClientCalls.asyncUnaryCall(stub.getChannel().newCall(method, stub.getCallOptions()), request, answer);
   }
 

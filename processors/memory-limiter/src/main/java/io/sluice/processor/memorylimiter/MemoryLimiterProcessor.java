@@ -66,6 +66,8 @@ final class MemoryLimiterProcessor implements Processor {
   private volatile int forcedCollections;
   private volatile String refusalReason = "";
   private final LongAdder refusedWhileLimited = new LongAdder();
+  /** A check asked for by a batch over the soft limit is on its way to the context. */
+  private final AtomicBoolean checkScheduled = new AtomicBoolean();
 
   // Touched only on the context.
   private long timerId = -1;
@@ -203,8 +205,8 @@ final class MemoryLimiterProcessor implements Processor {
         check();
         timerId = context.setPeriodic(Math.max(1, checkInterval.toMillis()), t -> check());
         LOG.info("Memory limiter \"{}\" in pipeline \"{}\" started: limit {} MiB, spike {} MiB, refusing data above"
-            + " {} MiB of heap in use (heap that holds data: at most {} MiB), checked every {}", id, pipeline, mib(limitBytes),
-            mib(spikeBytes), mib(softLimitBytes), mib(maxHeapBytes), GoDurations.format(checkInterval));
+            + " {} MiB of heap in use (heap that holds data: at most {} MiB), checked every {}", id, pipeline,
+            mib(limitBytes), mib(spikeBytes), mib(softLimitBytes), mib(maxHeapBytes), GoDurations.format(checkInterval));
       }
       ready.complete();
     });
@@ -223,7 +225,12 @@ final class MemoryLimiterProcessor implements Processor {
     // refused at once while the context makes the decision that lasts.
     long used = started.get() && !stopped ? usedBytes.getAsLong() : 0;
     if (used >= softLimitBytes && softLimitBytes > 0) {
-      onContext(this::check);
+      if (checkScheduled.compareAndSet(false, true)) {
+        context.runOnContext(v -> {
+          checkScheduled.set(false);
+          check();
+        });
+      }
       return refuse(items, "heap in use " + mib(used) + " MiB is above the soft limit of " + mib(softLimitBytes)
           + " MiB (limit " + mib(limitBytes) + " MiB, spike " + mib(spikeBytes) + " MiB)");
     }
