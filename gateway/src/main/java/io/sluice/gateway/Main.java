@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -67,6 +68,15 @@ public final class Main implements Callable<Integer> {
     return List.of(local);
   }
 
+  /** Waits for a stop already under way on another thread, so the JVM does not end mid-drain. */
+  private static void awaitQuietly(CountDownLatch stopped) {
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     List<Path> files = configsOrDefault(configs);
@@ -86,13 +96,23 @@ public final class Main implements Callable<Integer> {
     Gateway gateway = Gateway.create();
     // Signals are handled from the start, so a SIGHUP or SIGTERM during startup is never fatal.
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    AtomicBoolean stopping = new AtomicBoolean();
+    Runnable stop = () -> {
+      if (!stopping.compareAndSet(false, true)) {
+        return;
+      }
       log.info("Shutting down: stopping intake and draining data in flight (deadline {} s)", deadline.toSeconds());
       gateway.close(deadline);
       log.info("Sluice stopped");
       stopped.countDown();
+    };
+    // SIGTERM and SIGINT stop the gateway and main returns 0; the hook covers every other exit.
+    Signals.onTerminate(stop);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.run();
+      awaitQuietly(stopped);
     }, "sluice-shutdown"));
-    Reloader.onSighup(() -> {
+    Signals.onSighup(() -> {
       try {
         LoadedConfig next = Configs.load(files, System.getenv());
         Logging.apply(next);

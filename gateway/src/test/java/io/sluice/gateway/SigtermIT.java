@@ -153,8 +153,8 @@ class SigtermIT {
     int exit = terminate(gw);
     sender.stop();
 
-    // The JVM ends through its shutdown hook, so a SIGTERM exit reports 143 (128 + 15).
-    assertThat(exit).as("exit code; log:\n%s", gw.output()).isIn(0, 143);
+    // A graceful stop is a success: systemd and container runtimes must not record a failure.
+    assertThat(exit).as("exit code after SIGTERM; log:\n%s", gw.output()).isZero();
     assertThat(gw.output()).contains("Sluice stopped").doesNotContain("ERROR");
     Set<String> acked = sender.acked();
     Set<String> written = OtlpFlat.spanIdsInFile(out);
