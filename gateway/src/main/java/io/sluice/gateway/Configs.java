@@ -58,6 +58,9 @@ final class Configs {
       }
       for (ComponentFactory<?> f : all) {
         sb.append("  ").append(f.type());
+        if (!f.aliases().isEmpty()) {
+          sb.append(f.aliases().stream().sorted().collect(Collectors.joining(", ", " (also ", ")")));
+        }
         if (!f.signals().isEmpty()) {
           sb.append("  [").append(f.signals().stream().sorted().map(Signal::configName)
               .collect(Collectors.joining(", "))).append(']');

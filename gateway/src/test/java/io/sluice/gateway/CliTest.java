@@ -45,6 +45,12 @@ class CliTest {
   }
 
   @Test
+  void theCollectorsNewerExporterNamesLoadBesideTheOlderOnes() {
+    Result r = run("validate", "--config", resource("collector-new-names.yaml").toString());
+    assertThat(r.exitCode()).as("exit code; stderr: %s", r.err()).isZero();
+  }
+
+  @Test
   void mainRunReturns0ForAValidConfigUnderValidate() {
     assertThat(Main.run("validate", "--config", resource("good.yaml").toString())).isZero();
   }
@@ -127,6 +133,7 @@ class CliTest {
     assertThat(byKind.get("receivers")).contains("otlp");
     assertThat(byKind.get("processors")).contains("batch", "memory_limiter");
     assertThat(byKind.get("exporters")).contains("debug", "file", "otlp", "otlphttp");
+    assertThat(r.out()).contains("otlp (also otlp_grpc)");
     assertThat(byKind.get("extensions")).contains("health_check");
   }
 

@@ -11,6 +11,14 @@ public interface ComponentFactory<C extends ComponentConfig> {
   /** The type name used in configs ({@code otlp}, {@code batch}). */
   String type();
 
+  /**
+   * Other type names this factory answers to in configs: the Collector renamed some components
+   * ({@code otlp_grpc} for the {@code otlp} exporter), and configs use both names.
+   */
+  default Set<String> aliases() {
+    return Set.of();
+  }
+
   ComponentKind kind();
 
   Class<C> configClass();

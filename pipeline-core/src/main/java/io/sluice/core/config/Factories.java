@@ -85,6 +85,14 @@ public final class Factories {
     if (existing == null) {
       byKind.get(kind).put(type, f);
     }
+    for (String alias : f.aliases()) {
+      ComponentFactory<?> taken = byKind.get(kind).get(alias);
+      if (taken != null && taken.getClass() != f.getClass()) {
+        throw new IllegalArgumentException("the " + kind.noun() + " type name \"" + alias + "\" of "
+            + f.getClass().getName() + " is already taken by " + taken.getClass().getName());
+      }
+      byKind.get(kind).putIfAbsent(alias, f);
+    }
   }
 
   /** The factory of {@code kind} with {@code type}, or null when there is none. */
@@ -117,13 +125,13 @@ public final class Factories {
     return (ExtensionFactory<?>) get(ComponentKind.EXTENSION, type);
   }
 
-  /** The type names known for {@code kind}, sorted. */
+  /** The type names known for {@code kind}, aliases included, sorted. */
   public SortedSet<String> types(ComponentKind kind) {
     return new TreeSet<>(byKind.get(kind).keySet());
   }
 
-  /** The factories of {@code kind}, sorted by type name. */
+  /** The factories of {@code kind}, each once, sorted by type name. */
   public List<ComponentFactory<?>> all(ComponentKind kind) {
-    return List.copyOf(byKind.get(kind).values());
+    return byKind.get(kind).values().stream().distinct().toList();
   }
 }

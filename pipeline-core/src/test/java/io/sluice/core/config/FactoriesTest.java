@@ -43,6 +43,36 @@ class FactoriesTest {
   }
 
   @Test
+  void aFactoryAnswersToItsAliasesAndIsListedOnce() {
+    PromReceiverFactory renamed = new PromReceiverFactory() {
+      @Override
+      public java.util.Set<String> aliases() {
+        return java.util.Set.of("prometheus");
+      }
+    };
+    Factories f = Factories.of(renamed);
+
+    assertThat(f.receiver("prometheus")).isSameAs(renamed);
+    assertThat(f.receiver("prom")).isSameAs(renamed);
+    assertThat(f.types(ComponentKind.RECEIVER)).containsExactly("prom", "prometheus");
+    assertThat(f.all(ComponentKind.RECEIVER)).containsExactly(renamed);
+  }
+
+  @Test
+  void anAliasTakenByAnotherFactoryIsRejected() {
+    PromReceiverFactory other = new PromReceiverFactory() {
+      @Override
+      public java.util.Set<String> aliases() {
+        return java.util.Set.of("otlp");
+      }
+    };
+    assertThatThrownBy(() -> Factories.of(new OtlpReceiverFactory(), other))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("the receiver type name \"otlp\"")
+        .hasMessageContaining("already taken");
+  }
+
+  @Test
   void loadsFactoriesListedInMetaInfServices(@TempDir Path dir) throws Exception {
     Path services = dir.resolve("META-INF/services");
     Files.createDirectories(services);

@@ -22,6 +22,12 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     return "otlp";
   }
 
+  /** The name newer Collector releases give this exporter; both load. */
+  @Override
+  public Set<String> aliases() {
+    return Set.of("otlp_grpc");
+  }
+
   @Override
   public Class<OtlpExporterConfig> configClass() {
     return OtlpExporterConfig.class;

@@ -19,6 +19,12 @@ public final class OtlpHttpExporterFactory implements ExporterFactory<OtlpHttpEx
     return "otlphttp";
   }
 
+  /** The name newer Collector releases give this exporter; both load. */
+  @Override
+  public Set<String> aliases() {
+    return Set.of("otlp_http");
+  }
+
   @Override
   public Class<OtlpHttpExporterConfig> configClass() {
     return OtlpHttpExporterConfig.class;

@@ -18,6 +18,12 @@ public final class PrometheusRemoteWriteExporterFactory implements ExporterFacto
     return "prometheusremotewrite";
   }
 
+  /** The name newer Collector releases give this exporter; both load. */
+  @Override
+  public Set<String> aliases() {
+    return Set.of("prometheus_remote_write");
+  }
+
   @Override
   public Class<PrometheusRemoteWriteExporterConfig> configClass() {
     return PrometheusRemoteWriteExporterConfig.class;
