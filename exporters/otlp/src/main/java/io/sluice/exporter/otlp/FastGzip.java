@@ -1,7 +1,6 @@
 package io.sluice.exporter.otlp;
 
 import io.grpc.Codec;
-import io.grpc.CompressorRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.zip.Deflater;
@@ -16,14 +15,6 @@ import java.util.zip.GZIPOutputStream;
 final class FastGzip implements io.grpc.Compressor {
   static final int LEVEL = Deflater.BEST_SPEED;
   private static final int BUFFER = 64 * 1024;
-
-  /** A registry whose {@code gzip} is this one; {@code identity} stays as it is. */
-  static CompressorRegistry registry() {
-    CompressorRegistry r = CompressorRegistry.newEmptyInstance();
-    r.register(new FastGzip());
-    r.register(Codec.Identity.NONE);
-    return r;
-  }
 
   @Override
   public String getMessageEncoding() {

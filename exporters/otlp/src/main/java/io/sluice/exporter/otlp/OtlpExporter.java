@@ -27,6 +27,7 @@ import io.sluice.core.ComponentContext;
 import io.sluice.core.PermanentException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
+import io.sluice.core.auth.HttpClientAuth;
 import io.sluice.core.exporterhelper.RequestSender;
 import io.sluice.core.otlp.EncodedResources;
 import io.sluice.core.tls.TlsClientSettings;
@@ -60,6 +61,7 @@ final class OtlpExporter implements RequestSender {
   private static final long DEADLINE_MARGIN_MS = 1000;
   private static final long SHUTDOWN_GRACE_MS = 5000;
 
+  private final ComponentContext ctx;
   private final String id;
   private final OtlpExporterConfig config;
   private final GrpcEndpoint endpoint;
@@ -74,6 +76,7 @@ final class OtlpExporter implements RequestSender {
   private LogsServiceGrpc.LogsServiceStub logs;
 
   OtlpExporter(ComponentContext ctx, OtlpExporterConfig config) {
+    this.ctx = ctx;
     this.id = ctx.id().toString();
     this.config = config;
     this.endpoint = GrpcEndpoint.parse(config.endpoint());
@@ -93,13 +96,24 @@ final class OtlpExporter implements RequestSender {
    */
   Future<Void> start() {
     boolean plaintext = endpoint.plaintext(config.tls().insecure());
-    return context.executeBlocking(() -> openChannel(plaintext ? null : sslContext())).map(opened -> {
+    HttpClientAuth auth;
+    try {
+      auth = config.auth() == null ? null : config.auth().resolve(ctx, "auth");
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(new IllegalStateException("Exporter '" + id + "': " + e.getMessage(), e));
+    }
+    if (config.readBufferSize() > 0 || config.writeBufferSize() > 0) {
+      LOG.warn("Exporter '{}': 'read_buffer_size' and 'write_buffer_size' have no effect in Sluice; its gRPC"
+          + " transport sizes its buffers itself", id);
+    }
+    return context.executeBlocking(() -> openChannel(plaintext ? null : sslContext(), auth)).map(opened -> {
       channel = opened.channel();
       traces = opened.traces();
       metrics = opened.metrics();
       logs = opened.logs();
       LOG.info("Exporter '{}' sends OTLP over gRPC to '{}' ({}, compression {}, balancer {})", id,
-          endpoint.target(), plaintext ? "plaintext" : "TLS", config.gzip() ? "gzip" : "none",
+          endpoint.target(), plaintext ? "plaintext" : "TLS",
+          config.grpcEncoding() == null ? "none" : config.grpcEncoding(),
           config.balancerName());
       return null;
     });
@@ -122,16 +136,25 @@ final class OtlpExporter implements RequestSender {
     return b.build();
   }
 
-  private Opened openChannel(SslContext ssl) {
+  private Opened openChannel(SslContext ssl, HttpClientAuth auth) {
     VertxInternal vx = (VertxInternal) vertx;
     // An explicit dns target: a bare "host:port" could otherwise be read as a URI whose scheme is the host.
     NettyChannelBuilder b = NettyChannelBuilder.forTarget("dns:///" + endpoint.target())
         .eventLoopGroup(vx.nettyEventLoopGroup())
         .channelFactory(vx.transport().channelFactory(false))
         .directExecutor()
-        .compressorRegistry(FastGzip.registry())
+        .compressorRegistry(GrpcCompressors.registry())
         .defaultLoadBalancingPolicy(config.balancerName())
         .userAgent("Sluice");
+    OtlpExporterConfig.Keepalive keepalive = config.keepalive();
+    if (keepalive.enabled()) {
+      b.keepAliveTime(keepalive.time().toNanos(), TimeUnit.NANOSECONDS)
+          .keepAliveTimeout(keepalive.timeout().toNanos(), TimeUnit.NANOSECONDS)
+          .keepAliveWithoutCalls(keepalive.permitWithoutStream());
+    }
+    if (auth != null) {
+      b.intercept(new AuthInterceptor(auth, config.auth().authenticator()));
+    }
     if (ssl == null) {
       b.usePlaintext();
     } else {
@@ -148,7 +171,10 @@ final class OtlpExporter implements RequestSender {
 
   private <S extends AbstractStub<S>> S configure(S stub, Metadata md) {
     S s = md.keys().isEmpty() ? stub : stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
-    return config.gzip() ? s.withCompression("gzip") : s;
+    if (config.waitForReady()) {
+      s = s.withWaitForReady();
+    }
+    return config.grpcEncoding() == null ? s : s.withCompression(config.grpcEncoding());
   }
 
   /**

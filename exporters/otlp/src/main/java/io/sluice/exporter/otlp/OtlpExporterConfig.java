@@ -2,6 +2,7 @@ package io.sluice.exporter.otlp;
 
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
+import io.sluice.core.auth.AuthSettings;
 import io.sluice.core.exporterhelper.QueueSettings;
 import io.sluice.core.exporterhelper.RetrySettings;
 import io.sluice.core.tls.TlsClientSettings;
@@ -11,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -19,7 +21,8 @@ import java.util.regex.Pattern;
  * @param endpoint where to send, {@code host:port}; {@code http://host:port} forces plaintext and
  *     {@code https://host:port} TLS
  * @param tls TLS settings; TLS is used unless {@code tls.insecure} is true or the scheme is http
- * @param compression {@code gzip} (default) or {@code none} (also written {@code ""})
+ * @param compression {@code gzip} (default), {@code zstd}, {@code snappy} (gRPC's framed snappy) or
+ *     {@code none} (also written {@code ""})
  * @param headers sent as gRPC metadata on every call
  * @param timeout how long one export call may take; 0 means no limit
  * @param balancerName {@code pick_first} (default) or {@code round_robin}
@@ -28,6 +31,14 @@ import java.util.regex.Pattern;
  * @param maxRequestSize the largest request sent, in bytes before compression: a batch whose
  *     request would be larger goes out as several (0: no limit). The default stays under the
  *     4 MiB that gRPC servers, the Collector's included, accept unless told otherwise.
+ * @param keepalive pings on an idle connection, so a dead peer or a middlebox that dropped the
+ *     connection is noticed; off unless set
+ * @param waitForReady when true a call waits for the connection to become ready instead of
+ *     failing at once while it is down
+ * @param readBufferSize accepted as the Collector takes it; Sluice's transport sizes its reads
+ *     itself, so the value has no effect
+ * @param writeBufferSize as {@code readBufferSize}
+ * @param auth the authenticator extension whose headers go with every call; null without one
  */
 public record OtlpExporterConfig(
     String endpoint,
@@ -38,7 +49,36 @@ public record OtlpExporterConfig(
     String balancerName,
     QueueSettings sendingQueue,
     RetrySettings retryOnFailure,
-    long maxRequestSize) implements ComponentConfig {
+    long maxRequestSize,
+    Keepalive keepalive,
+    boolean waitForReady,
+    int readBufferSize,
+    int writeBufferSize,
+    AuthSettings auth) implements ComponentConfig {
+
+  static final Set<String> COMPRESSIONS = Set.of("gzip", "zstd", "snappy", "none", "");
+
+  /**
+   * Client keepalive, with the Collector's keys.
+   *
+   * @param time how long a connection stays idle before a ping; 0 (the default) sends none
+   * @param timeout how long to wait for the ping's answer before closing the connection
+   * @param permitWithoutStream ping even when no call is open
+   */
+  public record Keepalive(Duration time, Duration timeout, boolean permitWithoutStream) {
+    public Keepalive {
+      time = time == null ? Duration.ZERO : time;
+      timeout = timeout == null ? Duration.ofSeconds(20) : timeout;
+    }
+
+    static Keepalive off() {
+      return new Keepalive(Duration.ZERO, Duration.ofSeconds(20), false);
+    }
+
+    boolean enabled() {
+      return !time.isZero() && !time.isNegative();
+    }
+  }
 
   /** 4 MiB, gRPC's default limit on a received message, less room for anything around it. */
   public static final long DEFAULT_MAX_REQUEST_SIZE = 4L * 1024 * 1024 - 64 * 1024;
@@ -53,6 +93,15 @@ public record OtlpExporterConfig(
     balancerName = balancerName == null ? "" : balancerName.trim();
     sendingQueue = sendingQueue == null ? QueueSettings.defaults() : sendingQueue;
     retryOnFailure = retryOnFailure == null ? RetrySettings.defaults() : retryOnFailure;
+    keepalive = keepalive == null ? Keepalive.off() : keepalive;
+  }
+
+  /** A config with the default {@code max_request_size} and none of the connection options. */
+  public OtlpExporterConfig(String endpoint, TlsClientSettings tls, String compression, Map<String, String> headers,
+      Duration timeout, String balancerName, QueueSettings sendingQueue, RetrySettings retryOnFailure,
+      long maxRequestSize) {
+    this(endpoint, tls, compression, headers, timeout, balancerName, sendingQueue, retryOnFailure,
+        maxRequestSize, Keepalive.off(), false, 0, 0, null);
   }
 
   /** A config with the default {@code max_request_size}. */
@@ -71,12 +120,12 @@ public record OtlpExporterConfig(
   /** The same config sending to {@code newEndpoint}. */
   public OtlpExporterConfig withEndpoint(String newEndpoint) {
     return new OtlpExporterConfig(newEndpoint, tls, compression, headers, timeout, balancerName, sendingQueue,
-        retryOnFailure, maxRequestSize);
+        retryOnFailure, maxRequestSize, keepalive, waitForReady, readBufferSize, writeBufferSize, auth);
   }
 
-  /** True when requests are gzip-compressed. */
-  boolean gzip() {
-    return compression.equals("gzip");
+  /** The gRPC message encoding of requests, or null when they go uncompressed. */
+  String grpcEncoding() {
+    return compression.isEmpty() || compression.equals("none") ? null : compression;
   }
 
   @Override
@@ -92,9 +141,24 @@ public record OtlpExporterConfig(
         problems.add(new ConfigProblem("endpoint", e.getMessage()));
       }
     }
-    if (!compression.equals("gzip") && !compression.equals("none") && !compression.isEmpty()) {
+    if (!COMPRESSIONS.contains(compression)) {
       problems.add(new ConfigProblem("compression", "\"" + compression
-          + "\" is not supported; use \"gzip\" or \"none\""));
+          + "\" is not supported; use \"gzip\", \"zstd\", \"snappy\" or \"none\""));
+    }
+    if (keepalive.time().isNegative()) {
+      problems.add(new ConfigProblem("keepalive.time", "must be a duration such as \"30s\" (0 sends no pings)"));
+    }
+    if (keepalive.timeout().isZero() || keepalive.timeout().isNegative()) {
+      problems.add(new ConfigProblem("keepalive.timeout", "must be a positive duration such as \"10s\""));
+    }
+    if (readBufferSize < 0) {
+      problems.add(new ConfigProblem("read_buffer_size", readBufferSize + " is negative; give a size in bytes"));
+    }
+    if (writeBufferSize < 0) {
+      problems.add(new ConfigProblem("write_buffer_size", writeBufferSize + " is negative; give a size in bytes"));
+    }
+    if (auth != null) {
+      problems.addAll(auth.validate("auth"));
     }
     if (timeout == null || timeout.isNegative()) {
       problems.add(new ConfigProblem("timeout", "must be a duration such as \"5s\" (0 means no limit)"));

@@ -67,6 +67,53 @@ class OtlpExporterConfigTest {
   }
 
   @Test
+  void bindsTheCollectorsConnectionKeys() throws Exception {
+    OtlpExporterConfig c = ConfigLoader.bindComponent(new OtlpExporterFactory(), """
+        endpoint: otelcol:4317
+        compression: zstd
+        keepalive:
+          time: 30s
+          timeout: 5s
+          permit_without_stream: true
+        wait_for_ready: true
+        read_buffer_size: 524288
+        write_buffer_size: 262144
+        auth:
+          authenticator: bearertokenauth/out
+        """);
+
+    assertThat(c.grpcEncoding()).isEqualTo("zstd");
+    assertThat(c.keepalive()).isEqualTo(new OtlpExporterConfig.Keepalive(Duration.ofSeconds(30),
+        Duration.ofSeconds(5), true));
+    assertThat(c.waitForReady()).isTrue();
+    assertThat(c.readBufferSize()).isEqualTo(524288);
+    assertThat(c.writeBufferSize()).isEqualTo(262144);
+    assertThat(c.auth().authenticator()).isEqualTo("bearertokenauth/out");
+    assertThat(OtlpExporterConfig.defaults().keepalive().enabled()).isFalse();
+    assertThat(OtlpExporterConfig.defaults().grpcEncoding()).isEqualTo("gzip");
+  }
+
+  @Test
+  void rejectsWrongConnectionKeysWithTheirPaths() {
+    assertThatThrownBy(() -> ConfigLoader.bindComponent(new OtlpExporterFactory(), """
+        endpoint: otelcol:4317
+        compression: lz4
+        keepalive:
+          time: -1s
+          timeout: 0s
+        read_buffer_size: -1
+        auth:
+          authenticator: ""
+        """))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).errors()).extracting(ConfigError::path)
+            .contains("exporters.otlp.compression", "exporters.otlp.keepalive.time",
+                "exporters.otlp.keepalive.timeout", "exporters.otlp.read_buffer_size",
+                "exporters.otlp.auth.authenticator"))
+        .hasMessageContaining("\"zstd\", \"snappy\"");
+  }
+
+  @Test
   void rejectsUnknownKeysAndBadValuesWithTheirPaths() {
     assertThatThrownBy(() -> ConfigLoader.bindComponent(new OtlpExporterFactory(), """
         endpoint: otelcol:4317
@@ -83,7 +130,7 @@ class OtlpExporterConfigTest {
   @Test
   void reportsEveryProblemAtOnceWithItsPath() {
     OtlpExporterConfig c = new OtlpExporterConfig("otelcol", new TlsClientSettings(false, false, "", "c.pem", ""),
-        "zstd", Map.of("bad header", "x", "trace-bin", "y"), Duration.ofSeconds(-1), "least_request",
+        "lz4", Map.of("bad header", "x", "trace-bin", "y"), Duration.ofSeconds(-1), "least_request",
         new QueueSettings(true, 0, 10), new RetrySettings(true, Duration.ZERO, 0.5, 1.5, Duration.ofSeconds(30),
         Duration.ofMinutes(5)));
 

@@ -1,6 +1,7 @@
 package io.sluice.exporter.otlp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
@@ -43,6 +44,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class OtlpExporterTest {
   private static final String ID = "otlp/test";
@@ -190,17 +193,88 @@ class OtlpExporterTest {
     return out;
   }
 
-  @Test
-  void compressesWithGzipWhenConfigured() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"gzip", "zstd", "snappy"})
+  void compressesWithTheConfiguredEncoding(String compression) throws Exception {
     server = TestOtlpGrpcServer.start(port);
-    Exporter e = start(with(config(), "gzip", Map.of(), config().sendingQueue()));
+    Exporter e = start(with(config(), compression, Map.of(), config().sendingQueue()));
     Batch traces = TestData.traces(50, 4);
+    Batch metrics = TestData.metrics(20, 3);
 
     consume(e, traces);
+    consume(e, metrics);
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> server.traces.size() == 1);
-    assertThat(server.headers.get(0).get(ENCODING)).isEqualTo("gzip");
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.traces.size() == 1 && server.metrics.size() == 1);
+    assertThat(server.headers).allSatisfy(h -> assertThat(h.get(ENCODING)).isEqualTo(compression));
     assertThat(server.traces.get(0).getResourceSpansList()).isEqualTo(traces.resourceSpans());
+    assertThat(server.metrics.get(0).getResourceMetricsList()).isEqualTo(metrics.resourceMetrics());
+  }
+
+  @Test
+  void sendsTheAuthenticatorsHeadersOnEveryCall() throws Exception {
+    server = TestOtlpGrpcServer.start(port);
+    OtlpExporterConfig c = config();
+    OtlpExporterConfig withAuth = new OtlpExporterConfig(c.endpoint(), c.tls(), "none", Map.of(), c.timeout(),
+        c.balancerName(), c.sendingQueue(), c.retryOnFailure(), c.maxRequestSize(), c.keepalive(), true, 0, 0,
+        new io.sluice.core.auth.AuthSettings("bearertokenauth/out"));
+    TokenAuth auth = new TokenAuth();
+    io.sluice.core.Host host = new io.sluice.core.Host() {
+      @Override
+      public boolean ready() {
+        return true;
+      }
+
+      @Override
+      public java.util.Optional<io.sluice.core.Extension> extension(io.sluice.core.ComponentId id) {
+        return id.toString().equals("bearertokenauth/out") ? java.util.Optional.of(auth) : java.util.Optional.empty();
+      }
+    };
+    Exporter e = new OtlpExporterFactory().create(new io.sluice.core.ComponentContext(
+        io.sluice.core.ComponentId.parse(ID), ComponentKind.EXPORTER, "", tv.vertx(), metrics, host), withAuth);
+    exporters.add(e);
+    e.start().await(10, TimeUnit.SECONDS);
+
+    consume(e, TestData.traces(3, 5));
+    consume(e, TestData.logs(3, 6));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.traces.size() == 1 && server.logs.size() == 1);
+    assertThat(server.headers).extracting(h -> h.get(Metadata.Key.of("authorization",
+        Metadata.ASCII_STRING_MARSHALLER))).containsExactlyInAnyOrder("Bearer t1", "Bearer t2");
+  }
+
+  /** An authenticator that hands out a new token each time it is asked. */
+  private static final class TokenAuth implements io.sluice.core.Extension, io.sluice.core.auth.HttpClientAuth {
+    private final java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public Map<String, String> headers() {
+      return Map.of("Authorization", "Bearer t" + asked.incrementAndGet());
+    }
+
+    @Override
+    public io.vertx.core.Future<Void> start() {
+      return io.vertx.core.Future.succeededFuture();
+    }
+
+    @Override
+    public io.vertx.core.Future<Void> shutdown() {
+      return io.vertx.core.Future.succeededFuture();
+    }
+  }
+
+  @Test
+  void refusesToStartWhenTheAuthenticatorIsNotRunning() {
+    OtlpExporterConfig c = config();
+    OtlpExporterConfig withAuth = new OtlpExporterConfig(c.endpoint(), c.tls(), "none", Map.of(), c.timeout(),
+        c.balancerName(), c.sendingQueue(), c.retryOnFailure(), c.maxRequestSize(), c.keepalive(), false, 0, 0,
+        new io.sluice.core.auth.AuthSettings("basicauth/missing"));
+    Exporter e = new OtlpExporterFactory().create(TestContexts.context(tv.vertx(), ComponentKind.EXPORTER, ID,
+        metrics), withAuth);
+    exporters.add(e);
+
+    assertThatThrownBy(() -> e.start().await(10, TimeUnit.SECONDS))
+        .hasMessageContaining("auth.authenticator")
+        .hasMessageContaining("basicauth/missing");
   }
 
   @Test

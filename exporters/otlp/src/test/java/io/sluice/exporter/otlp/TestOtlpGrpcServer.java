@@ -89,7 +89,8 @@ final class TestOtlpGrpcServer implements AutoCloseable {
         .addService(services.traces)
         .addService(services.metrics)
         .addService(services.logs)
-        .intercept(new HeaderRecorder(() -> self[0]));
+        .intercept(new HeaderRecorder(() -> self[0]))
+        .decompressorRegistry(decompressors());
     try {
       if (tls) {
         b.sslContext(GrpcSslContexts.forServer(resource("tls/server.pem"), resource("tls/server.key")).build());
@@ -99,6 +100,36 @@ final class TestOtlpGrpcServer implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return self[0];
+  }
+
+  /**
+   * gzip, plus zstd and gRPC's framed snappy read with the compression libraries' own streams, so
+   * the exporter's encoding is checked independently of its compressor code.
+   */
+  private static io.grpc.DecompressorRegistry decompressors() {
+    return io.grpc.DecompressorRegistry.getDefaultInstance()
+        .with(new io.grpc.Decompressor() {
+          @Override
+          public String getMessageEncoding() {
+            return "zstd";
+          }
+
+          @Override
+          public java.io.InputStream decompress(java.io.InputStream is) throws IOException {
+            return new com.github.luben.zstd.ZstdInputStream(is);
+          }
+        }, true)
+        .with(new io.grpc.Decompressor() {
+          @Override
+          public String getMessageEncoding() {
+            return "snappy";
+          }
+
+          @Override
+          public java.io.InputStream decompress(java.io.InputStream is) throws IOException {
+            return new org.xerial.snappy.SnappyFramedInputStream(is);
+          }
+        }, true);
   }
 
   static File resource(String name) {
