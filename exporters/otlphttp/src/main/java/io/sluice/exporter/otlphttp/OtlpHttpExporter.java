@@ -14,6 +14,7 @@ import io.sluice.core.ComponentContext;
 import io.sluice.core.PermanentException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
+import io.sluice.core.auth.HttpClientAuth;
 import io.sluice.core.exporterhelper.HttpClientSettings;
 import io.sluice.core.exporterhelper.RequestSender;
 import io.sluice.core.otlp.OtlpJson;
@@ -73,6 +74,7 @@ final class OtlpHttpExporter implements RequestSender {
   /** google.rpc.Status field 2 (message), length-delimited. */
   private static final int STATUS_MESSAGE_TAG = (2 << 3) | 2;
 
+  private final ComponentContext ctx;
   private final String id;
   private final OtlpHttpExporterConfig config;
   private final Vertx vertx;
@@ -83,8 +85,11 @@ final class OtlpHttpExporter implements RequestSender {
   private final RateLimitedLog warningLog;
   private Context context;
   private HttpClientAgent client;
+  /** The {@code auth.authenticator} extension, found at start; null without one. */
+  private volatile HttpClientAuth auth;
 
   OtlpHttpExporter(ComponentContext ctx, OtlpHttpExporterConfig config) {
+    this.ctx = ctx;
     this.id = ctx.id().toString();
     this.config = config;
     this.vertx = ctx.vertx();
@@ -107,6 +112,11 @@ final class OtlpHttpExporter implements RequestSender {
    * and the classes of the codecs the first time is blocking work.
    */
   Future<Void> start() {
+    try {
+      auth = config.auth() == null ? null : config.auth().resolve(ctx, "auth");
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(new IllegalStateException("Exporter '" + id + "': " + e.getMessage(), e));
+    }
     // With the queue, at most num_consumers requests are in flight; without it, every caller's.
     int poolSize = config.sendingQueue().enabled() ? Math.max(1, config.sendingQueue().numConsumers()) : 10;
     return context.executeBlocking(() -> {
@@ -189,6 +199,15 @@ final class OtlpHttpExporter implements RequestSender {
         .setAbsoluteURI(url);
     for (Map.Entry<String, String> h : config.headers().entrySet()) {
       options.putHeader(h.getKey(), h.getValue());
+    }
+    HttpClientAuth a = auth;
+    if (a != null) {
+      try {
+        a.headers().forEach(options::putHeader);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(new RetryableException("Exporter '" + id + "' has no credentials from '"
+            + config.auth().authenticator() + "': " + e.getMessage(), e));
+      }
     }
     options.putHeader("Content-Type", contentType);
     if (contentEncoding != null) {

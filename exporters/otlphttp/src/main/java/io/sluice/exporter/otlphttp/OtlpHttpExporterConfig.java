@@ -2,6 +2,7 @@ package io.sluice.exporter.otlphttp;
 
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
+import io.sluice.core.auth.AuthSettings;
 import io.sluice.core.Signal;
 import io.sluice.core.exporterhelper.QueueSettings;
 import io.sluice.core.exporterhelper.RetrySettings;
@@ -34,6 +35,7 @@ import java.util.regex.Pattern;
  *     {@code tls.insecure} is accepted so that Collector configs load but has no effect
  * @param sendingQueue the exporter helper's queue
  * @param retryOnFailure the exporter helper's retries
+ * @param auth the authenticator extension whose headers go with every request; null without one
  */
 public record OtlpHttpExporterConfig(
     String endpoint,
@@ -46,7 +48,8 @@ public record OtlpHttpExporterConfig(
     Duration timeout,
     TlsClientSettings tls,
     QueueSettings sendingQueue,
-    RetrySettings retryOnFailure) implements ComponentConfig {
+    RetrySettings retryOnFailure,
+    AuthSettings auth) implements ComponentConfig {
 
   static final Set<String> COMPRESSIONS = Set.of("gzip", "zstd", "snappy", "deflate", "none", "");
   /** An HTTP header name (an RFC 9110 token). */
@@ -65,6 +68,14 @@ public record OtlpHttpExporterConfig(
     retryOnFailure = retryOnFailure == null ? RetrySettings.defaults() : retryOnFailure;
   }
 
+  /** A config without an authenticator. */
+  public OtlpHttpExporterConfig(String endpoint, String tracesEndpoint, String metricsEndpoint, String logsEndpoint,
+      String encoding, String compression, Map<String, String> headers, Duration timeout, TlsClientSettings tls,
+      QueueSettings sendingQueue, RetrySettings retryOnFailure) {
+    this(endpoint, tracesEndpoint, metricsEndpoint, logsEndpoint, encoding, compression, headers, timeout, tls,
+        sendingQueue, retryOnFailure, null);
+  }
+
   /** The Collector's defaults; an endpoint must be set. */
   public static OtlpHttpExporterConfig defaults() {
     return new OtlpHttpExporterConfig("", "", "", "", "proto", "gzip", Map.of(), Duration.ofSeconds(30),
@@ -74,7 +85,7 @@ public record OtlpHttpExporterConfig(
   /** The same config with {@code newEndpoint} as the base URL. */
   public OtlpHttpExporterConfig withEndpoint(String newEndpoint) {
     return new OtlpHttpExporterConfig(newEndpoint, tracesEndpoint, metricsEndpoint, logsEndpoint, encoding,
-        compression, headers, timeout, tls, sendingQueue, retryOnFailure);
+        compression, headers, timeout, tls, sendingQueue, retryOnFailure, auth);
   }
 
   /**
@@ -131,6 +142,9 @@ public record OtlpHttpExporterConfig(
       problems.add(new ConfigProblem("timeout", "must be a duration such as \"30s\" (0 means no limit)"));
     }
     problems.addAll(tls.validate("tls"));
+    if (auth != null) {
+      problems.addAll(auth.validate("auth"));
+    }
     for (Map.Entry<String, String> h : headers.entrySet()) {
       if (h.getKey() == null || !TOKEN.matcher(h.getKey()).matches()) {
         problems.add(new ConfigProblem("headers", "\"" + h.getKey() + "\" is not a valid HTTP header name"));

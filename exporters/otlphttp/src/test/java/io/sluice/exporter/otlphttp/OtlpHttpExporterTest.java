@@ -316,6 +316,46 @@ class OtlpHttpExporterTest {
   }
 
   @Test
+  void sendsTheBasicAuthExtensionsCredentialsWithEveryRequest() throws Exception {
+    startSink();
+    io.sluice.core.auth.BasicAuthExtensionFactory basic = new io.sluice.core.auth.BasicAuthExtensionFactory();
+    io.sluice.core.Extension ext = basic.create(TestContexts.context(tv.vertx(), ComponentKind.EXTENSION,
+        "basicauth/out"), io.sluice.core.config.ConfigLoader.bindComponent(basic, """
+            client_auth:
+              username: tenant
+              password: s3cret
+            """));
+    ext.start().await(5, TimeUnit.SECONDS);
+    io.sluice.core.Host host = new io.sluice.core.Host() {
+      @Override
+      public boolean ready() {
+        return true;
+      }
+
+      @Override
+      public java.util.Optional<io.sluice.core.Extension> extension(io.sluice.core.ComponentId id) {
+        return id.toString().equals("basicauth/out") ? java.util.Optional.of(ext) : java.util.Optional.empty();
+      }
+    };
+    OtlpHttpExporterConfig c = config();
+    OtlpHttpExporterConfig withAuth = new OtlpHttpExporterConfig(c.endpoint(), "", "", "", "proto", "none",
+        Map.of(), c.timeout(), c.tls(), c.sendingQueue(), c.retryOnFailure(),
+        new io.sluice.core.auth.AuthSettings("basicauth/out"));
+    Exporter e = new OtlpHttpExporterFactory().create(new io.sluice.core.ComponentContext(
+        io.sluice.core.ComponentId.parse(ID), ComponentKind.EXPORTER, "", tv.vertx(), metrics, host), withAuth);
+    exporters.add(e);
+    e.start().await(10, TimeUnit.SECONDS);
+
+    consume(e, TestData.traces(2, 12));
+    consume(e, TestData.logs(1, 13));
+
+    String expected = "Basic " + java.util.Base64.getEncoder().encodeToString(
+        "tenant:s3cret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    await().atMost(Duration.ofSeconds(10)).until(() -> sink.received.size() == 2);
+    assertThat(sink.received).allSatisfy(r -> assertThat(r.headers().get("authorization")).isEqualTo(expected));
+  }
+
+  @Test
   void usesPerSignalEndpointsVerbatimAndAppendsToABasePath() throws Exception {
     startSink();
     OtlpHttpExporterConfig c = config();
