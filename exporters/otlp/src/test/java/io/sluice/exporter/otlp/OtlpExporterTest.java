@@ -218,19 +218,8 @@ class OtlpExporterTest {
         c.balancerName(), c.sendingQueue(), c.retryOnFailure(), c.maxRequestSize(), c.keepalive(), true, 0, 0,
         new io.sluice.core.auth.AuthSettings("bearertokenauth/out"));
     TokenAuth auth = new TokenAuth();
-    io.sluice.core.Host host = new io.sluice.core.Host() {
-      @Override
-      public boolean ready() {
-        return true;
-      }
-
-      @Override
-      public java.util.Optional<io.sluice.core.Extension> extension(io.sluice.core.ComponentId id) {
-        return id.toString().equals("bearertokenauth/out") ? java.util.Optional.of(auth) : java.util.Optional.empty();
-      }
-    };
-    Exporter e = new OtlpExporterFactory().create(new io.sluice.core.ComponentContext(
-        io.sluice.core.ComponentId.parse(ID), ComponentKind.EXPORTER, "", tv.vertx(), metrics, host), withAuth);
+    Exporter e = new OtlpExporterFactory().create(io.sluice.core.testkit.TestHosts.context(tv.vertx(),
+        ComponentKind.EXPORTER, ID, metrics, Map.of("bearertokenauth/out", auth)), withAuth);
     exporters.add(e);
     e.start().await(10, TimeUnit.SECONDS);
 

@@ -326,23 +326,12 @@ class OtlpHttpExporterTest {
               password: s3cret
             """));
     ext.start().await(5, TimeUnit.SECONDS);
-    io.sluice.core.Host host = new io.sluice.core.Host() {
-      @Override
-      public boolean ready() {
-        return true;
-      }
-
-      @Override
-      public java.util.Optional<io.sluice.core.Extension> extension(io.sluice.core.ComponentId id) {
-        return id.toString().equals("basicauth/out") ? java.util.Optional.of(ext) : java.util.Optional.empty();
-      }
-    };
     OtlpHttpExporterConfig c = config();
     OtlpHttpExporterConfig withAuth = new OtlpHttpExporterConfig(c.endpoint(), "", "", "", "proto", "none",
         Map.of(), c.timeout(), c.tls(), c.sendingQueue(), c.retryOnFailure(),
         new io.sluice.core.auth.AuthSettings("basicauth/out"));
-    Exporter e = new OtlpHttpExporterFactory().create(new io.sluice.core.ComponentContext(
-        io.sluice.core.ComponentId.parse(ID), ComponentKind.EXPORTER, "", tv.vertx(), metrics, host), withAuth);
+    Exporter e = new OtlpHttpExporterFactory().create(io.sluice.core.testkit.TestHosts.context(tv.vertx(),
+        ComponentKind.EXPORTER, ID, metrics, Map.of("basicauth/out", ext)), withAuth);
     exporters.add(e);
     e.start().await(10, TimeUnit.SECONDS);
 
