@@ -6,7 +6,16 @@ import io.sluice.core.Exporter;
 import io.sluice.core.exporterhelper.ExporterHelper;
 import io.sluice.core.exporterhelper.RetrySettings;
 import io.vertx.core.Future;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -27,6 +36,9 @@ final class DebugExporter implements Exporter {
   private final LogSampler sampler;
   private final PrintStream stdout;
   private final ExporterHelper helper;
+  private final io.vertx.core.Vertx vertx;
+  /** Where text goes without the internal logger; opened in {@link #start()}. */
+  private volatile List<PrintStream> outputs = List.of();
 
   DebugExporter(ComponentContext ctx, DebugExporterConfig config, LongSupplier nanoClock) {
     this(ctx, config, nanoClock, System.out);
@@ -37,6 +49,7 @@ final class DebugExporter implements Exporter {
     this.config = config;
     this.sampler = new LogSampler(config.samplingInitial(), config.samplingThereafter(), nanoClock);
     this.stdout = stdout;
+    this.vertx = ctx.vertx();
     this.helper = ExporterHelper.builder(ctx, this::send)
         .queue(config.sendingQueue())
         .retry(RetrySettings.disabled())
@@ -53,7 +66,10 @@ final class DebugExporter implements Exporter {
     if (config.useInternalLogger()) {
       OUTPUT.info("Exporter '{}' {}", id, text);
     } else {
-      stdout.println(text);
+      for (PrintStream out : outputs) {
+        out.println(text);
+        out.flush();
+      }
     }
     return Future.succeededFuture();
   }
@@ -73,9 +89,40 @@ final class DebugExporter implements Exporter {
     return sb.toString();
   }
 
+  /** Opens the output files, appending, on a worker; then starts the helper. */
   @Override
   public Future<Void> start() {
-    return helper.start();
+    if (config.useInternalLogger()) {
+      return helper.start();
+    }
+    return vertx.executeBlocking(() -> {
+      List<PrintStream> opened = new ArrayList<>();
+      for (String path : config.outputs()) {
+        opened.add(switch (path) {
+          case "stdout" -> stdout;
+          case "stderr" -> System.err;
+          default -> open(path);
+        });
+      }
+      return opened;
+    }).compose(opened -> {
+      outputs = List.copyOf(opened);
+      return helper.start();
+    });
+  }
+
+  private PrintStream open(String path) {
+    try {
+      Path file = Path.of(path);
+      if (file.getParent() != null) {
+        Files.createDirectories(file.getParent());
+      }
+      return new PrintStream(new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND)), false, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Exporter '" + id + "': cannot open output_paths entry '" + path + "': "
+          + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -85,6 +132,14 @@ final class DebugExporter implements Exporter {
 
   @Override
   public Future<Void> shutdown() {
-    return helper.shutdown().onComplete(ar -> stdout.flush());
+    return helper.shutdown().onComplete(ar -> {
+      stdout.flush();
+      for (PrintStream out : outputs) {
+        if (out != stdout && out != System.err) {
+          out.close();
+        }
+      }
+      outputs = List.of();
+    });
   }
 }

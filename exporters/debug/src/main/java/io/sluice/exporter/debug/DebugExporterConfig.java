@@ -16,6 +16,8 @@ import java.util.List;
  *     1 logs all of them, 0 none
  * @param useInternalLogger true to log through the gateway's logger ({@code io.sluice.exporter.debug}),
  *     false to print the text alone to standard output
+ * @param outputPaths where the text goes when {@code use_internal_logger} is false: {@code stdout}
+ *     (the default), {@code stderr} or file paths, each appended to
  * @param sendingQueue an optional in-memory queue in front of the output; off by default, so a
  *     batch is acknowledged once it was logged
  */
@@ -24,8 +26,25 @@ public record DebugExporterConfig(
     int samplingInitial,
     int samplingThereafter,
     boolean useInternalLogger,
+    List<String> outputPaths,
     QueueSettings sendingQueue)
     implements ComponentConfig {
+
+  public DebugExporterConfig {
+    outputPaths = outputPaths == null ? List.of() : List.copyOf(outputPaths.stream()
+        .map(p -> p == null ? "" : p.trim()).toList());
+  }
+
+  /** A config that prints to standard output when not logging. */
+  public DebugExporterConfig(Verbosity verbosity, int samplingInitial, int samplingThereafter,
+      boolean useInternalLogger, QueueSettings sendingQueue) {
+    this(verbosity, samplingInitial, samplingThereafter, useInternalLogger, List.of(), sendingQueue);
+  }
+
+  /** The outputs of {@code use_internal_logger: false}: the configured paths, else stdout. */
+  List<String> outputs() {
+    return outputPaths.isEmpty() ? List.of("stdout") : outputPaths;
+  }
 
   /** How much of each batch is written. */
   public enum Verbosity {
@@ -57,6 +76,16 @@ public record DebugExporterConfig(
     if (samplingThereafter < 0) {
       problems.add(new ConfigProblem("sampling_thereafter", samplingThereafter
           + " is negative; give 1 to log every batch, or M to log every Mth after sampling_initial"));
+    }
+    if (useInternalLogger && !outputPaths.isEmpty()) {
+      problems.add(new ConfigProblem("output_paths", "applies only with \"use_internal_logger: false\"; set"
+          + " that too, or remove output_paths to log through the gateway's logger"));
+    }
+    for (int i = 0; i < outputPaths.size(); i++) {
+      if (outputPaths.get(i).isEmpty()) {
+        problems.add(new ConfigProblem("output_paths[" + i + "]", "is empty; give \"stdout\", \"stderr\" or a"
+            + " file path"));
+      }
     }
     if (sendingQueue == null) {
       problems.add(new ConfigProblem("sending_queue", "is empty; leave the key out to keep the queue off"));

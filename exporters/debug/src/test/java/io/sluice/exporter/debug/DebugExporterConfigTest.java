@@ -47,4 +47,22 @@ class DebugExporterConfigTest {
     assertThatThrownBy(() -> ConfigLoader.bindComponent(factory, "sampling_thereafter: -1"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("exporters.debug.sampling_thereafter");
   }
+
+  @Test
+  void outputPathsNeedTheInternalLoggerOff() throws Exception {
+    DebugExporterConfig c = ConfigLoader.bindComponent(factory, """
+        use_internal_logger: false
+        output_paths: [stdout, /var/log/sluice/debug.log]
+        """);
+    assertThat(c.outputs()).containsExactly("stdout", "/var/log/sluice/debug.log");
+    assertThat(ConfigLoader.bindComponent(factory, "use_internal_logger: false").outputs()).containsExactly("stdout");
+    assertThatThrownBy(() -> ConfigLoader.bindComponent(factory, "output_paths: [stderr]"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("exporters.debug.output_paths")
+        .hasMessageContaining("use_internal_logger: false");
+    assertThatThrownBy(() -> ConfigLoader.bindComponent(factory, """
+        use_internal_logger: false
+        output_paths: [""]
+        """))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("exporters.debug.output_paths[0]");
+  }
 }

@@ -263,6 +263,32 @@ class DebugExporterTest {
   }
 
   @Test
+  void writesToEveryOutputPathAppendingToFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream stdout = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    java.nio.file.Path file = dir.resolve("debug/out.txt");
+    java.nio.file.Files.createDirectories(file.getParent());
+    java.nio.file.Files.writeString(file, "earlier" + System.lineSeparator());
+    DebugExporterConfig cfg = new DebugExporterConfig(DebugExporterConfig.Verbosity.BASIC, 2, 1, false,
+        List.of("stdout", file.toString()), new QueueSettings(false, 1, 1000));
+    try (TestVertx tv = TestVertx.create()) {
+      DebugExporter e = new DebugExporter(TestContexts.context(tv.vertx(), ComponentKind.EXPORTER, "debug"), cfg,
+          clock::get, stdout);
+      await(e.start());
+
+      await(e.consume(TestData.logs(3, 1)));
+      await(e.consume(TestData.traces(2, 1)));
+      await(e.shutdown());
+    }
+
+    String expected = "Logs: 1 resource logs, 3 log records" + System.lineSeparator()
+        + "Traces: 1 resource spans, 2 spans" + System.lineSeparator();
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo(expected);
+    assertThat(java.nio.file.Files.readString(file)).isEqualTo("earlier" + System.lineSeparator() + expected);
+  }
+
+  @Test
   void acceptsBatchesFromAnyThreadAndWithTheQueueOn() throws Exception {
     DebugExporterConfig cfg = new DebugExporterConfig(DebugExporterConfig.Verbosity.BASIC, 100, 1, true,
         new QueueSettings(true, 1, 100));
