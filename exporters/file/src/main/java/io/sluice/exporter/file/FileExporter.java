@@ -5,14 +5,17 @@ import io.sluice.core.ComponentContext;
 import io.sluice.core.Exporter;
 import io.sluice.core.RetryableException;
 import io.sluice.core.exporterhelper.ExporterHelper;
+import io.sluice.core.util.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The {@code file} exporter. Batches of every signal go through an {@link ExporterHelper} (a
@@ -28,8 +31,9 @@ final class FileExporter implements Exporter {
   private final String id;
   private final Vertx vertx;
   private final FileExporterConfig config;
-  private final FileSink sink;
+  private final Target sink;
   private final ExporterHelper helper;
+  private final RateLimitedLog skippedLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
 
   // Touched on the helper's context only.
   private WorkerExecutor worker;
@@ -39,7 +43,8 @@ final class FileExporter implements Exporter {
     this.id = ctx.id().toString();
     this.vertx = ctx.vertx();
     this.config = config;
-    this.sink = new FileSink(id, config, clock);
+    this.sink = config.groupBy().enabled() ? Target.of(new GroupedSinks(id, config, clock))
+        : Target.of(new FileSink(id, config, clock));
     this.helper = ExporterHelper.builder(ctx, this::send)
         .queue(config.sendingQueue())
         .retry(config.retryOnFailure())
@@ -56,14 +61,14 @@ final class FileExporter implements Exporter {
       try {
         sink.open();
       } catch (IOException | RuntimeException e) {
-        throw new IOException("Exporter '" + id + "' cannot open '" + sink.path() + "': " + e, e);
+        throw new IOException("Exporter '" + id + "' cannot open '" + sink.describe() + "': " + e, e);
       }
       return null;
     }, true).onSuccess(v -> {
       long every = Math.max(1, config.effectiveFlushInterval().toMillis());
       syncTimer = vertx.setPeriodic(every, t -> sync());
       LOG.info("Exporter '{}' writing {}{} to '{}'{}", id, config.format(), config.zstd() ? " (zstd)" : "",
-          sink.path(), config.rotation() == null ? ""
+          sink.describe(), config.rotation() == null ? ""
               : " with rotation at " + config.rotation().maxBytes() / (1024 * 1024) + " MiB");
     }).onFailure(err -> {
       worker.close();
@@ -78,10 +83,15 @@ final class FileExporter implements Exporter {
       return Future.failedFuture(new RetryableException("Exporter '" + id + "' is not open"));
     }
     return w.executeBlocking(() -> {
+      int skipped;
       try {
-        sink.write(batch);
+        skipped = sink.write(batch);
       } catch (IOException e) {
-        throw new RetryableException("Exporter '" + id + "' could not write to '" + sink.path() + "': " + e, e);
+        throw new RetryableException("Exporter '" + id + "' could not write to '" + sink.describe() + "': " + e, e);
+      }
+      if (skipped > 0) {
+        skippedLog.log("Exporter '{}' did not write {} resources without a string '{}' attribute (group_by)", id,
+            skipped, config.groupBy().resourceAttribute());
       }
       return null;
     }, true);
@@ -95,7 +105,7 @@ final class FileExporter implements Exporter {
     w.executeBlocking(() -> {
       sink.sync();
       return null;
-    }, true).onFailure(err -> LOG.warn("Exporter '{}' could not sync '{}' to disk: {}", id, sink.path(),
+    }, true).onFailure(err -> LOG.warn("Exporter '{}' could not sync '{}' to disk: {}", id, sink.describe(),
         err.toString()));
   }
 
@@ -113,9 +123,9 @@ final class FileExporter implements Exporter {
     return w.<Void>executeBlocking(() -> {
       sink.close();
       return null;
-    }, true).eventually(() -> w.close()).onSuccess(v -> LOG.info("Exporter '{}' closed '{}'", id, sink.path()))
-        .recover(err -> Future.failedFuture(new RetryableException("Exporter '" + id + "' could not close '"
-            + sink.path() + "': " + err, err)));
+    }, true).eventually(() -> w.close()).onSuccess(v -> LOG.info("Exporter '{}' closed '{}'", id,
+        sink.describe())).recover(err -> Future.failedFuture(new RetryableException("Exporter '" + id
+        + "' could not close '" + sink.describe() + "': " + err, err)));
   }
 
   @Override
@@ -131,5 +141,78 @@ final class FileExporter implements Exporter {
   @Override
   public Future<Void> shutdown() {
     return helper.shutdown();
+  }
+
+  /** The one file, or the files of group_by; every method blocks and runs on the worker. */
+  private interface Target {
+    void open() throws IOException;
+
+    /** Writes the batch; returns how many resources were left out (group_by without the attribute). */
+    int write(Batch batch) throws IOException;
+
+    void sync() throws IOException;
+
+    void close() throws IOException;
+
+    String describe();
+
+    static Target of(FileSink file) {
+      return new Target() {
+        @Override
+        public void open() throws IOException {
+          file.open();
+        }
+
+        @Override
+        public int write(Batch batch) throws IOException {
+          file.write(batch);
+          return 0;
+        }
+
+        @Override
+        public void sync() throws IOException {
+          file.sync();
+        }
+
+        @Override
+        public void close() throws IOException {
+          file.close();
+        }
+
+        @Override
+        public String describe() {
+          return file.path().toString();
+        }
+      };
+    }
+
+    static Target of(GroupedSinks files) {
+      return new Target() {
+        @Override
+        public void open() {
+          // Each file opens when first written.
+        }
+
+        @Override
+        public int write(Batch batch) throws IOException {
+          return files.write(batch);
+        }
+
+        @Override
+        public void sync() throws IOException {
+          files.sync();
+        }
+
+        @Override
+        public void close() throws IOException {
+          files.close();
+        }
+
+        @Override
+        public String describe() {
+          return files.describe();
+        }
+      };
+    }
   }
 }

@@ -33,6 +33,9 @@ import java.util.Locale;
  * @param sendingQueue the in-memory queue in front of the file; on, with one writer so batches
  *     keep their order
  * @param retryOnFailure retries of failed writes; off by default
+ * @param groupBy one file per value of a resource attribute, the value taking the place of the
+ *     {@code *} in {@code path}; off unless enabled
+ * @param compressionParams the zstd level ({@code level}, 1 to 22; 3 when left out)
  */
 public record FileExporterConfig(
     String path,
@@ -44,8 +47,54 @@ public record FileExporterConfig(
     boolean createDirectory,
     String directoryPermissions,
     QueueSettings sendingQueue,
-    RetrySettings retryOnFailure)
+    RetrySettings retryOnFailure,
+    GroupBy groupBy,
+    CompressionParams compressionParams)
     implements ComponentConfig {
+
+  /** The zstd level when {@code compression_params.level} is left out. */
+  static final int DEFAULT_ZSTD_LEVEL = 3;
+
+  public FileExporterConfig {
+    groupBy = groupBy == null ? GroupBy.off() : groupBy;
+    compressionParams = compressionParams == null ? new CompressionParams(null) : compressionParams;
+  }
+
+  /** A config without group_by and with the default zstd level. */
+  public FileExporterConfig(String path, Format format, Rotation rotation, Duration flushInterval, boolean append,
+      String compression, boolean createDirectory, String directoryPermissions, QueueSettings sendingQueue,
+      RetrySettings retryOnFailure) {
+    this(path, format, rotation, flushInterval, append, compression, createDirectory, directoryPermissions,
+        sendingQueue, retryOnFailure, null, null);
+  }
+
+  /**
+   * {@code group_by}, as the Collector has it.
+   *
+   * @param enabled write one file per attribute value
+   * @param resourceAttribute the resource attribute whose string value names the file; resources
+   *     without it are not written
+   * @param maxOpenFiles how many of those files are kept open; the least recently written is
+   *     closed past it, and opened again (appending) when its turn comes
+   */
+  public record GroupBy(boolean enabled, String resourceAttribute, Integer maxOpenFiles) {
+    public GroupBy {
+      resourceAttribute = resourceAttribute == null ? "fileexporter.path_segment" : resourceAttribute;
+      maxOpenFiles = maxOpenFiles == null ? 100 : maxOpenFiles;
+    }
+
+    static GroupBy off() {
+      return new GroupBy(false, null, null);
+    }
+  }
+
+  /** {@code compression_params}: the compression level. */
+  public record CompressionParams(Integer level) {}
+
+  /** The zstd level records are compressed at. */
+  int zstdLevel() {
+    return compressionParams.level() == null ? DEFAULT_ZSTD_LEVEL : compressionParams.level();
+  }
 
   /** How each batch is encoded. */
   public enum Format {
@@ -132,6 +181,32 @@ public record FileExporterConfig(
     if (compression != null && !compression.isEmpty() && !compression.equals("zstd")) {
       problems.add(new ConfigProblem("compression", "\"" + compression
           + "\" is not supported; use \"zstd\", or leave it empty for none"));
+    }
+    if (compressionParams.level() != null) {
+      if (!zstd()) {
+        problems.add(new ConfigProblem("compression_params.level", "applies only with \"compression: zstd\""));
+      } else if (compressionParams.level() < 1 || compressionParams.level() > 22) {
+        problems.add(new ConfigProblem("compression_params.level", compressionParams.level()
+            + " is not a zstd level; give 1 (fastest) to 22 (smallest), default " + DEFAULT_ZSTD_LEVEL));
+      }
+    }
+    if (groupBy.enabled() && path != null && !path.isBlank()) {
+      long stars = path.chars().filter(c -> c == '*').count();
+      if (stars != 1) {
+        problems.add(new ConfigProblem("path", "\"" + path + "\" must contain exactly one '*' with group_by"
+            + " enabled: the attribute's value takes its place, as in \"/var/otlp/*/data.jsonl\""));
+      } else if (path.startsWith("*")) {
+        problems.add(new ConfigProblem("path", "\"" + path + "\" must not start with '*' with group_by enabled;"
+            + " give the directory the files go under, as in \"/var/otlp/*.jsonl\""));
+      }
+    }
+    if (groupBy.enabled() && groupBy.resourceAttribute().isBlank()) {
+      problems.add(new ConfigProblem("group_by.resource_attribute", "is empty; name the resource attribute whose"
+          + " value names the file (default \"fileexporter.path_segment\")"));
+    }
+    if (groupBy.maxOpenFiles() < 1) {
+      problems.add(new ConfigProblem("group_by.max_open_files", groupBy.maxOpenFiles()
+          + " is not a number of files; give at least 1 (default 100)"));
     }
     if (flushInterval != null && flushInterval.isNegative()) {
       problems.add(new ConfigProblem("flush_interval", "must not be negative; a usual value is \"1s\""));

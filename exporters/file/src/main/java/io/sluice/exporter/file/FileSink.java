@@ -45,7 +45,6 @@ final class FileSink {
   private static final Logger LOG = LoggerFactory.getLogger(FileSink.class);
   /** Backup names carry the time to the millisecond: {@code out-2026-11-22T10-15-30.123.json}. */
   static final DateTimeFormatter BACKUP_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss.SSS");
-  private static final int ZSTD_LEVEL = 3;
   private static final int KEEP_BUFFER_BYTES = 8 << 20;
 
   private final String id;
@@ -67,9 +66,14 @@ final class FileSink {
   private static final java.util.Set<Path> OPENED_BY_THIS_PROCESS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   FileSink(String id, FileExporterConfig config, Clock clock) {
+    this(id, config, Path.of(config.path()), clock);
+  }
+
+  /** A sink writing {@code file} (one of a group_by's files) with {@code config}'s settings. */
+  FileSink(String id, FileExporterConfig config, Path file, Clock clock) {
     this.id = id;
     this.config = config;
-    this.path = Path.of(config.path()).toAbsolutePath().normalize();
+    this.path = file.toAbsolutePath().normalize();
     this.clock = clock;
     this.zone = config.rotation() != null && config.rotation().localtime() ? ZoneId.systemDefault() : ZoneOffset.UTC;
     String name = path.getFileName().toString();
@@ -174,7 +178,7 @@ final class FileSink {
       byte[] raw = config.format() == FileExporterConfig.Format.PROTO ? data.toByteArray() : OtlpJson.encode(data);
       int bound = (int) Math.min(Integer.MAX_VALUE - 8, Zstd.compressBound(raw.length));
       b.ensure(4 + bound);
-      long n = Zstd.compressByteArray(b.bytes(), 4, bound, raw, 0, raw.length, ZSTD_LEVEL);
+      long n = Zstd.compressByteArray(b.bytes(), 4, bound, raw, 0, raw.length, config.zstdLevel());
       if (Zstd.isError(n)) {
         throw new IOException("zstd compression failed: " + Zstd.getErrorName(n));
       }

@@ -66,4 +66,35 @@ class FileExporterConfigTest {
     assertThatThrownBy(() -> ConfigLoader.bindComponent(factory, "path: x\ncompression: gzip"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("\"gzip\" is not supported");
   }
+
+  @Test
+  void bindsGroupByAndCompressionParams() throws Exception {
+    FileExporterConfig c = ConfigLoader.bindComponent(factory, """
+        path: /var/otlp/*/data.jsonl
+        group_by:
+          enabled: true
+          resource_attribute: tenant
+          max_open_files: 20
+        compression: zstd
+        compression_params:
+          level: 9
+        """);
+    assertThat(c.groupBy()).isEqualTo(new FileExporterConfig.GroupBy(true, "tenant", 20));
+    assertThat(c.zstdLevel()).isEqualTo(9);
+    assertThat(ConfigLoader.bindComponent(factory, "path: x").groupBy().enabled()).isFalse();
+    assertThatThrownBy(() -> ConfigLoader.bindComponent(factory, """
+        path: x.jsonl
+        compression_params:
+          level: 30
+        """))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("exporters.file.compression_params.level")
+        .hasMessageContaining("compression: zstd");
+    assertThatThrownBy(() -> ConfigLoader.bindComponent(factory, """
+        path: x.jsonl
+        group_by:
+          enabled: true
+        """))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("exporters.file.path")
+        .hasMessageContaining("exactly one '*'");
+  }
 }

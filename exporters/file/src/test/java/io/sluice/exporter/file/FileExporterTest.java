@@ -146,6 +146,89 @@ class FileExporterTest {
     assertThat(OtlpJson.<LogsData>decode(lines.get(2), LogsData.newBuilder())).isEqualTo(logsData(logs));
   }
 
+  /** Log batches whose one resource carries {@code fileexporter.path_segment = segment}, or none when null. */
+  private static Batch logsFor(String segment, int records, int seed) {
+    Batch b = TestData.logs(records, seed);
+    List<io.opentelemetry.proto.logs.v1.ResourceLogs> out = new ArrayList<>();
+    for (io.opentelemetry.proto.logs.v1.ResourceLogs rl : b.resourceLogs()) {
+      io.opentelemetry.proto.logs.v1.ResourceLogs.Builder rb = rl.toBuilder();
+      if (segment != null) {
+        rb.getResourceBuilder().addAttributes(io.opentelemetry.proto.common.v1.KeyValue.newBuilder()
+            .setKey("fileexporter.path_segment").setValue(io.opentelemetry.proto.common.v1.AnyValue.newBuilder()
+                .setStringValue(segment)));
+      }
+      out.add(rb.build());
+    }
+    return Batch.logs(out, b.envelope());
+  }
+
+  private static FileExporterConfig grouped(Path pattern, int maxOpenFiles) {
+    FileExporterConfig c = json(pattern);
+    return new FileExporterConfig(c.path(), c.format(), c.rotation(), c.flushInterval(), c.append(), c.compression(),
+        c.createDirectory(), c.directoryPermissions(), c.sendingQueue(), c.retryOnFailure(),
+        new FileExporterConfig.GroupBy(true, null, maxOpenFiles), null);
+  }
+
+  @Test
+  void groupByWritesEachResourceToTheFileItsAttributeNames() throws IOException {
+    Path pattern = dir.resolve("tenants/*/logs.jsonl");
+    Batch a1 = logsFor("a", 3, 1);
+    Batch b1 = logsFor("b", 4, 2);
+    Batch none = logsFor(null, 5, 3);
+    Batch a2 = logsFor("a", 2, 4);
+    Batch c1 = logsFor("c", 1, 5);
+    Batch escape = logsFor("../../outside", 1, 6);
+
+    // One file open at a time: "a" is closed for "b" and continued, not truncated, when it comes back.
+    writeAll(grouped(pattern, 1), List.of(a1, b1, none, a2, c1, escape));
+
+    List<String> a = Files.readAllLines(dir.resolve("tenants/a/logs.jsonl"));
+    assertThat(a).hasSize(2);
+    assertThat(OtlpJson.<LogsData>decode(a.get(0), LogsData.newBuilder())).isEqualTo(logsData(a1));
+    assertThat(OtlpJson.<LogsData>decode(a.get(1), LogsData.newBuilder())).isEqualTo(logsData(a2));
+    assertThat(Files.readAllLines(dir.resolve("tenants/b/logs.jsonl"))).hasSize(1);
+    assertThat(Files.readAllLines(dir.resolve("tenants/c/logs.jsonl"))).hasSize(1);
+    assertThat(Files.readAllLines(dir.resolve("tenants/outside/logs.jsonl")))
+        .as("a value that climbs out of the pattern's directory stays inside it").hasSize(1);
+    try (var files = Files.walk(dir)) {
+      assertThat(files.filter(Files::isRegularFile).map(f -> dir.relativize(f).toString()).sorted().toList())
+          .containsExactly("tenants/a/logs.jsonl", "tenants/b/logs.jsonl", "tenants/c/logs.jsonl",
+              "tenants/outside/logs.jsonl");
+    }
+  }
+
+  @Test
+  void groupByNeedsOneStarNotAtTheStart() {
+    FileExporterConfig none = grouped(dir.resolve("logs.jsonl"), 10);
+    FileExporterConfig leading = new FileExporterConfig("*/logs.jsonl", none.format(), null, none.flushInterval(),
+        false, "", true, "", none.sendingQueue(), none.retryOnFailure(), none.groupBy(), null);
+    FileExporterConfig zeroFiles = grouped(dir.resolve("*.jsonl"), 0);
+
+    assertThat(none.validate()).extracting(io.sluice.core.ConfigProblem::path).containsExactly("path");
+    assertThat(leading.validate()).extracting(io.sluice.core.ConfigProblem::message)
+        .anySatisfy(m -> assertThat(m).contains("must not start with '*'"));
+    assertThat(zeroFiles.validate()).extracting(io.sluice.core.ConfigProblem::path)
+        .containsExactly("group_by.max_open_files");
+  }
+
+  @Test
+  void compressesAtTheConfiguredZstdLevel() throws IOException {
+    Batch traces = TestData.traces(200, 5);
+    FileExporterConfig fast = config(dir.resolve("fast.zst"), FileExporterConfig.Format.JSON, null, false, "zstd");
+    FileExporterConfig small = new FileExporterConfig(dir.resolve("small.zst").toString(), fast.format(), null,
+        fast.flushInterval(), false, "zstd", true, "", fast.sendingQueue(), fast.retryOnFailure(), null,
+        new FileExporterConfig.CompressionParams(19));
+    assertThat(small.validate()).isEmpty();
+
+    writeAll(fast, List.of(traces));
+    writeAll(small, List.of(traces));
+
+    byte[] level19 = records(dir.resolve("small.zst")).get(0);
+    assertThat(level19.length).isLessThan(records(dir.resolve("fast.zst")).get(0).length);
+    byte[] plain = Zstd.decompress(level19, (int) Zstd.getFrameContentSize(level19));
+    assertThat(OtlpJson.<TracesData>decode(plain, TracesData.newBuilder())).isEqualTo(tracesData(traces));
+  }
+
   @Test
   void keepsTheOrderOfBatches() throws IOException {
     Path file = dir.resolve("ordered.json");
