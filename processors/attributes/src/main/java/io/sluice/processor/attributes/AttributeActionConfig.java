@@ -47,9 +47,17 @@ import java.util.Map;
  *     matches, "" for a group that took no part. {@code convert} leaves a value that cannot be
  *     converted as it is.
  * @param convertedType for {@code convert}: int, double or string
+ * @param defaultValue for {@code insert}/{@code update}/{@code upsert}: written when
+ *     {@code from_attribute} or {@code from_context} finds nothing, or on its own as the value
  */
 public record AttributeActionConfig(String key, Object value, String fromAttribute, String fromContext,
-    String pattern, String action, String convertedType) {
+    String pattern, String action, String convertedType, Object defaultValue) {
+
+  /** An action without a default value. */
+  public AttributeActionConfig(String key, Object value, String fromAttribute, String fromContext, String pattern,
+      String action, String convertedType) {
+    this(key, value, fromAttribute, fromContext, pattern, action, convertedType, null);
+  }
 
   /** The action names, as written in the config. */
   static final List<String> ACTIONS = List.of("insert", "update", "upsert", "delete", "hash", "extract", "convert");
@@ -107,14 +115,21 @@ public record AttributeActionConfig(String key, Object value, String fromAttribu
       case "insert", "update", "upsert" -> {
         requireKey(at, name, hasKey, problems);
         int sources = (value != null ? 1 : 0) + (notEmpty(fromAttribute) ? 1 : 0) + (notEmpty(fromContext) ? 1 : 0);
-        if (sources != 1) {
+        if (sources > 1 || sources == 0 && defaultValue == null) {
           problems.add(new ConfigProblem(at, "the " + name + " action needs exactly one of \"value\", "
-              + "\"from_attribute\" and \"from_context\"; " + (sources == 0 ? "none is" : sources + " are") + " set"));
+              + "\"from_attribute\" and \"from_context\", or a \"default_value\" alone; "
+              + (sources == 0 ? "none is" : sources + " are") + " set"));
         }
         if (value != null) {
           String bad = unsupported(value);
           if (bad != null) {
             problems.add(new ConfigProblem(at + ".value", bad));
+          }
+        }
+        if (defaultValue != null) {
+          String bad = unsupported(defaultValue);
+          if (bad != null) {
+            problems.add(new ConfigProblem(at + ".default_value", bad));
           }
         }
         forbid(at, name, "pattern", hasPattern, problems);
@@ -163,6 +178,7 @@ public record AttributeActionConfig(String key, Object value, String fromAttribu
 
   private void forbidSources(String at, String name, List<ConfigProblem> problems) {
     forbid(at, name, "value", value != null, problems);
+    forbid(at, name, "default_value", defaultValue != null, problems);
     forbid(at, name, "from_attribute", notEmpty(fromAttribute), problems);
     forbid(at, name, "from_context", notEmpty(fromContext), problems);
   }

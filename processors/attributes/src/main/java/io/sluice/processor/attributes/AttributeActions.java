@@ -19,7 +19,7 @@ final class AttributeActions {
 
   /** One action; the unused fields are null. */
   private record Step(Kind kind, String key, AnyValue value, String fromAttribute, String contextKey,
-      Pattern pattern, List<String> groups, String convertedType) {}
+      Pattern pattern, List<String> groups, String convertedType, AnyValue defaultValue) {}
 
   private final List<Step> steps;
 
@@ -47,7 +47,8 @@ final class AttributeActions {
       }
       steps.add(new Step(kind, key, c.value() == null ? null : Values.fromYaml(c.value()),
           c.fromAttribute() == null || c.fromAttribute().isEmpty() ? null : c.fromAttribute(), contextKey, pattern,
-          groups, c.convertedType() == null ? null : c.convertedType().trim().toLowerCase(Locale.ROOT)));
+          groups, c.convertedType() == null ? null : c.convertedType().trim().toLowerCase(Locale.ROOT),
+          c.defaultValue() == null ? null : Values.fromYaml(c.defaultValue())));
     }
     return new AttributeActions(List.copyOf(steps));
   }
@@ -119,7 +120,13 @@ final class AttributeActions {
     return w.result();
   }
 
+  /** The value an insert, update or upsert writes: its source's, else its default; null for none. */
   private static AnyValue source(Step s, Work w, Map<String, String> metadata) {
+    AnyValue found = sourceValue(s, w, metadata);
+    return found != null ? found : s.defaultValue;
+  }
+
+  private static AnyValue sourceValue(Step s, Work w, Map<String, String> metadata) {
     if (s.value != null) {
       return s.value;
     } else if (s.fromAttribute != null) {

@@ -65,6 +65,29 @@ class AttributeActionsTest {
   }
 
   @Test
+  void defaultValueIsWrittenWhenTheSourceAttributeIsMissing() {
+    AttributeActionConfig env = new AttributeActionConfig("env", null, "environment", null, null, "insert", null,
+        "production");
+    AttributeActionConfig region = new AttributeActionConfig("region", null, "a", null, null, "upsert", null, "eu");
+
+    assertThat(asMap(run(base, env, region))).containsExactly(Map.entry("a", s("1")), Map.entry("b", i(2)),
+        Map.entry("env", s("production")), Map.entry("region", s("1")));
+    assertThat(asMap(run(List.of(attr("environment", "staging"), attr("env", "kept")), env)))
+        .as("insert keeps a key that is there").containsEntry("env", s("kept"));
+    assertThat(asMap(run(List.of(attr("environment", "staging")), env))).containsEntry("env", s("staging"));
+  }
+
+  @Test
+  void defaultValueAloneIsTheValueAndFromContextFallsBackToIt() {
+    AttributeActionConfig alone = new AttributeActionConfig("tier", null, null, null, null, "upsert", null, 3);
+    AttributeActionConfig tenant = new AttributeActionConfig("tenant", null, null, "metadata.x-tenant", null,
+        "insert", null, "unknown");
+
+    assertThat(asMap(run(base, alone, tenant))).containsEntry("tier", i(3)).containsEntry("tenant", s("unknown"));
+    assertThat(asMap(run(base, Map.of("x-tenant", "acme"), tenant))).containsEntry("tenant", s("acme"));
+  }
+
+  @Test
   void valuesKeepTheirYamlType() {
     List<KeyValue> out = run(List.of(), action("insert", "s", "x"), action("insert", "i", 42),
         action("insert", "l", 9_000_000_000L), action("insert", "d", 1.5), action("insert", "t", true),

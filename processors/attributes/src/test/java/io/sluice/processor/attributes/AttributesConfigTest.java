@@ -141,6 +141,13 @@ class AttributesConfigTest {
           - key: j
             action: delete
             value: 1
+          - key: k
+            action: hash
+            default_value: x
+          - key: l
+            from_attribute: m
+            default_value: 99999999999999999999999
+            action: insert
         """));
     assertThat(e).isNotNull();
     assertThat(e.errors()).extracting(ConfigError::path).containsExactlyInAnyOrder(
@@ -154,10 +161,13 @@ class AttributesConfigTest {
         "processors.attributes.actions[7].pattern",
         "processors.attributes.actions[8].converted_type",
         "processors.attributes.actions[9].converted_type",
-        "processors.attributes.actions[10].value");
+        "processors.attributes.actions[10].value",
+        "processors.attributes.actions[11].default_value",
+        "processors.attributes.actions[12].default_value");
     assertThat(message(e, "actions[0].action")).contains("\"rename\"")
         .contains("insert, update, upsert, delete, hash, extract, convert");
-    assertThat(message(e, "actions[2]")).contains("exactly one of \"value\", \"from_attribute\" and \"from_context\"");
+    assertThat(message(e, "actions[2]")).contains("exactly one of \"value\", \"from_attribute\" and \"from_context\"")
+        .contains("\"default_value\" alone");
     assertThat(message(e, "actions[5].pattern")).contains("\"(unclosed\"").contains("missing closing )");
     assertThat(message(e, "actions[6].pattern")).contains("no named group");
     assertThat(message(e, "actions[8].converted_type")).contains("\"bool\"").contains("int, double, string");
