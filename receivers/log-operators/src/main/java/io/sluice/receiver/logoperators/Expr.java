@@ -466,7 +466,7 @@ abstract class Expr {
           }
           if (j >= n) {
             throw new IllegalArgumentException("expression \"" + s + "\": a string starting at " + (i + 1)
-                + " is not closed");
+                + " is not closed; supported: " + SUPPORTED);
           }
           out.add(new Token(Kind.STRING, s.substring(i, j + 1), sb.toString(), i));
           i = j + 1;
