@@ -19,17 +19,24 @@ final class Conf {
   private final Map<String, Object> map;
   private final String path;
   private final List<ConfigProblem> problems;
+  private final boolean isMap;
 
   @SuppressWarnings("unchecked")
   Conf(Object node, String path, List<ConfigProblem> problems) {
     this.path = path;
     this.problems = problems;
+    this.isMap = node instanceof Map;
     if (node instanceof Map<?, ?> m) {
       this.map = (Map<String, Object>) m;
     } else {
       this.map = new LinkedHashMap<>();
       problems.add(new ConfigProblem(path, "expected a map of settings, got " + describe(node)));
     }
+  }
+
+  /** False when the node was not a map (already reported). */
+  boolean isMap() {
+    return isMap;
   }
 
   String path() {

@@ -81,6 +81,9 @@ final class Operators {
 
   /** Makes the operator for one list item, or returns null after recording its problems. */
   static Operator create(Conf c, Clock clock) {
+    if (!c.isMap()) {
+      return null;
+    }
     int before = c.problemCount();
     String type = c.requiredString("type", "valid: " + String.join(", ", KINDS.keySet()));
     if (type == null) {
