@@ -19,6 +19,7 @@ abstract class ParserOperator extends Operator {
 
   Field parseFrom = Field.body();
   Field parseTo = Field.attribute();
+  private boolean toAttributes = true;
   private Field bodyFrom;
   /** The embedded timestamp, severity and trace parsers that are configured, in that order. */
   private EntryStep[] steps = new EntryStep[0];
@@ -28,6 +29,7 @@ abstract class ParserOperator extends Operator {
   void readParserKeys(Conf c, Clock clock) {
     parseFrom = c.field("parse_from", Field.body());
     parseTo = c.field("parse_to", Field.attribute());
+    toAttributes = parseTo.root() == Field.Root.ATTRIBUTES && parseTo.isRoot();
     bodyFrom = c.field("body", null);
     List<EntryStep> found = new ArrayList<>();
     Conf t = c.sub("timestamp");
@@ -63,7 +65,12 @@ abstract class ParserOperator extends Operator {
     if (v == null) {
       throw new EntryException("the entry has no " + parseFrom + " to parse");
     }
-    parseTo.set(e, parse(v, e));
+    Map<String, Object> parsed = parse(v, e);
+    if (toAttributes && !e.hasAttributes()) {
+      e.attributes(parsed); // the common case: no second map to merge into
+    } else {
+      parseTo.set(e, parsed);
+    }
     embedded(e);
   }
 
