@@ -17,7 +17,8 @@ import java.util.regex.Matcher;
 abstract class Expr {
   static final String SUPPORTED = "fields (body, body.key, attributes.key, attributes[\"dotted.key\"], "
       + "resource.key), string, number, true/false and nil literals, ==, !=, <, <=, >, >=, matches \"regex\", "
-      + "contains, startsWith, endsWith, and (&&), or (||), not (!), + on strings and numbers, and parentheses";
+      + "contains, startsWith, endsWith, and (&&), or (||), not (!), + on strings and numbers, env(\"NAME\") "
+      + "and parentheses";
 
   /** The value of the expression for an entry: a String, Long, Double, Boolean, map, list or null. */
   abstract Object eval(LogEntry e);
@@ -388,12 +389,35 @@ abstract class Expr {
             case "body", "attributes", "resource" -> {
               return fieldRef();
             }
+            case "env" -> {
+              return env();
+            }
             default -> throw error("unsupported name " + t.describe()
                 + (peekIs(Kind.LPAREN) ? " (function calls are not supported)" : ""));
           }
         }
         default -> throw error("unexpected " + t.describe());
       }
+    }
+
+    /** {@code env("NAME")}: read once, when the config loads; unset is "" as in Go. */
+    Expr env() {
+      next();
+      if (tok.kind != Kind.LPAREN) {
+        throw error("env must be called as env(\"NAME\")");
+      }
+      next();
+      if (tok.kind != Kind.STRING) {
+        throw error("env takes the variable's name as a string literal, got " + tok.describe());
+      }
+      String name = (String) tok.value;
+      next();
+      if (tok.kind != Kind.RPAREN) {
+        throw error("expected \")\" after env's argument, got " + tok.describe());
+      }
+      next();
+      String value = System.getenv(name);
+      return new Literal(value == null ? "" : value);
     }
 
     boolean peekIs(Kind k) {

@@ -47,7 +47,8 @@ final class FieldOperators {
 
     @Override
     void transform(LogEntry e) {
-      field.set(e, expr != null ? expr.eval(e) : LogEntry.deepCopy(value));
+      // an expression may give a map of the entry itself: copy it so that the two stay apart
+      field.set(e, LogEntry.deepCopy(expr != null ? expr.eval(e) : value));
     }
   }
 
@@ -86,14 +87,10 @@ final class FieldOperators {
       field.delete(e);
       String[] keys = field.keys();
       String[] parentKeys = java.util.Arrays.copyOf(keys, keys.length - 1);
-      Field parent = Field.body(parentKeys);
       for (Map.Entry<?, ?> x : m.entrySet()) {
         String[] k = java.util.Arrays.copyOf(parentKeys, parentKeys.length + 1);
         k[parentKeys.length] = String.valueOf(x.getKey());
         Field.body(k).set(e, x.getValue());
-      }
-      if (parent.isRoot() && !(e.body() instanceof Map)) {
-        e.body(new LinkedHashMap<String, Object>());
       }
     }
   }

@@ -28,7 +28,7 @@ class ConfigErrorsTest {
       "type: regex_parser\\nregex: '(?P<a-b>x)'                    | operators[0].regex       | group name",
       "type: regex_parser\\nregex: '(?P<a>x)'\\non_error: ignore    | operators[0].on_error    | valid: send, send_quiet, drop, drop_quiet",
       "type: regex_parser\\nregex: '(?P<a>x)'\\nparse_to: labels    | operators[0].parse_to    | does not start with body, attributes or resource",
-      "type: regex_parser\\nregex: '(?P<a>x)'\\nif: 'env(\"X\")'    | operators[0].if          | supported:",
+      "type: regex_parser\\nregex: '(?P<a>x)'\\nif: 'now() > 1'   | operators[0].if          | supported:",
       "type: regex_parser\\nregex: '(?P<a>x)'\\ntimestamp: {parse_from: body}       | operators[0].timestamp.layout | is required",
       "type: regex_parser\\nregex: '(?P<a>x)'\\ntimestamp: {parse_from: body, layout: '%Q'} | operators[0].timestamp.layout | unknown directive %Q",
       "type: regex_parser\\nregex: '(?P<a>x)'\\ntimestamp: {parse_from: body, layout: x, layout_type: unix} | operators[0].timestamp.layout_type | valid: strptime, gotime, epoch",

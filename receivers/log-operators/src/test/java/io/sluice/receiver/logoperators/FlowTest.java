@@ -47,7 +47,7 @@ class FlowTest {
 
   @ParameterizedTest
   @ValueSource(strings = {
-      "env(\"HOME\") == \"x\"",
+      "now() > 1",
       "attributes.level in [\"a\"]",
       "attributes.n * 2 > 3",
       "timestamp > 0",
@@ -64,6 +64,13 @@ class FlowTest {
       }
       throw new IllegalArgumentException("a bare field is allowed; " + Expr.SUPPORTED);
     }).as(expr).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("==");
+  }
+
+  @Test
+  void envReadsAnEnvironmentVariableOnce() {
+    String path = System.getenv("PATH");
+    assertThat(Expr.parseCondition("env(\"PATH\") == \"" + path.replace("\\", "\\\\") + "\"").test(entry())).isTrue();
+    assertThat(Expr.parse("env(\"SLUICE_SURELY_UNSET_VARIABLE\")").eval(entry())).isEqualTo("");
   }
 
   @Test
