@@ -9,9 +9,9 @@ import java.util.Map;
  * A complex parser of the Collector ({@code regex_parser}, {@code json_parser}, {@code
  * key_value_parser}, {@code csv_parser}): parses the value at {@code parse_from} (default {@code
  * body}) into a map written to {@code parse_to} (default {@code attributes}, merged into what is
- * there), then runs the embedded {@code timestamp}, {@code severity}, {@code trace} and {@code
- * scope_name} parsers, each independently of the others, and finally sets the body from {@code
- * body} if given. When the main parse fails the entry is left exactly as it was.
+ * there), sets the body from {@code body} if given, then runs the embedded {@code timestamp},
+ * {@code severity}, {@code trace} and {@code scope_name} parsers, each independently of the
+ * others. When the main parse fails the entry is left exactly as it was.
  */
 abstract class ParserOperator extends Operator {
   static final List<String> PARSER_KEYS = List.of("type", "id", "output", "on_error", "if", "parse_from",
@@ -31,6 +31,9 @@ abstract class ParserOperator extends Operator {
     parseTo = c.field("parse_to", Field.attribute());
     toAttributes = parseTo.root() == Field.Root.ATTRIBUTES && parseTo.isRoot();
     bodyFrom = c.field("body", null);
+    if (bodyFrom != null && parseTo.root() == Field.Root.BODY && parseTo.isRoot()) {
+      c.problem("body", "cannot be combined with parse_to: body; parse to attributes and pick the body from there");
+    }
     List<EntryStep> found = new ArrayList<>();
     Conf t = c.sub("timestamp");
     if (t != null) {
@@ -74,8 +77,17 @@ abstract class ParserOperator extends Operator {
     embedded(e);
   }
 
-  /** Runs the embedded parsers; the first error is thrown after all have run. */
+  /**
+   * Sets the body from {@code body}, then runs the embedded parsers, each whatever the others
+   * did; the first error is thrown after all have run. The order is the Collector's.
+   */
   final void embedded(LogEntry e) throws EntryException {
+    if (bodyFrom != null) {
+      Object v = bodyFrom.get(e);
+      if (v != null) {
+        e.body(LogEntry.deepCopy(v));
+      }
+    }
     EntryException first = null;
     for (EntryStep step : steps) {
       try {
@@ -88,12 +100,6 @@ abstract class ParserOperator extends Operator {
       Object v = scopeName.get(e);
       if (v instanceof String s) {
         e.scopeName(s);
-      }
-    }
-    if (bodyFrom != null) {
-      Object v = bodyFrom.get(e);
-      if (v != null) {
-        e.body(LogEntry.deepCopy(v));
       }
     }
     if (first != null) {

@@ -7,7 +7,8 @@ import java.util.regex.Matcher;
 /**
  * {@code regex_parser}: the named groups of an RE2 regex ({@code (?P<name>...)}) become keys.
  * The regex is searched for anywhere in the value, as Go's {@code FindStringSubmatch} does; a
- * value it does not match is an error. Groups that took no part in the match are left out.
+ * value it does not match is an error. A group that took no part in the match is the empty string,
+ * as in the Collector.
  */
 final class RegexParser extends ParserOperator {
   private final Matcher matcher;
@@ -31,9 +32,7 @@ final class RegexParser extends ParserOperator {
     for (int g = 1; g < names.length; g++) {
       if (names[g] != null) {
         int start = m.start(g);
-        if (start >= 0) {
-          out.put(names[g], s.substring(start, m.end(g)));
-        }
+        out.put(names[g], start < 0 ? "" : s.substring(start, m.end(g))); // "" as Go gives for no match
       }
     }
     m.reset(""); // do not keep the line alive

@@ -11,8 +11,9 @@ import java.util.Map;
  * Sets an entry's severity from a field: the {@code severity} block of a parser and the {@code
  * severity_parser} operator. A {@code mapping} from level aliases ({@code error}, {@code warn2},
  * ...) to values, lists of values, {@code {min, max}} ranges and the HTTP specials {@code 2xx} to
- * {@code 5xx}, over the {@code default} preset (every alias maps to its own name) unless {@code
- * preset: none}. Values match in any case. The severity text is the value as found, or the
+ * {@code 5xx}, over a preset: {@code default} (every alias and severity number maps to its level,
+ * and warning, err), {@code otel}/{@code aliases} (the same without warning and err) or {@code
+ * none}. Values match in any case. The severity text is the value as found, or the
  * level's short name with {@code overwrite_text: true}. A value that maps to nothing leaves
  * severity number 0 and keeps the text.
  */
@@ -57,9 +58,21 @@ final class SeverityParser implements EntryStep {
     Map<String, Integer> exact = new HashMap<>();
     List<Range> ranges = new ArrayList<>();
     switch (preset) {
-      case "default" -> LEVELS.forEach((alias, n) -> exact.put(alias, n));
+      case "default", "otel", "aliases" -> {
+        LEVELS.forEach((alias, n) -> {
+          exact.put(alias, n);
+          exact.put(Integer.toString(n), n);
+        });
+        if (preset.equals("default")) {
+          for (int k = 1; k <= 4; k++) {
+            String suffix = k == 1 ? "" : Integer.toString(k);
+            exact.put("warning" + suffix, 12 + k);
+            exact.put("err" + suffix, 16 + k);
+          }
+        }
+      }
       case "none" -> { }
-      default -> c.problem("preset", "\"" + preset + "\" is not a preset; valid: default, none");
+      default -> c.problem("preset", "\"" + preset + "\" is not a preset; valid: default, otel, aliases, none");
     }
     Object mapping = c.raw("mapping");
     if (mapping != null && !(mapping instanceof Map)) {
@@ -69,6 +82,9 @@ final class SeverityParser implements EntryStep {
         String alias = String.valueOf(me.getKey());
         String path = "mapping." + alias;
         Integer level = LEVELS.get(alias.toLowerCase(Locale.ROOT));
+        if (level == null && alias.matches("[1-9]|1[0-9]|2[0-4]")) {
+          level = Integer.valueOf(alias); // the Collector takes severity numbers as aliases too
+        }
         if (level == null) {
           c.problem(path, "\"" + alias + "\" is not a severity level; valid: " + String.join(", ", LEVELS.keySet()));
           continue;

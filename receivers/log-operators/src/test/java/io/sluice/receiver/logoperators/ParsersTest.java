@@ -20,7 +20,7 @@ class ParsersTest {
         Arguments.of("^(?P<level>\\w+) (?P<msg>.*)$", "INFO hello world", Map.of("level", "INFO", "msg", "hello world")),
         Arguments.of("(?P<status>\\d{3})", "GET / 404 12ms", Map.of("status", "404")),
         Arguments.of("^(?<ip>[\\d.]+) - (?P<user_name>\\S+)", "10.0.0.1 - bob x", Map.of("ip", "10.0.0.1", "user_name", "bob")),
-        Arguments.of("^(?P<a>x)?(?P<b>y)", "y", Map.of("b", "y")),
+        Arguments.of("^(?P<a>x)?(?P<b>y)", "y", Map.of("a", "", "b", "y")),
         Arguments.of("^(?P<k>[[:alpha:]]+)=(?P<v>[[:digit:]]+)$", "abc=123", Map.of("k", "abc", "v", "123")),
         Arguments.of("^(?i)(?P<w>hello)", "HeLLo there", Map.of("w", "HeLLo")),
         Arguments.of("^(?P<x>[]a]+)", "]a]b", Map.of("x", "]a]")),

@@ -138,7 +138,7 @@ class TimeAndSeverityTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "ERROR | 17", "error | 17", "Warn | 13", "info3 | 11", "TRACE | 1", "fatal4 | 24", "debug2 | 6",
-      "warning | 0", "unknown | 0"})
+      "warning | 13", "Err | 17", "err3 | 19", "17 | 17", "24 | 24", "25 | 0", "critical | 0", "unknown | 0"})
   void theDefaultPresetMapsLevelNamesInAnyCase(String value, int number) {
     LogEntry e = severity("", value);
     assertThat(e.severityNumber()).isEqualTo(number);
@@ -182,6 +182,18 @@ class TimeAndSeverityTest {
   void presetNoneStartsFromAnEmptyMapping() {
     assertThat(severity("  preset: none\n  mapping:\n    error: nooo!\n", "nooo!").severityNumber()).isEqualTo(17);
     assertThat(severity("  preset: none\n  mapping:\n    error: nooo!\n", "ERROR").severityNumber()).isZero();
+  }
+
+  @Test
+  void theOtelPresetHasNoWarningOrErr() {
+    assertThat(severity("  preset: otel\n", "warning").severityNumber()).isZero();
+    assertThat(severity("  preset: otel\n", "WARN").severityNumber()).isEqualTo(13);
+    assertThat(severity("  preset: otel\n", "9").severityNumber()).isEqualTo(9);
+  }
+
+  @Test
+  void severityNumbersWorkAsMappingKeys() {
+    assertThat(severity("  mapping:\n    17: oops\n", "oops").severityNumber()).isEqualTo(17);
   }
 
   @Test
