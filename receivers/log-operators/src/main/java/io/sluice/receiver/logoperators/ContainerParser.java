@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  *
  * <p>{@code format} empty detects the format per line. With {@code add_metadata_from_filepath}
  * (default true) the Kubernetes names come from {@code attributes["log.file.path"]}
- * ({@code /var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log}) into the resource.
+ * ({@code /var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log}, or with backslashes
+ * on Windows) into the resource.
  * Docker lines that Docker itself split (16 KiB parts without a newline) are not joined.
  */
 final class ContainerParser extends ParserOperator {
@@ -35,7 +36,7 @@ final class ContainerParser extends ParserOperator {
 
   private static final Pattern CRI = Pattern.compile("^([^ ]+) (stdout|stderr) ([^ ]*) ?(.*)$", Pattern.DOTALL);
   private static final Pattern POD_PATH = Pattern.compile(
-      "^.*/([^_/]+)_([^_/]+)_([a-f0-9\\-]+)/([^._/]+)/(\\d+)\\.log$");
+      "^.*[/\\\\]([^_/\\\\]+)_([^_/\\\\]+)_([a-f0-9\\-]+)[/\\\\]([^._/\\\\]+)[/\\\\](\\d+)\\.log$");
   private static final TimeLayout RFC3339 = TimeLayout.gotime("2006-01-02T15:04:05.999999999Z07:00");
   private static final Field FILE_PATH = Field.attribute("log.file.path");
 

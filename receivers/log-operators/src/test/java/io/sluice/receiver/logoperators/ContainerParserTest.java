@@ -108,6 +108,14 @@ class ContainerParserTest {
   }
 
   @Test
+  void windowsPathsGiveTheSameMetadata() {
+    String windows = "C:\\var\\log\\pods\\some-ns_kube-controller-kind-control-plane_49cc7c1fd3702c40b2686ea7486091d6"
+        + "\\kube-controller\\1.log";
+    assertThat(Ops.of("- type: container\n").one(line("2023-06-22T10:27:25Z stdout F hi", windows)).resource())
+        .containsExactlyInAnyOrderEntriesOf(K8S);
+  }
+
+  @Test
   void metadataCanBeSwitchedOffAndThenNoPathIsNeeded() {
     Ops ops = Ops.of("- type: container\n  add_metadata_from_filepath: false\n");
     LogEntry e = ops.one(line("2023-06-22T10:27:25Z stdout F hi", null));
