@@ -24,9 +24,9 @@ final class TraceParser implements EntryStep {
 
   static TraceParser read(Conf c) {
     int before = c.problemCount();
-    Field t = sub(c, "trace_id", Field.attribute("trace_id"));
-    Field s = sub(c, "span_id", Field.attribute("span_id"));
-    Field f = sub(c, "trace_flags", Field.attribute("trace_flags"));
+    Field t = sub(c, "trace_id", Field.body("trace_id"));
+    Field s = sub(c, "span_id", Field.body("span_id"));
+    Field f = sub(c, "trace_flags", Field.body("trace_flags"));
     return c.problemCount() == before ? new TraceParser(t, s, f) : null;
   }
 

@@ -126,10 +126,8 @@ class TransformersTest {
 
   @Test
   void traceParserDecodesHexIds() {
-    LogEntry in = new LogEntry("x");
-    in.attributes().put("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736");
-    in.attributes().put("span_id", "00f067aa0ba902b7");
-    in.attributes().put("trace_flags", "01");
+    LogEntry in = new LogEntry(Map.of("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736", "span_id", "00f067aa0ba902b7",
+        "trace_flags", "01"));
     LogEntry e = Ops.of("- type: trace_parser\n").one(in);
     assertThat(HexFormat.of().formatHex(e.traceId())).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
     assertThat(HexFormat.of().formatHex(e.spanId())).isEqualTo("00f067aa0ba902b7");
@@ -155,7 +153,8 @@ class TransformersTest {
     LogEntry in = new LogEntry("x");
     in.attributes().put("trace_id", traceId);
     in.attributes().put("span_id", spanId);
-    Ops ops = Ops.of("- type: trace_parser\n");
+    Ops ops = Ops.of("- type: trace_parser\n  trace_id: {parse_from: attributes.trace_id}\n"
+        + "  span_id: {parse_from: attributes.span_id}\n");
     LogEntry e = ops.one(in);
     assertThat(e.traceId()).isNull();
     assertThat(e.spanId()).isNull();
@@ -167,7 +166,9 @@ class TransformersTest {
     LogEntry e = Ops.of("""
         - type: regex_parser
           regex: 'trace=(?P<trace_id>[0-9a-f]{32}) span=(?P<span_id>[0-9a-f]{16})'
-          trace: {}
+          trace:
+            trace_id: {parse_from: attributes.trace_id}
+            span_id: {parse_from: attributes.span_id}
         """).one("GET / trace=4bf92f3577b34da6a3ce929d0e0e4736 span=00f067aa0ba902b7");
     assertThat(e.traceId()).hasSize(16);
     assertThat(e.spanId()).hasSize(8);
