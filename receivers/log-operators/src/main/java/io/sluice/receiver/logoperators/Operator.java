@@ -1,6 +1,7 @@
 package io.sluice.receiver.logoperators;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -98,11 +99,14 @@ abstract class Operator {
   /** Emits what a stateful operator holds back (partial lines); nothing by default. */
   void flush(Consumer<LogEntry> out) {}
 
-  /** The ids this operator may send to besides {@code output} (a router's routes and default). */
-  List<String> extraOutputIds() {
+  /**
+   * The ids this operator may send to besides {@code output} (a router's routes and default),
+   * each with the key path it is written at ({@code routes[1].output}).
+   */
+  List<Map.Entry<String, String>> extraOutputIds() {
     return List.of();
   }
 
   /** Resolves {@link #extraOutputIds()} to operators; called once at build, every id known. */
-  void resolveExtraOutputs(java.util.Map<String, Operator> byId) {}
+  void resolveExtraOutputs(Map<String, Operator> byId) {}
 }

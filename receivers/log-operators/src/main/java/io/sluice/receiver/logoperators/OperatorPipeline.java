@@ -189,6 +189,9 @@ public final class OperatorPipeline {
         defaultId = op.type + k;
       }
       op.id = c.string("id", defaultId);
+      if (op.id.isEmpty()) {
+        c.problem("id", "must not be empty; leave it out to use the type");
+      }
       Integer other = idIndex.putIfAbsent(op.id, i);
       if (other != null) {
         c.problem("id", "\"" + op.id + "\" is already the id of " + path + "[" + other + "]; ids must be unique");
@@ -218,9 +221,9 @@ public final class OperatorPipeline {
         }
       }
       o.outputs = resolved.toArray(new Operator[0]);
-      for (String id : o.extraOutputIds()) {
-        if (!byId.containsKey(id)) {
-          problems.add(new ConfigProblem(path + "[" + i + "]", unknownId(id, byId)));
+      for (Map.Entry<String, String> out : o.extraOutputIds()) {
+        if (!byId.containsKey(out.getValue())) {
+          problems.add(new ConfigProblem(path + "[" + i + "]." + out.getKey(), unknownId(out.getValue(), byId)));
         }
       }
     }

@@ -45,10 +45,14 @@ final class Router extends Operator {
   }
 
   @Override
-  List<String> extraOutputIds() {
-    List<String> ids = new ArrayList<>();
-    routes.forEach(r -> ids.addAll(r.outputIds));
-    ids.addAll(defaultIds);
+  List<Map.Entry<String, String>> extraOutputIds() {
+    List<Map.Entry<String, String>> ids = new ArrayList<>();
+    for (int i = 0; i < routes.size(); i++) {
+      for (String id : routes.get(i).outputIds) {
+        ids.add(Map.entry("routes[" + i + "].output", id));
+      }
+    }
+    defaultIds.forEach(id -> ids.add(Map.entry("default", id)));
     return ids;
   }
 

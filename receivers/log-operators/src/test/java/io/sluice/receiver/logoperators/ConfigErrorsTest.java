@@ -63,7 +63,10 @@ class ConfigErrorsTest {
       "type: recombine                                            | operators[0].type        | is a Collector operator that Sluice does not implement",
       "type: regex_parserr                                        | operators[0].type        | is not an operator type; valid: regex_parser, json_parser",
       "id: x                                                      | operators[0].type        | is required",
-      "type: noop\\noutput: nowhere                               | operators[0].output      | no operator has the id \"nowhere\""})
+      "type: noop\\noutput: nowhere                               | operators[0].output      | no operator has the id \"nowhere\"",
+      "type: router\\nroutes: [{expr: 'true', output: a}, {expr: 'true', output: [b]}]\\ndefault: c | operators[0].routes[1].output | no operator has the id \"b\"",
+      "type: router\\nroutes: [{expr: 'true', output: router}]\\ndefault: c | operators[0].default | no operator has the id \"c\"",
+      "type: noop\\nid: ''                                         | operators[0].id          | must not be empty"})
   void aWrongSettingNamesItsPathAndWhatIsValid(String yaml, String path, String message) {
     String item = "- " + yaml.replace("\\n", "\n  ");
     List<String> problems = Ops.problems(item);
