@@ -120,6 +120,7 @@ final class Operators {
     return op;
   }
 
+  /** Reads every key even when some are wrong, so that all problems are reported at once. */
   private static Operator regex(Conf c, Clock clock) {
     String regex = c.requiredString("regex", "an RE2 regex with named groups such as ^(?P<level>\\w+) (?P<msg>.*)$");
     Conf cache = c.sub("cache");
@@ -129,21 +130,19 @@ final class Operators {
         cache.problem("size", "must not be negative");
       }
     }
-    if (regex == null || regex.isEmpty()) {
-      return null;
+    Re2.Compiled compiled = null;
+    if (regex != null && !regex.isEmpty()) {
+      try {
+        compiled = Re2.compile(regex);
+        if (!compiled.hasNamedGroups()) {
+          c.problem("regex", "\"" + regex + "\" has no named groups; name what to keep, as in (?P<level>\\w+)");
+        }
+      } catch (IllegalArgumentException e) {
+        c.problem("regex", e.getMessage());
+      }
     }
-    Re2.Compiled compiled;
-    try {
-      compiled = Re2.compile(regex);
-    } catch (IllegalArgumentException e) {
-      c.problem("regex", e.getMessage());
-      return null;
-    }
-    if (!compiled.hasNamedGroups()) {
-      c.problem("regex", "\"" + regex + "\" has no named groups; name what to keep, as in (?P<level>\\w+)");
-      return null;
-    }
-    return parser(new RegexParser(compiled, regex), c, clock);
+    // without a valid regex the operator is never used: create() refuses it for the problems above
+    return parser(new RegexParser(compiled == null ? Re2.compile("(?P<unused>)") : compiled, regex), c, clock);
   }
 
   private static Operator json(Conf c, Clock clock) {
@@ -179,7 +178,6 @@ final class Operators {
       c.problem(header == null ? "header" : "header_attribute", header == null
           ? "is required unless header_attribute names an attribute that holds the header"
           : "cannot be combined with header; choose one");
-      return null;
     }
     String[] names = null;
     if (header != null) {
@@ -187,7 +185,6 @@ final class Operators {
         names = CsvParser.split(header, headerDelimiter, true, false).toArray(new String[0]);
       } catch (EntryException e) {
         c.problem("header", e.getMessage());
-        return null;
       }
     }
     return parser(new CsvParser(delimiter, names, headerAttribute, headerDelimiter, lazy, ignore), c, clock);
@@ -220,10 +217,7 @@ final class Operators {
     };
     boolean metadata = c.bool("add_metadata_from_filepath", true);
     long max = byteSize(c, "max_log_size", 1024 * 1024);
-    if (format == null) {
-      return null;
-    }
-    ContainerParser op = new ContainerParser(format, metadata, max);
+    ContainerParser op = new ContainerParser(format == null ? ContainerParser.Format.AUTO : format, metadata, max);
     op.readParserKeys(c, clock);
     return op;
   }
@@ -321,15 +315,15 @@ final class Operators {
   }
 
   private static Operator filter(Conf c, Clock clock) {
+    double ratio = c.number("drop_ratio", 1.0);
+    if (ratio < 0 || ratio > 1) {
+      c.problem("drop_ratio", ratio + " must be between 0 and 1");
+    }
     if (!c.has("expr")) {
       c.problem("expr", "is required; entries it holds for are dropped, for example body matches \"^DEBUG\"");
       return null;
     }
     Expr expr = c.condition("expr");
-    double ratio = c.number("drop_ratio", 1.0);
-    if (ratio < 0 || ratio > 1) {
-      c.problem("drop_ratio", ratio + " must be between 0 and 1");
-    }
     return expr == null ? null : new SimpleOperators.Filter(expr, ratio);
   }
 
