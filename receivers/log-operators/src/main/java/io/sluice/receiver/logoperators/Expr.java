@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 abstract class Expr {
   static final String SUPPORTED = "fields (body, body.key, attributes.key, attributes[\"dotted.key\"], "
       + "resource.key), string, number, true/false and nil literals, ==, !=, <, <=, >, >=, matches \"regex\", "
+      + "in [list of literals], "
       + "contains, startsWith, endsWith, and (&&), or (||), not (!), + on strings and numbers, env(\"NAME\") "
       + "and parentheses";
 
@@ -212,6 +213,32 @@ abstract class Expr {
     }
   }
 
+  private static final class In extends Expr {
+    final Expr left;
+    final Object[] values;
+
+    In(Expr left, List<Object> values) {
+      this.left = left;
+      this.values = values.toArray();
+    }
+
+    @Override
+    Object eval(LogEntry e) {
+      Object v = left.eval(e);
+      for (Object x : values) {
+        if (Compare.same(v, x)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    boolean isBoolean() {
+      return true;
+    }
+  }
+
   private static final class Plus extends Expr {
     final Expr left;
     final Expr right;
@@ -237,7 +264,7 @@ abstract class Expr {
   // ---- parsing ----
 
   private enum Kind {
-    STRING, NUMBER, IDENT, OP, LPAREN, RPAREN, LBRACKET, RBRACKET, DOT, END
+    STRING, NUMBER, IDENT, OP, LPAREN, RPAREN, LBRACKET, RBRACKET, DOT, COMMA, END
   }
 
   private record Token(Kind kind, String text, Object value, int at) {
@@ -318,6 +345,10 @@ abstract class Expr {
           throw error(e.getMessage());
         }
       }
+      if (word("in")) {
+        next();
+        return new In(left, literalList());
+      }
       Op op = null;
       if (tok.kind == Kind.OP) {
         op = switch (tok.text) {
@@ -336,7 +367,7 @@ abstract class Expr {
           case "endsWith" -> Op.ENDS_WITH;
           default -> null;
         };
-        if (op == null && !word("and", "or")) {
+        if (op == null && !word("and", "or", "in")) {
           throw error("unsupported operator " + tok.describe());
         }
       }
@@ -345,6 +376,32 @@ abstract class Expr {
       }
       next();
       return new Compare(left, additive(), op);
+    }
+
+    /** {@code ["a", "b", 3]}: the right side of {@code in}, literals only. */
+    List<Object> literalList() {
+      if (tok.kind != Kind.LBRACKET) {
+        throw error("in takes a list of literals such as [\"error\", \"fatal\"], got " + tok.describe());
+      }
+      next();
+      List<Object> values = new ArrayList<>();
+      while (tok.kind != Kind.RBRACKET) {
+        if (tok.kind == Kind.STRING || tok.kind == Kind.NUMBER) {
+          values.add(tok.value);
+        } else if (word("true", "false")) {
+          values.add(Boolean.valueOf(tok.text));
+        } else {
+          throw error("in takes a list of literals, got " + tok.describe());
+        }
+        next();
+        if (tok.kind == Kind.COMMA) {
+          next();
+        } else if (tok.kind != Kind.RBRACKET) {
+          throw error("expected \",\" or \"]\" in the list, got " + tok.describe());
+        }
+      }
+      next();
+      return values;
     }
 
     Expr additive() {
@@ -522,6 +579,7 @@ abstract class Expr {
             case '[' -> Kind.LBRACKET;
             case ']' -> Kind.RBRACKET;
             case '.' -> Kind.DOT;
+            case ',' -> Kind.COMMA;
             default -> Kind.OP;
           };
           int len = 1;

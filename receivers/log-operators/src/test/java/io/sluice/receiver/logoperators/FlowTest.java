@@ -40,6 +40,9 @@ class FlowTest {
       "attributes.level == \"info\" || attributes.level == \"warn\" ~ false",
       "body startsWith \"ERROR\" and not (body contains \"ok\")   ~ true",
       "attributes.level + \"!\" == \"error!\"                     ~ true",
+      "attributes.level in [\"warn\", \"error\"]                 ~ true",
+      "attributes.code in [500, 503]                              ~ true",
+      "attributes.level in []                                     ~ false",
       "true                                                       ~ true"})
   void conditionsEvaluate(String expr, boolean expected) {
     assertThat(Expr.parseCondition(expr).test(entry())).as(expr).isEqualTo(expected);
@@ -48,7 +51,8 @@ class FlowTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "now() > 1",
-      "attributes.level in [\"a\"]",
+      "attributes.level in attributes.levels",
+      "attributes.level in [\"a\", body]",
       "attributes.n * 2 > 3",
       "timestamp > 0",
       "body matches attributes.pattern",
