@@ -99,6 +99,9 @@ abstract class Operator {
   /** Emits what a stateful operator holds back (partial lines); nothing by default. */
   void flush(Consumer<LogEntry> out) {}
 
+  /** Emits what a stateful operator has held back longer than it may; nothing by default. */
+  void flushExpired(Consumer<LogEntry> out) {}
+
   /**
    * The ids this operator may send to besides {@code output} (a router's routes and default),
    * each with the key path it is written at ({@code routes[1].output}).

@@ -128,6 +128,16 @@ public final class OperatorPipeline {
     }
   }
 
+  /**
+   * Sends on what operators have held back longer than their {@code force_flush_period}
+   * ({@code recombine}): call now and then, for example on every poll of the files.
+   */
+  public void flushExpired(Consumer<LogEntry> out) {
+    for (Operator o : operators) {
+      o.flushExpired(out);
+    }
+  }
+
   /** True when the list was empty: entries pass through unchanged. */
   public boolean isEmpty() {
     return operators.length == 0;

@@ -23,7 +23,7 @@ final class Operators {
   private static final Map<String, Kind> KINDS = new LinkedHashMap<>();
 
   /** Collector operators Sluice does not have (yet): named so that the message can say so. */
-  private static final List<String> NOT_IMPLEMENTED = List.of("recombine", "syslog_parser", "uri_parser",
+  private static final List<String> NOT_IMPLEMENTED = List.of("syslog_parser", "uri_parser",
       "regex_replace", "unquote", "assign_keys", "sanitize_utf8", "strip_ansi_escape_codes", "json_array_parser",
       "headerless_jarray_parser", "scope_name_parser", "key_value_parser_v2", "stdout", "file_output");
 
@@ -71,6 +71,9 @@ final class Operators {
     KINDS.put("retain", new Kind(ParserOperator.keys(t, "fields"), Operators::retain));
     KINDS.put("filter", new Kind(ParserOperator.keys(t, "expr", "drop_ratio"), Operators::filter));
     KINDS.put("router", new Kind(List.of("type", "id", "routes", "default"), Operators::router));
+    KINDS.put("recombine", new Kind(ParserOperator.keys(t, "combine_field", "combine_with", "is_first_entry",
+        "is_last_entry", "max_batch_size", "max_unmatched_batch_size", "max_log_size", "overwrite_with",
+        "force_flush_period", "source_identifier", "max_sources"), Operators::recombine));
     KINDS.put("noop", new Kind(Operator.BASE_KEYS, (c, clock) -> new SimpleOperators.Noop()));
   }
 
@@ -325,6 +328,50 @@ final class Operators {
     }
     Expr expr = c.condition("expr");
     return expr == null ? null : new SimpleOperators.Filter(expr, ratio);
+  }
+
+  private static Operator recombine(Conf c, Clock clock) {
+    Field field = c.requiredField("combine_field");
+    String with = c.string("combine_with", "\n");
+    Expr first = c.condition("is_first_entry");
+    Expr last = c.condition("is_last_entry");
+    if (c.has("is_first_entry") == c.has("is_last_entry")) {
+      c.problem(c.has("is_first_entry") ? "is_last_entry" : "is_first_entry", c.has("is_first_entry")
+          ? "cannot be combined with is_first_entry; set exactly one"
+          : "or is_last_entry is required; for a stack trace, is_first_entry: body matches \"^[^\\\\s]\"");
+    }
+    long maxBatch = c.integer("max_batch_size", 1000);
+    if (maxBatch < 1 || maxBatch > Integer.MAX_VALUE) {
+      c.problem("max_batch_size", maxBatch + " must be at least 1");
+    }
+    long maxUnmatched = c.integer("max_unmatched_batch_size", 100);
+    if (maxUnmatched < 0 || maxUnmatched > Integer.MAX_VALUE) {
+      c.problem("max_unmatched_batch_size", maxUnmatched + " must be 0 (no limit) or more");
+    }
+    long maxLogSize = byteSize(c, "max_log_size", 0);
+    String overwrite = c.string("overwrite_with", "newest");
+    if (!overwrite.equals("newest") && !overwrite.equals("oldest")) {
+      c.problem("overwrite_with", "\"" + overwrite + "\" is not valid; valid: newest, oldest");
+    }
+    long flushMillis = 5000;
+    String period = c.string("force_flush_period", null);
+    if (period != null) {
+      try {
+        flushMillis = io.sluice.core.config.GoDurations.parse(period).toMillis();
+      } catch (IllegalArgumentException e) {
+        c.problem("force_flush_period", "\"" + period + "\" is not a duration such as \"5s\" or \"500ms\"");
+      }
+    }
+    Field source = c.field("source_identifier", Field.attribute("log.file.path"));
+    long maxSources = c.integer("max_sources", 1000);
+    if (maxSources < 1 || maxSources > Integer.MAX_VALUE) {
+      c.problem("max_sources", maxSources + " must be at least 1");
+    }
+    if (field == null || (first == null && last == null)) {
+      return null;
+    }
+    return new Recombine(field, with, first, last, (int) maxBatch, (int) maxUnmatched, maxLogSize,
+        overwrite.equals("newest"), flushMillis, source, (int) maxSources, clock);
   }
 
   private static Operator router(Conf c, Clock clock) {

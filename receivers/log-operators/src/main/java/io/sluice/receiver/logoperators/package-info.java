@@ -5,8 +5,9 @@
  * io.sluice.receiver.logoperators.LogEntry}s through parsers ({@code regex_parser}, {@code
  * json_parser}, {@code key_value_parser}, {@code csv_parser}, {@code container}), field operators
  * ({@code move}, {@code copy}, {@code add}, {@code remove}, {@code flatten}, {@code retain}),
- * {@code time_parser}, {@code severity_parser}, {@code trace_parser}, {@code filter}, {@code
- * router} and {@code noop}, with the Collector's keys, defaults and {@code on_error} modes.
+ * {@code time_parser}, {@code severity_parser}, {@code trace_parser}, {@code recombine}, {@code
+ * filter}, {@code router} and {@code noop}, with the Collector's keys, defaults and {@code
+ * on_error} modes.
  *
  * <p>A receiver uses it like this:
  *
@@ -19,7 +20,8 @@
  * LogEntry e = new LogEntry(line).observedTimestamp(now);
  * e.attributes().put("log.file.path", path);
  * ops.process(e, out -> records.add(OtlpLogs.toLogRecord(out)));
- * // at end of file / force_flush_period: ops.flush(...)
+ * // now and then (each poll): ops.flushExpired(...) sends recombine batches past force_flush_period
+ * // at end of file or shutdown: ops.flush(...) sends everything held back
  * }</pre>
  */
 package io.sluice.receiver.logoperators;

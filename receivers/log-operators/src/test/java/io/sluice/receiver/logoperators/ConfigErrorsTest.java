@@ -60,7 +60,7 @@ class ConfigErrorsTest {
       "type: container\\nformat: podman                           | operators[0].format      | valid: docker, crio, containerd",
       "type: container\\nmax_log_size: big                        | operators[0].max_log_size | expected a size",
       "type: noop\\non_error: drop                                | operators[0].on_error    | unknown key; valid keys: id, output, type",
-      "type: recombine                                            | operators[0].type        | is a Collector operator that Sluice does not implement",
+      "type: syslog_parser                                        | operators[0].type        | is a Collector operator that Sluice does not implement",
       "type: regex_parserr                                        | operators[0].type        | is not an operator type; valid: regex_parser, json_parser",
       "id: x                                                      | operators[0].type        | is required",
       "type: noop\\noutput: nowhere                               | operators[0].output      | no operator has the id \"nowhere\"",
