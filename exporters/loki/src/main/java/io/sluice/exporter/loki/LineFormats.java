@@ -6,6 +6,7 @@ import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.resource.v1.Resource;
+import io.sluice.core.otlp.AnyValues;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -130,19 +131,7 @@ final class LineFormats {
       sb.append(value);
       return;
     }
-    sb.append('"');
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> sb.append(c);
-      }
-    }
-    sb.append('"');
+    AnyValues.jsonString(value, sb); // quoted and escaped as logfmt readers unquote it
   }
 
   private static void write(JsonGenerator g, AnyValue v) throws IOException {
