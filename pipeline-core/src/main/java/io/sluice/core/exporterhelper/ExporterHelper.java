@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * <p>With a {@linkplain Builder#requestKey request key} requests are serialised per key: a key
  * has at most one request in flight, its requests go out in the order they were queued, and a
  * request being retried stays at the head of its key, so nothing of that key overtakes it.
- * Requests of other keys go on meanwhile, up to {@code num_consumers} in flight in all (one
- * key's retries take one of those slots). Keys cost memory only while they have requests queued
+ * Requests of other keys go on meanwhile, up to {@code num_consumers} in flight in all; a keyed
+ * request waiting out its backoff between attempts does not take one of those slots (it takes
+ * one again for its next attempt, before any new request), so keys being retried, however many,
+ * do not hold up the others. Keys cost memory only while they have requests queued
  * or in flight, and at most {@link Builder#maxKeys} such keys exist: a batch that would bring in
  * more is refused with a {@link ResourceExhaustedException}, counted as an enqueue failure, as
  * a full queue is (unless no key is busy at all, so a batch with more keys than the bound is
@@ -92,6 +94,10 @@ public final class ExporterHelper implements Exporter {
   /** Encoded size of the requests waiting. */
   private long pendingBytes;
   private int inFlight;
+  /** Keyed requests waiting out a backoff, or due for their next attempt; not in {@link #inFlight}. */
+  private int backingOff;
+  /** Next attempts of keyed requests whose backoff is over, waiting for a slot; served first. */
+  private final ArrayDeque<Runnable> retriesDue = new ArrayDeque<>();
   private volatile int queued;
 
   /** Dispatching now: a send that completes at once must not start a nested dispatch. */
@@ -317,7 +323,7 @@ public final class ExporterHelper implements Exporter {
       int budget = DISPATCH_BUDGET;
       // Without a queue every request is sent at once, as it comes (one per key at a time).
       int limit = queue.enabled() ? queue.numConsumers() : Integer.MAX_VALUE;
-      while (inFlight < limit && !ready.isEmpty()) {
+      while (inFlight < limit && (!retriesDue.isEmpty() || !ready.isEmpty())) {
         if (budget-- == 0) {
           // Sends are completing at once (a fast backend): carry on in a later task, not all in this one.
           if (!dispatchScheduled) {
@@ -329,6 +335,13 @@ public final class ExporterHelper implements Exporter {
           }
           return;
         }
+        Runnable due = retriesDue.poll();
+        if (due != null) {
+          backingOff--;
+          inFlight++;
+          due.run();
+          continue;
+        }
         KeyQueue k = ready.poll();
         Queued next = k.waiting.poll();
         pending--;
@@ -336,7 +349,7 @@ public final class ExporterHelper implements Exporter {
         queued = pending;
         inFlight++;
         k.busy = true;
-        sendWithRetry(next.request()).onComplete(ar -> {
+        sendWithRetry(next.request(), k.key != null).onComplete(ar -> {
           inFlight--;
           k.busy = false;
           if (!k.waiting.isEmpty()) {
@@ -360,12 +373,24 @@ public final class ExporterHelper implements Exporter {
    * Sends until delivered, a permanent error, or retries run out; never fails the returned future
    * silently. The future completes on this exporter's context.
    */
-  private Future<Void> sendWithRetry(Batch batch) {
-    return retrier.send(batch.signal(), batch.itemCount(), batch.signal().itemName(), () -> sender.send(batch));
+  private Future<Void> sendWithRetry(Batch batch, boolean keyed) {
+    return retrier.send(batch.signal(), batch.itemCount(), batch.signal().itemName(), () -> sender.send(batch),
+        keyed ? this::backOffWithoutASlot : null);
+  }
+
+  /** A keyed request between attempts: its slot goes to other work until its next attempt is due. */
+  private void backOffWithoutASlot(long delayMillis, Runnable next) {
+    inFlight--;
+    backingOff++;
+    context.setTimer(delayMillis, tid -> {
+      retriesDue.add(next);
+      dispatch();
+    });
+    dispatch(); // the key stays busy, so this starts other keys' work only
   }
 
   private void checkDrained() {
-    if (stopping && drained != null && pending == 0 && inFlight == 0) {
+    if (stopping && drained != null && pending == 0 && inFlight == 0 && backingOff == 0) {
       drained.tryComplete();
     }
   }
@@ -381,9 +406,9 @@ public final class ExporterHelper implements Exporter {
       stopping = true;
       drained = context.promise();
       checkDrained();
-      if (pending > 0 || inFlight > 0) {
+      if (pending > 0 || inFlight > 0 || backingOff > 0) {
         LOG.info("Exporter '{}' is shutting down: sending {} queued and {} in-flight batches", id,
-            pending, inFlight);
+            pending, inFlight + backingOff);
       }
       // A start still running is waited for, so what its onStart opened is closed by onShutdown.
       Future<Boolean> wasStarted = startFuture == null ? Future.succeededFuture(false)

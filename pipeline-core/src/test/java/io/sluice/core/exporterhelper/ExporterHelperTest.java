@@ -760,6 +760,48 @@ class ExporterHelperTest {
   }
 
   @Test
+  void keysWaitingOutTheirBackoffLeaveTheirSlotsToOtherKeys() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 2, 100))
+        .retry(new RetrySettings(true, Duration.ofMillis(100), 0, 1, Duration.ofMillis(100), Duration.ofSeconds(20)))
+        .requestKey(ExporterHelperTest::spansKey));
+    AtomicBoolean backendBack = new AtomicBoolean();
+    sender.script((n, b) -> b.itemCount() <= 3 && !backendBack.get()
+        ? Future.failedFuture(new RetryableException("rate limited")) : Future.succeededFuture());
+
+    // Three keys retrying, two slots: a fourth key still gets through, more than once.
+    for (int spans = 1; spans <= 3; spans++) {
+      awaitSuccess(h.consume(TestData.traces(spans, spans)));
+    }
+    for (int i = 0; i < 3; i++) {
+      awaitSuccess(h.consume(TestData.traces(4, 10 + i)));
+    }
+
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 12);
+    assertThat(sender.maxInFlight.get()).isLessThanOrEqualTo(2);
+    backendBack.set(true);
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 12 + 1 + 2 + 3);
+    assertThat(counter("sluice_exporter_send_failed_items", "traces")).isZero();
+    awaitSuccess(h.shutdown());
+  }
+
+  @Test
+  void shutdownWaitsForAKeyedRequestWaitingOutItsBackoff() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 2, 100))
+        .retry(new RetrySettings(true, Duration.ofMillis(200), 0, 1, Duration.ofMillis(200), Duration.ofSeconds(20)))
+        .requestKey(ExporterHelperTest::spansKey));
+    AtomicInteger calls = new AtomicInteger();
+    sender.script((n, b) -> calls.incrementAndGet() == 1
+        ? Future.failedFuture(new RetryableException("busy")) : Future.succeededFuture());
+    awaitSuccess(h.consume(TestData.traces(5, 1)));
+    await().atMost(WAIT).until(() -> calls.get() == 1);
+
+    Future<Void> down = h.shutdown();
+
+    awaitSuccess(down);
+    assertThat(counter("sluice_exporter_sent_items", "traces")).isEqualTo(5);
+  }
+
+  @Test
   void aBatchBringingMoreKeysThanTheBoundIsRefusedUntilKeysAreFreed() {
     ExporterHelper h = started(builder().queue(new QueueSettings(true, 10, 100)).retry(fastRetry())
         .requestKey(ExporterHelperTest::spansKey).maxKeys(2));
