@@ -156,21 +156,19 @@ final class LokiExporter implements RequestSender {
         String scopeName = sl.getScope().getName();
         for (LogRecord r : sl.getLogRecordsList()) {
           LokiLabels.Entry e = view.entry(scopeName, r, now);
-          String selector = LokiLabels.selector(e.labels());
-          String key = e.tenant() + '\n' + selector;
+          String selector = e.stream().selector();
+          String key = e.tenant().isEmpty() ? selector : e.tenant() + '\n' + selector;
           List<LokiLabels.Pair> md = e.metadata();
-          TreeMap<String, String> streamLabels = e.labels();
+          TreeMap<String, String> streamLabels = e.stream().labels();
           if (!byKey.containsKey(key) && !streams.admit(key)) {
             overflowed++;
             md = new ArrayList<>(md);
-            for (Map.Entry<String, String> l : e.labels().entrySet()) {
+            for (Map.Entry<String, String> l : streamLabels.entrySet()) {
               md.add(new LokiLabels.Pair(l.getKey(), l.getValue()));
             }
             streamLabels = overflowLabels;
             selector = overflowSelector;
-            key = e.tenant() + '\n' + selector;
-          } else if (byKey.containsKey(key)) {
-            streams.touch(key);
+            key = e.tenant().isEmpty() ? selector : e.tenant() + '\n' + selector;
           }
           String k = key;
           String sel = selector;
@@ -307,11 +305,6 @@ final class LokiExporter implements RequestSender {
 
     int size() {
       return lastWritten.size();
-    }
-
-    /** Notes a write to a stream already admitted in this batch. */
-    void touch(String key) {
-      lastWritten.put(key, clock.getAsLong());
     }
 
     /** True (noting the write) when the stream is active or there is room for it. */

@@ -31,8 +31,18 @@ final class LokiLabels {
   }
 
   /** What one record becomes: its stream's labels, its tenant, its line and metadata, its time. */
-  record Entry(TreeMap<String, String> labels, String tenant, long timeNanos, String line, List<Pair> metadata) {
+  record Entry(Stream stream, String tenant, long timeNanos, String line, List<Pair> metadata) {
   }
+
+  /** A stream's labels, sorted, and the selector they make. */
+  record Stream(TreeMap<String, String> labels, String selector) {
+    Stream(TreeMap<String, String> labels) {
+      this(labels, LokiLabels.selector(labels));
+    }
+  }
+
+  /** Names made valid, remembered: the same attribute names come again and again. */
+  private final Map<String, String> sanitized = new HashMap<>();
 
   private final LokiExporterConfig config;
 
@@ -51,6 +61,10 @@ final class LokiLabels {
     /** Record attribute name → label name, from the config and the resource's hints. */
     final Map<String, String> attributeLabels;
     final String format;
+    /** Resource attributes that are not labels, as structured metadata (raw format). */
+    private final List<Pair> resourceMetadata = new ArrayList<>();
+    /** The stream of a record that adds no attribute label, by its level. */
+    private final Map<String, Stream> byLevel = new HashMap<>(4);
 
     ResourceView(Resource resource) {
       this.resource = resource;
@@ -96,11 +110,15 @@ final class LokiLabels {
       String tenantAttr = text(attrs.get(HINT_TENANT));
       String t = tenantAttr.isEmpty() ? "" : text(attrs.get(tenantAttr));
       tenant = t.isEmpty() ? config.tenant() : t;
+      for (KeyValue kv : resource.getAttributesList()) {
+        if (!labelled.contains(kv.getKey()) && !isHint(kv.getKey())) {
+          resourceMetadata.add(new Pair(sanitizeCached(kv.getKey()), text(kv.getValue())));
+        }
+      }
     }
 
     /** The record as Loki gets it; {@code nowNanos} stands in for a record with no time at all. */
     Entry entry(String scopeName, LogRecord r, long nowNanos) {
-      TreeMap<String, String> l = new TreeMap<>(labels);
       Map<String, String> recordLabels = attributeLabels;
       String format = this.format;
       for (KeyValue kv : r.getAttributesList()) {
@@ -119,24 +137,31 @@ final class LokiLabels {
           }
         }
       }
-      Set<String> labelledAttrs = recordLabels.isEmpty() ? Set.of() : new HashSet<>();
+      Set<String> labelledAttrs = Set.of();
+      TreeMap<String, String> l = null;
       if (!recordLabels.isEmpty()) {
         for (KeyValue kv : r.getAttributesList()) {
           String label = recordLabels.get(kv.getKey());
           if (label != null) {
+            if (l == null) {
+              l = new TreeMap<>(labels);
+              labelledAttrs = new HashSet<>();
+            }
             l.put(labelName(kv.getKey(), label), text(kv.getValue()));
             labelledAttrs.add(kv.getKey());
           }
         }
       }
-      if (config.defaultLabelsEnabled().level()) {
-        String level = level(r);
-        if (!level.isEmpty()) {
-          l.putIfAbsent("level", level);
+      String level = config.defaultLabelsEnabled().level() ? level(r) : "";
+      Stream stream;
+      if (l == null) {
+        stream = byLevel.get(level);
+        if (stream == null) {
+          stream = new Stream(withLevel(new TreeMap<>(labels), level));
+          byLevel.put(level, stream);
         }
-      }
-      if (l.isEmpty()) {
-        l.put("exporter", "OTLP"); // Loki refuses a stream without labels
+      } else {
+        stream = new Stream(withLevel(l, level));
       }
       long t = r.getTimeUnixNano() != 0 ? r.getTimeUnixNano()
           : r.getObservedTimeUnixNano() != 0 ? r.getObservedTimeUnixNano() : nowNanos;
@@ -153,20 +178,39 @@ final class LokiLabels {
         }
         for (KeyValue kv : r.getAttributesList()) {
           if (!labelledAttrs.contains(kv.getKey()) && !isHint(kv.getKey())) {
-            md.add(new Pair(sanitize(kv.getKey()), text(kv.getValue())));
+            md.add(new Pair(sanitizeCached(kv.getKey()), text(kv.getValue())));
           }
         }
-        for (KeyValue kv : resource.getAttributesList()) {
-          if (!labelled.contains(kv.getKey()) && !isHint(kv.getKey())) {
-            md.add(new Pair(sanitize(kv.getKey()), text(kv.getValue())));
-          }
-        }
+        md.addAll(resourceMetadata);
       } else {
         line = LineFormats.line(format, r, resource, labelledAttrs, labelled);
         addIds(md, r);
       }
-      return new Entry(l, tenant, t, line, md);
+      return new Entry(stream, tenant, t, line, md);
     }
+  }
+
+  /** {@code labels} with {@code level} unless it is empty or set already; never empty (Loki refuses that). */
+  private static TreeMap<String, String> withLevel(TreeMap<String, String> labels, String level) {
+    if (!level.isEmpty()) {
+      labels.putIfAbsent("level", level);
+    }
+    if (labels.isEmpty()) {
+      labels.put("exporter", "OTLP");
+    }
+    return labels;
+  }
+
+  private String sanitizeCached(String name) {
+    String s = sanitized.get(name);
+    if (s == null) {
+      if (sanitized.size() >= 10_000) {
+        sanitized.clear(); // attribute names without end: remember only the latest
+      }
+      s = sanitize(name);
+      sanitized.put(name, s);
+    }
+    return s;
   }
 
   private static void addIds(List<Pair> md, LogRecord r) {

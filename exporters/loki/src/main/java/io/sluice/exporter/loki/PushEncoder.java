@@ -6,6 +6,7 @@ import com.google.protobuf.CodedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.xerial.snappy.Snappy;
@@ -33,13 +34,35 @@ final class PushEncoder {
   record Line(long timeNanos, String line, List<LokiLabels.Pair> metadata) {
   }
 
-  /** The snappy-compressed protobuf {@code PushRequest} of one stream. */
+  /**
+   * The snappy-compressed protobuf {@code PushRequest} of one stream. Every string is turned into
+   * UTF-8 once, up front: sizing and writing then only copy bytes.
+   */
   static byte[] protobuf(String selector, List<Line> entries) {
-    int[] entrySizes = new int[entries.size()];
+    int n = entries.size();
+    byte[][] lines = new byte[n][];
+    byte[][][] metadata = new byte[n][][];
+    int[] timestampSizes = new int[n];
+    int[] entrySizes = new int[n];
     int streamSize = CodedOutputStream.computeStringSize(1, selector);
-    for (int i = 0; i < entries.size(); i++) {
-      entrySizes[i] = entrySize(entries.get(i));
-      streamSize += lengthDelimited(2, entrySizes[i]);
+    for (int i = 0; i < n; i++) {
+      Line e = entries.get(i);
+      lines[i] = e.line().getBytes(StandardCharsets.UTF_8);
+      timestampSizes[i] = timestampSize(seconds(e.timeNanos()), nanos(e.timeNanos()));
+      int size = lengthDelimited(1, timestampSizes[i]);
+      if (lines[i].length > 0) {
+        size += CodedOutputStream.computeByteArraySize(2, lines[i]);
+      }
+      List<LokiLabels.Pair> md = e.metadata();
+      byte[][] pairs = new byte[md.size() * 2][];
+      for (int k = 0; k < md.size(); k++) {
+        pairs[2 * k] = md.get(k).name().getBytes(StandardCharsets.UTF_8);
+        pairs[2 * k + 1] = md.get(k).value().getBytes(StandardCharsets.UTF_8);
+        size += lengthDelimited(3, pairSize(pairs[2 * k], pairs[2 * k + 1]));
+      }
+      metadata[i] = pairs;
+      entrySizes[i] = size;
+      streamSize += lengthDelimited(2, size);
     }
     byte[] raw = new byte[lengthDelimited(1, streamSize)];
     CodedOutputStream out = CodedOutputStream.newInstance(raw);
@@ -47,28 +70,27 @@ final class PushEncoder {
       out.writeTag(1, WIRE_LEN);
       out.writeUInt32NoTag(streamSize);
       out.writeString(1, selector);
-      for (int i = 0; i < entries.size(); i++) {
-        Line e = entries.get(i);
+      for (int i = 0; i < n; i++) {
+        long t = entries.get(i).timeNanos();
         out.writeTag(2, WIRE_LEN);
         out.writeUInt32NoTag(entrySizes[i]);
-        long seconds = Math.floorDiv(e.timeNanos(), 1_000_000_000L);
-        int nanos = (int) Math.floorMod(e.timeNanos(), 1_000_000_000L);
         out.writeTag(1, WIRE_LEN);
-        out.writeUInt32NoTag(timestampSize(seconds, nanos));
-        if (seconds != 0) {
-          out.writeInt64(1, seconds);
+        out.writeUInt32NoTag(timestampSizes[i]);
+        if (seconds(t) != 0) {
+          out.writeInt64(1, seconds(t));
         }
-        if (nanos != 0) {
-          out.writeInt32(2, nanos);
+        if (nanos(t) != 0) {
+          out.writeInt32(2, nanos(t));
         }
-        if (!e.line().isEmpty()) {
-          out.writeString(2, e.line());
+        if (lines[i].length > 0) {
+          out.writeByteArray(2, lines[i]);
         }
-        for (LokiLabels.Pair p : e.metadata()) {
+        byte[][] pairs = metadata[i];
+        for (int k = 0; k < pairs.length; k += 2) {
           out.writeTag(3, WIRE_LEN);
-          out.writeUInt32NoTag(pairSize(p));
-          out.writeString(1, p.name());
-          out.writeString(2, p.value());
+          out.writeUInt32NoTag(pairSize(pairs[k], pairs[k + 1]));
+          out.writeByteArray(1, pairs[k]);
+          out.writeByteArray(2, pairs[k + 1]);
         }
       }
       out.checkNoSpaceLeft();
@@ -78,17 +100,12 @@ final class PushEncoder {
     }
   }
 
-  private static int entrySize(Line e) {
-    long seconds = Math.floorDiv(e.timeNanos(), 1_000_000_000L);
-    int nanos = (int) Math.floorMod(e.timeNanos(), 1_000_000_000L);
-    int n = lengthDelimited(1, timestampSize(seconds, nanos));
-    if (!e.line().isEmpty()) {
-      n += CodedOutputStream.computeStringSize(2, e.line());
-    }
-    for (LokiLabels.Pair p : e.metadata()) {
-      n += lengthDelimited(3, pairSize(p));
-    }
-    return n;
+  private static long seconds(long timeNanos) {
+    return Math.floorDiv(timeNanos, 1_000_000_000L);
+  }
+
+  private static int nanos(long timeNanos) {
+    return (int) Math.floorMod(timeNanos, 1_000_000_000L);
   }
 
   private static int timestampSize(long seconds, int nanos) {
@@ -96,8 +113,8 @@ final class PushEncoder {
         + (nanos != 0 ? CodedOutputStream.computeInt32Size(2, nanos) : 0);
   }
 
-  private static int pairSize(LokiLabels.Pair p) {
-    return CodedOutputStream.computeStringSize(1, p.name()) + CodedOutputStream.computeStringSize(2, p.value());
+  private static int pairSize(byte[] name, byte[] value) {
+    return CodedOutputStream.computeByteArraySize(1, name) + CodedOutputStream.computeByteArraySize(2, value);
   }
 
   /** The size of a length-delimited field with its tag and length. */

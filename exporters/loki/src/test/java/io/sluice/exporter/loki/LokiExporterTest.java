@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
@@ -285,6 +286,34 @@ class LokiExporterTest {
     assertThat(slowAttempts.subList(0, slowAttempts.size() - 2)).hasSizeGreaterThan(1).containsOnly("slow 0");
     assertThat(SelfMetricsReader.counter(metrics, "sluice_exporter_retried_requests", "component_id", ID,
         "signal", "logs")).isPositive();
+  }
+
+  @Test
+  void whileLokiAnswers503TheQueuePushesBackAndAfterwardsEveryEntryArrivesInOrder() {
+    AtomicBoolean down = new AtomicBoolean(true);
+    sink.answer(s -> down.get() ? new LokiSink.Answer(503, null, "ingesters unavailable") : LokiSink.Answer.OK);
+    Exporter e = started(config().retry(fastRetry()).queue(new QueueSettings(true, 2, 6)));
+
+    List<String> accepted = new ArrayList<>();
+    int refused = 0;
+    for (int i = 0; i < 20; i++) {
+      Future<Void> ack = e.consume(batch(resourceLogs(resource("a", "", ""), record(T0 + i, "INFO", "a" + i)),
+          resourceLogs(resource("b", "", ""), record(T0 + i, "INFO", "b" + i))));
+      poll().atMost(WAIT).until(ack::isComplete);
+      if (ack.succeeded()) {
+        accepted.add("a" + i);
+      } else {
+        assertThat(ack.cause()).isInstanceOf(io.sluice.core.ResourceExhaustedException.class);
+        refused++;
+      }
+    }
+    assertThat(refused).as("batches refused while Loki is down").isPositive();
+    down.set(false);
+
+    awaitCounter("sluice_exporter_sent_items", 2.0 * accepted.size());
+    assertThat(sink.acceptedLines("{exporter=\"OTLP\", job=\"a\", level=\"info\"}")).isEqualTo(accepted);
+    assertThat(sink.acceptedLines("{exporter=\"OTLP\", job=\"b\", level=\"info\"}"))
+        .isEqualTo(accepted.stream().map(l -> "b" + l.substring(1)).toList());
   }
 
   @Test
