@@ -63,13 +63,31 @@ public final class RequestRetrier {
    *     counted as failed)
    */
   public Future<Void> send(Signal signal, long items, String itemsName, Supplier<Future<Void>> request) {
+    return send(signal, items, itemsName, request, null);
+  }
+
+  /**
+   * Sends a request, waiting between attempts as {@code backoff} says.
+   *
+   * @param backoff how the request waits for its next attempt; null waits on a timer
+   */
+  public Future<Void> send(Signal signal, long items, String itemsName, Supplier<Future<Void>> request,
+      Backoff backoff) {
     Promise<Void> done = context.promise();
-    attempt(signal, items, itemsName, request, 1, System.nanoTime(), retry.initialInterval().toNanos(), done);
+    Backoff b = backoff != null ? backoff : (ms, next) -> context.setTimer(ms, tid -> next.run());
+    attempt(signal, items, itemsName, request, b, 1, System.nanoTime(), retry.initialInterval().toNanos(), done);
     return done.future();
   }
 
-  private void attempt(Signal signal, long items, String itemsName, Supplier<Future<Void>> request, int attempt,
-      long firstAttemptNanos, long backoffNanos, Promise<Void> done) {
+  /** Where a request waits between attempts. */
+  @FunctionalInterface
+  public interface Backoff {
+    /** Runs {@code next} (the next attempt) on the retrier's context, no sooner than {@code delayMillis} from now. */
+    void await(long delayMillis, Runnable next);
+  }
+
+  private void attempt(Signal signal, long items, String itemsName, Supplier<Future<Void>> request, Backoff backoff,
+      int attempt, long firstAttemptNanos, long backoffNanos, Promise<Void> done) {
     long t0 = System.nanoTime();
     once(request).onComplete(ar -> {
       metrics.requestDuration(signal, System.nanoTime() - t0);
@@ -99,9 +117,9 @@ public final class RequestRetrier {
       retryLog.log("Exporter '{}' could not send {} {} (attempt {}), retrying in {} ms: {}", id, items, itemsName,
           attempt, TimeUnit.NANOSECONDS.toMillis(delay), err.getMessage());
       long next = Math.min((long) (backoffNanos * retry.multiplier()), retry.maxInterval().toNanos());
-      context.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delay)), tid -> {
+      backoff.await(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delay)), () -> {
         metrics.retried(signal);
-        attempt(signal, items, itemsName, request, attempt + 1, firstAttemptNanos, next, done);
+        attempt(signal, items, itemsName, request, backoff, attempt + 1, firstAttemptNanos, next, done);
       });
     });
   }

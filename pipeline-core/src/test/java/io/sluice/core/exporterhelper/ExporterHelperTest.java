@@ -691,6 +691,171 @@ class ExporterHelperTest {
     assertThat(onStart.get()).isEqualTo(2);
   }
 
+  // ---------------------------------------------------------------- request keys
+
+  /** The key of a test request: its number of spans. */
+  private static Object spansKey(Batch b) {
+    return b.itemCount();
+  }
+
+  @Test
+  void aKeyHasOneRequestInFlightAndItsRequestsGoInOrderWhileOtherKeysGoOn() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 4, 100)).retry(fastRetry())
+        .requestKey(ExporterHelperTest::spansKey));
+    Batch a1 = TestData.traces(1, 1);
+    Batch a2 = TestData.traces(1, 2);
+    Batch a3 = TestData.traces(1, 3);
+    Batch b1 = TestData.traces(2, 4);
+
+    for (Batch b : List.of(a1, a2, a3, b1)) {
+      awaitSuccess(h.consume(b));
+    }
+
+    await().atMost(WAIT).until(() -> sender.calls.size() == 2);
+    onContext(h);
+    assertThat(sender.calls).extracting(ScriptedSender.Call::batch).containsExactly(a1, b1);
+    assertThat(h.queueSize()).isEqualTo(2);
+    sender.calls.get(0).promise().complete();
+    await().atMost(WAIT).until(() -> sender.calls.size() == 3);
+    assertThat(sender.calls.get(2).batch()).isSameAs(a2);
+    sender.calls.get(2).promise().complete();
+    await().atMost(WAIT).until(() -> sender.calls.size() == 4);
+    assertThat(sender.calls.get(3).batch()).isSameAs(a3);
+    assertThat(sender.maxInFlight.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aKeyBeingRetriedDoesNotHoldUpOtherKeysAndNothingOfItsOwnOvertakesIt() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 2, 100)).retry(fastRetry())
+        .requestKey(ExporterHelperTest::spansKey));
+    AtomicInteger failuresLeft = new AtomicInteger(5);
+    AtomicBoolean keyOneMayPass = new AtomicBoolean();
+    sender.script((n, b) -> {
+      if (b.itemCount() == 2) {
+        return Future.succeededFuture();
+      }
+      if (!keyOneMayPass.get() || failuresLeft.decrementAndGet() >= 0) {
+        return Future.failedFuture(new RetryableException("busy"));
+      }
+      return Future.succeededFuture();
+    });
+    Batch first = TestData.traces(1, 1);
+    Batch second = TestData.traces(1, 2);
+    awaitSuccess(h.consume(first));
+    awaitSuccess(h.consume(second));
+    for (int i = 0; i < 20; i++) {
+      awaitSuccess(h.consume(TestData.traces(2, 10 + i)));
+    }
+
+    // Key 2's twenty requests are all delivered while key 1's first request keeps failing.
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 40);
+    assertThat(sender.calls).filteredOn(c -> c.batch().itemCount() == 1)
+        .extracting(ScriptedSender.Call::batch).containsOnly(first);
+    keyOneMayPass.set(true);
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 42);
+    List<Batch> keyOne = sender.calls.stream().filter(c -> c.batch().itemCount() == 1)
+        .map(ScriptedSender.Call::batch).toList();
+    assertThat(keyOne.get(keyOne.size() - 1)).isSameAs(second);
+    assertThat(keyOne.subList(0, keyOne.size() - 1)).containsOnly(first);
+  }
+
+  @Test
+  void keysWaitingOutTheirBackoffLeaveTheirSlotsToOtherKeys() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 2, 100))
+        .retry(new RetrySettings(true, Duration.ofMillis(100), 0, 1, Duration.ofMillis(100), Duration.ofSeconds(20)))
+        .requestKey(ExporterHelperTest::spansKey));
+    AtomicBoolean backendBack = new AtomicBoolean();
+    sender.script((n, b) -> b.itemCount() <= 3 && !backendBack.get()
+        ? Future.failedFuture(new RetryableException("rate limited")) : Future.succeededFuture());
+
+    // Three keys retrying, two slots: a fourth key still gets through, more than once.
+    for (int spans = 1; spans <= 3; spans++) {
+      awaitSuccess(h.consume(TestData.traces(spans, spans)));
+    }
+    for (int i = 0; i < 3; i++) {
+      awaitSuccess(h.consume(TestData.traces(4, 10 + i)));
+    }
+
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 12);
+    assertThat(sender.maxInFlight.get()).isLessThanOrEqualTo(2);
+    backendBack.set(true);
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 12 + 1 + 2 + 3);
+    assertThat(counter("sluice_exporter_send_failed_items", "traces")).isZero();
+    awaitSuccess(h.shutdown());
+  }
+
+  @Test
+  void shutdownWaitsForAKeyedRequestWaitingOutItsBackoff() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 2, 100))
+        .retry(new RetrySettings(true, Duration.ofMillis(200), 0, 1, Duration.ofMillis(200), Duration.ofSeconds(20)))
+        .requestKey(ExporterHelperTest::spansKey));
+    AtomicInteger calls = new AtomicInteger();
+    sender.script((n, b) -> calls.incrementAndGet() == 1
+        ? Future.failedFuture(new RetryableException("busy")) : Future.succeededFuture());
+    awaitSuccess(h.consume(TestData.traces(5, 1)));
+    await().atMost(WAIT).until(() -> calls.get() == 1);
+
+    Future<Void> down = h.shutdown();
+
+    awaitSuccess(down);
+    assertThat(counter("sluice_exporter_sent_items", "traces")).isEqualTo(5);
+  }
+
+  @Test
+  void aBatchBringingMoreKeysThanTheBoundIsRefusedUntilKeysAreFreed() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 10, 100)).retry(fastRetry())
+        .requestKey(ExporterHelperTest::spansKey).maxKeys(2));
+    awaitSuccess(h.consume(TestData.traces(1, 1)));
+    awaitSuccess(h.consume(TestData.traces(2, 2)));
+    awaitSuccess(h.consume(TestData.traces(1, 3))); // a key already busy: taken
+    await().atMost(WAIT).until(() -> sender.calls.size() == 2);
+
+    Throwable err = awaitFailure(h.consume(TestData.traces(3, 4)));
+
+    assertThat(err).isInstanceOf(ResourceExhaustedException.class).hasMessageContaining("keys")
+        .hasMessageContaining("2");
+    assertThat(counter("sluice_exporter_enqueue_failed_items", "traces")).isEqualTo(3);
+    sender.answerEveryCall(Future::succeededFuture);
+    sender.calls.get(1).promise().complete(); // key 2 is done and forgotten
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 2);
+    awaitSuccess(h.consume(TestData.traces(3, 5)));
+    sender.calls.get(0).promise().complete();
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 1 + 2 + 1 + 3);
+    onContext(h);
+    assertThat(h.activeKeys()).isZero();
+  }
+
+  @Test
+  void anIdleExporterTakesABatchWithMoreKeysThanTheBound() {
+    ExporterHelper h = started(builder().queue(new QueueSettings(true, 10, 100)).retry(fastRetry())
+        .requestSplitter(b -> List.of(TestData.traces(1, 1), TestData.traces(2, 2), TestData.traces(3, 3)))
+        .requestKey(ExporterHelperTest::spansKey).maxKeys(2));
+    sender.answerEveryCall(Future::succeededFuture);
+
+    awaitSuccess(h.consume(TestData.traces(6, 9)));
+
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 6);
+  }
+
+  @Test
+  void withoutAQueueKeyedRequestsAreAcknowledgedOnceAllAreDeliveredOneAtATimePerKey() {
+    ExporterHelper h = started(builder().queue(QueueSettings.disabled()).retry(fastRetry())
+        .requestSplitter(b -> List.of(TestData.traces(1, 1), TestData.traces(1, 2), TestData.traces(2, 3)))
+        .requestKey(ExporterHelperTest::spansKey));
+
+    Future<Void> ack = h.consume(TestData.traces(4, 9));
+
+    await().atMost(WAIT).until(() -> sender.calls.size() == 2);
+    onContext(h);
+    assertThat(sender.calls).extracting(c -> c.batch().itemCount()).containsExactly(1, 2);
+    sender.calls.get(1).promise().complete();
+    sender.calls.get(0).promise().complete();
+    await().atMost(WAIT).until(() -> sender.calls.size() == 3);
+    assertThat(ack.isComplete()).isFalse();
+    sender.calls.get(2).promise().complete();
+    awaitSuccess(ack);
+  }
+
   // ---------------------------------------------------------------- settings
 
   @Nested

@@ -16,6 +16,7 @@ import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
 import io.sluice.core.auth.HttpClientAuth;
 import io.sluice.core.exporterhelper.HttpClientSettings;
+import io.sluice.core.exporterhelper.RetryAfter;
 import io.sluice.core.exporterhelper.RequestSender;
 import io.sluice.core.otlp.OtlpJson;
 
@@ -42,9 +43,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -276,24 +274,9 @@ final class OtlpHttpExporter implements RequestSender {
 
   /** {@code Retry-After} as delta-seconds or an HTTP-date; null when absent or unreadable. */
   static Duration parseRetryAfter(String value, Instant now) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    String v = value.trim();
-    try {
-      long seconds = Long.parseLong(v);
-      return seconds < 0 ? null : Duration.ofSeconds(seconds);
-    } catch (NumberFormatException e) {
-      // not delta-seconds; try a date
-    }
-    try {
-      Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-      Duration d = Duration.between(now, at);
-      return d.isNegative() ? Duration.ZERO : d;
-    } catch (DateTimeParseException e) {
-      return null;
-    }
+    return RetryAfter.parse(value, now);
   }
+
 
   /** The google.rpc.Status message of an error body, or a short quote of a text body; "" when none. */
   static String describeBody(String contentType, Buffer body) {

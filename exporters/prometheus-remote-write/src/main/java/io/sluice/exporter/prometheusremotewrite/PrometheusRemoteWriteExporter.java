@@ -11,6 +11,7 @@ import io.sluice.core.Signal;
 import io.sluice.core.auth.HttpClientAuth;
 import io.sluice.core.exporterhelper.HttpClientSettings;
 import io.sluice.core.exporterhelper.QueueSettings;
+import io.sluice.core.exporterhelper.RetryAfter;
 import io.sluice.core.exporterhelper.RetrySettings;
 import io.sluice.core.telemetry.SelfMetrics;
 
@@ -38,9 +39,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -513,23 +511,9 @@ final class PrometheusRemoteWriteExporter implements Exporter {
 
   /** {@code Retry-After} as delta-seconds or an HTTP-date; null when absent or unreadable. */
   static Duration parseRetryAfter(String value, Instant now) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    String v = value.trim();
-    try {
-      long seconds = Long.parseLong(v);
-      return seconds < 0 ? null : Duration.ofSeconds(seconds);
-    } catch (NumberFormatException e) {
-      // an HTTP-date, perhaps
-    }
-    try {
-      Duration d = Duration.between(now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-      return d.isNegative() ? Duration.ZERO : d;
-    } catch (DateTimeParseException e) {
-      return null;
-    }
+    return RetryAfter.parse(value, now);
   }
+
 
   private static String quote(Buffer body) {
     if (body == null || body.length() == 0) {
