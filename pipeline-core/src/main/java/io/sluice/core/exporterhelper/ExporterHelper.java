@@ -5,6 +5,7 @@ import io.sluice.core.ComponentContext;
 import io.sluice.core.Exporter;
 import io.sluice.core.ResourceExhaustedException;
 import io.sluice.core.RetryableException;
+import io.sluice.core.otlp.EncodedResources;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -16,6 +17,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -32,9 +34,14 @@ import org.slf4j.LoggerFactory;
  * the backend asked, a per-request timeout, and the counts of what was sent, failed and refused.
  * An exporter gives it a {@link RequestSender} and gets an {@link Exporter}.
  *
- * <p>With the queue enabled a batch is acknowledged once it is queued; a full queue (by batches,
- * or by bytes: {@link #MAX_QUEUED_BYTES}) refuses it with a {@link ResourceExhaustedException}.
- * With the queue disabled it is acknowledged once it is delivered, and a failure goes back to the caller. All state lives on one Vert.x context: the
+ * <p>With the queue enabled a batch is acknowledged once it is queued ({@code wait_for_result}:
+ * once it is delivered); a full queue (by its {@code sizer}: requests, items or bytes, and in any
+ * case by bytes: {@link #MAX_QUEUED_BYTES}) refuses it with a {@link ResourceExhaustedException},
+ * or with {@code block_on_overflow} holds it, unacknowledged, until there is room. With
+ * {@code sending_queue.batch} queued requests of one signal (and key) are merged until they reach
+ * {@code min_size} or the first has waited {@code flush_timeout}, and cut to {@code max_size}.
+ * With the queue disabled a batch is acknowledged once it is delivered, and a failure goes back
+ * to the caller. All state lives on one Vert.x context: the
  * sender is always called there, whatever thread its futures complete on, and the
  * acknowledgement completes on the caller's context when it was called from one.
  *
@@ -98,7 +105,16 @@ public final class ExporterHelper implements Exporter {
   private int backingOff;
   /** Next attempts of keyed requests whose backoff is over, waiting for a slot; served first. */
   private final ArrayDeque<Runnable> retriesDue = new ArrayDeque<>();
-  private volatile int queued;
+  /** What waits in the queue, in units of {@code sizer}: requests queued and in accumulators. */
+  private long queuedSize;
+  private volatile long queued;
+  /** Batches held by {@code block_on_overflow} until the queue has room, oldest first. */
+  private final ArrayDeque<Blocked> blocked = new ArrayDeque<>();
+  private long blockedBytes;
+  /** Requests being gathered by {@code sending_queue.batch}, per signal and key. */
+  private final Map<AccumulatorKey, Accumulator> accumulators = new HashMap<>();
+  /** Encoded size of what the accumulators hold. */
+  private long accumulatedBytes;
 
   /** Dispatching now: a send that completes at once must not start a nested dispatch. */
   private boolean dispatching;
@@ -143,8 +159,8 @@ public final class ExporterHelper implements Exporter {
     return context;
   }
 
-  /** Batches waiting in the queue now (not counting those in flight). */
-  public int queueSize() {
+  /** What waits in the queue now, in units of its {@code sizer} (not counting what is in flight). */
+  public long queueSize() {
     return queued;
   }
 
@@ -237,28 +253,200 @@ public final class ExporterHelper implements Exporter {
       sendAll(requests, keyOf, ack);
       return;
     }
-    if (pending + requests.size() > queue.queueSize() && !(pending == 0 && requests.size() > 1)) {
-      metrics.enqueueFailed(batch.signal(), batch.itemCount());
-      ack.fail(new ResourceExhaustedException("Exporter '" + id + "': sending queue is full ("
-          + queue.queueSize() + " batches); the backend is slower than the input", retryDelayHint()));
-      return;
-    }
+    long size = 0;
     long bytes = 0;
     for (Batch r : requests) {
+      size += sizeOf(r);
       bytes += r.sizeBytes();
     }
-    if (pending > 0 && pendingBytes + bytes > maxQueuedBytes) {
+    String full = blocked.isEmpty() ? overflow(size, bytes) : "batches are waiting for room";
+    if (full != null) {
+      if (queue.blockOnOverflow() && blockedBytes + bytes <= maxQueuedBytes) {
+        blocked.add(new Blocked(batch, requests, keyOf, size, bytes, ack));
+        blockedBytes += bytes;
+        return;
+      }
       metrics.enqueueFailed(batch.signal(), batch.itemCount());
-      ack.fail(new ResourceExhaustedException("Exporter '" + id + "': sending queue holds " + pendingBytes
-          + " bytes, its limit in memory is " + maxQueuedBytes + " (a quarter of the heap, at most 512 MiB); the"
-          + " backend is slower than the input", retryDelayHint()));
+      ack.fail(new ResourceExhaustedException("Exporter '" + id + "': " + (full.startsWith("batches")
+          ? "sending queue is full and " + full : full) + "; the backend is slower than the input",
+          retryDelayHint()));
       return;
     }
-    for (int i = 0; i < requests.size(); i++) {
-      enqueue(requests.get(i), keyOf[i], null);
+    admit(requests, keyOf, ack);
+  }
+
+  /**
+   * Why a batch of this size does not fit in the queue now, or null when it does. An empty queue
+   * takes any batch, so one larger than the whole queue is not refused for ever.
+   */
+  private String overflow(long size, long bytes) {
+    if (pending == 0 && accumulators.isEmpty()) {
+      return null;
     }
-    ack.complete();
+    if (queuedSize + size > queue.queueSize()) {
+      return "sending queue is full (" + queue.queueSize() + " " + queue.sizer() + ")";
+    }
+    if (pendingBytes + accumulatedBytes + bytes > maxQueuedBytes) {
+      return "sending queue holds " + (pendingBytes + accumulatedBytes) + " bytes, its limit in memory is "
+          + maxQueuedBytes + " (a quarter of the heap, at most 512 MiB)";
+    }
+    return null;
+  }
+
+  /** Queues requests that fit; the acknowledgement comes now, or on delivery with wait_for_result. */
+  private void admit(List<Batch> requests, Object[] keyOf, Promise<Void> ack) {
+    Handler<AsyncResult<Void>> delivered = queue.waitForResult() ? allDelivered(requests.size(), ack) : null;
+    for (int i = 0; i < requests.size(); i++) {
+      if (queue.batch() != null) {
+        accumulate(requests.get(i), keyOf[i], delivered);
+      } else {
+        enqueue(requests.get(i), keyOf[i], delivered);
+      }
+    }
+    if (delivered == null) {
+      ack.complete();
+    }
     dispatch();
+  }
+
+  /** A handler to call {@code n} times that completes {@code ack} once all succeeded, or fails it at the first failure. */
+  private static Handler<AsyncResult<Void>> allDelivered(int n, Promise<Void> ack) {
+    int[] unsettled = {n};
+    return ar -> {
+      if (ar.failed()) {
+        ack.tryFail(ar.cause());
+      } else if (--unsettled[0] == 0) {
+        ack.tryComplete();
+      }
+    };
+  }
+
+  /** Takes blocked batches, oldest first, while they fit. */
+  private void admitBlocked() {
+    while (!blocked.isEmpty()) {
+      Blocked b = blocked.peek();
+      if (overflow(b.size(), b.bytes()) != null) {
+        return;
+      }
+      blocked.poll();
+      blockedBytes -= b.bytes();
+      admit(b.requests(), b.keyOf(), b.ack());
+    }
+  }
+
+  /** The size of one request in units of the queue's sizer. */
+  private long sizeOf(Batch r) {
+    return switch (queue.sizer()) {
+      case "items" -> r.itemCount();
+      case "bytes" -> r.sizeBytes();
+      default -> 1;
+    };
+  }
+
+  /** The size of one request in units of the batch's sizer. */
+  private long batchSizeOf(Batch r) {
+    return "bytes".equals(queue.batchSizer()) ? r.sizeBytes() : r.itemCount();
+  }
+
+  private void setQueued(long size) {
+    queuedSize = size;
+    queued = size;
+  }
+
+  /**
+   * Adds a request to its signal's and key's accumulator, which goes into the queue as one request
+   * once it holds {@code min_size} or its first request has waited {@code flush_timeout}.
+   */
+  private void accumulate(Batch request, Object key, Handler<AsyncResult<Void>> done) {
+    AccumulatorKey ak = new AccumulatorKey(request.signal(), key);
+    Accumulator acc = accumulators.get(ak);
+    if (acc == null) {
+      acc = new Accumulator(ak);
+      accumulators.put(ak, acc);
+      Accumulator flushing = acc;
+      acc.timer = context.setTimer(Math.max(1, queue.batch().flushTimeout().toMillis()), t -> {
+        flushing.timer = -1;
+        flush(flushing);
+        dispatch();
+      });
+    }
+    acc.parts.add(request);
+    if (done != null) {
+      acc.dones.add(done);
+    }
+    acc.size += batchSizeOf(request);
+    accumulatedBytes += request.sizeBytes();
+    setQueued(queuedSize + sizeOf(request));
+    if (acc.size >= queue.batch().minSize()) {
+      flush(acc);
+    }
+  }
+
+  /** Moves what an accumulator gathered into the queue, cut to {@code max_size}. */
+  private void flush(Accumulator acc) {
+    if (accumulators.remove(acc.key) != acc) {
+      return;
+    }
+    if (acc.timer >= 0) {
+      context.owner().cancelTimer(acc.timer);
+      acc.timer = -1;
+    }
+    long before = 0;
+    for (Batch part : acc.parts) {
+      accumulatedBytes -= part.sizeBytes();
+      before += sizeOf(part);
+    }
+    setQueued(queuedSize - before);
+    Batch merged = Batch.join(acc.key.signal(), acc.parts, acc.parts.get(0).envelope());
+    List<Batch> requests = new ArrayList<>();
+    for (Batch piece : cutToMaxSize(merged)) {
+      requests.addAll(requestSplitter == null ? List.of(piece) : requestSplitter.apply(piece));
+    }
+    Handler<AsyncResult<Void>> done = null;
+    if (!acc.dones.isEmpty()) {
+      List<Handler<AsyncResult<Void>>> dones = acc.dones;
+      int[] unsettled = {requests.size()};
+      boolean[] failed = {false};
+      done = ar -> {
+        if (failed[0]) {
+          return;
+        }
+        if (ar.failed()) {
+          failed[0] = true;
+          dones.forEach(d -> d.handle(ar));
+        } else if (--unsettled[0] == 0) {
+          dones.forEach(d -> d.handle(ar));
+        }
+      };
+    }
+    for (Batch r : requests) {
+      enqueue(r, acc.key.key(), done);
+    }
+  }
+
+  /** The merged batch in pieces of at most {@code max_size} (items or bytes); itself when no limit applies. */
+  private List<Batch> cutToMaxSize(Batch merged) {
+    long max = queue.batch().maxSize();
+    if (max <= 0 || batchSizeOf(merged) <= max) {
+      return List.of(merged);
+    }
+    List<Batch> out = new ArrayList<>();
+    if ("bytes".equals(queue.batchSizer())) {
+      for (EncodedResources part : merged.encoded().splitBySize(max)) {
+        out.add(merged.withEncoded(part));
+      }
+      return out;
+    }
+    EncodedResources rest = merged.encoded();
+    while (rest.itemCount() > max) {
+      EncodedResources.Parts p = rest.cut((int) max);
+      out.add(merged.withEncoded(p.head()));
+      rest = p.tail();
+    }
+    if (rest.itemCount() > 0 || out.isEmpty()) {
+      out.add(merged.withEncoded(rest));
+    }
+    return out;
   }
 
   /**
@@ -289,7 +477,9 @@ public final class ExporterHelper implements Exporter {
     k.waiting.add(new Queued(request, done));
     pending++;
     pendingBytes += request.sizeBytes();
-    queued = pending;
+    if (queue.enabled()) {
+      setQueued(queuedSize + sizeOf(request));
+    }
     if (!k.busy && k.waiting.size() == 1) {
       ready.add(k);
     }
@@ -297,15 +487,9 @@ public final class ExporterHelper implements Exporter {
 
   /** Without a queue: sends every request (one per key at a time), acknowledging when all are delivered. */
   private void sendAll(List<Batch> requests, Object[] keyOf, Promise<Void> ack) {
-    int[] unsettled = {requests.size()};
+    Handler<AsyncResult<Void>> delivered = allDelivered(requests.size(), ack);
     for (int i = 0; i < requests.size(); i++) {
-      enqueue(requests.get(i), keyOf[i], ar -> {
-        if (ar.failed()) {
-          ack.tryFail(ar.cause());
-        } else if (--unsettled[0] == 0) {
-          ack.tryComplete();
-        }
-      });
+      enqueue(requests.get(i), keyOf[i], delivered);
     }
     dispatch();
   }
@@ -320,6 +504,7 @@ public final class ExporterHelper implements Exporter {
     }
     dispatching = true;
     try {
+      admitBlocked();
       int budget = DISPATCH_BUDGET;
       // Without a queue every request is sent at once, as it comes (one per key at a time).
       int limit = queue.enabled() ? queue.numConsumers() : Integer.MAX_VALUE;
@@ -346,7 +531,10 @@ public final class ExporterHelper implements Exporter {
         Queued next = k.waiting.poll();
         pending--;
         pendingBytes -= next.request().sizeBytes();
-        queued = pending;
+        if (queue.enabled()) {
+          setQueued(queuedSize - sizeOf(next.request()));
+          admitBlocked(); // the room this request leaves
+        }
         inFlight++;
         k.busy = true;
         sendWithRetry(next.request(), k.key != null).onComplete(ar -> {
@@ -390,7 +578,8 @@ public final class ExporterHelper implements Exporter {
   }
 
   private void checkDrained() {
-    if (stopping && drained != null && pending == 0 && inFlight == 0 && backingOff == 0) {
+    if (stopping && drained != null && pending == 0 && inFlight == 0 && backingOff == 0
+        && accumulators.isEmpty()) {
       drained.tryComplete();
     }
   }
@@ -405,6 +594,18 @@ public final class ExporterHelper implements Exporter {
       }
       stopping = true;
       drained = context.promise();
+      // What waits for room was never acknowledged: its senders hear to try again. What is being
+      // gathered was, and goes out now.
+      while (!blocked.isEmpty()) {
+        Blocked b = blocked.poll();
+        blockedBytes -= b.bytes();
+        metrics.enqueueFailed(b.batch().signal(), b.batch().itemCount());
+        b.ack().tryFail(new RetryableException("Exporter '" + id + "' is shutting down"));
+      }
+      for (Accumulator acc : List.copyOf(accumulators.values())) {
+        flush(acc);
+      }
+      dispatch();
       checkDrained();
       if (pending > 0 || inFlight > 0 || backingOff > 0) {
         LOG.info("Exporter '{}' is shutting down: sending {} queued and {} in-flight batches", id,
@@ -432,6 +633,28 @@ public final class ExporterHelper implements Exporter {
 
   /** A request waiting, and who to tell how it ended (null when the queue acknowledged it already). */
   private record Queued(Batch request, Handler<AsyncResult<Void>> done) {
+  }
+
+  /** A batch held by {@code block_on_overflow}, with what admitting it needs. */
+  private record Blocked(Batch batch, List<Batch> requests, Object[] keyOf, long size, long bytes,
+      Promise<Void> ack) {
+  }
+
+  /** Requests of one signal and key gathered by {@code sending_queue.batch}. */
+  private record AccumulatorKey(io.sluice.core.Signal signal, Object key) {
+  }
+
+  /** The requests an accumulator holds, their size in the batch's sizer, and its flush timer. */
+  private static final class Accumulator {
+    final AccumulatorKey key;
+    final List<Batch> parts = new ArrayList<>();
+    List<Handler<AsyncResult<Void>>> dones = new ArrayList<>();
+    long size;
+    long timer = -1;
+
+    Accumulator(AccumulatorKey key) {
+      this.key = key;
+    }
   }
 
   /** The requests of one key: at most one of them in flight, the rest waiting in order. */

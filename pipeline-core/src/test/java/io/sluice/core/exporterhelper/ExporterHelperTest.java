@@ -176,6 +176,140 @@ class ExporterHelperTest {
     assertThat(gauge("sluice_exporter_queue_size")).isZero();
   }
 
+  // ---------------------------------------------------------------- the Collector's queue keys
+
+  private static QueueSettings queue(int consumers, int size, String sizer, boolean block, boolean waitForResult,
+      QueueSettings.Batching batch) {
+    return new QueueSettings(true, consumers, size, sizer, block, waitForResult, batch);
+  }
+
+  @Test
+  void anItemsSizerCountsSpansNotBatches() {
+    ExporterHelper h = started(builder().queue(queue(1, 10, "items", false, false, null)).retry(fastRetry()));
+    assertThat(gauge("sluice_exporter_queue_capacity")).isEqualTo(10);
+
+    awaitSuccess(h.consume(TestData.traces(3, 1))); // taken by the one consumer
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+    awaitSuccess(h.consume(TestData.traces(4, 2)));
+    awaitSuccess(h.consume(TestData.traces(6, 3))); // 10 spans wait: the queue is full
+    Throwable err = awaitFailure(h.consume(TestData.traces(1, 4)));
+
+    assertThat(err).isInstanceOf(ResourceExhaustedException.class).hasMessageContaining("10 items");
+    assertThat(h.queueSize()).isEqualTo(10);
+    assertThat(gauge("sluice_exporter_queue_size")).isEqualTo(10);
+    sender.answerEveryCall(Future::succeededFuture);
+    sender.calls.get(0).promise().complete();
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "traces") == 13);
+    assertThat(h.queueSize()).isZero();
+  }
+
+  @Test
+  void blockOnOverflowHoldsTheBatchUntilThereIsRoomInsteadOfRefusing() {
+    ExporterHelper h = started(builder().queue(queue(1, 1, "requests", true, false, null)).retry(fastRetry()));
+
+    awaitSuccess(h.consume(TestData.logs(1, 1))); // in flight
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+    awaitSuccess(h.consume(TestData.logs(2, 2))); // fills the queue
+    Future<Void> held = h.consume(TestData.logs(3, 3));
+    Future<Void> behind = h.consume(TestData.logs(4, 4));
+
+    await().during(QUIET).atMost(WAIT).until(() -> !held.isComplete() && !behind.isComplete());
+    assertThat(counter("sluice_exporter_enqueue_failed_items", "logs")).isZero();
+    sender.calls.get(0).promise().complete(); // the queued batch goes out, the held one takes its place
+    awaitSuccess(held);
+    assertThat(behind.isComplete()).as("a later batch waits behind the held one").isFalse();
+    sender.answerEveryCall(Future::succeededFuture);
+    sender.calls.get(1).promise().complete();
+    awaitSuccess(behind);
+    await().atMost(WAIT).until(() -> counter("sluice_exporter_sent_items", "logs") == 10);
+    assertThat(sender.calls).extracting(c -> c.batch().itemCount()).containsExactly(1, 2, 3, 4);
+  }
+
+  @Test
+  void shutdownTellsTheSendersOfBlockedBatchesToTryAgain() {
+    ExporterHelper h = started(builder().queue(queue(1, 1, "requests", true, false, null)).retry(fastRetry()));
+    awaitSuccess(h.consume(TestData.logs(1, 1)));
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+    awaitSuccess(h.consume(TestData.logs(2, 2)));
+    Future<Void> held = h.consume(TestData.logs(3, 3));
+    onContext(h);
+
+    Future<Void> stopped = h.shutdown();
+
+    assertThat(awaitFailure(held)).isInstanceOf(RetryableException.class).hasMessageContaining("shutting down");
+    sender.answerEveryCall(Future::succeededFuture);
+    sender.calls.get(0).promise().complete();
+    awaitSuccess(stopped);
+    assertThat(counter("sluice_exporter_sent_items", "logs")).isEqualTo(3);
+  }
+
+  @Test
+  void waitForResultAcknowledgesOnlyOnceDelivered() {
+    ExporterHelper h = started(builder().queue(queue(2, 10, "requests", false, true, null)).retry(fastRetry()));
+
+    Future<Void> ack = h.consume(TestData.metrics(2, 1));
+
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+    await().during(QUIET).atMost(WAIT).until(() -> !ack.isComplete());
+    sender.calls.get(0).promise().complete();
+    awaitSuccess(ack);
+
+    sender.script((n, b) -> Future.failedFuture(new PermanentException("400 bad data")));
+    assertThat(awaitFailure(h.consume(TestData.metrics(1, 2)))).isInstanceOf(PermanentException.class);
+  }
+
+  @Test
+  void batchMergesQueuedRequestsUntilMinSize() {
+    sender.answerEveryCall(Future::succeededFuture);
+    ExporterHelper h = started(builder().retry(fastRetry()).queue(queue(2, 1000, "requests", false, false,
+        new QueueSettings.Batching(Duration.ofSeconds(30), "items", 10L, 0L))));
+    List<Batch> parts = List.of(TestData.traces(3, 1), TestData.traces(4, 2), TestData.traces(5, 3));
+
+    awaitSuccess(h.consume(parts.get(0)));
+    awaitSuccess(h.consume(TestData.logs(2, 9))); // another signal gathers on its own
+    awaitSuccess(h.consume(parts.get(1)));
+    await().during(QUIET).atMost(WAIT).until(() -> sender.calls.isEmpty());
+    awaitSuccess(h.consume(parts.get(2))); // 12 spans: past min_size, out at once
+
+    await().atMost(WAIT).until(() -> sender.calls.size() == 1);
+    Batch sent = sender.calls.get(0).batch();
+    assertThat(sent.itemCount()).isEqualTo(12);
+    List<Object> expected = new ArrayList<>();
+    parts.forEach(b -> expected.addAll(b.resourceSpans()));
+    assertThat(sent.resourceSpans()).isEqualTo(expected);
+    assertThat(h.queueSize()).as("the logs still gather").isEqualTo(1);
+  }
+
+  @Test
+  void batchSendsWhatGatheredAfterFlushTimeoutAndCutsToMaxSize() {
+    sender.answerEveryCall(Future::succeededFuture);
+    ExporterHelper h = started(builder().retry(fastRetry()).queue(queue(2, 1000, "items", false, true,
+        new QueueSettings.Batching(Duration.ofMillis(100), null, 1000L, 4L))));
+
+    Future<Void> first = h.consume(TestData.logs(3, 1));
+    Future<Void> second = h.consume(TestData.logs(7, 2));
+
+    awaitSuccess(first);
+    awaitSuccess(second);
+    assertThat(millisBetween(0, 0)).isZero();
+    assertThat(sender.calls).extracting(c -> c.batch().itemCount()).containsExactly(4, 4, 2);
+    assertThat(counter("sluice_exporter_sent_items", "logs")).isEqualTo(10);
+  }
+
+  @Test
+  void shutdownSendsWhatIsStillGathering() {
+    sender.answerEveryCall(Future::succeededFuture);
+    ExporterHelper h = started(builder().retry(fastRetry()).queue(queue(1, 1000, "requests", false, false,
+        new QueueSettings.Batching(Duration.ofMinutes(5), null, 1000L, 0L))));
+    awaitSuccess(h.consume(TestData.traces(5, 1)));
+    awaitSuccess(h.consume(TestData.traces(6, 2)));
+    assertThat(sender.calls).isEmpty();
+
+    awaitSuccess(h.shutdown());
+
+    assertThat(sender.calls).extracting(c -> c.batch().itemCount()).containsExactly(11);
+  }
+
   // ---------------------------------------------------------------- retries
 
   @Test

@@ -94,6 +94,44 @@ class OtlpExporterConfigTest {
   }
 
   @Test
+  void bindsTheCollectorsSendingQueueKeys() throws Exception {
+    OtlpExporterConfig c = ConfigLoader.bindComponent(new OtlpExporterFactory(), """
+        endpoint: otelcol:4317
+        sending_queue:
+          sizer: items
+          queue_size: 50000
+          num_consumers: 4
+          block_on_overflow: true
+          wait_for_result: true
+          batch:
+            flush_timeout: 100ms
+            max_size: 10000
+        """);
+
+    QueueSettings q = c.sendingQueue();
+    assertThat(q.sizer()).isEqualTo("items");
+    assertThat(q.queueSize()).isEqualTo(50000);
+    assertThat(q.numConsumers()).isEqualTo(4);
+    assertThat(q.blockOnOverflow()).isTrue();
+    assertThat(q.waitForResult()).isTrue();
+    assertThat(q.batch()).isEqualTo(new QueueSettings.Batching(Duration.ofMillis(100), null, 8192L, 10000L));
+    assertThat(q.batchSizer()).isEqualTo("items");
+    assertThat(ConfigLoader.bindComponent(new OtlpExporterFactory(), "endpoint: otelcol:4317").sendingQueue())
+        .isEqualTo(QueueSettings.defaults());
+    assertThatThrownBy(() -> ConfigLoader.bindComponent(new OtlpExporterFactory(), """
+        endpoint: otelcol:4317
+        sending_queue:
+          sizer: spans
+          batch:
+            sizer: requests
+        """))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).errors()).extracting(ConfigError::path)
+            .containsExactlyInAnyOrder("exporters.otlp.sending_queue.sizer",
+                "exporters.otlp.sending_queue.batch.sizer"));
+  }
+
+  @Test
   void rejectsWrongConnectionKeysWithTheirPaths() {
     assertThatThrownBy(() -> ConfigLoader.bindComponent(new OtlpExporterFactory(), """
         endpoint: otelcol:4317
