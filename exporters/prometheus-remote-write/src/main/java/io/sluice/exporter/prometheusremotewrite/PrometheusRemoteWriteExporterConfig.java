@@ -348,6 +348,20 @@ public record PrometheusRemoteWriteExporterConfig(
     }
     problems.addAll(tls.validate("tls"));
     problems.addAll(sendingQueue.validate("sending_queue"));
+    // Remote write keeps its own shards, gathering samples per shard (max_samples_per_send).
+    if (!sendingQueue.sizer().equals("requests")) {
+      problems.add(new ConfigProblem("sending_queue.sizer", "prometheusremotewrite counts its queue in batches"
+          + " only; remove sizer, or size the queue with remote_write_queue.queue_size"));
+    }
+    if (sendingQueue.batch() != null) {
+      problems.add(new ConfigProblem("sending_queue.batch", "prometheusremotewrite gathers samples into requests"
+          + " per shard itself; remove batch and use max_batch_size_bytes or remote_write_queue"));
+    }
+    if (sendingQueue.blockOnOverflow() || sendingQueue.waitForResult()) {
+      problems.add(new ConfigProblem("sending_queue." + (sendingQueue.blockOnOverflow() ? "block_on_overflow"
+          : "wait_for_result"), "is not supported by prometheusremotewrite's shards; a full queue refuses"
+          + " batches and the pipeline retries them"));
+    }
     if (remoteWriteQueue != null) {
       problems.addAll(effectiveQueue().validate("remote_write_queue"));
       problems.addAll(remoteWriteQueue.validate("remote_write_queue"));

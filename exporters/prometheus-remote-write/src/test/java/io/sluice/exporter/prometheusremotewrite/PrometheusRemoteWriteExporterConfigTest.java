@@ -204,6 +204,21 @@ class PrometheusRemoteWriteExporterConfigTest {
   }
 
   @Test
+  void sendingQueueKeysTheShardsCannotHonourAreRefusedWithWhatToUseInstead() {
+    assertThatThrownBy(() -> ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
+        endpoint: http://p:9090/api/v1/write
+        sending_queue:
+          sizer: items
+          block_on_overflow: true
+          batch:
+            min_size: 100
+        """)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sending_queue.sizer").hasMessageContaining("remote_write_queue.queue_size")
+        .hasMessageContaining("sending_queue.batch").hasMessageContaining("max_batch_size_bytes")
+        .hasMessageContaining("sending_queue.block_on_overflow");
+  }
+
+  @Test
   void unknownKeysFail() {
     assertThatThrownBy(() -> ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
         endpoint: http://p:9090/api/v1/write
