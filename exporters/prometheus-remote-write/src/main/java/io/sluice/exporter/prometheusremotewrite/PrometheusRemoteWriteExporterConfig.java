@@ -85,6 +85,17 @@ import java.util.regex.Pattern;
  *     extension, listed in {@code service.extensions}, whose headers go with every request (they
  *     do not replace the four remote-write headers); null (the default) sends no credentials
  *     besides {@code headers}
+ * @param disableScopeInfo leave out the {@code otel_scope_*} labels
+ * @param maxBatchRequestParallelism accepted as the Collector takes it (at least 1); requests go
+ *     out in parallel across shards, so the shard count is what bounds them here
+ * @param protobufMessage {@code prometheus.WriteRequest} (remote write 1.0) or
+ *     {@code io.prometheus.write.v2.Request} (2.0); when set it decides the version
+ * @param wal the Collector's write-ahead log, which Sluice does not have: refused with what to
+ *     use instead
+ * @param translationStrategy {@code UnderscoreEscapingWithSuffixes} or
+ *     {@code UnderscoreEscapingWithoutSuffixes}; when set it decides {@code add_metric_suffixes}
+ * @param resourceConstantLabels resource attributes copied onto every series, by name patterns
+ *     ({@code included}, {@code excluded}; {@code *} matches any run of characters)
  */
 public record PrometheusRemoteWriteExporterConfig(
     String endpoint,
@@ -105,7 +116,37 @@ public record PrometheusRemoteWriteExporterConfig(
     RemoteWriteQueue remoteWriteQueue,
     ExportCreatedMetric exportCreatedMetric,
     DeltaToCumulativeConversion deltaToCumulative,
-    AuthSettings auth) implements ComponentConfig {
+    AuthSettings auth,
+    boolean disableScopeInfo,
+    Integer maxBatchRequestParallelism,
+    String protobufMessage,
+    Map<String, Object> wal,
+    String translationStrategy,
+    ResourceConstantLabels resourceConstantLabels) implements ComponentConfig {
+
+  /** The protobuf messages {@code protobuf_message} names, by remote write version. */
+  static final Map<String, String> PROTOBUF_MESSAGES = Map.of(
+      "prometheus.WriteRequest", "1.0", "io.prometheus.write.v2.Request", "2.0");
+
+  /** The translation strategies Sluice has, and whether each adds suffixes. */
+  static final Map<String, Boolean> TRANSLATION_STRATEGIES = Map.of(
+      "UnderscoreEscapingWithSuffixes", true, "UnderscoreEscapingWithoutSuffixes", false);
+
+  /** {@code resource_constant_labels}: which resource attributes become labels. */
+  public record ResourceConstantLabels(List<String> included, List<String> excluded) {}
+
+  /** Without the newer Collector keys. */
+  public PrometheusRemoteWriteExporterConfig(String endpoint, Map<String, String> headers, String namespace,
+      Map<String, String> externalLabels, boolean addMetricSuffixes,
+      ResourceToTelemetryConversion resourceToTelemetryConversion, TargetInfo targetInfo, boolean sendMetadata,
+      String remoteWriteVersion, String compression, Duration timeout, TlsClientSettings tls,
+      QueueSettings sendingQueue, RetrySettings retryOnFailure, long maxBatchSizeBytes,
+      RemoteWriteQueue remoteWriteQueue, ExportCreatedMetric exportCreatedMetric,
+      DeltaToCumulativeConversion deltaToCumulative, AuthSettings auth) {
+    this(endpoint, headers, namespace, externalLabels, addMetricSuffixes, resourceToTelemetryConversion, targetInfo,
+        sendMetadata, remoteWriteVersion, compression, timeout, tls, sendingQueue, retryOnFailure, maxBatchSizeBytes,
+        remoteWriteQueue, exportCreatedMetric, deltaToCumulative, auth, false, null, null, null, null, null);
+  }
 
   /** The Collector's default {@code max_batch_size_bytes}. */
   static final long DEFAULT_MAX_BATCH_SIZE_BYTES = 3_000_000L;
@@ -244,6 +285,14 @@ public record PrometheusRemoteWriteExporterConfig(
     retryOnFailure = retryOnFailure == null ? defaultRetry() : retryOnFailure;
     exportCreatedMetric = exportCreatedMetric == null ? new ExportCreatedMetric(false) : exportCreatedMetric;
     deltaToCumulative = deltaToCumulative == null ? new DeltaToCumulativeConversion(null, null) : deltaToCumulative;
+    protobufMessage = protobufMessage == null ? "" : protobufMessage.trim();
+    translationStrategy = translationStrategy == null ? "" : translationStrategy.trim();
+    if (PROTOBUF_MESSAGES.containsKey(protobufMessage)) {
+      remoteWriteVersion = PROTOBUF_MESSAGES.get(protobufMessage);
+    }
+    if (TRANSLATION_STRATEGIES.containsKey(translationStrategy)) {
+      addMetricSuffixes = TRANSLATION_STRATEGIES.get(translationStrategy);
+    }
   }
 
   /**
@@ -290,7 +339,8 @@ public record PrometheusRemoteWriteExporterConfig(
     return new PrometheusRemoteWriteExporterConfig(newEndpoint, headers, namespace, externalLabels,
         addMetricSuffixes, resourceToTelemetryConversion, targetInfo, sendMetadata, remoteWriteVersion, compression,
         timeout, tls, sendingQueue, retryOnFailure, maxBatchSizeBytes, remoteWriteQueue, exportCreatedMetric,
-        deltaToCumulative, auth);
+        deltaToCumulative, auth, disableScopeInfo, maxBatchRequestParallelism, protobufMessage, wal,
+        translationStrategy, resourceConstantLabels);
   }
 
   /** The same config with {@code auth.authenticator} set to {@code authenticator}. */
@@ -298,14 +348,17 @@ public record PrometheusRemoteWriteExporterConfig(
     return new PrometheusRemoteWriteExporterConfig(endpoint, headers, namespace, externalLabels,
         addMetricSuffixes, resourceToTelemetryConversion, targetInfo, sendMetadata, remoteWriteVersion, compression,
         timeout, tls, sendingQueue, retryOnFailure, maxBatchSizeBytes, remoteWriteQueue, exportCreatedMetric,
-        deltaToCumulative, new AuthSettings(authenticator));
+        deltaToCumulative, new AuthSettings(authenticator), disableScopeInfo, maxBatchRequestParallelism,
+        protobufMessage, wal, translationStrategy, resourceConstantLabels);
   }
 
   /** What the translation needs from this config. */
   TranslationOptions translationOptions() {
     return new TranslationOptions(namespace, addMetricSuffixes, resourceToTelemetryConversion.enabled(),
-        targetInfo.enabled(), true, externalLabels, exportCreatedMetric.enabled()
-            ? TranslationOptions.CreatedSeries.ALL : TranslationOptions.CreatedSeries.SCRAPED);
+        targetInfo.enabled(), !disableScopeInfo, externalLabels, exportCreatedMetric.enabled()
+            ? TranslationOptions.CreatedSeries.ALL : TranslationOptions.CreatedSeries.SCRAPED,
+        resourceConstantLabels == null ? null : new TranslationOptions.ResourceLabelFilter(
+            resourceConstantLabels.included(), resourceConstantLabels.excluded()));
   }
 
   @Override
@@ -348,6 +401,40 @@ public record PrometheusRemoteWriteExporterConfig(
     }
     problems.addAll(tls.validate("tls"));
     problems.addAll(sendingQueue.validate("sending_queue"));
+    if (maxBatchRequestParallelism != null && maxBatchRequestParallelism < 1) {
+      problems.add(new ConfigProblem("max_batch_request_parallelism", maxBatchRequestParallelism
+          + " is not a number of requests; give at least 1"));
+    }
+    if (!protobufMessage.isEmpty() && !PROTOBUF_MESSAGES.containsKey(protobufMessage)) {
+      problems.add(new ConfigProblem("protobuf_message", "\"" + protobufMessage + "\" is not a remote write"
+          + " message; use \"prometheus.WriteRequest\" (1.0) or \"io.prometheus.write.v2.Request\" (2.0)"));
+    }
+    if (wal != null) {
+      problems.add(new ConfigProblem("wal", "Sluice's prometheusremotewrite has no write-ahead log; remove wal."
+          + " Batches wait in sending_queue (or remote_write_queue), and the pipeline retries what it refuses"));
+    }
+    if (!translationStrategy.isEmpty() && !TRANSLATION_STRATEGIES.containsKey(translationStrategy)) {
+      boolean known = translationStrategy.equals("NoUTF8EscapingWithSuffixes")
+          || translationStrategy.equals("NoTranslation");
+      problems.add(new ConfigProblem("translation_strategy", "\"" + translationStrategy + "\" "
+          + (known ? "is not available in Sluice, which writes names in Prometheus's classic character set"
+              : "is not a translation strategy")
+          + "; use \"UnderscoreEscapingWithSuffixes\" or \"UnderscoreEscapingWithoutSuffixes\""));
+    }
+    if (resourceConstantLabels != null) {
+      List<String> included = resourceConstantLabels.included() == null ? List.of()
+          : resourceConstantLabels.included();
+      if (included.isEmpty()) {
+        problems.add(new ConfigProblem("resource_constant_labels.included", "is empty; list the resource"
+            + " attributes to copy onto every series, such as [\"service.*\", \"deployment.environment\"]"));
+      }
+      for (int i = 0; i < included.size(); i++) {
+        if (included.get(i) == null || included.get(i).isBlank()) {
+          problems.add(new ConfigProblem("resource_constant_labels.included[" + i + "]", "is empty; give an"
+              + " attribute name, * matching any run of characters"));
+        }
+      }
+    }
     // Remote write keeps its own shards, gathering samples per shard (max_samples_per_send).
     if (!sendingQueue.sizer().equals("requests")) {
       problems.add(new ConfigProblem("sending_queue.sizer", "prometheusremotewrite counts its queue in batches"

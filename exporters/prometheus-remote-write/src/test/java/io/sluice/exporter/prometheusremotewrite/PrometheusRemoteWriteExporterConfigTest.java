@@ -219,6 +219,49 @@ class PrometheusRemoteWriteExporterConfigTest {
   }
 
   @Test
+  void bindsTheNewerCollectorKeys() throws Exception {
+    PrometheusRemoteWriteExporterConfig c = ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
+        endpoint: http://p:9090/api/v1/write
+        disable_scope_info: true
+        max_batch_request_parallelism: 5
+        protobuf_message: io.prometheus.write.v2.Request
+        translation_strategy: UnderscoreEscapingWithoutSuffixes
+        resource_constant_labels:
+          included: ["service.*"]
+          excluded: [service.instance.id]
+        """);
+
+    assertThat(c.remoteWriteVersion()).isEqualTo("2.0");
+    assertThat(c.addMetricSuffixes()).isFalse();
+    assertThat(c.translationOptions().scopeLabels()).isFalse();
+    assertThat(c.translationOptions().resourceLabels().test("service.name")).isTrue();
+    assertThat(c.translationOptions().resourceLabels().test("service.instance.id")).isFalse();
+    assertThat(c.maxBatchRequestParallelism()).isEqualTo(5);
+  }
+
+  @Test
+  void newerCollectorKeysWithWrongValuesNameTheKeyAndWhatWouldDo() {
+    assertThatThrownBy(() -> ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
+        endpoint: http://p:9090/api/v1/write
+        max_batch_request_parallelism: 0
+        protobuf_message: WriteRequest
+        translation_strategy: NoUTF8EscapingWithSuffixes
+        wal:
+          directory: /var/lib/otelcol/wal
+        resource_constant_labels:
+          included: []
+        """)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("exporters.prometheusremotewrite.max_batch_request_parallelism")
+        .hasMessageContaining("exporters.prometheusremotewrite.protobuf_message")
+        .hasMessageContaining("\"prometheus.WriteRequest\" (1.0)")
+        .hasMessageContaining("exporters.prometheusremotewrite.translation_strategy")
+        .hasMessageContaining("not available in Sluice")
+        .hasMessageContaining("exporters.prometheusremotewrite.wal")
+        .hasMessageContaining("no write-ahead log")
+        .hasMessageContaining("exporters.prometheusremotewrite.resource_constant_labels.included");
+  }
+
+  @Test
   void unknownKeysFail() {
     assertThatThrownBy(() -> ConfigLoader.bindComponent(new PrometheusRemoteWriteExporterFactory(), """
         endpoint: http://p:9090/api/v1/write

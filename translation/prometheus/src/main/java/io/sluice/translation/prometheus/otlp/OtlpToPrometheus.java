@@ -225,7 +225,8 @@ public final class OtlpToPrometheus {
     String job = serviceName.isEmpty() ? "" : serviceNamespace.isEmpty() ? serviceName
         : serviceNamespace + "/" + serviceName;
     ResourceContext rc = new ResourceContext(job, instance,
-        options.resourceToTelemetry() ? sanitizedPairs(resAttrs) : new String[0]);
+        options.resourceToTelemetry() ? sanitizedPairs(resAttrs)
+            : options.resourceLabels().isEmpty() ? new String[0] : sanitizedPairs(constantLabels(resAttrs)));
     boolean scraped = false;
     for (ScopeMetrics sm : rm.getScopeMetricsList()) {
       // Series Sluice scraped go back out as Prometheus would send them: no scope labels of the
@@ -302,6 +303,17 @@ public final class OtlpToPrometheus {
       out.add(AnyValues.asString(kv.getValue()));
     }
     return out.toArray(new String[0]);
+  }
+
+  /** The resource attributes {@code resource_constant_labels} selects. */
+  private List<KeyValue> constantLabels(List<KeyValue> attrs) {
+    List<KeyValue> out = new ArrayList<>();
+    for (KeyValue kv : attrs) {
+      if (options.resourceLabels().test(kv.getKey())) {
+        out.add(kv);
+      }
+    }
+    return out;
   }
 
   private String[] sanitizedPairs(List<KeyValue> attrs) {

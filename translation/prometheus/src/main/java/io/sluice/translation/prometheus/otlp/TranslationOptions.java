@@ -1,5 +1,6 @@
 package io.sluice.translation.prometheus.otlp;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -15,9 +16,69 @@ import java.util.TreeMap;
  *     names must already be valid label names
  * @param createdSeries which counters, histograms and summaries also get a {@code _created}
  *     series (their start time in seconds)
+ * @param resourceLabels the resource attributes copied onto every series when
+ *     {@code resourceToTelemetry} is off ({@code resource_constant_labels}); none by default
  */
 public record TranslationOptions(String namespace, boolean addMetricSuffixes, boolean resourceToTelemetry,
-    boolean targetInfo, boolean scopeLabels, Map<String, String> externalLabels, CreatedSeries createdSeries) {
+    boolean targetInfo, boolean scopeLabels, Map<String, String> externalLabels, CreatedSeries createdSeries,
+    ResourceLabelFilter resourceLabels) {
+
+  /**
+   * Which resource attributes become labels: those matching a pattern of {@code included} and
+   * none of {@code excluded}. Patterns are attribute names where {@code *} stands for any run of
+   * characters.
+   */
+  public record ResourceLabelFilter(List<String> included, List<String> excluded) {
+    public ResourceLabelFilter {
+      included = included == null ? List.of() : List.copyOf(included);
+      excluded = excluded == null ? List.of() : List.copyOf(excluded);
+    }
+
+    /** A filter that takes no attribute. */
+    public static ResourceLabelFilter none() {
+      return new ResourceLabelFilter(List.of(), List.of());
+    }
+
+    public boolean isEmpty() {
+      return included.isEmpty();
+    }
+
+    /** True when attribute {@code key} becomes a label. */
+    public boolean test(String key) {
+      return matchesAny(included, key) && !matchesAny(excluded, key);
+    }
+
+    private static boolean matchesAny(List<String> patterns, String key) {
+      for (String p : patterns) {
+        if (glob(p, key)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Whether {@code text} matches {@code pattern}, {@code *} matching any run of characters. */
+    static boolean glob(String pattern, String text) {
+      int star = pattern.indexOf('*');
+      if (star < 0) {
+        return pattern.equals(text);
+      }
+      String[] parts = pattern.split("\\*", -1);
+      if (!text.startsWith(parts[0])) {
+        return false;
+      }
+      int at = parts[0].length();
+      for (int i = 1; i < parts.length - 1; i++) {
+        int found = text.indexOf(parts[i], at);
+        if (found < 0) {
+          return false;
+        }
+        at = found + parts[i].length();
+      }
+      String last = parts[parts.length - 1];
+      return text.length() - at >= last.length() && text.endsWith(last);
+    }
+  }
 
   /** Which points with a start time get a {@code _created} series. */
   public enum CreatedSeries {
@@ -36,6 +97,14 @@ public record TranslationOptions(String namespace, boolean addMetricSuffixes, bo
     namespace = namespace == null ? "" : namespace;
     externalLabels = externalLabels == null ? Map.of() : Map.copyOf(new TreeMap<>(externalLabels));
     createdSeries = createdSeries == null ? CreatedSeries.SCRAPED : createdSeries;
+    resourceLabels = resourceLabels == null ? ResourceLabelFilter.none() : resourceLabels;
+  }
+
+  /** Options without resource constant labels. */
+  public TranslationOptions(String namespace, boolean addMetricSuffixes, boolean resourceToTelemetry,
+      boolean targetInfo, boolean scopeLabels, Map<String, String> externalLabels, CreatedSeries createdSeries) {
+    this(namespace, addMetricSuffixes, resourceToTelemetry, targetInfo, scopeLabels, externalLabels, createdSeries,
+        null);
   }
 
   /** Options that write {@code _created} series for scraped data only. */
@@ -48,7 +117,7 @@ public record TranslationOptions(String namespace, boolean addMetricSuffixes, bo
   /** These options with {@code createdSeries} replaced. */
   public TranslationOptions withCreatedSeries(CreatedSeries created) {
     return new TranslationOptions(namespace, addMetricSuffixes, resourceToTelemetry, targetInfo, scopeLabels,
-        externalLabels, created);
+        externalLabels, created, resourceLabels);
   }
 
   /** The Collector's defaults: suffixes, target_info and scope labels on, no namespace, no external labels. */

@@ -392,6 +392,31 @@ class OtlpToPrometheusTest {
   }
 
   @Test
+  void resourceConstantLabelsCopyTheAttributesTheirPatternsSelect() {
+    TranslationOptions o = new TranslationOptions("", true, false, false, false, Map.of(),
+        TranslationOptions.CreatedSeries.SCRAPED, new TranslationOptions.ResourceLabelFilter(
+            List.of("k8s.*", "deployment.environment"), List.of("k8s.pod.*")));
+    PromWriteData d = new OtlpToPrometheus(o).translate(List.of(rm(resource(attr("k8s.namespace.name", "shop"),
+        attr("k8s.pod.name", "web-1"), attr("deployment.environment", "prod"), attr("host.name", "h1")),
+        gauge("g", "", point(T0, 1)))));
+
+    assertThat(labels(only(d, "g"))).containsExactly(Map.entry("__name__", "g"),
+        Map.entry("deployment_environment", "prod"), Map.entry("k8s_namespace_name", "shop"));
+  }
+
+  @Test
+  void resourceLabelPatternsMatchWithStars() {
+    assertThat(TranslationOptions.ResourceLabelFilter.glob("service.*", "service.name")).isTrue();
+    assertThat(TranslationOptions.ResourceLabelFilter.glob("service.*", "service")).isFalse();
+    assertThat(TranslationOptions.ResourceLabelFilter.glob("*.name", "k8s.pod.name")).isTrue();
+    assertThat(TranslationOptions.ResourceLabelFilter.glob("a*b*c", "abc")).isTrue();
+    assertThat(TranslationOptions.ResourceLabelFilter.glob("a*b*c", "acb")).isFalse();
+    assertThat(TranslationOptions.ResourceLabelFilter.glob("ab*ba", "aba")).isFalse();
+    assertThat(TranslationOptions.ResourceLabelFilter.glob("*", "")).isTrue();
+    assertThat(TranslationOptions.ResourceLabelFilter.glob("host.name", "host.names")).isFalse();
+  }
+
+  @Test
   void scopeLabelsAreAdded() {
     ResourceMetrics r = ResourceMetrics.newBuilder().addScopeMetrics(ScopeMetrics.newBuilder()
         .setScope(InstrumentationScope.newBuilder().setName("io.lib").setVersion("1.2")
