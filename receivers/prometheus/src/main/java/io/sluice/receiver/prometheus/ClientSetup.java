@@ -2,7 +2,9 @@ package io.sluice.receiver.prometheus;
 
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.Authorization;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.BasicAuth;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.HttpClientKeys;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.TlsConfig;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -16,9 +18,19 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.TrustOptions;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -39,55 +51,128 @@ final class ClientSetup {
   private final boolean insecure;
   private final String serverName;
   private final String authorization;
+  private final Set<String> tlsVersions;
+  private final Map<String, List<String>> headers;
+  private final boolean followRedirects;
 
   private ClientSetup(TrustOptions trust, KeyCertOptions keyCert, boolean insecure, String serverName,
-      String authorization) {
+      String authorization, Set<String> tlsVersions, Map<String, List<String>> headers, boolean followRedirects) {
     this.trust = trust;
     this.keyCert = keyCert;
     this.insecure = insecure;
     this.serverName = serverName;
     this.authorization = authorization;
+    this.tlsVersions = tlsVersions;
+    this.headers = headers;
+    this.followRedirects = followRedirects;
   }
 
   /**
-   * Reads the TLS files (blocking) and works out the Authorization header.
+   * Reads the TLS, credential and header files (blocking) and works out the Authorization header.
    *
    * @param keyPath where these keys are in the receiver's config, for messages
    *     ({@code config.scrape_configs[0]})
-   * @throws IllegalArgumentException naming the key and file when a file holds no usable PEM
+   * @throws IllegalArgumentException naming the key and file when a file cannot be read or holds
+   *     no usable PEM
    */
-  static ClientSetup load(Vertx vertx, String keyPath, BasicAuth basicAuth, Authorization authorization,
-      TlsConfig tls) {
+  static ClientSetup load(Vertx vertx, String keyPath, HttpClientKeys keys) {
     String header = null;
+    BasicAuth basicAuth = keys.basicAuth();
+    Authorization authorization = keys.authorization();
     if (basicAuth != null) {
-      header = "Basic " + Base64.getEncoder().encodeToString(
-          (basicAuth.username() + ":" + basicAuth.password()).getBytes(StandardCharsets.UTF_8));
+      String user = basicAuth.usernameFile().isEmpty() ? basicAuth.username()
+          : read(keyPath + ".basic_auth.username_file", basicAuth.usernameFile());
+      String password = basicAuth.passwordFile().isEmpty() ? basicAuth.password()
+          : read(keyPath + ".basic_auth.password_file", basicAuth.passwordFile());
+      header = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     } else if (authorization != null) {
-      header = authorization.type() + " " + authorization.credentials();
+      String credentials = authorization.credentialsFile().isEmpty() ? authorization.credentials()
+          : read(keyPath + ".authorization.credentials_file", authorization.credentialsFile());
+      header = authorization.type() + " " + credentials;
+    } else if (keys.bearerTokenFile() != null && !keys.bearerTokenFile().isEmpty()) {
+      header = "Bearer " + read(keyPath + ".bearer_token_file", keys.bearerTokenFile());
+    } else if (keys.bearerToken() != null && !keys.bearerToken().isEmpty()) {
+      header = "Bearer " + keys.bearerToken();
     }
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    keys.httpHeaders().forEach((name, h) -> {
+      if (h == null) {
+        return;
+      }
+      List<String> values = new ArrayList<>(h.values());
+      values.addAll(h.secrets());
+      for (String file : h.files()) {
+        values.add(read(keyPath + ".http_headers." + name + ".files", file));
+      }
+      headers.put(name, values);
+    });
+    boolean follow = keys.followRedirects() == null || keys.followRedirects();
+    TlsConfig tls = keys.tlsConfig();
     if (tls == null) {
-      return new ClientSetup(null, null, false, "", header);
+      return new ClientSetup(null, null, false, "", header, Set.of(), headers, follow);
     }
     TrustOptions trust = null;
-    if (!tls.caFile().isEmpty() && !tls.insecureSkipVerify()) {
+    boolean ca = !tls.caFile().isEmpty() || !tls.ca().isEmpty();
+    if (ca && !tls.insecureSkipVerify()) {
+      String where = tls.caFile().isEmpty() ? "tls_config.ca" : "tls_config.ca_file \"" + tls.caFile() + "\"";
       try {
-        trust = TrustOptions.wrap(new PemTrustOptions().addCertPath(tls.caFile()).getTrustManagerFactory(vertx));
+        PemTrustOptions pem = new PemTrustOptions();
+        if (tls.caFile().isEmpty()) {
+          pem.addCertValue(Buffer.buffer(tls.ca()));
+        } else {
+          pem.addCertPath(tls.caFile());
+        }
+        trust = TrustOptions.wrap(pem.getTrustManagerFactory(vertx));
       } catch (Exception e) {
-        throw new IllegalArgumentException(keyPath + ".tls_config.ca_file: could not read CA certificates from \""
-            + tls.caFile() + "\" (expected PEM, -----BEGIN CERTIFICATE-----): " + message(e), e);
+        throw new IllegalArgumentException(keyPath + "." + where + ": could not read CA certificates"
+            + " (expected PEM, -----BEGIN CERTIFICATE-----): " + message(e), e);
       }
     }
     KeyCertOptions keyCert = null;
-    if (!tls.certFile().isEmpty() && !tls.keyFile().isEmpty()) {
+    boolean cert = !tls.certFile().isEmpty() || !tls.cert().isEmpty();
+    boolean key = !tls.keyFile().isEmpty() || !tls.key().isEmpty();
+    if (cert && key) {
       try {
-        keyCert = KeyCertOptions.wrap(new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile())
-            .getKeyManagerFactory(vertx));
+        PemKeyCertOptions pem = new PemKeyCertOptions();
+        if (tls.certFile().isEmpty()) {
+          pem.setCertValue(Buffer.buffer(tls.cert()));
+        } else {
+          pem.setCertPath(tls.certFile());
+        }
+        if (tls.keyFile().isEmpty()) {
+          pem.setKeyValue(Buffer.buffer(tls.key()));
+        } else {
+          pem.setKeyPath(tls.keyFile());
+        }
+        keyCert = KeyCertOptions.wrap(pem.getKeyManagerFactory(vertx));
       } catch (Exception e) {
         throw new IllegalArgumentException(keyPath + ".tls_config: could not read the client certificate \""
             + tls.certFile() + "\" and key \"" + tls.keyFile() + "\" (expected PEM): " + message(e), e);
       }
     }
-    return new ClientSetup(trust, keyCert, tls.insecureSkipVerify(), tls.serverName(), header);
+    return new ClientSetup(trust, keyCert, tls.insecureSkipVerify(), tls.serverName(), header,
+        tlsVersions(tls.minVersion(), tls.maxVersion()), headers, follow);
+  }
+
+  /** The JDK names of the TLS versions from min to max (TLS 1.2 to 1.3 when unset). */
+  private static Set<String> tlsVersions(String min, String max) {
+    List<String> all = List.of("TLS10", "TLS11", "TLS12", "TLS13");
+    int from = min.isEmpty() ? 2 : Math.max(0, all.indexOf(min));
+    int to = max.isEmpty() ? 3 : Math.max(0, all.indexOf(max));
+    Set<String> out = new LinkedHashSet<>();
+    for (int i = from; i <= to; i++) {
+      out.add(PromConfigCheck.jdkTlsVersion(all.get(i)));
+    }
+    return out;
+  }
+
+  /** A secret or header value from a file, without the trailing newline (blocking). */
+  private static String read(String key, String file) {
+    try {
+      return Files.readString(Path.of(file)).strip();
+    } catch (IOException | InvalidPathException e) {
+      throw new IllegalArgumentException(key + ": cannot read \"" + file + "\": " + message(e), e);
+    }
   }
 
   private static String message(Exception e) {
@@ -164,6 +249,9 @@ final class ClientSetup {
     if (!serverName.isEmpty()) {
       options.setForceSni(true);
     }
+    if (!tlsVersions.isEmpty()) {
+      options.setEnabledSecureTransportProtocols(tlsVersions);
+    }
     return vertx.httpClientBuilder()
         .with(options)
         .with(new PoolOptions().setHttp1MaxSize(maxConnections))
@@ -180,7 +268,14 @@ final class ClientSetup {
    * verifies the server name.
    */
   RequestOptions request(String url) {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url);
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
+        .setFollowRedirects(followRedirects);
+    // plain loops: a lambda here would be linked on the event loop at the first request
+    for (Map.Entry<String, List<String>> header : headers.entrySet()) {
+      for (String value : header.getValue()) {
+        options.addHeader(header.getKey(), value);
+      }
+    }
     if (authorization != null) {
       options.putHeader(HttpHeaders.AUTHORIZATION, authorization);
     }

@@ -3,6 +3,7 @@ package io.sluice.receiver.prometheus;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentContext;
+import io.sluice.core.ConfigProblem;
 import io.sluice.core.Consumer;
 import io.sluice.core.Envelope;
 import io.sluice.core.Receiver;
@@ -11,7 +12,6 @@ import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
 import io.sluice.core.util.RateLimitedLog;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.FileSdConfig;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.GlobalConfig;
-import io.sluice.receiver.prometheus.PrometheusReceiverConfig.HttpSdConfig;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.ScrapeConfig;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.StaticConfig;
 import io.sluice.receiver.prometheus.Targets.Group;
@@ -91,14 +91,17 @@ final class PrometheusReceiver implements Receiver {
       targetRelabeler = Relabeler.compile(sc.relabelConfigs());
       Relabeler metricRelabeler = sc.metricRelabelConfigs().isEmpty() ? null
           : Relabeler.compile(sc.metricRelabelConfigs());
-      settings = new ScrapeLoop.Settings(id, sc.honorLabels(), sc.honorTimestamps(), sc.sampleLimit(),
-          sc.labelLimit(), sc.bodySizeLimitBytes(), metricRelabeler, http,
-          config.config().global().externalLabels(), config.reportExtraScrapeMetrics());
+      GlobalConfig global = config.config().global();
+      settings = new ScrapeLoop.Settings(id, sc.honorLabels(), sc.honorTimestamps(), sc.sampleLimit(global),
+          sc.labelLimit(global), sc.bodySizeLimitBytes(global), metricRelabeler, http, global.externalLabels(),
+          sc.extraScrapeMetrics(global, config.reportExtraScrapeMetrics()),
+          PromFormats.acceptHeader(sc.protocols(global), sc.escapingScheme(global)), sc.enableCompression(),
+          PromFormats.formatOf(sc.fallbackScrapeProtocol()));
     }
   }
 
   /** The HTTP set-ups of one job, for its scrapes and each of its http_sd_configs. */
-  private record Setups(ClientSetup scrape, List<ClientSetup> httpSd) {}
+  private record Setups(ScrapeConfig sc, ClientSetup scrape, List<ClientSetup> httpSd) {}
 
   PrometheusReceiver(ComponentContext ctx, PrometheusReceiverConfig config, Map<Signal, Consumer> next) {
     this.ctx = ctx;
@@ -197,31 +200,38 @@ final class PrometheusReceiver implements Receiver {
     }
   }
 
-  /** Reads every TLS file the jobs name (blocking: runs on the worker). */
-  private Map<String, Setups> loadSetups() {
-    Map<String, Setups> setups = new LinkedHashMap<>();
-    List<ScrapeConfig> scrapes = config.config().scrapeConfigs();
+  /**
+   * Reads the files of scrape_config_files, and every TLS and credentials file the jobs name
+   * (blocking: runs on the worker).
+   */
+  private List<Setups> loadSetups() {
+    List<Setups> setups = new ArrayList<>();
+    List<ScrapeConfig> scrapes = new ArrayList<>(config.config().scrapeConfigs());
+    List<ConfigProblem> problems = new ArrayList<>();
+    scrapes.addAll(ScrapeConfigFiles.load(config.config(), problems));
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(problems.get(0).path() + ": " + problems.get(0).message());
+    }
+    int mainJobs = config.config().scrapeConfigs().size();
     for (int i = 0; i < scrapes.size(); i++) {
       ScrapeConfig sc = scrapes.get(i);
-      String p = "config.scrape_configs[" + i + "]";
-      ClientSetup scrape = ClientSetup.load(vertx, p, sc.basicAuth(), sc.authorization(), sc.tlsConfig());
+      String p = i < mainJobs ? "config.scrape_configs[" + i + "]" : "job \"" + sc.jobName() + "\" of scrape_config_files";
+      ClientSetup scrape = ClientSetup.load(vertx, p, sc);
       List<ClientSetup> sds = new ArrayList<>();
       for (int j = 0; j < sc.httpSdConfigs().size(); j++) {
-        HttpSdConfig hs = sc.httpSdConfigs().get(j);
-        sds.add(ClientSetup.load(vertx, p + ".http_sd_configs[" + j + "]", hs.basicAuth(), hs.authorization(),
-            hs.tlsConfig()));
+        sds.add(ClientSetup.load(vertx, p + ".http_sd_configs[" + j + "]", sc.httpSdConfigs().get(j)));
       }
-      setups.put(sc.jobName(), new Setups(scrape, sds));
+      setups.add(new Setups(sc, scrape, sds));
     }
     return setups;
   }
 
-  private void startJobs(Map<String, Setups> setups) {
+  private void startJobs(List<Setups> setups) {
     GlobalConfig global = config.config().global();
     int targets = 0;
     int discoveries = 0;
-    for (ScrapeConfig sc : config.config().scrapeConfigs()) {
-      Setups setup = setups.get(sc.jobName());
+    for (Setups setup : setups) {
+      ScrapeConfig sc = setup.sc();
       Job job = new Job(sc, setup.scrape());
       jobs.put(sc.jobName(), job);
       sync(job);
@@ -246,7 +256,7 @@ final class PrometheusReceiver implements Receiver {
     }
     log.info("Receiver '{}' started: {} scrape jobs, {} static targets, {} service discovery configs"
         + " (global scrape_interval {})", id, jobs.size(), targets, discoveries,
-        PrometheusReceiverConfig.GoDuration.format(global.scrapeInterval()));
+        PromFormats.formatDuration(global.interval()));
   }
 
   private boolean current(Job job) {
@@ -455,7 +465,7 @@ final class PrometheusReceiver implements Receiver {
     long timer = vertx.setTimer(Math.max(1, wait.toMillis()), t -> {
       if (!settled.future().isComplete()) {
         log.warn("Receiver '{}' stopped waiting after {} for the downstream consumer to acknowledge the final"
-            + " stale markers; they may be lost", id, PrometheusReceiverConfig.GoDuration.format(wait));
+            + " stale markers; they may be lost", id, PromFormats.formatDuration(wait));
         settled.complete();
       }
     });

@@ -66,7 +66,10 @@ final class ScrapeLoop {
       Relabeler metricRelabeler,
       ClientSetup http,
       Map<String, String> externalLabels,
-      boolean extraReport) {}
+      boolean extraReport,
+      String accept,
+      boolean compression,
+      ExpositionFormat fallbackFormat) {}
 
   private record SeriesKey(String name, Labels labels) {}
 
@@ -324,8 +327,8 @@ final class ScrapeLoop {
     long timeoutMs = Math.max(1, target.timeout().toMillis());
     RequestOptions options = settings.http().request(target.url())
         .setConnectTimeout(timeoutMs)
-        .putHeader(HttpHeaders.ACCEPT, ExpositionFormat.ACCEPT_HEADER)
-        .putHeader(HttpHeaders.ACCEPT_ENCODING, "gzip")
+        .putHeader(HttpHeaders.ACCEPT, settings.accept())
+        .putHeader(HttpHeaders.ACCEPT_ENCODING, settings.compression() ? "gzip" : "identity")
         .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
         .putHeader("X-Prometheus-Scrape-Timeout-Seconds", Double.toString(timeoutMs / 1000.0));
     long timer = vertx.setTimer(timeoutMs, t -> {
@@ -408,7 +411,7 @@ final class ScrapeLoop {
    * reads this loop's state (the previous series, which the context replaces but never changes).
    */
   private Future<Outcome> process(Body body, long startMs, double seconds) {
-    ExpositionFormat format = ExpositionFormat.fromContentType(body.contentType());
+    ExpositionFormat format = ExpositionFormat.fromContentType(body.contentType(), settings.fallbackFormat());
     byte[] bytes = body.bytes();
     Map<SeriesKey, FamilyMeta> before = previous;
     int beforeId = previousBodyId;

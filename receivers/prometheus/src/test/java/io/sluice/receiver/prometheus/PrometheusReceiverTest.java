@@ -433,7 +433,7 @@ class PrometheusReceiverTest {
               static_configs: [ { targets: ["%1$s"] } ]
             - job_name: body
               scrape_interval: 200ms
-              body_size_limit: "5"
+              body_size_limit: 5B
               static_configs: [ { targets: ["%1$s"] } ]
         """.formatted(t.address()));
     await().atMost(WAIT).until(() -> points().named("up").stream().map(Point::job).distinct().count() == 2);

@@ -1,0 +1,175 @@
+package io.sluice.receiver.prometheus;
+
+import io.sluice.core.ComponentConfig;
+import io.sluice.core.ComponentFactory;
+import io.sluice.core.ComponentKind;
+import io.sluice.core.ConfigProblem;
+import io.sluice.core.Signal;
+import io.sluice.core.config.ConfigError;
+import io.sluice.core.config.ConfigException;
+import io.sluice.core.config.ConfigLoader;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.PromConfig;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.ScrapeConfig;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Prometheus' {@code scrape_config_files}: files, named by paths whose last element may be a glob,
+ * that each hold a {@code scrape_configs:} list. Their jobs are checked as those of the main
+ * config (with its global settings), and job names must be unique across all of them. Relative
+ * patterns are taken from the working directory. Reading is blocking: done when the config is
+ * loaded and when the receiver starts, on a worker.
+ */
+final class ScrapeConfigFiles {
+  private ScrapeConfigFiles() {}
+
+  /** What an included file holds. */
+  record Included(List<ScrapeConfig> scrapeConfigs) implements ComponentConfig {
+    Included {
+      scrapeConfigs = PrometheusReceiverConfig.keepNulls(scrapeConfigs);
+    }
+  }
+
+  /** Binds an included file's text as the loader binds a section: unknown keys and wrong types are errors. */
+  private static final class IncludedFactory implements ComponentFactory<Included> {
+    @Override
+    public String type() {
+      return "prometheus";
+    }
+
+    @Override
+    public ComponentKind kind() {
+      return ComponentKind.RECEIVER;
+    }
+
+    @Override
+    public Class<Included> configClass() {
+      return Included.class;
+    }
+
+    @Override
+    public Included defaultConfig() {
+      return new Included(null);
+    }
+
+    @Override
+    public Set<Signal> signals() {
+      return Set.of(Signal.METRICS);
+    }
+  }
+
+  /** The files one pattern names, sorted; empty when none match. */
+  static List<Path> expand(String pattern) throws IOException {
+    Path path = Path.of(pattern);
+    Path dir = path.getParent() == null ? Path.of(".") : path.getParent();
+    String name = path.getFileName() == null ? "" : path.getFileName().toString();
+    List<Path> out = new ArrayList<>();
+    if (!name.contains("*") && !name.contains("?") && !name.contains("[")) {
+      if (Files.isRegularFile(path)) {
+        out.add(path);
+      }
+      return out;
+    }
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, name)) {
+      for (Path f : files) {
+        if (Files.isRegularFile(f)) {
+          out.add(f);
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /**
+   * The jobs of every included file, in order; a file that cannot be read or bound adds a
+   * problem at its {@code scrape_config_files} entry instead.
+   */
+  static List<ScrapeConfig> load(PromConfig config, List<ConfigProblem> problems) {
+    List<ScrapeConfig> jobs = new ArrayList<>();
+    for (int i = 0; i < config.scrapeConfigFiles().size(); i++) {
+      String key = "config.scrape_config_files[" + i + "]";
+      String pattern = config.scrapeConfigFiles().get(i);
+      if (pattern == null) {
+        continue;
+      }
+      List<Path> files;
+      try {
+        files = expand(pattern);
+      } catch (IOException | InvalidPathException e) {
+        problems.add(new ConfigProblem(key, "error retrieving scrape config files for \"" + pattern + "\": " + e));
+        continue;
+      }
+      for (Path file : files) {
+        Included included = bind(key, file, problems);
+        if (included != null) {
+          jobs.addAll(included.scrapeConfigs());
+        }
+      }
+    }
+    return jobs;
+  }
+
+  private static Included bind(String key, Path file, List<ConfigProblem> problems) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      problems.add(new ConfigProblem(key, "cannot read scrape config file \"" + file + "\": " + e));
+      return null;
+    }
+    try {
+      return ConfigLoader.bindComponent(new IncludedFactory(), text);
+    } catch (ConfigException e) {
+      for (ConfigError err : e.errors()) {
+        String path = err.path().startsWith("receivers.prometheus.") ? err.path().substring(21)
+            : err.path().replace("receivers.prometheus", "");
+        problems.add(new ConfigProblem(key, file + (err.line() > 0 ? ":" + err.line() + ":" + err.column() : "")
+            + ": " + (path.isEmpty() ? "" : path + ": ") + err.message()));
+      }
+      return null;
+    }
+  }
+
+  /** Loads the included files and checks their jobs, each problem at its file's entry. */
+  static void check(PromConfig config, Map<String, String> jobNames, List<ConfigProblem> problems) {
+    if (config.scrapeConfigFiles().isEmpty()) {
+      return;
+    }
+    List<ConfigProblem> found = new ArrayList<>();
+    for (int i = 0; i < config.scrapeConfigFiles().size(); i++) {
+      String key = "config.scrape_config_files[" + i + "]";
+      String pattern = config.scrapeConfigFiles().get(i);
+      List<Path> files;
+      try {
+        files = pattern == null ? List.of() : expand(pattern);
+      } catch (IOException | InvalidPathException e) {
+        files = List.of();
+      }
+      for (Path file : files) {
+        List<ConfigProblem> own = new ArrayList<>();
+        Included included = bind(key, file, own);
+        if (included != null) {
+          List<ConfigProblem> jobProblems = new ArrayList<>();
+          PromConfigCheck.checkJobs("scrape_configs", "\"" + file + "\"", included.scrapeConfigs(),
+              config.global(), jobNames, jobProblems);
+          for (ConfigProblem p : jobProblems) {
+            own.add(new ConfigProblem(key, file + ": " + p.path() + ": " + p.message()));
+          }
+        }
+        found.addAll(own);
+      }
+    }
+    problems.addAll(found);
+  }
+}
