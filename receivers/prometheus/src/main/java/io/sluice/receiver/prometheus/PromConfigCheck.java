@@ -320,6 +320,10 @@ final class PromConfigCheck {
     if (!url.contains("://")) {
       return "\"" + url + "\": URL scheme must be 'http' or 'https'; did you mean \"http://" + url + "\"?";
     }
+    String rest = url.substring(url.indexOf("://") + 3);
+    if (rest.isEmpty() || rest.startsWith("/") || rest.startsWith("?") || rest.startsWith("#")) {
+      return "\"" + url + "\": host is missing in URL; write it as http://host:port/path";
+    }
     URI uri;
     try {
       uri = new URI(url);

@@ -24,7 +24,8 @@ import java.util.List;
  * @param replacement the value written by {@code replace} and the name made by {@code labelmap},
  *     with {@code $1}, {@code ${1}}, {@code $name}, {@code ${name}} references and {@code $$} for
  *     a dollar; default {@code $1}
- * @param action the action, in any case; default {@code replace}
+ * @param action the action, in any case; default {@code replace}; an empty one is an error, as in
+ *     Prometheus
  */
 public record RelabelConfig(
     List<String> sourceLabels,
@@ -108,7 +109,10 @@ public record RelabelConfig(
   public List<ConfigProblem> validate(String prefix, boolean utf8Names) {
     List<ConfigProblem> problems = new ArrayList<>();
     RelabelAction a = parsedAction();
-    if (a == null) {
+    if (action.isEmpty()) {
+      problems.add(new ConfigProblem(path(prefix, "action"), "relabel action cannot be empty; leave the key out"
+          + " for replace, or use one of " + RelabelAction.validNames()));
+    } else if (a == null) {
       problems.add(new ConfigProblem(path(prefix, "action"), "unknown relabel action \"" + action
           + "\"; valid actions: " + RelabelAction.validNames()));
     }
