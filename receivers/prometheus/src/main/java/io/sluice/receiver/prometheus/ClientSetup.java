@@ -154,8 +154,14 @@ final class ClientSetup {
         tlsVersions(tls.minVersion(), tls.maxVersion()), headers, follow);
   }
 
-  /** The JDK names of the TLS versions from min to max (TLS 1.2 to 1.3 when unset). */
+  /**
+   * The JDK names of the TLS versions from min to max (TLS 1.2 to 1.3 when one is unset); none
+   * when neither is set, leaving Vert.x's defaults (also 1.2 and 1.3).
+   */
   private static Set<String> tlsVersions(String min, String max) {
+    if (min.isEmpty() && max.isEmpty()) {
+      return Set.of();
+    }
     List<String> all = List.of("TLS10", "TLS11", "TLS12", "TLS13");
     int from = min.isEmpty() ? 2 : Math.max(0, all.indexOf(min));
     int to = max.isEmpty() ? 3 : Math.max(0, all.indexOf(max));

@@ -8,14 +8,21 @@ import io.sluice.core.Signal;
 import io.sluice.core.config.ConfigError;
 import io.sluice.core.config.ConfigException;
 import io.sluice.core.config.ConfigLoader;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.FileSdConfig;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.HttpClientKeys;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.HttpHeader;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.HttpSdConfig;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.PromConfig;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.ScrapeConfig;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.TlsConfig;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +31,8 @@ import java.util.Set;
  * Prometheus' {@code scrape_config_files}: files, named by paths whose last element may be a glob,
  * that each hold a {@code scrape_configs:} list. Their jobs are checked as those of the main
  * config (with its global settings), and job names must be unique across all of them. Relative
- * patterns are taken from the working directory. Reading is blocking: done when the config is
+ * patterns are taken from the working directory, and relative paths inside an included file from
+ * that file's directory, as Prometheus does. Reading is blocking: done when the config is
  * loaded and when the receiver starts, on a worker.
  */
 final class ScrapeConfigFiles {
@@ -35,6 +43,58 @@ final class ScrapeConfigFiles {
     Included {
       scrapeConfigs = PrometheusReceiverConfig.keepNulls(scrapeConfigs);
     }
+  }
+
+  /**
+   * A job of an included file with its relative file paths (file_sd files, TLS, token, password
+   * and header files) taken from the file's own directory, as Prometheus takes them.
+   */
+  static ScrapeConfig relativeTo(Path dir, ScrapeConfig sc) {
+    if (sc == null) {
+      return null;
+    }
+    List<FileSdConfig> fileSds = new ArrayList<>();
+    for (FileSdConfig fs : sc.fileSdConfigs()) {
+      fileSds.add(fs == null ? null : new FileSdConfig(fs.files().stream().map(f -> join(dir, f)).toList(),
+          fs.refreshInterval()));
+    }
+    List<HttpSdConfig> httpSds = new ArrayList<>();
+    for (HttpSdConfig hs : sc.httpSdConfigs()) {
+      httpSds.add(hs == null ? null : clientFilesRelativeTo(dir, hs));
+    }
+    ScrapeConfig out = clientFilesRelativeTo(dir, sc);
+    return Records.with(out, Map.of("fileSdConfigs", fileSds, "httpSdConfigs", httpSds));
+  }
+
+  private static <R extends Record & HttpClientKeys> R clientFilesRelativeTo(Path dir, R keys) {
+    Map<String, Object> changes = new HashMap<>();
+    changes.put("bearerTokenFile", join(dir, keys.bearerTokenFile()));
+    if (keys.tlsConfig() != null) {
+      TlsConfig t = keys.tlsConfig();
+      changes.put("tlsConfig", Records.with(t, Map.of("caFile", join(dir, t.caFile()), "certFile",
+          join(dir, t.certFile()), "keyFile", join(dir, t.keyFile()))));
+    }
+    if (keys.authorization() != null) {
+      changes.put("authorization", Records.with(keys.authorization(), Map.of("credentialsFile",
+          join(dir, keys.authorization().credentialsFile()))));
+    }
+    if (keys.basicAuth() != null) {
+      changes.put("basicAuth", Records.with(keys.basicAuth(), Map.of("usernameFile",
+          join(dir, keys.basicAuth().usernameFile()), "passwordFile", join(dir, keys.basicAuth().passwordFile()))));
+    }
+    Map<String, HttpHeader> headers = new LinkedHashMap<>();
+    keys.httpHeaders().forEach((name, h) -> headers.put(name, h == null ? null
+        : new HttpHeader(h.values(), h.secrets(), h.files().stream().map(f -> join(dir, f)).toList())));
+    changes.put("httpHeaders", headers);
+    return Records.with(keys, changes);
+  }
+
+  /** A path as written when absolute or empty, else joined to {@code dir}. */
+  private static String join(Path dir, String path) {
+    if (path == null || path.isEmpty() || Path.of(path).isAbsolute()) {
+      return path;
+    }
+    return dir.resolve(path).toString();
   }
 
   /** Binds an included file's text as the loader binds a section: unknown keys and wrong types are errors. */
@@ -129,7 +189,13 @@ final class ScrapeConfigFiles {
       return null;
     }
     try {
-      return ConfigLoader.bindComponent(new IncludedFactory(), text);
+      Included included = ConfigLoader.bindComponent(new IncludedFactory(), text);
+      Path dir = file.toAbsolutePath().getParent();
+      List<ScrapeConfig> jobs = new ArrayList<>();
+      for (ScrapeConfig sc : included.scrapeConfigs()) {
+        jobs.add(relativeTo(dir, sc));
+      }
+      return new Included(jobs);
     } catch (ConfigException e) {
       for (ConfigError err : e.errors()) {
         String path = err.path().startsWith("receivers.prometheus.") ? err.path().substring(21)

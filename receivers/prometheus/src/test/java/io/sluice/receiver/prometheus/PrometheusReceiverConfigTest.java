@@ -8,11 +8,15 @@ import io.sluice.core.config.ConfigError;
 import io.sluice.core.config.ConfigException;
 import io.sluice.core.config.ConfigLoader;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.ScrapeConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PrometheusReceiverConfigTest {
   private final PrometheusReceiverFactory factory = new PrometheusReceiverFactory();
@@ -571,5 +575,85 @@ class PrometheusReceiverConfigTest {
         "config.scrape_configs[0].oauth2: has no effect in Sluice: Sluice does not fetch OAuth 2.0 tokens; requests"
             + " go without them (use authorization with credentials_file and have the token written there)");
     assertThat(c.config().scrapeConfigs().get(0).extraScrapeMetrics(c.config().global(), false)).isTrue();
+  }
+
+  @Test
+  void scrapeConfigFilesAddJobsFromGlobsWithPathsRelativeToEachFile(@TempDir Path dir) throws Exception {
+    Path jobs = Files.createDirectories(dir.resolve("jobs"));
+    Files.writeString(jobs.resolve("a.yml"), """
+        scrape_configs:
+          - job_name: a
+            file_sd_configs: [ { files: [targets/*.json] } ]
+            bearer_token_file: token
+        """);
+    Files.writeString(jobs.resolve("token"), "t");
+    Files.writeString(jobs.resolve("b.yml"), """
+        scrape_configs:
+          - job_name: b
+            static_configs: [ { targets: ["h:1"] } ]
+        """);
+    Files.writeString(jobs.resolve("notes.txt"), "not a scrape config");
+    PrometheusReceiverConfig c = bind("""
+        config:
+          global: {scrape_interval: 5s}
+          scrape_config_files: ["%s/*.yml"]
+          scrape_configs:
+            - job_name: main
+              static_configs: [ { targets: ["h:2"] } ]
+        """.formatted(jobs));
+    List<io.sluice.core.ConfigProblem> problems = new ArrayList<>();
+    List<ScrapeConfig> included = ScrapeConfigFiles.load(c.config(), problems);
+    assertThat(problems).isEmpty();
+    assertThat(included).extracting(ScrapeConfig::jobName).containsExactly("a", "b");
+    assertThat(included.get(0).fileSdConfigs().get(0).files()).containsExactly(jobs.resolve("targets/*.json").toString());
+    assertThat(included.get(0).bearerTokenFile()).isEqualTo(jobs.resolve("token").toString());
+    assertThat(included.get(1).timeout(c.config().global())).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void scrapeConfigFilesAreCheckedWithTheirFileAndLine(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("a.yml"), """
+        scrape_configs:
+          - job_name: main
+          - job_name: slow
+            scrape_timeout: 2m
+            scrape_intervall: 1m
+        """);
+    List<String> errors = errorsWithLines("""
+        config:
+          scrape_config_files:
+            - "%s/*.yml"
+            - "%s/*/deeper/*.yml"
+          scrape_configs:
+            - job_name: main
+        """.formatted(dir, dir));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("line 4: receivers.prometheus.config"
+        + ".scrape_config_files[1]:").contains("invalid scrape config file path"));
+    // the file is bound once the patterns are valid
+    errors = errorsWithLines("""
+        config:
+          scrape_config_files: ["%s/*.yml"]
+          scrape_configs:
+            - job_name: main
+        """.formatted(dir));
+    String first = "line 2: receivers.prometheus.config.scrape_config_files[0]: " + dir.resolve("a.yml");
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(first + ":5:5: scrape_configs[1].scrape_intervall:")
+        .contains("unknown key"));
+    Files.writeString(dir.resolve("a.yml"), """
+        scrape_configs:
+          - job_name: main
+          - job_name: slow
+            scrape_timeout: 2m
+        """);
+    errors = errorsWithLines("""
+        config:
+          scrape_config_files: ["%s/*.yml"]
+          scrape_configs:
+            - job_name: main
+        """.formatted(dir));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(first + ": scrape_configs[0].job_name:")
+        .contains("found multiple scrape configs with job name \"main\", first found in the main config"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(first + ": scrape_configs[1].scrape_timeout:")
+        .contains("scrape timeout 2m is greater than scrape interval 1m"));
   }
 }
