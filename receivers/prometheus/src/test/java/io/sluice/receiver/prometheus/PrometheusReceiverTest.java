@@ -271,6 +271,46 @@ class PrometheusReceiverTest {
   }
 
   @Test
+  void sendsWhatTheJobAsksForAndReadsUntypedBodiesAsItsFallbackProtocol(@TempDir Path dir) throws Exception {
+    Path token = Files.writeString(dir.resolve("token"), "s3cret\n");
+    Path tenant = Files.writeString(dir.resolve("tenant"), "from-file\n");
+    FakeTarget t = target("# TYPE m gauge\nm 1 1700000000.5\n# EOF\n");
+    t.contentType = "application/octet-stream";
+    try (LogCapture logs = LogCapture.of(PrometheusReceiverFactory.class)) {
+      start("""
+          config:
+            scrape_configs:
+              - job_name: asks
+                scrape_interval: 200ms
+                scrape_protocols: [PrometheusText1.0.0, PrometheusProto, OpenMetricsText1.0.0]
+                fallback_scrape_protocol: OpenMetricsText1.0.0
+                enable_compression: false
+                metric_name_escaping_scheme: underscores
+                extra_scrape_metrics: true
+                bearer_token_file: %s
+                http_headers:
+                  X-Tenant: {values: [a], secrets: [b], files: ["%s"]}
+                static_configs: [ { targets: ["%s"] } ]
+          """.formatted(token, tenant, t.address()));
+      assertThat(logs.at(Level.WARN)).containsExactly("Receiver 'prometheus': 'config.scrape_configs[0]"
+          + ".scrape_protocols' has no effect in Sluice: Sluice cannot read the PrometheusProto format; it is left"
+          + " out of the Accept header and the text formats are asked for");
+    }
+    awaitUp(1);
+    MultiMap headers = t.requests.get(0);
+    assertThat(headers.get("Accept")).isEqualTo("text/plain;version=1.0.0;escaping=underscores;q=0.7,"
+        + "application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6,*/*;q=0.5");
+    assertThat(headers.get("Accept-Encoding")).isEqualTo("identity");
+    assertThat(headers.get("Authorization")).isEqualTo("Bearer s3cret");
+    assertThat(headers.getAll("X-Tenant")).containsExactly("a", "b", "from-file");
+    // no Content-Type Sluice knows: read as OpenMetrics, whose timestamps are in seconds
+    Point m = points().lastFresh("m");
+    assertThat(m.value()).isEqualTo(1.0);
+    assertThat(m.timeNanos()).isEqualTo(1_700_000_000_500_000_000L);
+    assertThat(points().named("scrape_timeout_seconds")).isNotEmpty();
+  }
+
+  @Test
   void aSeriesThatVanishesGetsAStaleMarker() throws Exception {
     FakeTarget t = target("# TYPE a counter\na_total 1\n# TYPE b gauge\nb{x=\"1\"} 2\nstamped 3 1700000000000\n");
     start("config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
