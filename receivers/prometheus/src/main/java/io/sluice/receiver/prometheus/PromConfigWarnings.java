@@ -59,7 +59,7 @@ final class PromConfigWarnings {
     if (g.scrapeFailureLogFile() != null && !g.scrapeFailureLogFile().isEmpty()) {
       out.add(noEffect(gp + ".scrape_failure_log_file", "failed scrapes are logged and set up to 0"));
     }
-    limits(gp, out, g.targetLimit(), g.labelNameLengthLimit(), g.labelValueLengthLimit(), g.keepDroppedTargets());
+    limits(gp, out, g.targetLimit(), g.keepDroppedTargets());
     histograms(gp, out, g.scrapeNativeHistograms(), g.convertClassicHistogramsToNhcb());
     if (g.scrapeProtocols() != null && g.scrapeProtocols().contains(PromFormats.PROTOBUF)) {
       out.add(protobuf(gp + ".scrape_protocols"));
@@ -82,7 +82,7 @@ final class PromConfigWarnings {
     if (Boolean.TRUE.equals(sc.trackTimestampsStaleness())) {
       out.add(noEffect(p + ".track_timestamps_staleness", "series with their own timestamps get no stale markers"));
     }
-    limits(p, out, sc.targetLimit(), sc.labelNameLengthLimit(), sc.labelValueLengthLimit(), sc.keepDroppedTargets());
+    limits(p, out, sc.targetLimit(), sc.keepDroppedTargets());
     histograms(p, out, sc.scrapeNativeHistograms(), sc.convertClassicHistogramsToNhcb());
     if (sc.nativeHistogramBucketLimit() != null && sc.nativeHistogramBucketLimit() != 0
         || sc.nativeHistogramMinBucketFactor() != null && sc.nativeHistogramMinBucketFactor() != 0) {
@@ -105,16 +105,9 @@ final class PromConfigWarnings {
     }
   }
 
-  private static void limits(String p, List<ConfigProblem> out, Long targetLimit, Long nameLength, Long valueLength,
-      Long keepDropped) {
+  private static void limits(String p, List<ConfigProblem> out, Long targetLimit, Long keepDropped) {
     if (targetLimit != null && targetLimit != 0) {
       out.add(noEffect(p + ".target_limit", "Sluice does not limit the number of targets of a job"));
-    }
-    if (nameLength != null && nameLength != 0) {
-      out.add(noEffect(p + ".label_name_length_limit", "Sluice does not limit the length of label names"));
-    }
-    if (valueLength != null && valueLength != 0) {
-      out.add(noEffect(p + ".label_value_length_limit", "Sluice does not limit the length of label values"));
     }
     if (keepDropped != null && keepDropped != 0) {
       out.add(noEffect(p + ".keep_dropped_targets", "Sluice keeps no list of dropped targets"));

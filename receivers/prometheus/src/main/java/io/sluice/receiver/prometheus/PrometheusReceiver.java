@@ -94,6 +94,7 @@ final class PrometheusReceiver implements Receiver {
       GlobalConfig global = config.config().global();
       settings = new ScrapeLoop.Settings(id, sc.honorLabels(), sc.honorTimestamps(), sc.sampleLimit(global),
           sc.labelLimit(global), sc.bodySizeLimitBytes(global), metricRelabeler, http, global.externalLabels(),
+          sc.labelNameLengthLimit(global), sc.labelValueLengthLimit(global),
           sc.extraScrapeMetrics(global, config.reportExtraScrapeMetrics()),
           PromFormats.acceptHeader(sc.protocols(global), sc.escapingScheme(global)), sc.enableCompression(),
           PromFormats.formatOf(sc.fallbackScrapeProtocol()));

@@ -368,6 +368,16 @@ public record PrometheusReceiverConfig(
       return orGlobal(labelLimit, global.labelLimit());
     }
 
+    /** The label name length limit in effect; 0 for none. */
+    public long labelNameLengthLimit(GlobalConfig global) {
+      return orGlobal(labelNameLengthLimit, global.labelNameLengthLimit());
+    }
+
+    /** The label value length limit in effect; 0 for none. */
+    public long labelValueLengthLimit(GlobalConfig global) {
+      return orGlobal(labelValueLengthLimit, global.labelValueLengthLimit());
+    }
+
     /** The body size limit in effect, in bytes; 0 for none (or when it does not parse). */
     public long bodySizeLimitBytes(GlobalConfig global) {
       String text = bodySizeLimit.isEmpty() || bodySizeLimit.equals("0") ? global.bodySizeLimit() : bodySizeLimit;

@@ -66,6 +66,8 @@ final class ScrapeLoop {
       Relabeler metricRelabeler,
       ClientSetup http,
       Map<String, String> externalLabels,
+      long labelNameLengthLimit,
+      long labelValueLengthLimit,
       boolean extraReport,
       String accept,
       boolean compression,
@@ -401,6 +403,45 @@ final class ScrapeLoop {
     }
   }
 
+  /**
+   * Fails the scrape when a label name or value of a series (its name included, as the value of
+   * {@code __name__}) is longer, in UTF-8 bytes as Prometheus counts, than the job allows.
+   */
+  private void checkLengths(String name, Labels labels) throws ScrapeFailure {
+    long nameLimit = settings.labelNameLengthLimit();
+    long valueLimit = settings.labelValueLengthLimit();
+    for (int i = -1; i < labels.size(); i++) {
+      String label = i < 0 ? "__name__" : labels.name(i);
+      String value = i < 0 ? name : labels.value(i);
+      if (nameLimit > 0 && utf8Length(label) > nameLimit) {
+        throw new ScrapeFailure("label_name_length_limit exceeded: label name \"" + label + "\" of series " + name
+            + " is " + utf8Length(label) + " bytes long; label_name_length_limit is " + nameLimit);
+      }
+      if (valueLimit > 0 && utf8Length(value) > valueLimit) {
+        throw new ScrapeFailure("label_value_length_limit exceeded: the value of label \"" + label + "\" of series "
+            + name + " is " + utf8Length(value) + " bytes long; label_value_length_limit is " + valueLimit);
+      }
+    }
+  }
+
+  private static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
   private static ScrapeFailure bodyTooLarge(long limit) {
     return new BodyTooLarge("body size limit exceeded: the body is larger than body_size_limit (" + limit
         + " bytes)");
@@ -518,6 +559,9 @@ final class ScrapeLoop {
             throw new ScrapeFailure("label_limit exceeded: series " + name + labels + " has " + count
                 + " labels with __name__, job and instance; label_limit is " + settings.labelLimit());
           }
+        }
+        if (settings.labelNameLengthLimit() > 0 || settings.labelValueLengthLimit() > 0) {
+          checkLengths(name, labels);
         }
         postRelabel++;
         if (settings.sampleLimit() > 0 && postRelabel > settings.sampleLimit()) {

@@ -483,6 +483,39 @@ class PrometheusReceiverTest {
   }
 
   @Test
+  void labelNamesOrValuesLongerThanTheLimitsFailTheScrape() throws Exception {
+    FakeTarget t = target("a{short=\"v\"} 1\nb{k=\"a-long-value\"} 2\n");
+    try (LogCapture logs = LogCapture.of(ScrapeLoop.class)) {
+      start("""
+          config:
+            global: {label_value_length_limit: 5}
+            scrape_configs:
+              - job_name: values
+                scrape_interval: 200ms
+                static_configs: [ { targets: ["%1$s"] } ]
+              - job_name: names
+                scrape_interval: 200ms
+                label_name_length_limit: 4
+                label_value_length_limit: 100
+                static_configs: [ { targets: ["%1$s"] } ]
+              - job_name: roomy
+                scrape_interval: 200ms
+                label_value_length_limit: 100
+                static_configs: [ { targets: ["%1$s"] } ]
+          """.formatted(t.address()));
+      await().atMost(WAIT).until(() -> !points().named("a").isEmpty()
+          && logs.at(Level.WARN).stream().anyMatch(w -> w.contains("job 'values': label_value_length_limit exceeded:"
+              + " the value of label \"k\" of series b is 12 bytes long; label_value_length_limit is 5"))
+          && logs.at(Level.WARN).stream().anyMatch(w -> w.contains("job 'names': label_name_length_limit exceeded:"
+              + " label name \"__name__\" of series a is 8 bytes long; label_name_length_limit is 4")));
+      ScrapedPoints p = points();
+      assertThat(p.named("up")).filteredOn(u -> !u.job().equals("roomy")).allSatisfy(u -> assertThat(u.value())
+          .isZero());
+      assertThat(p.named("a")).extracting(Point::job).containsOnly("roomy");
+    }
+  }
+
+  @Test
   void shutdownMarksEverySeriesOfEveryTargetStale() throws Exception {
     FakeTarget t = target("g{k=\"v\"} 1\n");
     start("config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
