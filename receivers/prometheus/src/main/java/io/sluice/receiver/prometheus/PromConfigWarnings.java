@@ -79,9 +79,6 @@ final class PromConfigWarnings {
     if (sc.scrapeFailureLogFile() != null && !sc.scrapeFailureLogFile().isEmpty()) {
       out.add(noEffect(p + ".scrape_failure_log_file", "failed scrapes are logged and set up to 0"));
     }
-    if (Boolean.TRUE.equals(sc.trackTimestampsStaleness())) {
-      out.add(noEffect(p + ".track_timestamps_staleness", "series with their own timestamps get no stale markers"));
-    }
     limits(p, out, sc.targetLimit(), sc.keepDroppedTargets());
     histograms(p, out, sc.scrapeNativeHistograms(), sc.convertClassicHistogramsToNhcb());
     if (sc.nativeHistogramBucketLimit() != null && sc.nativeHistogramBucketLimit() != 0

@@ -95,7 +95,7 @@ final class PrometheusReceiver implements Receiver {
       settings = new ScrapeLoop.Settings(id, sc.honorLabels(), sc.honorTimestamps(), sc.sampleLimit(global),
           sc.labelLimit(global), sc.bodySizeLimitBytes(global), metricRelabeler, http, global.externalLabels(),
           sc.labelNameLengthLimit(global), sc.labelValueLengthLimit(global),
-          sc.extraScrapeMetrics(global, config.reportExtraScrapeMetrics()),
+          Boolean.TRUE.equals(sc.trackTimestampsStaleness()), sc.extraScrapeMetrics(global, config.reportExtraScrapeMetrics()),
           PromFormats.acceptHeader(sc.protocols(global), sc.escapingScheme(global)), sc.enableCompression(),
           PromFormats.formatOf(sc.fallbackScrapeProtocol()));
     }

@@ -68,6 +68,7 @@ final class ScrapeLoop {
       Map<String, String> externalLabels,
       long labelNameLengthLimit,
       long labelValueLengthLimit,
+      boolean trackTimestampsStaleness,
       boolean extraReport,
       String accept,
       boolean compression,
@@ -586,7 +587,8 @@ final class ScrapeLoop {
         if (unchanged) {
           continue; // the series are those of the last scrape, which current already is
         }
-        if (ts != Sample.NO_TIMESTAMP) {
+        // with track_timestamps_staleness, series with their own timestamps get stale markers too
+        if (ts != Sample.NO_TIMESTAMP && !settings.trackTimestampsStaleness()) {
           if (seriesMeta == meta) {
             if (timestampedMeta == null) {
               timestampedMeta = meta.withTimestamp();

@@ -570,8 +570,6 @@ class PrometheusReceiverConfigTest {
             + " format that carries native histograms; classic histograms are scraped",
         "config.scrape_configs[0].convert_classic_histograms_to_nhcb: has no effect in Sluice: classic histograms"
             + " stay classic (OTLP explicit-bucket histograms, which carry the same buckets)",
-        "config.scrape_configs[0].track_timestamps_staleness: has no effect in Sluice: series with their own"
-            + " timestamps get no stale markers",
         "config.scrape_configs[0].oauth2: has no effect in Sluice: Sluice does not fetch OAuth 2.0 tokens; requests"
             + " go without them (use authorization with credentials_file and have the token written there)");
     assertThat(c.config().scrapeConfigs().get(0).extraScrapeMetrics(c.config().global(), false)).isTrue();

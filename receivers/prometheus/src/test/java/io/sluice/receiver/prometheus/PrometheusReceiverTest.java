@@ -331,6 +331,23 @@ class PrometheusReceiverTest {
   }
 
   @Test
+  void withTrackTimestampsStalenessATimestampedSeriesThatVanishesGetsAStaleMarker() throws Exception {
+    FakeTarget t = target("# TYPE a counter\na_total 1\nstamped 3 1700000000000\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: j
+              scrape_interval: 200ms
+              track_timestamps_staleness: true
+              static_configs: [ { targets: ["%s"] } ]
+        """.formatted(t.address()));
+    await().atMost(WAIT).until(() -> !points().named("stamped").isEmpty());
+    t.body = "# TYPE a counter\na_total 5\n";
+    await().atMost(WAIT).until(() -> !points().staleOf("stamped").isEmpty());
+    assertThat(points().staleOf("a_total")).isEmpty();
+  }
+
+  @Test
   void aSeriesThatVanishesAfterUnchangedScrapesGetsAStaleMarkerAndCountsAsAddedWhenItReturns() throws Exception {
     String both = "# TYPE a counter\na_total 1\n# TYPE b gauge\nb{x=\"1\"} 2\n";
     FakeTarget t = target(both);
