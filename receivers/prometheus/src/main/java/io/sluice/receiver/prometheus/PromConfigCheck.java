@@ -200,7 +200,8 @@ final class PromConfigCheck {
     checkHttpClient(p, sc, problems);
 
     for (String sd : OTHER_DISCOVERIES) {
-      if (otherDiscovery(sc, sd) != null) {
+      JsonNode other = otherDiscovery(sc, sd);
+      if (other != null && !other.isNull() && !(other.isArray() && other.isEmpty())) {
         problems.add(new ConfigProblem(p + "." + sd + "_sd_configs", "Sluice has no " + sd + " service discovery;"
             + " list the targets in static_configs, or have them written to files for file_sd_configs or served"
             + " for http_sd_configs"));

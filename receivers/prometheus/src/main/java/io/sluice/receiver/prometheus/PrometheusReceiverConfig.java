@@ -35,6 +35,13 @@ import java.util.Map;
  *           static_configs: [ { targets: [ "10.0.0.5:9100" ] } ]
  * </pre>
  *
+ * <p>The Prometheus configuration is read as Prometheus 3 reads it: its defaults (a timeout left
+ * out is the lesser of 10s and the interval), durations ({@code 1m30s}, {@code 1d}), sizes with
+ * units, UTF-8 label names, {@code scrape_config_files} and every key of {@code global} and
+ * {@code scrape_configs}, so that a config Prometheus loads loads here. Keys Sluice cannot act on
+ * are accepted and listed by {@link #warnings()}; service discoveries other than static, file and
+ * HTTP are refused with a message saying so.
+ *
  * <p>Besides {@code config}, the Collector's own keys are accepted so that its configs load:
  * {@code report_extra_scrape_metrics} is supported; {@code trim_metric_suffixes},
  * {@code use_start_time_metric} and {@code start_time_metric_regex} only with their defaults
