@@ -59,7 +59,7 @@ final class PromConfigWarnings {
     if (g.scrapeFailureLogFile() != null && !g.scrapeFailureLogFile().isEmpty()) {
       out.add(noEffect(gp + ".scrape_failure_log_file", "failed scrapes are logged and set up to 0"));
     }
-    limits(gp, out, g.targetLimit(), g.keepDroppedTargets());
+    keepDropped(gp, out, g.keepDroppedTargets());
     histograms(gp, out, g.scrapeNativeHistograms(), g.convertClassicHistogramsToNhcb());
     if (g.scrapeProtocols() != null && g.scrapeProtocols().contains(PromFormats.PROTOBUF)) {
       out.add(protobuf(gp + ".scrape_protocols"));
@@ -79,7 +79,7 @@ final class PromConfigWarnings {
     if (sc.scrapeFailureLogFile() != null && !sc.scrapeFailureLogFile().isEmpty()) {
       out.add(noEffect(p + ".scrape_failure_log_file", "failed scrapes are logged and set up to 0"));
     }
-    limits(p, out, sc.targetLimit(), sc.keepDroppedTargets());
+    keepDropped(p, out, sc.keepDroppedTargets());
     histograms(p, out, sc.scrapeNativeHistograms(), sc.convertClassicHistogramsToNhcb());
     if (sc.nativeHistogramBucketLimit() != null && sc.nativeHistogramBucketLimit() != 0
         || sc.nativeHistogramMinBucketFactor() != null && sc.nativeHistogramMinBucketFactor() != 0) {
@@ -102,10 +102,7 @@ final class PromConfigWarnings {
     }
   }
 
-  private static void limits(String p, List<ConfigProblem> out, Long targetLimit, Long keepDropped) {
-    if (targetLimit != null && targetLimit != 0) {
-      out.add(noEffect(p + ".target_limit", "Sluice does not limit the number of targets of a job"));
-    }
+  private static void keepDropped(String p, List<ConfigProblem> out, Long keepDropped) {
     if (keepDropped != null && keepDropped != 0) {
       out.add(noEffect(p + ".keep_dropped_targets", "Sluice keeps no list of dropped targets"));
     }

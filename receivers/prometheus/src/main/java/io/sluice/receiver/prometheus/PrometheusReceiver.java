@@ -22,6 +22,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.nio.channels.DatagramChannel;
@@ -84,6 +86,8 @@ final class PrometheusReceiver implements Receiver {
     final Map<Integer, Long> lastRead = new LinkedHashMap<>();
     final List<HttpSd> httpSds = new ArrayList<>();
     final List<Long> timers = new ArrayList<>();
+    /** Why the job's targets are not scraped (over its target_limit); null when they are. */
+    String targetLimitError;
 
     Job(ScrapeConfig sc, ClientSetup http) {
       this.sc = sc;
@@ -172,7 +176,8 @@ final class PrometheusReceiver implements Receiver {
       "io.netty.handler.ssl.SslHandler",
       "io.netty.handler.ssl.JdkSslClientContext",
       "io.vertx.core.spi.tls.DefaultSslContextFactory",
-      "io.vertx.core.spi.tls.DefaultJDKCipherSuite");
+      "io.vertx.core.spi.tls.DefaultJDKCipherSuite",
+      "io.vertx.core.internal.pool.SimpleConnectionPool");
 
   /**
    * Does once, on a worker, what the first scrapes of a JVM would otherwise do on the event loop:
@@ -194,6 +199,9 @@ final class PrometheusReceiver implements Receiver {
         log.debug("Did not preload '{}'", name, e);
       }
     }
+    // the request options and headers every scrape and discovery request sets
+    new RequestOptions().setAbsoluteURI("http://127.0.0.1/warm-up").setFollowRedirects(true)
+        .putHeader(HttpHeaders.AUTHORIZATION, "warm-up").addHeader("X-Warm-Up", "warm-up");
     // the parsers and the converter
     ScrapeLoop.warmUp();
     if (tls) {
@@ -345,13 +353,24 @@ final class PrometheusReceiver implements Receiver {
       stale.add(e.getValue().stop());
       return true;
     });
+    long targetLimit = job.sc.targetLimit(global);
+    String forced = targetLimit > 0 && wanted.size() > targetLimit ? "target_limit exceeded (number of targets: "
+        + wanted.size() + ", limit: " + targetLimit + ")" : null;
+    if (forced != null && !forced.equals(job.targetLimitError)) {
+      log.warn("Receiver '{}': job '{}' has {} targets, more than its target_limit {}; they are not scraped and"
+          + " report up 0", id, job.sc.jobName(), wanted.size(), targetLimit);
+    }
+    job.targetLimitError = forced;
     for (Map.Entry<String, Target> e : wanted.entrySet()) {
-      if (!job.loops.containsKey(e.getKey())) {
-        ScrapeLoop loop = new ScrapeLoop(vertx, job.client, worker, e.getValue(), job.settings,
-            this::push);
+      ScrapeLoop loop = job.loops.get(e.getKey());
+      if (loop == null) {
+        loop = new ScrapeLoop(vertx, job.client, worker, e.getValue(), job.settings, this::push);
+        loop.forceError(forced);
         job.loops.put(e.getKey(), loop);
         loop.start();
         log.debug("Receiver '{}' scrapes target '{}' of job '{}'", id, e.getValue().url(), job.sc.jobName());
+      } else {
+        loop.forceError(forced);
       }
     }
     pushAll(stale);

@@ -375,6 +375,11 @@ public record PrometheusReceiverConfig(
       return orGlobal(labelLimit, global.labelLimit());
     }
 
+    /** The target limit in effect; 0 for none. */
+    public long targetLimit(GlobalConfig global) {
+      return orGlobal(targetLimit, global.targetLimit());
+    }
+
     /** The label name length limit in effect; 0 for none. */
     public long labelNameLengthLimit(GlobalConfig global) {
       return orGlobal(labelNameLengthLimit, global.labelNameLengthLimit());

@@ -119,6 +119,8 @@ final class ScrapeLoop {
   private String lastReason;
   private boolean scraping;
   private boolean stopped;
+  /** When set, scrapes fail with this reason without a request (a job over its target_limit). */
+  private volatile String forcedError;
   private long timerId = -1;
   /** When the next scrape is due (ms since the epoch): this target's slot in its interval. */
   private long nextDueMs;
@@ -259,6 +261,14 @@ final class ScrapeLoop {
   }
 
   /**
+   * Makes the following scrapes fail with {@code reason}, without a request, until called with
+   * null: how a job over its target_limit reports its targets down, as Prometheus does.
+   */
+  void forceError(String reason) {
+    forcedError = reason;
+  }
+
+  /**
    * One scrape; skipped when the previous one has not finished. A scrape ends when its result is
    * handed on, so results of one target are handed on in order.
    */
@@ -269,7 +279,9 @@ final class ScrapeLoop {
     scraping = true;
     long startMs = System.currentTimeMillis();
     long startNanos = System.nanoTime();
-    fetch().compose(body -> {
+    String forced = forcedError;
+    Future<Body> fetched = forced != null ? Future.failedFuture(new ScrapeFailure(forced)) : fetch();
+    fetched.compose(body -> {
       if (stopped) {
         return Future.failedFuture(new ScrapeFailure("the receiver stopped"));
       }

@@ -500,6 +500,33 @@ class PrometheusReceiverTest {
   }
 
   @Test
+  void aJobWithMoreTargetsThanItsTargetLimitReportsThemDownWithoutScraping() throws Exception {
+    FakeTarget a = target("a 1\n");
+    FakeTarget b = target("b 2\n");
+    try (LogCapture logs = LogCapture.of(PrometheusReceiver.class)) {
+      start("""
+          config:
+            global: {target_limit: 1}
+            scrape_configs:
+              - job_name: over
+                scrape_interval: 200ms
+                static_configs: [ { targets: ["%1$s", "%2$s"] } ]
+              - job_name: within
+                scrape_interval: 200ms
+                target_limit: 2
+                static_configs: [ { targets: ["%1$s", "%2$s"] } ]
+          """.formatted(a.address(), b.address()));
+      await().atMost(WAIT).until(() -> points().named("up").stream().filter(u -> u.job().equals("over"))
+          .map(Point::instance).distinct().count() == 2 && !points().named("a").isEmpty());
+      assertThat(points().named("up")).filteredOn(u -> u.job().equals("over"))
+          .allSatisfy(u -> assertThat(u.value()).isZero());
+      assertThat(points().named("a")).extracting(Point::job).containsOnly("within");
+      assertThat(logs.at(Level.WARN)).contains("Receiver 'prometheus': job 'over' has 2 targets, more than its"
+          + " target_limit 1; they are not scraped and report up 0");
+    }
+  }
+
+  @Test
   void labelNamesOrValuesLongerThanTheLimitsFailTheScrape() throws Exception {
     FakeTarget t = target("a{short=\"v\"} 1\nb{k=\"a-long-value\"} 2\n");
     try (LogCapture logs = LogCapture.of(ScrapeLoop.class)) {
