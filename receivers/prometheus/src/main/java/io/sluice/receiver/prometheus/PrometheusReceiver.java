@@ -217,9 +217,18 @@ final class PrometheusReceiver implements Receiver {
     List<Setups> setups = new ArrayList<>();
     List<ScrapeConfig> scrapes = new ArrayList<>(config.config().scrapeConfigs());
     List<ConfigProblem> problems = new ArrayList<>();
-    scrapes.addAll(ScrapeConfigFiles.load(config.config(), problems));
+    List<ScrapeConfig> included = ScrapeConfigFiles.load(config.config(), problems);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(problems.get(0).path() + ": " + problems.get(0).message());
+    }
+    scrapes.addAll(included);
+    // the keys without effect of the main config were told when the receiver was created
+    List<ConfigProblem> warnings = new ArrayList<>();
+    for (ScrapeConfig sc : included) {
+      PromConfigWarnings.scrape("job '" + sc.jobName() + "' of scrape_config_files", sc, warnings);
+    }
+    for (ConfigProblem w : warnings) {
+      log.warn("Receiver '{}': '{}' {}", id, w.path(), w.message());
     }
     int mainJobs = config.config().scrapeConfigs().size();
     for (int i = 0; i < scrapes.size(); i++) {

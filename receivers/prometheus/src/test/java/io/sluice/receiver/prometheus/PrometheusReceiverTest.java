@@ -527,6 +527,29 @@ class PrometheusReceiverTest {
   }
 
   @Test
+  void scrapesTheJobsOfScrapeConfigFiles(@TempDir Path dir) throws Exception {
+    FakeTarget t = target("inc 1\n");
+    Files.writeString(dir.resolve("jobs.yml"), """
+        scrape_configs:
+          - job_name: included
+            scrape_interval: 200ms
+            convert_classic_histograms_to_nhcb: true
+            static_configs: [ { targets: ["%s"] } ]
+        """.formatted(t.address()));
+    try (LogCapture logs = LogCapture.of(PrometheusReceiver.class)) {
+      start("""
+          config:
+            scrape_config_files: ["%s/*.yml"]
+          """.formatted(dir));
+      await().atMost(WAIT).until(() -> !points().named("inc").isEmpty());
+      assertThat(points().lastFresh("inc").job()).isEqualTo("included");
+      assertThat(logs.at(Level.WARN)).contains("Receiver 'prometheus': 'job 'included' of scrape_config_files"
+          + ".convert_classic_histograms_to_nhcb' has no effect in Sluice: classic histograms stay classic (OTLP"
+          + " explicit-bucket histograms, which carry the same buckets)");
+    }
+  }
+
+  @Test
   void labelNamesOrValuesLongerThanTheLimitsFailTheScrape() throws Exception {
     FakeTarget t = target("a{short=\"v\"} 1\nb{k=\"a-long-value\"} 2\n");
     try (LogCapture logs = LogCapture.of(ScrapeLoop.class)) {
