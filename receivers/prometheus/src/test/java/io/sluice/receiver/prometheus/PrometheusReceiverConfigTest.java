@@ -654,4 +654,73 @@ class PrometheusReceiverConfigTest {
     assertThat(errors).anySatisfy(e -> assertThat(e).startsWith(first + ": scrape_configs[1].scrape_timeout:")
         .contains("scrape timeout 2m is greater than scrape interval 1m"));
   }
+
+  @Test
+  void eachKeyFamilyWithAWrongValueIsReportedAtItsLine() {
+    List<String> errors = errorsWithLines("""
+        config:
+          global:
+            metric_name_escaping_scheme: percent
+          rule_files: ["rules/*/x.yml"]
+          scrape_configs:
+            - job_name: tls
+              tls_config: {min_version: TLS9, ca: "-----BEGIN CERTIFICATE-----", ca_file: /etc/hostname}
+            - job_name: basic
+              basic_auth: {username: u, password: p, password_file: /etc/hostname}
+            - job_name: proxy
+              no_proxy: localhost
+              proxy_from_environment: true
+              proxy_url: http://proxy:3128
+            - job_name: sd
+              http_sd_configs:
+                - url: http://sd/targets
+                  bearer_token: t
+                  authorization: {credentials_file: /etc/hostname}
+                - url: http://sd/targets
+                  refresh_interval: 1h30
+            - job_name: headers
+              http_headers: {X-A: [not, a, map]}
+        """);
+    String p = "receivers.prometheus.config.";
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("line 20: " + p + "scrape_configs[3].http_sd_configs[1]"
+        + ".refresh_interval:").contains("\"1h30\""));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("line 22: " + p + "scrape_configs[4].http_headers.X-A:")
+        .contains("expected a map"));
+    // the values that bind are checked once the types are right
+    errors = errorsWithLines("""
+        config:
+          global:
+            metric_name_escaping_scheme: percent
+          rule_files: ["rules/*/x.yml"]
+          scrape_configs:
+            - job_name: tls
+              tls_config: {min_version: TLS9, ca: "-----BEGIN CERTIFICATE-----", ca_file: /etc/hostname}
+            - job_name: basic
+              basic_auth: {username: u, password: p, password_file: /etc/hostname}
+            - job_name: proxy
+              no_proxy: localhost
+              proxy_from_environment: true
+              proxy_url: http://proxy:3128
+            - job_name: sd
+              http_sd_configs:
+                - url: http://sd/targets
+                  bearer_token: t
+                  authorization: {credentials_file: /etc/hostname}
+        """);
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("line 3: " + p + "global.metric_name_escaping_scheme:")
+        .contains("unknown global name escaping method \"percent\""));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("line 4: " + p + "rule_files[0]:")
+        .contains("invalid rule file path \"rules/*/x.yml\""));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("line 7: " + p + "scrape_configs[0].tls_config.min_version:")
+        .contains("unknown TLS version: TLS9"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("line 7: " + p + "scrape_configs[0].tls_config.ca_file:")
+        .contains("at most one of ca & ca_file must be configured"));
+    assertThat(errors).anySatisfy(e -> assertThat(e)
+        .startsWith("line 9: " + p + "scrape_configs[1].basic_auth.password_file:")
+        .contains("at most one of password & password_file must be configured"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("line 13: " + p + "scrape_configs[2].proxy_url:")
+        .contains("if proxy_from_environment is configured, proxy_url must not be configured"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("line 18: " + p + "scrape_configs[3].http_sd_configs[0]"
+        + ".authorization:").contains("authorization is not compatible with bearer_token & bearer_token_file"));
+  }
 }
