@@ -16,15 +16,19 @@ import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.ProxyOptions;
+import io.vertx.core.net.ProxyType;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.TrustOptions;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -54,9 +58,12 @@ final class ClientSetup {
   private final Set<String> tlsVersions;
   private final Map<String, List<String>> headers;
   private final boolean followRedirects;
+  private final ProxyOptions proxy;
+  private final List<String> nonProxyHosts;
 
   private ClientSetup(TrustOptions trust, KeyCertOptions keyCert, boolean insecure, String serverName,
-      String authorization, Set<String> tlsVersions, Map<String, List<String>> headers, boolean followRedirects) {
+      String authorization, Set<String> tlsVersions, Map<String, List<String>> headers, boolean followRedirects,
+      ProxyOptions proxy, List<String> nonProxyHosts) {
     this.trust = trust;
     this.keyCert = keyCert;
     this.insecure = insecure;
@@ -65,6 +72,8 @@ final class ClientSetup {
     this.tlsVersions = tlsVersions;
     this.headers = headers;
     this.followRedirects = followRedirects;
+    this.proxy = proxy;
+    this.nonProxyHosts = nonProxyHosts;
   }
 
   /**
@@ -107,9 +116,18 @@ final class ClientSetup {
       headers.put(name, values);
     });
     boolean follow = keys.followRedirects() == null || keys.followRedirects();
+    ProxyOptions proxy = null;
+    List<String> nonProxyHosts = List.of();
+    if (keys.proxyUrl() != null && !keys.proxyUrl().isEmpty()) {
+      proxy = proxyOptions(keys.proxyUrl());
+      if (keys.noProxy() != null) {
+        nonProxyHosts = Arrays.stream(keys.noProxy().split(",")).map(String::trim).filter(h -> !h.isEmpty())
+            .toList();
+      }
+    }
     TlsConfig tls = keys.tlsConfig();
     if (tls == null) {
-      return new ClientSetup(null, null, false, "", header, Set.of(), headers, follow);
+      return new ClientSetup(null, null, false, "", header, Set.of(), headers, follow, proxy, nonProxyHosts);
     }
     TrustOptions trust = null;
     boolean ca = !tls.caFile().isEmpty() || !tls.ca().isEmpty();
@@ -151,7 +169,27 @@ final class ClientSetup {
       }
     }
     return new ClientSetup(trust, keyCert, tls.insecureSkipVerify(), tls.serverName(), header,
-        tlsVersions(tls.minVersion(), tls.maxVersion()), headers, follow);
+        tlsVersions(tls.minVersion(), tls.maxVersion()), headers, follow, proxy, nonProxyHosts);
+  }
+
+  /**
+   * The proxy of a {@code proxy_url}: {@code http://[user:password@]host[:port]} (port 80 by
+   * default) or {@code socks5://...} (1080); PromConfigCheck refuses other URLs at load.
+   */
+  static ProxyOptions proxyOptions(String url) {
+    URI uri = URI.create(url);
+    boolean socks = "socks5".equalsIgnoreCase(uri.getScheme());
+    ProxyOptions proxy = new ProxyOptions().setType(socks ? ProxyType.SOCKS5 : ProxyType.HTTP)
+        .setHost(uri.getHost()).setPort(uri.getPort() > 0 ? uri.getPort() : socks ? 1080 : 80);
+    String userInfo = uri.getUserInfo();
+    if (userInfo != null) {
+      int colon = userInfo.indexOf(':');
+      proxy.setUsername(colon < 0 ? userInfo : userInfo.substring(0, colon));
+      if (colon >= 0) {
+        proxy.setPassword(userInfo.substring(colon + 1));
+      }
+    }
+    return proxy;
   }
 
   /**
@@ -257,6 +295,10 @@ final class ClientSetup {
     }
     if (!tlsVersions.isEmpty()) {
       options.setEnabledSecureTransportProtocols(tlsVersions);
+    }
+    if (proxy != null) {
+      options.setProxyOptions(proxy);
+      options.setNonProxyHosts(nonProxyHosts);
     }
     return vertx.httpClientBuilder()
         .with(options)

@@ -341,6 +341,25 @@ final class PromConfigCheck {
     return null;
   }
 
+  /** What is wrong with a proxy_url for Sluice, or null. */
+  static String proxyUrlProblem(String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      return "\"" + url + "\" is not a valid URL: " + e.getReason();
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("socks5")) {
+      return "\"" + url + "\": Sluice connects through http:// and socks5:// proxies; write the proxy as"
+          + " http://host:port";
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      return "\"" + url + "\": host is missing in URL; write the proxy as http://host:port";
+    }
+    return null;
+  }
+
   /** The HTTP client keys a scrape config and an http_sd config share, as Prometheus checks them. */
   private static void checkHttpClient(String p, HttpClientKeys c, List<ConfigProblem> problems) {
     boolean bearer = c.bearerToken() != null && !c.bearerToken().isEmpty();
@@ -391,6 +410,12 @@ final class PromConfigCheck {
           auth.credentialsFile(), "credentials_ref", auth.credentialsRef());
     }
     boolean proxyUrl = c.proxyUrl() != null && !c.proxyUrl().isEmpty();
+    if (proxyUrl) {
+      String problem = proxyUrlProblem(c.proxyUrl());
+      if (problem != null) {
+        problems.add(new ConfigProblem(p + ".proxy_url", problem));
+      }
+    }
     if (Boolean.TRUE.equals(c.proxyFromEnvironment()) && proxyUrl) {
       problems.add(new ConfigProblem(p + ".proxy_url",
           "if proxy_from_environment is configured, proxy_url must not be configured"));

@@ -720,6 +720,13 @@ class PrometheusReceiverConfigTest {
         .contains("at most one of password & password_file must be configured"));
     assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("line 13: " + p + "scrape_configs[2].proxy_url:")
         .contains("if proxy_from_environment is configured, proxy_url must not be configured"));
+    assertThat(errorsWithLines("""
+        config:
+          scrape_configs:
+            - job_name: proxy
+              proxy_url: ftp://proxy:21
+        """)).anySatisfy(e -> assertThat(e).startsWith("line 4: " + p + "scrape_configs[0].proxy_url:")
+            .contains("http:// and socks5:// proxies"));
     assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("line 18: " + p + "scrape_configs[3].http_sd_configs[0]"
         + ".authorization:").contains("authorization is not compatible with bearer_token & bearer_token_file"));
   }

@@ -550,6 +550,24 @@ class PrometheusReceiverTest {
   }
 
   @Test
+  void scrapesThroughTheProxyOfProxyUrl() throws Exception {
+    // the fake target stands in for an HTTP proxy: it is sent the whole target URL
+    FakeTarget proxy = target("via_proxy 1\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: proxied
+              scrape_interval: 200ms
+              proxy_url: http://user:pw@%s
+              static_configs: [ { targets: ["metrics.example.invalid:9100"] } ]
+        """.formatted(proxy.address()));
+    await().atMost(WAIT).until(() -> !points().named("via_proxy").isEmpty());
+    assertThat(proxy.paths.get(0)).isEqualTo("http://metrics.example.invalid:9100/metrics");
+    assertThat(proxy.requests.get(0).get("Proxy-Authorization")).isEqualTo("Basic dXNlcjpwdw==");
+    assertThat(points().lastFresh("via_proxy").instance()).isEqualTo("metrics.example.invalid:9100");
+  }
+
+  @Test
   void labelNamesOrValuesLongerThanTheLimitsFailTheScrape() throws Exception {
     FakeTarget t = target("a{short=\"v\"} 1\nb{k=\"a-long-value\"} 2\n");
     try (LogCapture logs = LogCapture.of(ScrapeLoop.class)) {
