@@ -325,24 +325,17 @@ final class PromConfigCheck {
     if (rest.isEmpty() || rest.startsWith("/") || rest.startsWith("?") || rest.startsWith("#")) {
       return "\"" + url + "\": host is missing in URL; write it as http://host:port/path";
     }
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      return "\"" + url + "\" is not a valid URL: " + e.getReason();
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      return "\"" + url + "\": URL scheme must be 'http' or 'https', got \"" + uri.getScheme() + "\"";
-    }
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      return "\"" + url + "\": host is missing in URL; write it as http://host:port/path";
-    }
-    return null;
+    return urlProblem(url, List.of("http", "https"), "URL scheme must be 'http' or 'https'", "http://host:port/path");
   }
 
   /** What is wrong with a proxy_url for Sluice, or null. */
   static String proxyUrlProblem(String url) {
+    return urlProblem(url, List.of("http", "socks5"), "Sluice connects through http:// and socks5:// proxies",
+        "http://host:port");
+  }
+
+  /** What is wrong with a URL that must have one of these schemes and a host, or null. */
+  private static String urlProblem(String url, List<String> schemes, String schemeRule, String example) {
     URI uri;
     try {
       uri = new URI(url);
@@ -350,12 +343,11 @@ final class PromConfigCheck {
       return "\"" + url + "\" is not a valid URL: " + e.getReason();
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("socks5")) {
-      return "\"" + url + "\": Sluice connects through http:// and socks5:// proxies; write the proxy as"
-          + " http://host:port";
+    if (!schemes.contains(scheme)) {
+      return "\"" + url + "\": " + schemeRule + ", got \"" + uri.getScheme() + "\"; write it as " + example;
     }
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      return "\"" + url + "\": host is missing in URL; write the proxy as http://host:port";
+      return "\"" + url + "\": host is missing in URL; write it as " + example;
     }
     return null;
   }
