@@ -33,6 +33,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
@@ -85,6 +86,15 @@ final class ClientSetup {
    *     no usable PEM
    */
   static ClientSetup load(Vertx vertx, String keyPath, HttpClientKeys keys) {
+    return load(vertx, keyPath, keys, false, Map.of());
+  }
+
+  /**
+   * As {@link #load(Vertx, String, HttpClientKeys)}; with {@code proxy_from_environment}, the proxy
+   * is {@code HTTPS_PROXY} (for {@code https}) or {@code HTTP_PROXY} of {@code env}, and
+   * {@code NO_PROXY} lists the hosts reached directly, as Go's HTTP clients read them.
+   */
+  static ClientSetup load(Vertx vertx, String keyPath, HttpClientKeys keys, boolean https, Map<String, String> env) {
     String header = null;
     BasicAuth basicAuth = keys.basicAuth();
     Authorization authorization = keys.authorization();
@@ -116,13 +126,26 @@ final class ClientSetup {
       headers.put(name, values);
     });
     boolean follow = keys.followRedirects() == null || keys.followRedirects();
+    String proxyUrl = keys.proxyUrl();
+    String noProxy = keys.noProxy();
+    if (Boolean.TRUE.equals(keys.proxyFromEnvironment())) {
+      String name = https ? "HTTPS_PROXY" : "HTTP_PROXY";
+      proxyUrl = env.getOrDefault(name, env.get(name.toLowerCase(Locale.ROOT)));
+      noProxy = env.getOrDefault("NO_PROXY", env.get("no_proxy"));
+      if (proxyUrl != null && !proxyUrl.isEmpty() && !proxyUrl.contains("://")) {
+        proxyUrl = "http://" + proxyUrl;
+      }
+      String problem = proxyUrl == null || proxyUrl.isEmpty() ? null : PromConfigCheck.proxyUrlProblem(proxyUrl);
+      if (problem != null) {
+        throw new IllegalArgumentException(keyPath + ".proxy_from_environment: " + name + " " + problem);
+      }
+    }
     ProxyOptions proxy = null;
     List<String> nonProxyHosts = List.of();
-    if (keys.proxyUrl() != null && !keys.proxyUrl().isEmpty()) {
-      proxy = proxyOptions(keys.proxyUrl());
-      if (keys.noProxy() != null) {
-        nonProxyHosts = Arrays.stream(keys.noProxy().split(",")).map(String::trim).filter(h -> !h.isEmpty())
-            .toList();
+    if (proxyUrl != null && !proxyUrl.isEmpty()) {
+      proxy = proxyOptions(proxyUrl);
+      if (noProxy != null) {
+        nonProxyHosts = Arrays.stream(noProxy.split(",")).map(String::trim).filter(h -> !h.isEmpty()).toList();
       }
     }
     TlsConfig tls = keys.tlsConfig();

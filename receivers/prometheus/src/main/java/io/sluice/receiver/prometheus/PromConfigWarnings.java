@@ -124,10 +124,6 @@ final class PromConfigWarnings {
       out.add(noEffect(p + ".oauth2", "Sluice does not fetch OAuth 2.0 tokens; requests go without them (use"
           + " authorization with credentials_file and have the token written there)"));
     }
-    if (Boolean.TRUE.equals(c.proxyFromEnvironment())) {
-      out.add(noEffect(p + ".proxy_from_environment", "Sluice does not read HTTP_PROXY and NO_PROXY; set proxy_url"
-          + " and no_proxy"));
-    }
     if (c.proxyConnectHeader() != null && !c.proxyConnectHeader().isNull()) {
       out.add(noEffect(p + ".proxy_connect_header", "Sluice sends no extra headers to the proxy"));
     }

@@ -12,6 +12,7 @@ import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
 import io.sluice.core.util.RateLimitedLog;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.FileSdConfig;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.GlobalConfig;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.HttpSdConfig;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.ScrapeConfig;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.StaticConfig;
 import io.sluice.receiver.prometheus.Targets.Group;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -234,10 +236,12 @@ final class PrometheusReceiver implements Receiver {
     for (int i = 0; i < scrapes.size(); i++) {
       ScrapeConfig sc = scrapes.get(i);
       String p = i < mainJobs ? "config.scrape_configs[" + i + "]" : "job \"" + sc.jobName() + "\" of scrape_config_files";
-      ClientSetup scrape = ClientSetup.load(vertx, p, sc);
+      ClientSetup scrape = ClientSetup.load(vertx, p, sc, sc.scheme().equalsIgnoreCase("https"), System.getenv());
       List<ClientSetup> sds = new ArrayList<>();
       for (int j = 0; j < sc.httpSdConfigs().size(); j++) {
-        sds.add(ClientSetup.load(vertx, p + ".http_sd_configs[" + j + "]", sc.httpSdConfigs().get(j)));
+        HttpSdConfig hs = sc.httpSdConfigs().get(j);
+        sds.add(ClientSetup.load(vertx, p + ".http_sd_configs[" + j + "]", hs,
+            hs.url().toLowerCase(Locale.ROOT).startsWith("https:"), System.getenv()));
       }
       setups.add(new Setups(sc, scrape, sds));
     }

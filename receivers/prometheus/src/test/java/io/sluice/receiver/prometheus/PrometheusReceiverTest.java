@@ -2,6 +2,7 @@ package io.sluice.receiver.prometheus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
@@ -26,6 +27,9 @@ import io.sluice.core.testkit.TestVertx;
 import io.sluice.receiver.prometheus.ScrapedPoints.Point;
 import ch.qos.logback.classic.Level;
 import io.vertx.core.MultiMap;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.ScrapeConfig;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -565,6 +569,33 @@ class PrometheusReceiverTest {
     assertThat(proxy.paths.get(0)).isEqualTo("http://metrics.example.invalid:9100/metrics");
     assertThat(proxy.requests.get(0).get("Proxy-Authorization")).isEqualTo("Basic dXNlcjpwdw==");
     assertThat(points().lastFresh("via_proxy").instance()).isEqualTo("metrics.example.invalid:9100");
+  }
+
+  @Test
+  void proxyFromEnvironmentTakesHttpProxyAndNoProxy() throws Exception {
+    FakeTarget proxy = target("via_env_proxy 1\n");
+    PrometheusReceiverConfig config = ConfigLoader.bindComponent(factory, """
+        config:
+          scrape_configs:
+            - job_name: env
+              proxy_from_environment: true
+        """);
+    ScrapeConfig sc = config.config().scrapeConfigs().get(0);
+    ClientSetup setup = ClientSetup.load(vertx, "config.scrape_configs[0]", sc, false,
+        Map.of("http_proxy", proxy.address(), "NO_PROXY", "direct.example.invalid"));
+    HttpClient client = setup.createClient(vertx, "env-proxy-test", 1);
+    try {
+      String body = client.request(setup.request("http://metrics.example.invalid:9100/metrics"))
+          .compose(req -> req.send().compose(HttpClientResponse::body)).await(10, TimeUnit.SECONDS).toString();
+      assertThat(body).isEqualTo("via_env_proxy 1\n");
+      assertThat(proxy.paths).containsExactly("http://metrics.example.invalid:9100/metrics");
+      // a host of NO_PROXY is connected to directly, so its name has to resolve: it does not
+      assertThatThrownBy(() -> client.request(setup.request("http://direct.example.invalid:9100/metrics"))
+          .compose(req -> req.send()).await(10, TimeUnit.SECONDS)).hasMessageContaining("direct.example.invalid");
+      assertThat(proxy.paths).hasSize(1);
+    } finally {
+      client.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
