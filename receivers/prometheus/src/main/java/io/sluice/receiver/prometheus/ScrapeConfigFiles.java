@@ -151,12 +151,17 @@ final class ScrapeConfigFiles {
     return out;
   }
 
+  /** What is done with each included file once it is bound. */
+  private interface Visitor {
+    void visit(String key, Path file, Included included);
+  }
+
   /**
-   * The jobs of every included file, in order; a file that cannot be read or bound adds a
-   * problem at its {@code scrape_config_files} entry instead.
+   * Binds every included file, in order, and hands it to {@code visitor} with the key of its
+   * {@code scrape_config_files} entry; a pattern or file that cannot be read or bound adds a
+   * problem at that entry instead.
    */
-  static List<ScrapeConfig> load(PromConfig config, List<ConfigProblem> problems) {
-    List<ScrapeConfig> jobs = new ArrayList<>();
+  private static void eachFile(PromConfig config, List<ConfigProblem> problems, Visitor visitor) {
     for (int i = 0; i < config.scrapeConfigFiles().size(); i++) {
       String key = "config.scrape_config_files[" + i + "]";
       String pattern = config.scrapeConfigFiles().get(i);
@@ -173,10 +178,16 @@ final class ScrapeConfigFiles {
       for (Path file : files) {
         Included included = bind(key, file, problems);
         if (included != null) {
-          jobs.addAll(included.scrapeConfigs());
+          visitor.visit(key, file, included);
         }
       }
     }
+  }
+
+  /** The jobs of every included file, in order; files that cannot be read or bound add problems. */
+  static List<ScrapeConfig> load(PromConfig config, List<ConfigProblem> problems) {
+    List<ScrapeConfig> jobs = new ArrayList<>();
+    eachFile(config, problems, (key, file, included) -> jobs.addAll(included.scrapeConfigs()));
     return jobs;
   }
 
@@ -207,35 +218,18 @@ final class ScrapeConfigFiles {
     }
   }
 
-  /** Loads the included files and checks their jobs, each problem at its file's entry. */
+  /**
+   * Loads the included files and checks their jobs as those of the main config, each problem at
+   * its file's entry, naming the file.
+   */
   static void check(PromConfig config, Map<String, String> jobNames, List<ConfigProblem> problems) {
-    if (config.scrapeConfigFiles().isEmpty()) {
-      return;
-    }
-    List<ConfigProblem> found = new ArrayList<>();
-    for (int i = 0; i < config.scrapeConfigFiles().size(); i++) {
-      String key = "config.scrape_config_files[" + i + "]";
-      String pattern = config.scrapeConfigFiles().get(i);
-      List<Path> files;
-      try {
-        files = pattern == null ? List.of() : expand(pattern);
-      } catch (IOException | InvalidPathException e) {
-        files = List.of();
+    eachFile(config, problems, (key, file, included) -> {
+      List<ConfigProblem> jobProblems = new ArrayList<>();
+      PromConfigCheck.checkJobs("scrape_configs", "\"" + file + "\"", included.scrapeConfigs(), config.global(),
+          jobNames, jobProblems);
+      for (ConfigProblem p : jobProblems) {
+        problems.add(new ConfigProblem(key, file + ": " + p.path() + ": " + p.message()));
       }
-      for (Path file : files) {
-        List<ConfigProblem> own = new ArrayList<>();
-        Included included = bind(key, file, own);
-        if (included != null) {
-          List<ConfigProblem> jobProblems = new ArrayList<>();
-          PromConfigCheck.checkJobs("scrape_configs", "\"" + file + "\"", included.scrapeConfigs(),
-              config.global(), jobNames, jobProblems);
-          for (ConfigProblem p : jobProblems) {
-            own.add(new ConfigProblem(key, file + ": " + p.path() + ": " + p.message()));
-          }
-        }
-        found.addAll(own);
-      }
-    }
-    problems.addAll(found);
+    });
   }
 }
