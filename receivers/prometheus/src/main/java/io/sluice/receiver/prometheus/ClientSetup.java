@@ -1,5 +1,6 @@
 package io.sluice.receiver.prometheus;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.Authorization;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.BasicAuth;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.HttpClientKeys;
@@ -61,6 +62,8 @@ final class ClientSetup {
   private final boolean followRedirects;
   private final ProxyOptions proxy;
   private final List<String> nonProxyHosts;
+  /** The oauth2 token source, or null. */
+  private OAuth2Token oauth2;
 
   private ClientSetup(TrustOptions trust, KeyCertOptions keyCert, boolean insecure, String serverName,
       String authorization, Set<String> tlsVersions, Map<String, List<String>> headers, boolean followRedirects,
@@ -148,9 +151,20 @@ final class ClientSetup {
         nonProxyHosts = Arrays.stream(noProxy.split(",")).map(String::trim).filter(h -> !h.isEmpty()).toList();
       }
     }
+    OAuth2Token oauth2 = null;
+    JsonNode oauth2Keys = keys.oauth2();
+    if (header == null && oauth2Keys != null && oauth2Keys.isObject()) {
+      String secretFile = oauth2Keys.path("client_secret_file").asText("");
+      String secret = secretFile.isEmpty() ? oauth2Keys.path("client_secret").asText("")
+          : read(keyPath + ".oauth2.client_secret_file", secretFile);
+      oauth2 = OAuth2Token.of(keyPath + ".oauth2", oauth2Keys, secret);
+    }
     TlsConfig tls = keys.tlsConfig();
     if (tls == null) {
-      return new ClientSetup(null, null, false, "", header, Set.of(), headers, follow, proxy, nonProxyHosts);
+      ClientSetup setup = new ClientSetup(null, null, false, "", header, Set.of(), headers, follow, proxy,
+          nonProxyHosts);
+      setup.oauth2 = oauth2;
+      return setup;
     }
     TrustOptions trust = null;
     boolean ca = !tls.caFile().isEmpty() || !tls.ca().isEmpty();
@@ -191,8 +205,10 @@ final class ClientSetup {
             + tls.certFile() + "\" and key \"" + tls.keyFile() + "\" (expected PEM): " + message(e), e);
       }
     }
-    return new ClientSetup(trust, keyCert, tls.insecureSkipVerify(), tls.serverName(), header,
+    ClientSetup setup = new ClientSetup(trust, keyCert, tls.insecureSkipVerify(), tls.serverName(), header,
         tlsVersions(tls.minVersion(), tls.maxVersion()), headers, follow, proxy, nonProxyHosts);
+    setup.oauth2 = oauth2;
+    return setup;
   }
 
   /**
@@ -323,7 +339,7 @@ final class ClientSetup {
       options.setProxyOptions(proxy);
       options.setNonProxyHosts(nonProxyHosts);
     }
-    return vertx.httpClientBuilder()
+    HttpClient client = vertx.httpClientBuilder()
         .with(options)
         .with(new PoolOptions().setHttp1MaxSize(maxConnections))
         // a connection that fails after it was set up (a TLS alert, a reset) fails its request,
@@ -331,6 +347,10 @@ final class ClientSetup {
         .withConnectHandler(conn -> conn.exceptionHandler(e -> log.debug("Connection to '{}' failed",
             conn.remoteAddress(), e)))
         .build();
+    if (oauth2 != null) {
+      oauth2.use(client);
+    }
+    return client;
   }
 
   /**
@@ -349,6 +369,11 @@ final class ClientSetup {
     }
     if (authorization != null) {
       options.putHeader(HttpHeaders.AUTHORIZATION, authorization);
+    } else if (oauth2 != null) {
+      String token = oauth2.current();
+      if (token != null) {
+        options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
+      }
     }
     if (!serverName.isEmpty() && Boolean.TRUE.equals(options.isSsl())) {
       String host = options.getHost();

@@ -374,6 +374,27 @@ final class PromConfigCheck {
       problems.add(new ConfigProblem(p + (bearer ? ".bearer_token" : ".bearer_token_file"),
           "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured"));
     }
+    if (oauth2 && c.oauth2().isObject()) {
+      JsonNode o = c.oauth2();
+      if (o.path("client_id").asText("").isEmpty()) {
+        problems.add(new ConfigProblem(p + ".oauth2.client_id", "oauth2 client_id must be configured"));
+      }
+      if (o.path("token_url").asText("").isEmpty()) {
+        problems.add(new ConfigProblem(p + ".oauth2.token_url", "oauth2 token_url must be configured"));
+      } else {
+        String problem = urlProblem(o.path("token_url").asText(), List.of("http", "https"),
+            "URL scheme must be 'http' or 'https'", "https://host/oauth2/token");
+        if (problem != null) {
+          problems.add(new ConfigProblem(p + ".oauth2.token_url", problem));
+        }
+      }
+      atMostOne(p + ".oauth2", problems, "client_secret", o.path("client_secret").asText(""), "client_secret_file",
+          o.path("client_secret_file").asText(""));
+      readable(p + ".oauth2.client_secret_file", o.path("client_secret_file").asText(""), problems);
+    } else if (oauth2) {
+      problems.add(new ConfigProblem(p + ".oauth2", "expected a map such as {client_id: ..., client_secret: ...,"
+          + " token_url: ...}, got " + c.oauth2()));
+    }
     if (basic != null && oauth2) {
       problems.add(new ConfigProblem(p + ".oauth2", "at most one of basic_auth, oauth2 & authorization must be"
           + " configured"));

@@ -24,6 +24,12 @@ final class PromConfigWarnings {
 
   private static final Map<String, String> SECTIONS = sections();
 
+  /** The keys of an oauth2 block beyond the client credentials grant. */
+  private static final List<String> OAUTH2_WITHOUT_EFFECT = List.of("tls_config", "proxy_url", "no_proxy",
+      "proxy_from_environment", "proxy_connect_header", "client_secret_ref", "client_certificate_key",
+      "client_certificate_key_file", "client_certificate_key_id", "client_certificate_key_ref", "grant_type",
+      "signature_algorithm", "iss", "audience", "claims");
+
   private static Map<String, String> sections() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("runtime", "Sluice is not a Go process");
@@ -120,9 +126,13 @@ final class PromConfigWarnings {
   }
 
   private static void httpClient(String p, HttpClientKeys c, List<ConfigProblem> out) {
-    if (c.oauth2() != null && !c.oauth2().isNull()) {
-      out.add(noEffect(p + ".oauth2", "Sluice does not fetch OAuth 2.0 tokens; requests go without them (use"
-          + " authorization with credentials_file and have the token written there)"));
+    if (c.oauth2() != null && c.oauth2().isObject()) {
+      for (String key : OAUTH2_WITHOUT_EFFECT) {
+        if (c.oauth2().has(key) && !c.oauth2().get(key).isNull()) {
+          out.add(noEffect(p + ".oauth2." + key, "Sluice fetches tokens with the client credentials grant, with the"
+              + " job's own connection settings"));
+        }
+      }
     }
     if (c.proxyConnectHeader() != null && !c.proxyConnectHeader().isNull()) {
       out.add(noEffect(p + ".proxy_connect_header", "Sluice sends no extra headers to the proxy"));

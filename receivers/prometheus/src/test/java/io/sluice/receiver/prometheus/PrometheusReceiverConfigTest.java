@@ -555,7 +555,7 @@ class PrometheusReceiverConfigTest {
             - job_name: a
               convert_classic_histograms_to_nhcb: true
               track_timestamps_staleness: true
-              oauth2: {client_id: x, token_url: "http://t"}
+              oauth2: {client_id: x, token_url: "http://t", tls_config: {insecure_skip_verify: true}}
               extra_scrape_metrics: true
         """);
     List<String> warnings = c.warnings().stream().map(w -> w.path() + ": " + w.message()).toList();
@@ -570,8 +570,8 @@ class PrometheusReceiverConfigTest {
             + " format that carries native histograms; classic histograms are scraped",
         "config.scrape_configs[0].convert_classic_histograms_to_nhcb: has no effect in Sluice: classic histograms"
             + " stay classic (OTLP explicit-bucket histograms, which carry the same buckets)",
-        "config.scrape_configs[0].oauth2: has no effect in Sluice: Sluice does not fetch OAuth 2.0 tokens; requests"
-            + " go without them (use authorization with credentials_file and have the token written there)");
+        "config.scrape_configs[0].oauth2.tls_config: has no effect in Sluice: Sluice fetches tokens with the client"
+            + " credentials grant, with the job's own connection settings");
     assertThat(c.config().scrapeConfigs().get(0).extraScrapeMetrics(c.config().global(), false)).isTrue();
   }
 

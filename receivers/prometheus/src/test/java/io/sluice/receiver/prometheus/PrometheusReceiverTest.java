@@ -599,6 +599,34 @@ class PrometheusReceiverTest {
   }
 
   @Test
+  void oauth2FetchesATokenWithTheClientCredentialsGrantAndScrapesWithIt(@TempDir Path dir) throws Exception {
+    FakeTarget tokens = target("{\"access_token\": \"tok-1\", \"token_type\": \"Bearer\", \"expires_in\": 3600}");
+    tokens.contentType = "application/json";
+    FakeTarget t = target("secured 1\n");
+    Path secret = Files.writeString(dir.resolve("secret"), "s3cret\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: oauth
+              scrape_interval: 200ms
+              oauth2:
+                client_id: sluice
+                client_secret_file: %s
+                scopes: [metrics.read]
+                token_url: http://%s/oauth2/token
+              static_configs: [ { targets: ["%s"] } ]
+        """.formatted(secret, tokens.address(), t.address()));
+    await().atMost(WAIT).until(() -> t.requests.stream().anyMatch(h -> "Bearer tok-1".equals(h.get("Authorization"))));
+    assertThat(tokens.paths).first().isEqualTo("/oauth2/token");
+    assertThat(tokens.requests.get(0).get("Authorization"))
+        .isEqualTo("Basic " + java.util.Base64.getEncoder().encodeToString("sluice:s3cret".getBytes()));
+    assertThat(tokens.requests.get(0).get("Content-Type")).isEqualTo("application/x-www-form-urlencoded");
+    // one token serves every scrape until most of its hour is gone
+    awaitUp(3);
+    assertThat(tokens.requests).hasSize(1);
+  }
+
+  @Test
   void labelNamesOrValuesLongerThanTheLimitsFailTheScrape() throws Exception {
     FakeTarget t = target("a{short=\"v\"} 1\nb{k=\"a-long-value\"} 2\n");
     try (LogCapture logs = LogCapture.of(ScrapeLoop.class)) {
