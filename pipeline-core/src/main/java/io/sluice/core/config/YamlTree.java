@@ -5,7 +5,12 @@ import io.sluice.core.config.YamlNode.ListNode;
 import io.sluice.core.config.YamlNode.Location;
 import io.sluice.core.config.YamlNode.MapNode;
 import io.sluice.core.config.YamlNode.Scalar;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -150,7 +155,32 @@ final class YamlTree {
         Scalar s = Scalar.plain(at(n), n.getValue());
         return new Scalar(s.location(), s.text(), s.type(), false);
       }
-      return Scalar.string(at(n), n.getValue());
+      return Scalar.string(at(n), text(n));
+    }
+
+    /**
+     * A scalar's text; a {@code !!binary} one is decoded, and must be base64 of UTF-8 text, since
+     * every config value and key is text.
+     */
+    private String text(ScalarNode n) {
+      if (!Tag.BINARY.equals(n.getTag())) {
+        return n.getValue();
+      }
+      byte[] bytes;
+      try {
+        bytes = Base64.getDecoder().decode(n.getValue().replaceAll("\\s", ""));
+      } catch (IllegalArgumentException e) {
+        errors.add(error(n, "!!binary value contains invalid base64 data: \"" + n.getValue() + "\""));
+        return n.getValue();
+      }
+      try {
+        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+      } catch (CharacterCodingException e) {
+        errors.add(error(n, "!!binary value \"" + n.getValue() + "\" is not valid UTF-8 text; config keys and"
+            + " values must be UTF-8"));
+        return n.getValue();
+      }
     }
 
     private YamlNode sequence(SequenceNode n) {
@@ -175,7 +205,7 @@ final class YamlTree {
           mergeKey(t.getValueNode(), inherited);
           continue;
         }
-        String key = k.getValue();
+        String key = text(k);
         Entry previous = explicit.get(key);
         if (previous != null) {
           errors.add(error(keyNode, "key \"" + key + "\" is written twice in this map (first at line "

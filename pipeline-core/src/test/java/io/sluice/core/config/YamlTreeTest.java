@@ -49,6 +49,17 @@ class YamlTreeTest {
   }
 
   @Test
+  void binaryScalarsAreDecodedAndMustBeUtf8Text() {
+    MapNode m = parse("a.yaml", "!!binary aGVsbG8=: !!binary |\n  d29y\n  bGQ=\n");
+    assertThat(((Scalar) m.get("hello")).text()).isEqualTo("world");
+    List<ConfigError> errors = new ArrayList<>();
+    YamlTree.parse("b.yaml", "labels:\n  !!binary \"/w==\": x\n  y: !!binary \"/w==$1\"\n", errors);
+    assertThat(errors).extracting(ConfigError::toString).containsExactly(
+        "b.yaml:2:3: !!binary value \"/w==\" is not valid UTF-8 text; config keys and values must be UTF-8",
+        "b.yaml:3:6: !!binary value contains invalid base64 data: \"/w==$1\"");
+  }
+
+  @Test
   void everyNodeKnowsItsFileLineAndColumn() {
     MapNode m = parse("a.yaml", "top:\n  list:\n    - x\n    - y\n");
     YamlNode.Entry list = ((MapNode) m.get("top")).entries().get("list");

@@ -8,16 +8,8 @@ enum ExpositionFormat {
   PROMETHEUS_TEXT("text/plain; version=0.0.4; charset=utf-8"),
   OPENMETRICS_TEXT("application/openmetrics-text; version=1.0.0; charset=utf-8");
 
-  /**
-   * The Accept header Prometheus sends by default: OpenMetrics first, then the text formats, then
-   * anything.
-   */
-  static final String ACCEPT_HEADER =
-      "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,"
-          + "application/openmetrics-text;version=0.0.1;q=0.5,"
-          + "text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,"
-          + "text/plain;version=0.0.4;q=0.3,"
-          + "*/*;q=0.2";
+  /** The Accept header Prometheus sends by default: OpenMetrics first, then the text formats, then anything. */
+  static final String ACCEPT_HEADER = PromFormats.acceptHeader(PromFormats.DEFAULT_SCRAPE_PROTOCOLS, "allow-utf-8");
 
   private final String contentType;
 
@@ -35,15 +27,26 @@ enum ExpositionFormat {
    * OpenMetrics; anything else, or none, is read as text 0.0.4.
    */
   static ExpositionFormat fromContentType(String contentType) {
-    if (contentType == null) {
-      return PROMETHEUS_TEXT;
+    return fromContentType(contentType, null);
+  }
+
+  /**
+   * As {@link #fromContentType(String)}, but a missing or unknown Content-Type gives
+   * {@code fallback} when there is one (a job's {@code fallback_scrape_protocol}).
+   */
+  static ExpositionFormat fromContentType(String contentType, ExpositionFormat fallback) {
+    String mediaType = "";
+    if (contentType != null) {
+      int semi = contentType.indexOf(';');
+      mediaType = (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
     }
-    int semi = contentType.indexOf(';');
-    String mediaType = (semi < 0 ? contentType : contentType.substring(0, semi)).trim();
-    if (mediaType.toLowerCase(Locale.ROOT).equals("application/openmetrics-text")) {
+    if (mediaType.equals("application/openmetrics-text")) {
       return OPENMETRICS_TEXT;
     }
-    return PROMETHEUS_TEXT;
+    if (mediaType.equals("text/plain") || fallback == null) {
+      return PROMETHEUS_TEXT;
+    }
+    return fallback;
   }
 
   /** Parses a whole body in this format. */

@@ -3,6 +3,7 @@ package io.sluice.receiver.prometheus;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentContext;
+import io.sluice.core.ConfigProblem;
 import io.sluice.core.Consumer;
 import io.sluice.core.Envelope;
 import io.sluice.core.Receiver;
@@ -22,6 +23,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.nio.channels.DatagramChannel;
@@ -29,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -84,6 +88,8 @@ final class PrometheusReceiver implements Receiver {
     final Map<Integer, Long> lastRead = new LinkedHashMap<>();
     final List<HttpSd> httpSds = new ArrayList<>();
     final List<Long> timers = new ArrayList<>();
+    /** Why the job's targets are not scraped (over its target_limit); null when they are. */
+    String targetLimitError;
 
     Job(ScrapeConfig sc, ClientSetup http) {
       this.sc = sc;
@@ -91,14 +97,18 @@ final class PrometheusReceiver implements Receiver {
       targetRelabeler = Relabeler.compile(sc.relabelConfigs());
       Relabeler metricRelabeler = sc.metricRelabelConfigs().isEmpty() ? null
           : Relabeler.compile(sc.metricRelabelConfigs());
-      settings = new ScrapeLoop.Settings(id, sc.honorLabels(), sc.honorTimestamps(), sc.sampleLimit(),
-          sc.labelLimit(), sc.bodySizeLimitBytes(), metricRelabeler, http,
-          config.config().global().externalLabels(), config.reportExtraScrapeMetrics());
+      GlobalConfig global = config.config().global();
+      settings = new ScrapeLoop.Settings(id, sc.honorLabels(), sc.honorTimestamps(), sc.sampleLimit(global),
+          sc.labelLimit(global), sc.bodySizeLimitBytes(global), metricRelabeler, http, global.externalLabels(),
+          sc.labelNameLengthLimit(global), sc.labelValueLengthLimit(global),
+          Boolean.TRUE.equals(sc.trackTimestampsStaleness()), sc.extraScrapeMetrics(global, config.reportExtraScrapeMetrics()),
+          PromFormats.acceptHeader(sc.protocols(global), sc.escapingScheme(global)), sc.enableCompression(),
+          PromFormats.formatOf(sc.fallbackScrapeProtocol()));
     }
   }
 
   /** The HTTP set-ups of one job, for its scrapes and each of its http_sd_configs. */
-  private record Setups(ClientSetup scrape, List<ClientSetup> httpSd) {}
+  private record Setups(ScrapeConfig sc, ClientSetup scrape, List<ClientSetup> httpSd) {}
 
   PrometheusReceiver(ComponentContext ctx, PrometheusReceiverConfig config, Map<Signal, Consumer> next) {
     this.ctx = ctx;
@@ -168,7 +178,8 @@ final class PrometheusReceiver implements Receiver {
       "io.netty.handler.ssl.SslHandler",
       "io.netty.handler.ssl.JdkSslClientContext",
       "io.vertx.core.spi.tls.DefaultSslContextFactory",
-      "io.vertx.core.spi.tls.DefaultJDKCipherSuite");
+      "io.vertx.core.spi.tls.DefaultJDKCipherSuite",
+      "io.vertx.core.internal.pool.SimpleConnectionPool");
 
   /**
    * Does once, on a worker, what the first scrapes of a JVM would otherwise do on the event loop:
@@ -190,6 +201,9 @@ final class PrometheusReceiver implements Receiver {
         log.debug("Did not preload '{}'", name, e);
       }
     }
+    // the request options and headers every scrape and discovery request sets
+    new RequestOptions().setAbsoluteURI("http://127.0.0.1/warm-up").setFollowRedirects(true)
+        .putHeader(HttpHeaders.AUTHORIZATION, "warm-up").addHeader("X-Warm-Up", "warm-up");
     // the parsers and the converter
     ScrapeLoop.warmUp();
     if (tls) {
@@ -197,31 +211,49 @@ final class PrometheusReceiver implements Receiver {
     }
   }
 
-  /** Reads every TLS file the jobs name (blocking: runs on the worker). */
-  private Map<String, Setups> loadSetups() {
-    Map<String, Setups> setups = new LinkedHashMap<>();
-    List<ScrapeConfig> scrapes = config.config().scrapeConfigs();
+  /**
+   * Reads the files of scrape_config_files, and every TLS and credentials file the jobs name
+   * (blocking: runs on the worker).
+   */
+  private List<Setups> loadSetups() {
+    List<Setups> setups = new ArrayList<>();
+    List<ScrapeConfig> scrapes = new ArrayList<>(config.config().scrapeConfigs());
+    List<ConfigProblem> problems = new ArrayList<>();
+    List<ScrapeConfig> included = ScrapeConfigFiles.load(config.config(), problems);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(problems.get(0).path() + ": " + problems.get(0).message());
+    }
+    scrapes.addAll(included);
+    // the keys without effect of the main config were told when the receiver was created
+    List<ConfigProblem> warnings = new ArrayList<>();
+    for (ScrapeConfig sc : included) {
+      PromConfigWarnings.scrape("job '" + sc.jobName() + "' of scrape_config_files", sc, warnings);
+    }
+    for (ConfigProblem w : warnings) {
+      log.warn("Receiver '{}': '{}' {}", id, w.path(), w.message());
+    }
+    int mainJobs = config.config().scrapeConfigs().size();
     for (int i = 0; i < scrapes.size(); i++) {
       ScrapeConfig sc = scrapes.get(i);
-      String p = "config.scrape_configs[" + i + "]";
-      ClientSetup scrape = ClientSetup.load(vertx, p, sc.basicAuth(), sc.authorization(), sc.tlsConfig());
+      String p = i < mainJobs ? "config.scrape_configs[" + i + "]" : "job \"" + sc.jobName() + "\" of scrape_config_files";
+      ClientSetup scrape = ClientSetup.load(vertx, p, sc, sc.scheme().equalsIgnoreCase("https"), System.getenv());
       List<ClientSetup> sds = new ArrayList<>();
       for (int j = 0; j < sc.httpSdConfigs().size(); j++) {
         HttpSdConfig hs = sc.httpSdConfigs().get(j);
-        sds.add(ClientSetup.load(vertx, p + ".http_sd_configs[" + j + "]", hs.basicAuth(), hs.authorization(),
-            hs.tlsConfig()));
+        sds.add(ClientSetup.load(vertx, p + ".http_sd_configs[" + j + "]", hs,
+            hs.url().toLowerCase(Locale.ROOT).startsWith("https:"), System.getenv()));
       }
-      setups.put(sc.jobName(), new Setups(scrape, sds));
+      setups.add(new Setups(sc, scrape, sds));
     }
     return setups;
   }
 
-  private void startJobs(Map<String, Setups> setups) {
+  private void startJobs(List<Setups> setups) {
     GlobalConfig global = config.config().global();
     int targets = 0;
     int discoveries = 0;
-    for (ScrapeConfig sc : config.config().scrapeConfigs()) {
-      Setups setup = setups.get(sc.jobName());
+    for (Setups setup : setups) {
+      ScrapeConfig sc = setup.sc();
       Job job = new Job(sc, setup.scrape());
       jobs.put(sc.jobName(), job);
       sync(job);
@@ -246,7 +278,7 @@ final class PrometheusReceiver implements Receiver {
     }
     log.info("Receiver '{}' started: {} scrape jobs, {} static targets, {} service discovery configs"
         + " (global scrape_interval {})", id, jobs.size(), targets, discoveries,
-        PrometheusReceiverConfig.GoDuration.format(global.scrapeInterval()));
+        PromFormats.formatDuration(global.interval()));
   }
 
   private boolean current(Job job) {
@@ -334,13 +366,24 @@ final class PrometheusReceiver implements Receiver {
       stale.add(e.getValue().stop());
       return true;
     });
+    long targetLimit = job.sc.targetLimit(global);
+    String forced = targetLimit > 0 && wanted.size() > targetLimit ? "target_limit exceeded (number of targets: "
+        + wanted.size() + ", limit: " + targetLimit + ")" : null;
+    if (forced != null && !forced.equals(job.targetLimitError)) {
+      log.warn("Receiver '{}': job '{}' has {} targets, more than its target_limit {}; they are not scraped and"
+          + " report up 0", id, job.sc.jobName(), wanted.size(), targetLimit);
+    }
+    job.targetLimitError = forced;
     for (Map.Entry<String, Target> e : wanted.entrySet()) {
-      if (!job.loops.containsKey(e.getKey())) {
-        ScrapeLoop loop = new ScrapeLoop(vertx, job.client, worker, e.getValue(), job.settings,
-            this::push);
+      ScrapeLoop loop = job.loops.get(e.getKey());
+      if (loop == null) {
+        loop = new ScrapeLoop(vertx, job.client, worker, e.getValue(), job.settings, this::push);
+        loop.forceError(forced);
         job.loops.put(e.getKey(), loop);
         loop.start();
         log.debug("Receiver '{}' scrapes target '{}' of job '{}'", id, e.getValue().url(), job.sc.jobName());
+      } else {
+        loop.forceError(forced);
       }
     }
     pushAll(stale);
@@ -455,7 +498,7 @@ final class PrometheusReceiver implements Receiver {
     long timer = vertx.setTimer(Math.max(1, wait.toMillis()), t -> {
       if (!settled.future().isComplete()) {
         log.warn("Receiver '{}' stopped waiting after {} for the downstream consumer to acknowledge the final"
-            + " stale markers; they may be lost", id, PrometheusReceiverConfig.GoDuration.format(wait));
+            + " stale markers; they may be lost", id, PromFormats.formatDuration(wait));
         settled.complete();
       }
     });

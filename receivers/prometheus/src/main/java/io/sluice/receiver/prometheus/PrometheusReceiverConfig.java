@@ -1,19 +1,15 @@
 package io.sluice.receiver.prometheus;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
 import io.sluice.translation.prometheus.relabel.RelabelConfig;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -39,6 +35,13 @@ import java.util.Map;
  *           static_configs: [ { targets: [ "10.0.0.5:9100" ] } ]
  * </pre>
  *
+ * <p>The Prometheus configuration is read as Prometheus 3 reads it: its defaults (a timeout left
+ * out is the lesser of 10s and the interval), durations ({@code 1m30s}, {@code 1d}), sizes with
+ * units, UTF-8 label names, {@code scrape_config_files} and every key of {@code global} and
+ * {@code scrape_configs}, so that a config Prometheus loads loads here. Keys Sluice cannot act on
+ * are accepted and listed by {@link #warnings()}; service discoveries other than static, file and
+ * HTTP are refused with a message saying so.
+ *
  * <p>Besides {@code config}, the Collector's own keys are accepted so that its configs load:
  * {@code report_extra_scrape_metrics} is supported; {@code trim_metric_suffixes},
  * {@code use_start_time_metric} and {@code start_time_metric_regex} only with their defaults
@@ -60,7 +63,7 @@ public record PrometheusReceiverConfig(
     Boolean reportExtraScrapeMetrics) implements ComponentConfig {
 
   public PrometheusReceiverConfig {
-    config = config == null ? new PromConfig(null, null) : config;
+    config = config == null ? PromConfig.of(null, null) : config;
     trimMetricSuffixes = trimMetricSuffixes != null && trimMetricSuffixes;
     useStartTimeMetric = useStartTimeMetric != null && useStartTimeMetric;
     startTimeMetricRegex = startTimeMetricRegex == null ? "" : startTimeMetricRegex;
@@ -72,65 +75,257 @@ public record PrometheusReceiverConfig(
     return new PrometheusReceiverConfig(config, null, null, null, null);
   }
 
+  /** A list that keeps null entries (reported by {@link #validate}), read-only; empty for null. */
+  static <T> List<T> keepNulls(List<T> list) {
+    return list == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(list));
+  }
+
   /**
-   * A Prometheus configuration; only the parts a scraper needs.
+   * A Prometheus configuration as Prometheus 3 reads it. The receiver uses {@code global},
+   * {@code scrape_configs} and {@code scrape_config_files}; the other sections of a Prometheus
+   * config ({@code rule_files}, {@code alerting}, {@code remote_write}, {@code remote_read},
+   * {@code storage}, {@code tracing}, {@code otlp}, {@code runtime}) are accepted so that a
+   * Prometheus config loads unchanged, and each one set is told once as having no effect.
    *
    * @param global defaults for every scrape config
    * @param scrapeConfigs one per job
+   * @param scrapeConfigFiles files (glob patterns in the last path element) holding more
+   *     {@code scrape_configs}; relative paths are taken from the working directory, and relative
+   *     paths inside those files from the file's own directory, as Prometheus does
    */
-  public record PromConfig(GlobalConfig global, List<ScrapeConfig> scrapeConfigs) {
+  public record PromConfig(
+      GlobalConfig global,
+      List<ScrapeConfig> scrapeConfigs,
+      List<String> scrapeConfigFiles,
+      List<String> ruleFiles,
+      JsonNode runtime,
+      JsonNode alerting,
+      JsonNode remoteWrite,
+      JsonNode remoteRead,
+      JsonNode storage,
+      JsonNode tracing,
+      JsonNode otlp) {
     public PromConfig {
-      global = global == null ? new GlobalConfig(null, null, null) : global;
-      scrapeConfigs = scrapeConfigs == null ? List.of() : List.copyOf(scrapeConfigs);
+      global = global == null ? GlobalConfig.DEFAULT : global;
+      scrapeConfigs = keepNulls(scrapeConfigs);
+      scrapeConfigFiles = keepNulls(scrapeConfigFiles);
+      ruleFiles = keepNulls(ruleFiles);
+    }
+
+    /** Only these jobs, every other key at its default. */
+    public static PromConfig of(GlobalConfig global, List<ScrapeConfig> scrapeConfigs) {
+      return new PromConfig(global, scrapeConfigs, null, null, null, null, null, null, null, null, null);
     }
   }
 
   /**
-   * Prometheus' {@code global} section.
+   * Prometheus' {@code global} section. Durations are Prometheus durations ({@code 1m30s},
+   * {@code 1d}); an unset or zero one takes the default. Limits of 0 mean no limit; a job's unset
+   * limit takes the global one.
    *
    * @param scrapeInterval how often targets are scraped; default 1m
-   * @param scrapeTimeout how long a scrape may take; default 10s
+   * @param scrapeTimeout how long a scrape may take; default the lesser of 10s and the interval
+   * @param scrapeProtocols the exposition formats asked for, most wanted first
+   * @param evaluationInterval Prometheus' rule evaluation; accepted and ignored
+   * @param ruleQueryOffset accepted and ignored (rules)
+   * @param queryLogFile accepted and ignored (queries)
+   * @param queryMaxSeries accepted and ignored (queries)
+   * @param queryMaxSamplesRead accepted and ignored (queries)
+   * @param queryMaxDuration accepted and ignored (queries)
+   * @param scrapeFailureLogFile no effect in Sluice (failures are logged and counted)
    * @param externalLabels labels added to every series (unless the series has the label already)
+   * @param bodySizeLimit largest uncompressed body, a Prometheus size with a unit ({@code 10MB})
+   * @param metricNameValidationScheme {@code utf8} (default) or {@code legacy} names
+   * @param metricNameEscapingScheme how targets are asked to escape names that are not legacy
+   * @param extraScrapeMetrics also report scrape_timeout_seconds, scrape_sample_limit and
+   *     scrape_body_size_bytes
    */
-  public record GlobalConfig(Duration scrapeInterval, Duration scrapeTimeout, Map<String, String> externalLabels) {
+  public record GlobalConfig(
+      @JsonDeserialize(using = PromFormats.DurationDeserializer.class) Duration scrapeInterval,
+      @JsonDeserialize(using = PromFormats.DurationDeserializer.class) Duration scrapeTimeout,
+      List<String> scrapeProtocols,
+      @JsonDeserialize(using = PromFormats.DurationDeserializer.class) Duration evaluationInterval,
+      @JsonDeserialize(using = PromFormats.DurationDeserializer.class) Duration ruleQueryOffset,
+      String queryLogFile,
+      Long queryMaxSeries,
+      Long queryMaxSamplesRead,
+      @JsonDeserialize(using = PromFormats.DurationDeserializer.class) Duration queryMaxDuration,
+      String scrapeFailureLogFile,
+      Map<String, String> externalLabels,
+      String bodySizeLimit,
+      Long sampleLimit,
+      Long targetLimit,
+      Long labelLimit,
+      Long labelNameLengthLimit,
+      Long labelValueLengthLimit,
+      Long keepDroppedTargets,
+      String metricNameValidationScheme,
+      String metricNameEscapingScheme,
+      Boolean scrapeNativeHistograms,
+      Boolean convertClassicHistogramsToNhcb,
+      Boolean alwaysScrapeClassicHistograms,
+      Boolean extraScrapeMetrics) {
     public static final Duration DEFAULT_SCRAPE_INTERVAL = Duration.ofMinutes(1);
     public static final Duration DEFAULT_SCRAPE_TIMEOUT = Duration.ofSeconds(10);
+    /** Every key unset. */
+    public static final GlobalConfig DEFAULT = new GlobalConfig(null, null, null, null, null, null, null, null, null,
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     public GlobalConfig {
-      scrapeInterval = scrapeInterval == null ? DEFAULT_SCRAPE_INTERVAL : scrapeInterval;
-      scrapeTimeout = scrapeTimeout == null ? DEFAULT_SCRAPE_TIMEOUT : scrapeTimeout;
-      externalLabels = externalLabels == null ? Map.of() : Map.copyOf(externalLabels);
+      externalLabels = externalLabels == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(externalLabels));
+      scrapeProtocols = scrapeProtocols == null ? null : keepNulls(scrapeProtocols);
+      bodySizeLimit = bodySizeLimit == null ? "" : bodySizeLimit.trim();
+      metricNameValidationScheme = metricNameValidationScheme == null ? "" : metricNameValidationScheme;
+      metricNameEscapingScheme = metricNameEscapingScheme == null ? "" : metricNameEscapingScheme;
+    }
+
+    /** The interval in effect: as written, else 1m. */
+    public Duration interval() {
+      return set(scrapeInterval) ? scrapeInterval : DEFAULT_SCRAPE_INTERVAL;
+    }
+
+    /** The timeout in effect: as written, else the lesser of 10s and the interval. */
+    public Duration timeout() {
+      if (set(scrapeTimeout)) {
+        return scrapeTimeout;
+      }
+      return DEFAULT_SCRAPE_TIMEOUT.compareTo(interval()) > 0 ? interval() : DEFAULT_SCRAPE_TIMEOUT;
+    }
+
+    /** Whether names are checked as UTF-8 (Prometheus 3's default) rather than legacy. */
+    public boolean utf8Names() {
+      return !metricNameValidationScheme.equals("legacy");
     }
   }
 
+  private static boolean set(Duration d) {
+    return d != null && !d.isZero();
+  }
+
+  private static long orGlobal(Long local, Long global) {
+    return local != null && local != 0 ? local : global == null ? 0 : global;
+  }
+
   /**
-   * One job: a set of targets scraped the same way. Null durations take the global ones.
+   * The HTTP client keys of Prometheus' scrape and HTTP discovery configs.
+   */
+  public interface HttpClientKeys {
+    BasicAuth basicAuth();
+
+    Authorization authorization();
+
+    String bearerToken();
+
+    String bearerTokenFile();
+
+    JsonNode oauth2();
+
+    TlsConfig tlsConfig();
+
+    String proxyUrl();
+
+    String noProxy();
+
+    Boolean proxyFromEnvironment();
+
+    JsonNode proxyConnectHeader();
+
+    Boolean followRedirects();
+
+    Boolean enableHttp2();
+
+    Map<String, HttpHeader> httpHeaders();
+  }
+
+  /**
+   * One job: a set of targets scraped the same way. Null durations and limits take the global
+   * ones. Besides static_configs, file_sd_configs and http_sd_configs, Prometheus' other service
+   * discoveries are known keys that Sluice refuses with a message saying so.
    *
    * @param sampleLimit most samples a scrape may have after metric relabeling; 0 = no limit
    * @param labelLimit most labels a sample may have after relabeling; 0 = no limit
-   * @param bodySizeLimit largest uncompressed body, as Prometheus writes sizes ({@code 10MB},
-   *     {@code 512KiB}, bytes when no unit); empty or 0 = no limit
+   * @param bodySizeLimit largest uncompressed body, a Prometheus size ({@code 10MB}, {@code 512KiB});
+   *     empty or 0 = no limit
+   * @param scrapeProtocols the exposition formats asked for, most wanted first
+   * @param fallbackScrapeProtocol how a body is read whose Content-Type is missing or unknown
+   * @param enableCompression ask for gzip bodies; default true
    */
   public record ScrapeConfig(
       String jobName,
-      Duration scrapeInterval,
-      Duration scrapeTimeout,
-      String metricsPath,
-      String scheme,
-      Map<String, List<String>> params,
       Boolean honorLabels,
       Boolean honorTimestamps,
+      Boolean trackTimestampsStaleness,
+      Map<String, List<String>> params,
+      @JsonDeserialize(using = PromFormats.DurationDeserializer.class) Duration scrapeInterval,
+      @JsonDeserialize(using = PromFormats.DurationDeserializer.class) Duration scrapeTimeout,
+      List<String> scrapeProtocols,
+      String fallbackScrapeProtocol,
+      Boolean scrapeNativeHistograms,
+      Boolean alwaysScrapeClassicHistograms,
+      Boolean convertClassicHistogramsToNhcb,
+      String scrapeFailureLogFile,
+      String metricsPath,
+      String scheme,
+      Boolean enableCompression,
+      String bodySizeLimit,
+      Long sampleLimit,
+      Long targetLimit,
+      Long labelLimit,
+      Long labelNameLengthLimit,
+      Long labelValueLengthLimit,
+      Long nativeHistogramBucketLimit,
+      Double nativeHistogramMinBucketFactor,
+      Long keepDroppedTargets,
+      String metricNameValidationScheme,
+      String metricNameEscapingScheme,
+      Boolean extraScrapeMetrics,
+      BasicAuth basicAuth,
+      Authorization authorization,
+      String bearerToken,
+      String bearerTokenFile,
+      JsonNode oauth2,
+      TlsConfig tlsConfig,
+      String proxyUrl,
+      String noProxy,
+      Boolean proxyFromEnvironment,
+      JsonNode proxyConnectHeader,
+      Boolean followRedirects,
+      Boolean enableHttp2,
+      Map<String, HttpHeader> httpHeaders,
       List<StaticConfig> staticConfigs,
       List<FileSdConfig> fileSdConfigs,
       List<HttpSdConfig> httpSdConfigs,
       List<RelabelConfig> relabelConfigs,
       List<RelabelConfig> metricRelabelConfigs,
-      Long sampleLimit,
-      Long labelLimit,
-      String bodySizeLimit,
-      BasicAuth basicAuth,
-      Authorization authorization,
-      TlsConfig tlsConfig) {
+      JsonNode azureSdConfigs,
+      JsonNode consulSdConfigs,
+      JsonNode digitaloceanSdConfigs,
+      JsonNode dockerSdConfigs,
+      JsonNode dockerswarmSdConfigs,
+      JsonNode dnsSdConfigs,
+      JsonNode ec2SdConfigs,
+      JsonNode eurekaSdConfigs,
+      JsonNode gceSdConfigs,
+      JsonNode hetznerSdConfigs,
+      JsonNode ionosSdConfigs,
+      JsonNode kubernetesSdConfigs,
+      JsonNode kumaSdConfigs,
+      JsonNode lightsailSdConfigs,
+      JsonNode linodeSdConfigs,
+      JsonNode marathonSdConfigs,
+      JsonNode nerveSdConfigs,
+      JsonNode nomadSdConfigs,
+      JsonNode ociSdConfigs,
+      JsonNode openstackSdConfigs,
+      JsonNode outscaleSdConfigs,
+      JsonNode ovhcloudSdConfigs,
+      JsonNode puppetdbSdConfigs,
+      JsonNode scalewaySdConfigs,
+      JsonNode serversetSdConfigs,
+      JsonNode stackitSdConfigs,
+      JsonNode tritonSdConfigs,
+      JsonNode uyuniSdConfigs,
+      JsonNode vultrSdConfigs) implements HttpClientKeys {
 
     public ScrapeConfig {
       jobName = jobName == null ? "" : jobName;
@@ -139,43 +334,113 @@ public record PrometheusReceiverConfig(
       params = params == null ? Map.of() : Map.copyOf(params);
       honorLabels = honorLabels != null && honorLabels;
       honorTimestamps = honorTimestamps == null || honorTimestamps;
-      staticConfigs = staticConfigs == null ? List.of() : List.copyOf(staticConfigs);
-      fileSdConfigs = fileSdConfigs == null ? List.of() : List.copyOf(fileSdConfigs);
-      httpSdConfigs = httpSdConfigs == null ? List.of() : List.copyOf(httpSdConfigs);
-      relabelConfigs = relabelConfigs == null ? List.of() : List.copyOf(relabelConfigs);
-      metricRelabelConfigs = metricRelabelConfigs == null ? List.of() : List.copyOf(metricRelabelConfigs);
-      sampleLimit = sampleLimit == null ? 0L : sampleLimit;
-      labelLimit = labelLimit == null ? 0L : labelLimit;
+      enableCompression = enableCompression == null || enableCompression;
+      staticConfigs = keepNulls(staticConfigs);
+      fileSdConfigs = keepNulls(fileSdConfigs);
+      httpSdConfigs = keepNulls(httpSdConfigs);
+      relabelConfigs = keepNulls(relabelConfigs);
+      metricRelabelConfigs = keepNulls(metricRelabelConfigs);
+      scrapeProtocols = scrapeProtocols == null ? null : keepNulls(scrapeProtocols);
+      fallbackScrapeProtocol = fallbackScrapeProtocol == null ? "" : fallbackScrapeProtocol;
       bodySizeLimit = bodySizeLimit == null ? "" : bodySizeLimit.trim();
-    }
-
-    /** A job scraping {@code targets} with every other setting at its default. */
-    public static ScrapeConfig of(String jobName, String... targets) {
-      return new ScrapeConfig(jobName, null, null, null, null, null, null, null,
-          List.of(new StaticConfig(List.of(targets), null)), null, null, null, null, null, null, null, null, null,
-          null);
+      metricNameValidationScheme = metricNameValidationScheme == null ? "" : metricNameValidationScheme;
+      metricNameEscapingScheme = metricNameEscapingScheme == null ? "" : metricNameEscapingScheme;
+      httpHeaders = httpHeaders == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(httpHeaders));
     }
 
     /** The interval in effect: this job's, else the global one. */
     public Duration interval(GlobalConfig global) {
-      return scrapeInterval != null ? scrapeInterval : global.scrapeInterval();
+      return set(scrapeInterval) ? scrapeInterval : global.interval();
     }
 
     /**
-     * The timeout in effect: this job's; else the global one, but never more than the interval
-     * (as Prometheus does when only the interval is set lower).
+     * The timeout in effect: this job's; else the lesser of the global timeout and this job's
+     * interval, as Prometheus does.
      */
     public Duration timeout(GlobalConfig global) {
-      if (scrapeTimeout != null) {
+      if (set(scrapeTimeout)) {
         return scrapeTimeout;
       }
       Duration interval = interval(global);
-      return global.scrapeTimeout().compareTo(interval) > 0 ? interval : global.scrapeTimeout();
+      return global.timeout().compareTo(interval) > 0 ? interval : global.timeout();
     }
 
-    /** {@link #bodySizeLimit} in bytes; 0 for none, -1 when it does not parse. */
-    public long bodySizeLimitBytes() {
-      return parseSize(bodySizeLimit);
+    /** The sample limit in effect; 0 for none. */
+    public long sampleLimit(GlobalConfig global) {
+      return orGlobal(sampleLimit, global.sampleLimit());
+    }
+
+    /** The label limit in effect; 0 for none. */
+    public long labelLimit(GlobalConfig global) {
+      return orGlobal(labelLimit, global.labelLimit());
+    }
+
+    /** The target limit in effect; 0 for none. */
+    public long targetLimit(GlobalConfig global) {
+      return orGlobal(targetLimit, global.targetLimit());
+    }
+
+    /** The label name length limit in effect; 0 for none. */
+    public long labelNameLengthLimit(GlobalConfig global) {
+      return orGlobal(labelNameLengthLimit, global.labelNameLengthLimit());
+    }
+
+    /** The label value length limit in effect; 0 for none. */
+    public long labelValueLengthLimit(GlobalConfig global) {
+      return orGlobal(labelValueLengthLimit, global.labelValueLengthLimit());
+    }
+
+    /** The body size limit in effect, in bytes; 0 for none (or when it does not parse). */
+    public long bodySizeLimitBytes(GlobalConfig global) {
+      String text = bodySizeLimit.isEmpty() || bodySizeLimit.equals("0") ? global.bodySizeLimit() : bodySizeLimit;
+      try {
+        return text.isEmpty() ? 0 : Math.max(0, PromFormats.parseSize(text));
+      } catch (IllegalArgumentException e) {
+        return 0;
+      }
+    }
+
+    /** Whether names are checked as UTF-8: this job's scheme, else the global one. */
+    public boolean utf8Names(GlobalConfig global) {
+      return metricNameValidationScheme.isEmpty() ? global.utf8Names() : !metricNameValidationScheme.equals("legacy");
+    }
+
+    /** The escaping scheme asked of targets: this job's, else the global one, else from the validation scheme. */
+    public String escapingScheme(GlobalConfig global) {
+      if (!metricNameEscapingScheme.isEmpty()) {
+        return metricNameEscapingScheme;
+      }
+      if (metricNameValidationScheme.isEmpty() && !global.metricNameEscapingScheme().isEmpty()) {
+        return global.metricNameEscapingScheme();
+      }
+      return utf8Names(global) ? "allow-utf-8" : "underscores";
+    }
+
+    /** The protocols asked for: this job's, else the global ones, else Prometheus' default order. */
+    public List<String> protocols(GlobalConfig global) {
+      if (scrapeProtocols != null) {
+        return scrapeProtocols;
+      }
+      if (global.scrapeProtocols() != null) {
+        return global.scrapeProtocols();
+      }
+      Boolean nativeHistograms = scrapeNativeHistograms != null ? scrapeNativeHistograms
+          : global.scrapeNativeHistograms();
+      if (nativeHistograms != null && nativeHistograms) {
+        List<String> protoFirst = new ArrayList<>();
+        protoFirst.add(PromFormats.PROTOBUF);
+        protoFirst.addAll(PromFormats.DEFAULT_SCRAPE_PROTOCOLS);
+        return protoFirst;
+      }
+      return PromFormats.DEFAULT_SCRAPE_PROTOCOLS;
+    }
+
+    /** Whether this job reports the extra scrape series: its own key, else the global one. */
+    public boolean extraScrapeMetrics(GlobalConfig global, boolean receiverDefault) {
+      if (extraScrapeMetrics != null) {
+        return extraScrapeMetrics;
+      }
+      return global.extraScrapeMetrics() != null ? global.extraScrapeMetrics() : receiverDefault;
     }
   }
 
@@ -187,8 +452,8 @@ public record PrometheusReceiverConfig(
    */
   public record StaticConfig(List<String> targets, Map<String, String> labels) {
     public StaticConfig {
-      targets = targets == null ? List.of() : List.copyOf(targets);
-      labels = labels == null ? Map.of() : Map.copyOf(labels);
+      targets = keepNulls(targets);
+      labels = labels == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     }
   }
 
@@ -198,11 +463,12 @@ public record PrometheusReceiverConfig(
    * @param files paths; the last path element may hold {@code *} wildcards
    * @param refreshInterval how often the files are read again; default 5m
    */
-  public record FileSdConfig(List<String> files, Duration refreshInterval) {
+  public record FileSdConfig(List<String> files,
+      @JsonDeserialize(using = PromFormats.DurationDeserializer.class) Duration refreshInterval) {
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofMinutes(5);
 
     public FileSdConfig {
-      files = files == null ? List.of() : List.copyOf(files);
+      files = keepNulls(files);
       refreshInterval = refreshInterval == null ? DEFAULT_REFRESH_INTERVAL : refreshInterval;
     }
   }
@@ -211,42 +477,81 @@ public record PrometheusReceiverConfig(
    * Targets fetched over HTTP (Prometheus' http_sd): the URL answers with
    * {@code Content-Type: application/json} and a JSON list of target groups,
    * {@code [{"targets": ["host:port", ...], "labels": {...}}]}. Each target gets the group's
-   * labels and {@code __meta_url}. A failed refresh keeps the targets of the last good one.
+   * labels and {@code __meta_url}. A failed refresh keeps the targets of the last good one. The
+   * HTTP client keys are those of a scrape config.
    *
    * @param url where the target groups are fetched, http or https
    * @param refreshInterval how often they are fetched again, also the request's timeout; default 1m
-   * @param basicAuth HTTP basic authentication of the requests
-   * @param authorization an {@code Authorization} header of the requests
-   * @param tlsConfig TLS of https requests
    */
-  public record HttpSdConfig(String url, Duration refreshInterval, BasicAuth basicAuth, Authorization authorization,
-      TlsConfig tlsConfig) {
+  public record HttpSdConfig(
+      String url,
+      @JsonDeserialize(using = PromFormats.DurationDeserializer.class) Duration refreshInterval,
+      BasicAuth basicAuth,
+      Authorization authorization,
+      String bearerToken,
+      String bearerTokenFile,
+      JsonNode oauth2,
+      TlsConfig tlsConfig,
+      String proxyUrl,
+      String noProxy,
+      Boolean proxyFromEnvironment,
+      JsonNode proxyConnectHeader,
+      Boolean followRedirects,
+      Boolean enableHttp2,
+      Map<String, HttpHeader> httpHeaders) implements HttpClientKeys {
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofMinutes(1);
 
     public HttpSdConfig {
       url = url == null ? "" : url.trim();
-      refreshInterval = refreshInterval == null ? DEFAULT_REFRESH_INTERVAL : refreshInterval;
-    }
-  }
-
-  /** HTTP basic authentication of the scrape requests. */
-  public record BasicAuth(String username, String password) {
-    public BasicAuth {
-      username = username == null ? "" : username;
-      password = password == null ? "" : password;
-    }
-  }
-
-  /** An {@code Authorization: <type> <credentials>} header; type defaults to Bearer. */
-  public record Authorization(String type, String credentials) {
-    public Authorization {
-      type = type == null || type.isEmpty() ? "Bearer" : type;
-      credentials = credentials == null ? "" : credentials;
+      refreshInterval = refreshInterval == null || refreshInterval.isZero() ? DEFAULT_REFRESH_INTERVAL
+          : refreshInterval;
+      httpHeaders = httpHeaders == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(httpHeaders));
     }
   }
 
   /**
-   * TLS of https requests.
+   * HTTP basic authentication; the username and password may come from files (read when the
+   * receiver starts).
+   */
+  public record BasicAuth(String username, String usernameFile, String usernameRef, String password,
+      String passwordFile, String passwordRef) {
+    public BasicAuth {
+      username = username == null ? "" : username;
+      usernameFile = usernameFile == null ? "" : usernameFile;
+      usernameRef = usernameRef == null ? "" : usernameRef;
+      password = password == null ? "" : password;
+      passwordFile = passwordFile == null ? "" : passwordFile;
+      passwordRef = passwordRef == null ? "" : passwordRef;
+    }
+  }
+
+  /**
+   * An {@code Authorization: <type> <credentials>} header; type defaults to Bearer; the
+   * credentials may come from a file (read when the receiver starts).
+   */
+  public record Authorization(String type, String credentials, String credentialsFile, String credentialsRef) {
+    public Authorization {
+      type = type == null || type.isEmpty() ? "Bearer" : type;
+      credentials = credentials == null ? "" : credentials;
+      credentialsFile = credentialsFile == null ? "" : credentialsFile;
+      credentialsRef = credentialsRef == null ? "" : credentialsRef;
+    }
+  }
+
+  /**
+   * One header of {@code http_headers}: every value is sent; secrets are values not to be shown,
+   * files hold a value each (read when the receiver starts).
+   */
+  public record HttpHeader(List<String> values, List<String> secrets, List<String> files) {
+    public HttpHeader {
+      values = keepNulls(values);
+      secrets = keepNulls(secrets);
+      files = keepNulls(files);
+    }
+  }
+
+  /**
+   * TLS of https requests. The CA, certificate and key are given as PEM files or inline PEM text.
    *
    * @param caFile PEM file of the CA certificates the server's certificate must chain to; empty:
    *     the JVM's default trust store
@@ -255,15 +560,33 @@ public record PrometheusReceiverConfig(
    * @param serverName the name sent as SNI and that the server's certificate must carry; empty:
    *     the target's host
    * @param insecureSkipVerify accept any server certificate (no chain or name check)
+   * @param minVersion the oldest TLS version offered: TLS10, TLS11, TLS12 (default) or TLS13
+   * @param maxVersion the newest TLS version offered
    */
-  public record TlsConfig(String caFile, String certFile, String keyFile, String serverName,
-      Boolean insecureSkipVerify) {
+  public record TlsConfig(String ca, String caFile, String caRef, String cert, String certFile, String certRef,
+      String key, String keyFile, String keyRef, String serverName, Boolean insecureSkipVerify, String minVersion,
+      String maxVersion) {
     public TlsConfig {
+      ca = ca == null ? "" : ca;
       caFile = caFile == null ? "" : caFile;
+      caRef = caRef == null ? "" : caRef;
+      cert = cert == null ? "" : cert;
       certFile = certFile == null ? "" : certFile;
+      certRef = certRef == null ? "" : certRef;
+      key = key == null ? "" : key;
       keyFile = keyFile == null ? "" : keyFile;
+      keyRef = keyRef == null ? "" : keyRef;
       serverName = serverName == null ? "" : serverName.trim();
       insecureSkipVerify = insecureSkipVerify != null && insecureSkipVerify;
+      minVersion = minVersion == null ? "" : minVersion;
+      maxVersion = maxVersion == null ? "" : maxVersion;
+    }
+
+    /** Only the file keys, as most configs write them. */
+    public static TlsConfig ofFiles(String caFile, String certFile, String keyFile, String serverName,
+        Boolean insecureSkipVerify) {
+      return new TlsConfig(null, caFile, null, null, certFile, null, null, keyFile, null, serverName,
+          insecureSkipVerify, null, null);
     }
   }
 
@@ -282,272 +605,16 @@ public record PrometheusReceiverConfig(
       problems.add(new ConfigProblem("start_time_metric_regex", "not supported (see use_start_time_metric);"
           + " remove the key"));
     }
-    GlobalConfig global = config.global();
-    if (!positive(global.scrapeInterval())) {
-      problems.add(new ConfigProblem("config.global.scrape_interval",
-          "must be more than 0, got " + global.scrapeInterval()));
-    }
-    if (!positive(global.scrapeTimeout())) {
-      problems.add(new ConfigProblem("config.global.scrape_timeout",
-          "must be more than 0, got " + global.scrapeTimeout()));
-    } else if (global.scrapeTimeout().compareTo(global.scrapeInterval()) > 0) {
-      problems.add(new ConfigProblem("config.global.scrape_timeout", "global scrape_timeout "
-          + GoDuration.format(global.scrapeTimeout()) + " is greater than scrape_interval "
-          + GoDuration.format(global.scrapeInterval())));
-    }
-    Map<String, Integer> jobs = new HashMap<>();
-    List<ScrapeConfig> scrapes = config.scrapeConfigs();
-    for (int i = 0; i < scrapes.size(); i++) {
-      String p = "config.scrape_configs[" + i + "]";
-      ScrapeConfig sc = scrapes.get(i);
-      if (sc == null) {
-        problems.add(new ConfigProblem(p, "empty scrape config; give at least a job_name and targets"));
-        continue;
-      }
-      validateScrape(p, sc, global, jobs, i, problems);
-    }
+    PromConfigCheck.check(config, problems);
     return problems;
   }
 
-  private static void validateScrape(String p, ScrapeConfig sc, GlobalConfig global, Map<String, Integer> jobs,
-      int index, List<ConfigProblem> problems) {
-    if (sc.jobName().isEmpty()) {
-      problems.add(new ConfigProblem(p + ".job_name", "job_name is required: every scrape config names its job"));
-    } else {
-      Integer earlier = jobs.putIfAbsent(sc.jobName(), index);
-      if (earlier != null) {
-        problems.add(new ConfigProblem(p + ".job_name", "found multiple scrape configs with job name \""
-            + sc.jobName() + "\" (also config.scrape_configs[" + earlier + "]); job names must be unique"));
-      }
-    }
-    Duration interval = sc.interval(global);
-    Duration timeout = sc.timeout(global);
-    if (sc.scrapeInterval() != null && !positive(sc.scrapeInterval())) {
-      problems.add(new ConfigProblem(p + ".scrape_interval", "must be more than 0, got "
-          + GoDuration.format(sc.scrapeInterval())));
-    } else if (sc.scrapeTimeout() != null && !positive(sc.scrapeTimeout())) {
-      problems.add(new ConfigProblem(p + ".scrape_timeout", "must be more than 0, got "
-          + GoDuration.format(sc.scrapeTimeout())));
-    } else if (positive(interval) && timeout.compareTo(interval) > 0) {
-      problems.add(new ConfigProblem(p + ".scrape_timeout", "scrape timeout " + GoDuration.format(timeout)
-          + " is greater than scrape interval " + GoDuration.format(interval) + " for job \"" + sc.jobName()
-          + "\"; make the timeout at most the interval"));
-    }
-    String scheme = sc.scheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      problems.add(new ConfigProblem(p + ".scheme", "\"" + sc.scheme() + "\" is not a valid scheme; use http or https"));
-    }
-    if (!sc.metricsPath().startsWith("/")) {
-      problems.add(new ConfigProblem(p + ".metrics_path", "\"" + sc.metricsPath()
-          + "\" must start with \"/\"; did you mean \"/" + sc.metricsPath() + "\"?"));
-    }
-    for (int j = 0; j < sc.staticConfigs().size(); j++) {
-      String sp = p + ".static_configs[" + j + "]";
-      StaticConfig st = sc.staticConfigs().get(j);
-      if (st == null) {
-        continue;
-      }
-      for (int k = 0; k < st.targets().size(); k++) {
-        String problem = Targets.addressProblem(st.targets().get(k));
-        if (problem != null) {
-          problems.add(new ConfigProblem(sp + ".targets[" + k + "]", problem));
-        }
-      }
-      for (String name : st.labels().keySet()) {
-        if (!Targets.isLabelName(name)) {
-          problems.add(new ConfigProblem(sp + ".labels." + name, "\"" + name
-              + "\" is not a valid label name (letters, digits and _, not starting with a digit)"));
-        }
-      }
-    }
-    for (int j = 0; j < sc.fileSdConfigs().size(); j++) {
-      String fp = p + ".file_sd_configs[" + j + "]";
-      FileSdConfig fs = sc.fileSdConfigs().get(j);
-      if (fs == null) {
-        continue;
-      }
-      if (fs.files().isEmpty()) {
-        problems.add(new ConfigProblem(fp + ".files", "name at least one file (JSON or YAML, *.json, *.yml, *.yaml)"));
-      }
-      for (int k = 0; k < fs.files().size(); k++) {
-        String f = fs.files().get(k);
-        String lower = f == null ? "" : f.toLowerCase(Locale.ROOT);
-        if (!lower.endsWith(".json") && !lower.endsWith(".yml") && !lower.endsWith(".yaml")) {
-          problems.add(new ConfigProblem(fp + ".files[" + k + "]", "\"" + f
-              + "\" is not a JSON or YAML file; file names must end in .json, .yml or .yaml"));
-        }
-      }
-      if (!positive(fs.refreshInterval())) {
-        problems.add(new ConfigProblem(fp + ".refresh_interval", "must be more than 0, got "
-            + GoDuration.format(fs.refreshInterval())));
-      }
-    }
-    for (int j = 0; j < sc.httpSdConfigs().size(); j++) {
-      HttpSdConfig hs = sc.httpSdConfigs().get(j);
-      if (hs == null) {
-        problems.add(new ConfigProblem(p + ".http_sd_configs[" + j + "]", "empty http_sd config; give at least a url"));
-        continue;
-      }
-      validateHttpSd(p + ".http_sd_configs[" + j + "]", hs, problems);
-    }
-    problems.addAll(RelabelConfig.validateAll(p + ".relabel_configs", sc.relabelConfigs()));
-    problems.addAll(RelabelConfig.validateAll(p + ".metric_relabel_configs", sc.metricRelabelConfigs()));
-    if (sc.sampleLimit() < 0) {
-      problems.add(new ConfigProblem(p + ".sample_limit", "must be 0 (no limit) or more, got " + sc.sampleLimit()));
-    }
-    if (sc.labelLimit() < 0) {
-      problems.add(new ConfigProblem(p + ".label_limit", "must be 0 (no limit) or more, got " + sc.labelLimit()));
-    }
-    if (sc.bodySizeLimitBytes() < 0) {
-      problems.add(new ConfigProblem(p + ".body_size_limit", "\"" + sc.bodySizeLimit()
-          + "\" is not a size; write bytes with a unit such as 512KB, 10MB or 1GB"));
-    }
-    validateHttpClient(p, sc.basicAuth(), sc.authorization(), sc.tlsConfig(), problems);
-  }
-
-  private static void validateHttpSd(String hp, HttpSdConfig hs, List<ConfigProblem> problems) {
-    if (hs.url().isEmpty()) {
-      problems.add(new ConfigProblem(hp + ".url", "url is required: the address that lists the targets,"
-          + " such as \"http://sd.internal:8080/targets\""));
-    } else {
-      String problem = httpUrlProblem(hs.url());
-      if (problem != null) {
-        problems.add(new ConfigProblem(hp + ".url", problem));
-      }
-    }
-    if (!positive(hs.refreshInterval())) {
-      problems.add(new ConfigProblem(hp + ".refresh_interval", "must be more than 0, got "
-          + GoDuration.format(hs.refreshInterval())));
-    }
-    validateHttpClient(hp, hs.basicAuth(), hs.authorization(), hs.tlsConfig(), problems);
-  }
-
-  /** What is wrong with an http_sd URL, or null. */
-  static String httpUrlProblem(String url) {
-    if (!url.contains("://")) {
-      return "\"" + url + "\" has no scheme; did you mean \"http://" + url + "\"?";
-    }
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      return "\"" + url + "\" is not a valid URL: " + e.getReason();
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      return "\"" + url + "\": the URL scheme must be http or https, got \"" + uri.getScheme() + "\"";
-    }
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      return "\"" + url + "\" has no host; write it as http://host:port/path";
-    }
-    return null;
-  }
-
-  /** The HTTP client keys a scrape config and an http_sd config share. */
-  private static void validateHttpClient(String p, BasicAuth basicAuth, Authorization authorization,
-      TlsConfig tls, List<ConfigProblem> problems) {
-    if (basicAuth != null && basicAuth.username().isEmpty()) {
-      problems.add(new ConfigProblem(p + ".basic_auth.username", "basic_auth needs a username"));
-    }
-    if (basicAuth != null && authorization != null) {
-      problems.add(new ConfigProblem(p + ".authorization",
-          "at most one of basic_auth and authorization may be set"));
-    }
-    if (authorization != null && authorization.type().equalsIgnoreCase("basic")) {
-      problems.add(new ConfigProblem(p + ".authorization.type",
-          "authorization type cannot be set to \"basic\"; use basic_auth instead"));
-    }
-    if (tls == null) {
-      return;
-    }
-    readable(p + ".tls_config.ca_file", tls.caFile(), problems);
-    readable(p + ".tls_config.cert_file", tls.certFile(), problems);
-    readable(p + ".tls_config.key_file", tls.keyFile(), problems);
-    if (!tls.certFile().isEmpty() && tls.keyFile().isEmpty()) {
-      problems.add(new ConfigProblem(p + ".tls_config.key_file", "cert_file \"" + tls.certFile()
-          + "\" is set without key_file; give the client certificate's private key too"));
-    }
-    if (tls.certFile().isEmpty() && !tls.keyFile().isEmpty()) {
-      problems.add(new ConfigProblem(p + ".tls_config.cert_file", "key_file \"" + tls.keyFile()
-          + "\" is set without cert_file; give the client certificate too"));
-    }
-  }
-
-  private static void readable(String key, String file, List<ConfigProblem> problems) {
-    if (file.isEmpty()) {
-      return;
-    }
-    try {
-      if (!Files.isReadable(Path.of(file))) {
-        problems.add(new ConfigProblem(key, "\"" + file + "\" does not exist or cannot be read"));
-      }
-    } catch (InvalidPathException e) {
-      problems.add(new ConfigProblem(key, "\"" + file + "\" is not a valid path"));
-    }
-  }
-
-  private static boolean positive(Duration d) {
-    return d != null && !d.isNegative() && !d.isZero();
-  }
-
-  private static final Map<String, Long> SIZE_UNITS = sizeUnits();
-
-  private static Map<String, Long> sizeUnits() {
-    Map<String, Long> m = new LinkedHashMap<>();
-    m.put("", 1L);
-    m.put("B", 1L);
-    // As in Prometheus, KB, MB, ... are powers of 1024.
-    String[] prefixes = {"K", "M", "G", "T", "P", "E"};
-    long factor = 1;
-    for (String prefix : prefixes) {
-      factor *= 1024;
-      m.put(prefix + "B", factor);
-      m.put(prefix + "iB", factor);
-    }
-    return m;
-  }
-
-  /** Bytes of a size such as {@code 10MB}; 0 for empty, -1 when it does not parse. */
-  static long parseSize(String text) {
-    String s = text == null ? "" : text.trim();
-    if (s.isEmpty()) {
-      return 0;
-    }
-    int i = 0;
-    while (i < s.length() && Character.isDigit(s.charAt(i))) {
-      i++;
-    }
-    if (i == 0) {
-      return -1;
-    }
-    Long unit = SIZE_UNITS.get(s.substring(i).trim());
-    if (unit == null) {
-      return -1;
-    }
-    try {
-      return Math.multiplyExact(Long.parseLong(s.substring(0, i)), unit);
-    } catch (ArithmeticException | NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  /** Durations written as Prometheus writes them, for messages. */
-  static final class GoDuration {
-    private GoDuration() {
-    }
-
-    static String format(Duration d) {
-      if (d == null) {
-        return "0s";
-      }
-      long ms = d.toMillis();
-      if (ms % 60_000 == 0 && ms != 0) {
-        return ms / 60_000 + "m";
-      }
-      if (ms % 1000 == 0) {
-        return ms / 1000 + "s";
-      }
-      return ms + "ms";
-    }
+  /**
+   * The keys that are accepted, so that the Prometheus config loads as in Prometheus, but have no
+   * effect in Sluice: each with its key path and why. The receiver logs each once when it is
+   * created.
+   */
+  public List<ConfigProblem> warnings() {
+    return PromConfigWarnings.of(config);
   }
 }

@@ -1,12 +1,15 @@
 package io.sluice.receiver.prometheus;
 
 import io.sluice.core.ComponentContext;
+import io.sluice.core.ConfigProblem;
 import io.sluice.core.Consumer;
 import io.sluice.core.Receiver;
 import io.sluice.core.ReceiverFactory;
 import io.sluice.core.Signal;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes {@code prometheus} receivers: scrapers of Prometheus targets configured as the
@@ -17,6 +20,7 @@ import java.util.Set;
  * ({@code NO_RECORDED_VALUE}), as Prometheus writes them.
  */
 public final class PrometheusReceiverFactory implements ReceiverFactory<PrometheusReceiverConfig> {
+  private static final Logger log = LoggerFactory.getLogger(PrometheusReceiverFactory.class);
   public static final String TYPE = "prometheus";
 
   @Override
@@ -40,8 +44,13 @@ public final class PrometheusReceiverFactory implements ReceiverFactory<Promethe
     return Set.of(Signal.METRICS);
   }
 
+  /** Logs each key of the config that has no effect in Sluice, once, then makes the receiver. */
   @Override
   public Receiver create(ComponentContext ctx, PrometheusReceiverConfig config, Map<Signal, Consumer> next) {
-    return new PrometheusReceiver(ctx, config == null ? defaultConfig() : config, next);
+    PrometheusReceiverConfig c = config == null ? defaultConfig() : config;
+    for (ConfigProblem w : c.warnings()) {
+      log.warn("Receiver '{}': '{}' {}", ctx.id(), w.path(), w.message());
+    }
+    return new PrometheusReceiver(ctx, c, next);
   }
 }

@@ -66,7 +66,13 @@ final class ScrapeLoop {
       Relabeler metricRelabeler,
       ClientSetup http,
       Map<String, String> externalLabels,
-      boolean extraReport) {}
+      long labelNameLengthLimit,
+      long labelValueLengthLimit,
+      boolean trackTimestampsStaleness,
+      boolean extraReport,
+      String accept,
+      boolean compression,
+      ExpositionFormat fallbackFormat) {}
 
   private record SeriesKey(String name, Labels labels) {}
 
@@ -113,6 +119,8 @@ final class ScrapeLoop {
   private String lastReason;
   private boolean scraping;
   private boolean stopped;
+  /** When set, scrapes fail with this reason without a request (a job over its target_limit). */
+  private volatile String forcedError;
   private long timerId = -1;
   /** When the next scrape is due (ms since the epoch): this target's slot in its interval. */
   private long nextDueMs;
@@ -253,6 +261,14 @@ final class ScrapeLoop {
   }
 
   /**
+   * Makes the following scrapes fail with {@code reason}, without a request, until called with
+   * null: how a job over its target_limit reports its targets down, as Prometheus does.
+   */
+  void forceError(String reason) {
+    forcedError = reason;
+  }
+
+  /**
    * One scrape; skipped when the previous one has not finished. A scrape ends when its result is
    * handed on, so results of one target are handed on in order.
    */
@@ -263,7 +279,9 @@ final class ScrapeLoop {
     scraping = true;
     long startMs = System.currentTimeMillis();
     long startNanos = System.nanoTime();
-    fetch().compose(body -> {
+    String forced = forcedError;
+    Future<Body> fetched = forced != null ? Future.failedFuture(new ScrapeFailure(forced)) : fetch();
+    fetched.compose(body -> {
       if (stopped) {
         return Future.failedFuture(new ScrapeFailure("the receiver stopped"));
       }
@@ -324,8 +342,8 @@ final class ScrapeLoop {
     long timeoutMs = Math.max(1, target.timeout().toMillis());
     RequestOptions options = settings.http().request(target.url())
         .setConnectTimeout(timeoutMs)
-        .putHeader(HttpHeaders.ACCEPT, ExpositionFormat.ACCEPT_HEADER)
-        .putHeader(HttpHeaders.ACCEPT_ENCODING, "gzip")
+        .putHeader(HttpHeaders.ACCEPT, settings.accept())
+        .putHeader(HttpHeaders.ACCEPT_ENCODING, settings.compression() ? "gzip" : "identity")
         .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
         .putHeader("X-Prometheus-Scrape-Timeout-Seconds", Double.toString(timeoutMs / 1000.0));
     long timer = vertx.setTimer(timeoutMs, t -> {
@@ -398,6 +416,45 @@ final class ScrapeLoop {
     }
   }
 
+  /**
+   * Fails the scrape when a label name or value of a series (its name included, as the value of
+   * {@code __name__}) is longer, in UTF-8 bytes as Prometheus counts, than the job allows.
+   */
+  private void checkLengths(String name, Labels labels) throws ScrapeFailure {
+    long nameLimit = settings.labelNameLengthLimit();
+    long valueLimit = settings.labelValueLengthLimit();
+    for (int i = -1; i < labels.size(); i++) {
+      String label = i < 0 ? "__name__" : labels.name(i);
+      String value = i < 0 ? name : labels.value(i);
+      if (nameLimit > 0 && utf8Length(label) > nameLimit) {
+        throw new ScrapeFailure("label_name_length_limit exceeded: label name \"" + label + "\" of series " + name
+            + " is " + utf8Length(label) + " bytes long; label_name_length_limit is " + nameLimit);
+      }
+      if (valueLimit > 0 && utf8Length(value) > valueLimit) {
+        throw new ScrapeFailure("label_value_length_limit exceeded: the value of label \"" + label + "\" of series "
+            + name + " is " + utf8Length(value) + " bytes long; label_value_length_limit is " + valueLimit);
+      }
+    }
+  }
+
+  private static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
   private static ScrapeFailure bodyTooLarge(long limit) {
     return new BodyTooLarge("body size limit exceeded: the body is larger than body_size_limit (" + limit
         + " bytes)");
@@ -408,7 +465,7 @@ final class ScrapeLoop {
    * reads this loop's state (the previous series, which the context replaces but never changes).
    */
   private Future<Outcome> process(Body body, long startMs, double seconds) {
-    ExpositionFormat format = ExpositionFormat.fromContentType(body.contentType());
+    ExpositionFormat format = ExpositionFormat.fromContentType(body.contentType(), settings.fallbackFormat());
     byte[] bytes = body.bytes();
     Map<SeriesKey, FamilyMeta> before = previous;
     int beforeId = previousBodyId;
@@ -516,6 +573,9 @@ final class ScrapeLoop {
                 + " labels with __name__, job and instance; label_limit is " + settings.labelLimit());
           }
         }
+        if (settings.labelNameLengthLimit() > 0 || settings.labelValueLengthLimit() > 0) {
+          checkLengths(name, labels);
+        }
         postRelabel++;
         if (settings.sampleLimit() > 0 && postRelabel > settings.sampleLimit()) {
           throw new ScrapeFailure("sample_limit exceeded: more than " + settings.sampleLimit()
@@ -539,7 +599,8 @@ final class ScrapeLoop {
         if (unchanged) {
           continue; // the series are those of the last scrape, which current already is
         }
-        if (ts != Sample.NO_TIMESTAMP) {
+        // with track_timestamps_staleness, series with their own timestamps get stale markers too
+        if (ts != Sample.NO_TIMESTAMP && !settings.trackTimestampsStaleness()) {
           if (seriesMeta == meta) {
             if (timestampedMeta == null) {
               timestampedMeta = meta.withTimestamp();

@@ -93,8 +93,8 @@ final class Targets {
       if (m.get("labels") instanceof Map<?, ?> ls) {
         for (Map.Entry<?, ?> e : ls.entrySet()) {
           String name = String.valueOf(e.getKey());
-          if (!isLabelName(name)) {
-            throw new IllegalArgumentException("target group " + i + ": \"" + name + "\" is not a valid label name");
+          if (name.isEmpty()) {
+            throw new IllegalArgumentException("target group " + i + ": empty label name");
           }
           labels.put(name, e.getValue() == null ? "" : String.valueOf(e.getValue()));
         }
@@ -107,8 +107,8 @@ final class Targets {
     return groups;
   }
 
-  /** Whether {@code name} is a valid (legacy) Prometheus label name. */
-  static boolean isLabelName(String name) {
+  /** Whether {@code name} is a valid legacy Prometheus label name, {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
+  static boolean isLegacyLabelName(String name) {
     if (name == null || name.isEmpty()) {
       return false;
     }
@@ -174,8 +174,8 @@ final class Targets {
     groupLabels.forEach(b::set);
     b.set(ADDRESS, address);
     setIfAbsent(b, "job", sc.jobName());
-    setIfAbsent(b, SCRAPE_INTERVAL, PrometheusReceiverConfig.GoDuration.format(interval));
-    setIfAbsent(b, SCRAPE_TIMEOUT, PrometheusReceiverConfig.GoDuration.format(timeout));
+    setIfAbsent(b, SCRAPE_INTERVAL, PromFormats.formatDuration(interval));
+    setIfAbsent(b, SCRAPE_TIMEOUT, PromFormats.formatDuration(timeout));
     setIfAbsent(b, METRICS_PATH, sc.metricsPath());
     setIfAbsent(b, SCHEME, sc.scheme());
     for (Map.Entry<String, List<String>> param : sc.params().entrySet()) {
@@ -249,7 +249,7 @@ final class Targets {
       return fallback;
     }
     try {
-      Duration d = io.sluice.core.config.GoDurations.parse(text);
+      Duration d = PromFormats.parseDuration(text);
       return d.isNegative() || d.isZero() ? fallback : d;
     } catch (IllegalArgumentException e) {
       return fallback;

@@ -21,9 +21,10 @@ class ExpositionFormatTest {
 
   @Test
   void acceptHeaderPrefersOpenMetricsLikePrometheus() {
+    // Prometheus 3 weighs from 0.7 down (it knows six protocols, OpenMetrics 2.0.0 included)
     assertThat(ExpositionFormat.ACCEPT_HEADER).startsWith(
-        "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,");
-    assertThat(ExpositionFormat.ACCEPT_HEADER).contains("text/plain;version=0.0.4;q=0.3")
-        .endsWith("*/*;q=0.2");
+        "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.7,");
+    assertThat(ExpositionFormat.ACCEPT_HEADER).contains("text/plain;version=0.0.4;q=0.4")
+        .endsWith("*/*;q=0.3");
   }
 }

@@ -39,8 +39,11 @@ class FileSdTest {
   void refusesBadTargetsAndLabels() {
     assertThatThrownBy(() -> FileSd.parse("[{\"targets\": [\"http://h:1\"]}]", "f"))
         .hasMessageContaining("leave out the scheme");
-    assertThatThrownBy(() -> FileSd.parse("[{\"targets\": [\"h:1\"], \"labels\": {\"1bad\": \"x\"}}]", "f"))
-        .hasMessageContaining("1bad");
+    assertThatThrownBy(() -> FileSd.parse("[{\"targets\": [\"h:1\"], \"labels\": {\"\": \"x\"}}]", "f"))
+        .hasMessageContaining("empty label name");
+    // label names are UTF-8, as in Prometheus 3
+    assertThat(FileSd.parse("[{\"targets\": [\"h:1\"], \"labels\": {\"service.name\": \"x\"}}]", "f"))
+        .singleElement().satisfies(g -> assertThat(g.labels()).containsEntry("service.name", "x"));
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.sluice.receiver.prometheus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
@@ -26,6 +27,9 @@ import io.sluice.core.testkit.TestVertx;
 import io.sluice.receiver.prometheus.ScrapedPoints.Point;
 import ch.qos.logback.classic.Level;
 import io.vertx.core.MultiMap;
+import io.sluice.receiver.prometheus.PrometheusReceiverConfig.ScrapeConfig;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -271,6 +275,46 @@ class PrometheusReceiverTest {
   }
 
   @Test
+  void sendsWhatTheJobAsksForAndReadsUntypedBodiesAsItsFallbackProtocol(@TempDir Path dir) throws Exception {
+    Path token = Files.writeString(dir.resolve("token"), "s3cret\n");
+    Path tenant = Files.writeString(dir.resolve("tenant"), "from-file\n");
+    FakeTarget t = target("# TYPE m gauge\nm 1 1700000000.5\n# EOF\n");
+    t.contentType = "application/octet-stream";
+    try (LogCapture logs = LogCapture.of(PrometheusReceiverFactory.class)) {
+      start("""
+          config:
+            scrape_configs:
+              - job_name: asks
+                scrape_interval: 200ms
+                scrape_protocols: [PrometheusText1.0.0, PrometheusProto, OpenMetricsText1.0.0]
+                fallback_scrape_protocol: OpenMetricsText1.0.0
+                enable_compression: false
+                metric_name_escaping_scheme: underscores
+                extra_scrape_metrics: true
+                bearer_token_file: %s
+                http_headers:
+                  X-Tenant: {values: [a], secrets: [b], files: ["%s"]}
+                static_configs: [ { targets: ["%s"] } ]
+          """.formatted(token, tenant, t.address()));
+      assertThat(logs.at(Level.WARN)).containsExactly("Receiver 'prometheus': 'config.scrape_configs[0]"
+          + ".scrape_protocols' has no effect in Sluice: Sluice cannot read the PrometheusProto format; it is left"
+          + " out of the Accept header and the text formats are asked for");
+    }
+    awaitUp(1);
+    MultiMap headers = t.requests.get(0);
+    assertThat(headers.get("Accept")).isEqualTo("text/plain;version=1.0.0;escaping=underscores;q=0.7,"
+        + "application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6,*/*;q=0.5");
+    assertThat(headers.get("Accept-Encoding")).isEqualTo("identity");
+    assertThat(headers.get("Authorization")).isEqualTo("Bearer s3cret");
+    assertThat(headers.getAll("X-Tenant")).containsExactly("a", "b", "from-file");
+    // no Content-Type Sluice knows: read as OpenMetrics, whose timestamps are in seconds
+    Point m = points().lastFresh("m");
+    assertThat(m.value()).isEqualTo(1.0);
+    assertThat(m.timeNanos()).isEqualTo(1_700_000_000_500_000_000L);
+    assertThat(points().named("scrape_timeout_seconds")).isNotEmpty();
+  }
+
+  @Test
   void aSeriesThatVanishesGetsAStaleMarker() throws Exception {
     FakeTarget t = target("# TYPE a counter\na_total 1\n# TYPE b gauge\nb{x=\"1\"} 2\nstamped 3 1700000000000\n");
     start("config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
@@ -288,6 +332,23 @@ class PrometheusReceiverTest {
     // as in Prometheus, a series that brings its own timestamps is not marked stale
     assertThat(p.named("stamped")).isNotEmpty();
     assertThat(p.staleOf("stamped")).isEmpty();
+  }
+
+  @Test
+  void withTrackTimestampsStalenessATimestampedSeriesThatVanishesGetsAStaleMarker() throws Exception {
+    FakeTarget t = target("# TYPE a counter\na_total 1\nstamped 3 1700000000000\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: j
+              scrape_interval: 200ms
+              track_timestamps_staleness: true
+              static_configs: [ { targets: ["%s"] } ]
+        """.formatted(t.address()));
+    await().atMost(WAIT).until(() -> !points().named("stamped").isEmpty());
+    t.body = "# TYPE a counter\na_total 5\n";
+    await().atMost(WAIT).until(() -> !points().staleOf("stamped").isEmpty());
+    assertThat(points().staleOf("a_total")).isEmpty();
   }
 
   @Test
@@ -433,13 +494,169 @@ class PrometheusReceiverTest {
               static_configs: [ { targets: ["%1$s"] } ]
             - job_name: body
               scrape_interval: 200ms
-              body_size_limit: "5"
+              body_size_limit: 5B
               static_configs: [ { targets: ["%1$s"] } ]
         """.formatted(t.address()));
     await().atMost(WAIT).until(() -> points().named("up").stream().map(Point::job).distinct().count() == 2);
     ScrapedPoints p = points();
     assertThat(p.up()).containsOnly(0.0);
     assertThat(p.named("a")).isEmpty();
+  }
+
+  @Test
+  void aJobWithMoreTargetsThanItsTargetLimitReportsThemDownWithoutScraping() throws Exception {
+    FakeTarget a = target("a 1\n");
+    FakeTarget b = target("b 2\n");
+    try (LogCapture logs = LogCapture.of(PrometheusReceiver.class)) {
+      start("""
+          config:
+            global: {target_limit: 1}
+            scrape_configs:
+              - job_name: over
+                scrape_interval: 200ms
+                static_configs: [ { targets: ["%1$s", "%2$s"] } ]
+              - job_name: within
+                scrape_interval: 200ms
+                target_limit: 2
+                static_configs: [ { targets: ["%1$s", "%2$s"] } ]
+          """.formatted(a.address(), b.address()));
+      await().atMost(WAIT).until(() -> points().named("up").stream().filter(u -> u.job().equals("over"))
+          .map(Point::instance).distinct().count() == 2 && !points().named("a").isEmpty());
+      assertThat(points().named("up")).filteredOn(u -> u.job().equals("over"))
+          .allSatisfy(u -> assertThat(u.value()).isZero());
+      assertThat(points().named("a")).extracting(Point::job).containsOnly("within");
+      assertThat(logs.at(Level.WARN)).contains("Receiver 'prometheus': job 'over' has 2 targets, more than its"
+          + " target_limit 1; they are not scraped and report up 0");
+    }
+  }
+
+  @Test
+  void scrapesTheJobsOfScrapeConfigFiles(@TempDir Path dir) throws Exception {
+    FakeTarget t = target("inc 1\n");
+    Files.writeString(dir.resolve("jobs.yml"), """
+        scrape_configs:
+          - job_name: included
+            scrape_interval: 200ms
+            convert_classic_histograms_to_nhcb: true
+            static_configs: [ { targets: ["%s"] } ]
+        """.formatted(t.address()));
+    try (LogCapture logs = LogCapture.of(PrometheusReceiver.class)) {
+      start("""
+          config:
+            scrape_config_files: ["%s/*.yml"]
+          """.formatted(dir));
+      await().atMost(WAIT).until(() -> !points().named("inc").isEmpty());
+      assertThat(points().lastFresh("inc").job()).isEqualTo("included");
+      assertThat(logs.at(Level.WARN)).contains("Receiver 'prometheus': 'job 'included' of scrape_config_files"
+          + ".convert_classic_histograms_to_nhcb' has no effect in Sluice: classic histograms stay classic (OTLP"
+          + " explicit-bucket histograms, which carry the same buckets)");
+    }
+  }
+
+  @Test
+  void scrapesThroughTheProxyOfProxyUrl() throws Exception {
+    // the fake target stands in for an HTTP proxy: it is sent the whole target URL
+    FakeTarget proxy = target("via_proxy 1\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: proxied
+              scrape_interval: 200ms
+              proxy_url: http://user:pw@%s
+              static_configs: [ { targets: ["metrics.example.invalid:9100"] } ]
+        """.formatted(proxy.address()));
+    await().atMost(WAIT).until(() -> !points().named("via_proxy").isEmpty());
+    assertThat(proxy.paths.get(0)).isEqualTo("http://metrics.example.invalid:9100/metrics");
+    assertThat(proxy.requests.get(0).get("Proxy-Authorization")).isEqualTo("Basic dXNlcjpwdw==");
+    assertThat(points().lastFresh("via_proxy").instance()).isEqualTo("metrics.example.invalid:9100");
+  }
+
+  @Test
+  void proxyFromEnvironmentTakesHttpProxyAndNoProxy() throws Exception {
+    FakeTarget proxy = target("via_env_proxy 1\n");
+    PrometheusReceiverConfig config = ConfigLoader.bindComponent(factory, """
+        config:
+          scrape_configs:
+            - job_name: env
+              proxy_from_environment: true
+        """);
+    ScrapeConfig sc = config.config().scrapeConfigs().get(0);
+    ClientSetup setup = ClientSetup.load(vertx, "config.scrape_configs[0]", sc, false,
+        Map.of("http_proxy", proxy.address(), "NO_PROXY", "direct.example.invalid"));
+    HttpClient client = setup.createClient(vertx, "env-proxy-test", 1);
+    try {
+      String body = client.request(setup.request("http://metrics.example.invalid:9100/metrics"))
+          .compose(req -> req.send().compose(HttpClientResponse::body)).await(10, TimeUnit.SECONDS).toString();
+      assertThat(body).isEqualTo("via_env_proxy 1\n");
+      assertThat(proxy.paths).containsExactly("http://metrics.example.invalid:9100/metrics");
+      // a host of NO_PROXY is connected to directly, so its name has to resolve: it does not
+      assertThatThrownBy(() -> client.request(setup.request("http://direct.example.invalid:9100/metrics"))
+          .compose(req -> req.send()).await(10, TimeUnit.SECONDS)).hasMessageContaining("direct.example.invalid");
+      assertThat(proxy.paths).hasSize(1);
+    } finally {
+      client.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void oauth2FetchesATokenWithTheClientCredentialsGrantAndScrapesWithIt(@TempDir Path dir) throws Exception {
+    FakeTarget tokens = target("{\"access_token\": \"tok-1\", \"token_type\": \"Bearer\", \"expires_in\": 3600}");
+    tokens.contentType = "application/json";
+    FakeTarget t = target("secured 1\n");
+    Path secret = Files.writeString(dir.resolve("secret"), "s3cret\n");
+    start("""
+        config:
+          scrape_configs:
+            - job_name: oauth
+              scrape_interval: 200ms
+              oauth2:
+                client_id: sluice
+                client_secret_file: %s
+                scopes: [metrics.read]
+                token_url: http://%s/oauth2/token
+              static_configs: [ { targets: ["%s"] } ]
+        """.formatted(secret, tokens.address(), t.address()));
+    await().atMost(WAIT).until(() -> t.requests.stream().anyMatch(h -> "Bearer tok-1".equals(h.get("Authorization"))));
+    assertThat(tokens.paths).first().isEqualTo("/oauth2/token");
+    assertThat(tokens.requests.get(0).get("Authorization"))
+        .isEqualTo("Basic " + java.util.Base64.getEncoder().encodeToString("sluice:s3cret".getBytes()));
+    assertThat(tokens.requests.get(0).get("Content-Type")).isEqualTo("application/x-www-form-urlencoded");
+    // one token serves every scrape until most of its hour is gone
+    awaitUp(3);
+    assertThat(tokens.requests).hasSize(1);
+  }
+
+  @Test
+  void labelNamesOrValuesLongerThanTheLimitsFailTheScrape() throws Exception {
+    FakeTarget t = target("a{short=\"v\"} 1\nb{k=\"a-long-value\"} 2\n");
+    try (LogCapture logs = LogCapture.of(ScrapeLoop.class)) {
+      start("""
+          config:
+            global: {label_value_length_limit: 5}
+            scrape_configs:
+              - job_name: values
+                scrape_interval: 200ms
+                static_configs: [ { targets: ["%1$s"] } ]
+              - job_name: names
+                scrape_interval: 200ms
+                label_name_length_limit: 4
+                label_value_length_limit: 100
+                static_configs: [ { targets: ["%1$s"] } ]
+              - job_name: roomy
+                scrape_interval: 200ms
+                label_value_length_limit: 100
+                static_configs: [ { targets: ["%1$s"] } ]
+          """.formatted(t.address()));
+      await().atMost(WAIT).until(() -> !points().named("a").isEmpty()
+          && logs.at(Level.WARN).stream().anyMatch(w -> w.contains("job 'values': label_value_length_limit exceeded:"
+              + " the value of label \"k\" of series b is 12 bytes long; label_value_length_limit is 5"))
+          && logs.at(Level.WARN).stream().anyMatch(w -> w.contains("job 'names': label_name_length_limit exceeded:"
+              + " label name \"__name__\" of series a is 8 bytes long; label_name_length_limit is 4")));
+      ScrapedPoints p = points();
+      assertThat(p.named("up")).filteredOn(u -> !u.job().equals("roomy")).allSatisfy(u -> assertThat(u.value())
+          .isZero());
+      assertThat(p.named("a")).extracting(Point::job).containsOnly("roomy");
+    }
   }
 
   @Test

@@ -24,7 +24,8 @@ import java.util.List;
  * @param replacement the value written by {@code replace} and the name made by {@code labelmap},
  *     with {@code $1}, {@code ${1}}, {@code $name}, {@code ${name}} references and {@code $$} for
  *     a dollar; default {@code $1}
- * @param action the action, in any case; default {@code replace}
+ * @param action the action, in any case; default {@code replace}; an empty one is an error, as in
+ *     Prometheus
  */
 public record RelabelConfig(
     List<String> sourceLabels,
@@ -97,9 +98,21 @@ public record RelabelConfig(
    * {@code metric_relabel_configs[0]}, giving {@code metric_relabel_configs[0].regex}).
    */
   public List<ConfigProblem> validate(String prefix) {
+    return validate(prefix, false);
+  }
+
+  /**
+   * As {@link #validate(String)}; with {@code utf8Names}, label names are checked as Prometheus 3
+   * does by default ({@code metric_name_validation_scheme: utf8}): any non-empty text is a name,
+   * dots and dashes included.
+   */
+  public List<ConfigProblem> validate(String prefix, boolean utf8Names) {
     List<ConfigProblem> problems = new ArrayList<>();
     RelabelAction a = parsedAction();
-    if (a == null) {
+    if (action.isEmpty()) {
+      problems.add(new ConfigProblem(path(prefix, "action"), "relabel action cannot be empty; leave the key out"
+          + " for replace, or use one of " + RelabelAction.validNames()));
+    } else if (a == null) {
       problems.add(new ConfigProblem(path(prefix, "action"), "unknown relabel action \"" + action
           + "\"; valid actions: " + RelabelAction.validNames()));
     }
@@ -119,14 +132,14 @@ public record RelabelConfig(
       case REPLACE -> {
         if (targetLabel.isEmpty()) {
           problems.add(missingTarget(prefix, a));
-        } else if (!LabelNames.isValidWithReferences(targetLabel)) {
+        } else if (!isName(targetLabel, true, utf8Names)) {
           problems.add(invalidTarget(prefix, a));
         }
       }
       case HASHMOD -> {
         if (targetLabel.isEmpty()) {
           problems.add(missingTarget(prefix, a));
-        } else if (!LabelNames.isValid(targetLabel)) {
+        } else if (!isName(targetLabel, false, utf8Names)) {
           problems.add(invalidTarget(prefix, a));
         }
         if (modulus == 0) {
@@ -137,7 +150,7 @@ public record RelabelConfig(
       case LOWERCASE, UPPERCASE, KEEPEQUAL, DROPEQUAL -> {
         if (targetLabel.isEmpty()) {
           problems.add(missingTarget(prefix, a));
-        } else if (!LabelNames.isValid(targetLabel)) {
+        } else if (!isName(targetLabel, false, utf8Names)) {
           problems.add(invalidTarget(prefix, a));
         }
         if (!replacement.equals(DEFAULT_REPLACEMENT)) {
@@ -152,7 +165,7 @@ public record RelabelConfig(
         }
       }
       case LABELMAP -> {
-        if (!LabelNames.isValidWithReferences(replacement)) {
+        if (!isName(replacement, true, utf8Names)) {
           problems.add(new ConfigProblem(path(prefix, "replacement"), "\"" + replacement
               + "\" is not a valid label name template for the labelmap action; use letters, digits, _ and"
               + " $1-style references"));
@@ -172,6 +185,11 @@ public record RelabelConfig(
 
   /** Validates every step of a list, with paths {@code key[i].field}. */
   public static List<ConfigProblem> validateAll(String key, List<RelabelConfig> configs) {
+    return validateAll(key, configs, false);
+  }
+
+  /** As {@link #validateAll(String, List)}, with UTF-8 label names when {@code utf8Names}. */
+  public static List<ConfigProblem> validateAll(String key, List<RelabelConfig> configs, boolean utf8Names) {
     List<ConfigProblem> problems = new ArrayList<>();
     if (configs == null) {
       return problems;
@@ -180,13 +198,21 @@ public record RelabelConfig(
       String prefix = key + "[" + i + "]";
       RelabelConfig c = configs.get(i);
       if (c == null) {
-        problems.add(new ConfigProblem(prefix, "empty relabel step; give at least an action (default replace)"
-            + " and what it needs"));
+        problems.add(new ConfigProblem(prefix, "empty or null relabeling rule; expected a map such as"
+            + " {source_labels: [...], regex: ..., target_label: ..., action: replace}"));
       } else {
-        problems.addAll(c.validate(prefix));
+        problems.addAll(c.validate(prefix, utf8Names));
       }
     }
     return problems;
+  }
+
+  /** A valid label name (with $1-style references when {@code references}); any non-empty text with UTF-8 names. */
+  private static boolean isName(String name, boolean references, boolean utf8Names) {
+    if (utf8Names) {
+      return !name.isEmpty();
+    }
+    return references ? LabelNames.isValidWithReferences(name) : LabelNames.isValid(name);
   }
 
   /** Which of the named keys differ from their defaults. */
