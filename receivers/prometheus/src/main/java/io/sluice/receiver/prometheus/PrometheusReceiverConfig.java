@@ -60,7 +60,15 @@ public record PrometheusReceiverConfig(
     Boolean trimMetricSuffixes,
     Boolean useStartTimeMetric,
     String startTimeMetricRegex,
-    Boolean reportExtraScrapeMetrics) implements ComponentConfig {
+    Boolean reportExtraScrapeMetrics,
+    JsonNode targetAllocator,
+    JsonNode apiServer) implements ComponentConfig {
+
+  /** A config without the Kubernetes-only keys. */
+  public PrometheusReceiverConfig(PromConfig config, Boolean trimMetricSuffixes, Boolean useStartTimeMetric,
+      String startTimeMetricRegex, Boolean reportExtraScrapeMetrics) {
+    this(config, trimMetricSuffixes, useStartTimeMetric, startTimeMetricRegex, reportExtraScrapeMetrics, null, null);
+  }
 
   public PrometheusReceiverConfig {
     config = config == null ? PromConfig.of(null, null) : config;
@@ -596,6 +604,15 @@ public record PrometheusReceiverConfig(
     if (trimMetricSuffixes) {
       problems.add(new ConfigProblem("trim_metric_suffixes", "Sluice keeps scraped metric names unchanged, so"
           + " that remote write reproduces the scraped series; remove the key or set it to false"));
+    }
+    if (targetAllocator != null && !targetAllocator.isNull()) {
+      problems.add(new ConfigProblem("target_allocator", "Sluice has no target allocator (the OpenTelemetry"
+          + " Operator's); give the jobs under config.scrape_configs, with static_configs, file_sd_configs or"
+          + " http_sd_configs (an HTTP SD endpoint can serve the targets an allocator would assign)"));
+    }
+    if (apiServer != null && !apiServer.isNull()) {
+      problems.add(new ConfigProblem("api_server", "Sluice does not watch a Kubernetes API server; list targets"
+          + " with static_configs, file_sd_configs or http_sd_configs under config.scrape_configs"));
     }
     if (useStartTimeMetric) {
       problems.add(new ConfigProblem("use_start_time_metric", "not supported: Sluice takes start times from"

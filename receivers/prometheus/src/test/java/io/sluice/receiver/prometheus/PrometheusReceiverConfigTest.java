@@ -273,6 +273,25 @@ class PrometheusReceiverConfigTest {
     assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("receivers.prometheus.start_time_metric_regex:"));
   }
 
+  @Test
+  void kubernetesOnlyKeysAreRefusedSayingWhatToUseInstead() {
+    List<String> errors = errors("""
+        target_allocator:
+          endpoint: http://otel-targetallocator
+          interval: 30s
+          collector_id: ${POD_NAME}
+        api_server:
+          auth_type: serviceAccount
+        config:
+          scrape_configs: []
+        """);
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("receivers.prometheus.target_allocator:")
+        .contains("no target allocator").contains("http_sd_configs"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("receivers.prometheus.api_server:")
+        .contains("Kubernetes API server").contains("static_configs"));
+    assertThat(errors).noneSatisfy(e -> assertThat(e).contains("unknown key"));
+  }
+
   /** "line N: path: message" of each error, to check that errors point at their line. */
   private List<String> errorsWithLines(String yaml) {
     ConfigException e = catchThrowableOfType(ConfigException.class, () -> bind(yaml));
