@@ -94,6 +94,9 @@ final class FileStorageClient implements StorageClient {
 
   @Override
   public Future<Void> close() {
+    if (!extension.running()) {
+      return Future.succeededFuture(); // the extension's shutdown closed every client
+    }
     return extension.worker().executeBlocking(() -> {
       closeNow();
       return null;

@@ -136,6 +136,10 @@ final class FileStorageExtension implements StorageExtension {
     });
   }
 
+  boolean running() {
+    return running;
+  }
+
   WorkerExecutor worker() {
     return worker;
   }

@@ -39,6 +39,8 @@ import org.slf4j.event.Level;
  */
 final class FilelogReceiver implements Receiver {
   private static final Logger LOG = LoggerFactory.getLogger(FilelogReceiver.class);
+  /** How long shutdown waits for the pipeline's answer to the batch in flight. */
+  static final long SHUTDOWN_WAIT_MILLIS = 5000;
 
   private final ComponentContext ctx;
   private final FilelogReceiverConfig config;
@@ -244,11 +246,30 @@ final class FilelogReceiver implements Receiver {
         cycleDone.tryComplete();
       }
       Future<Void> idle = cycleDone == null ? Future.succeededFuture() : cycleDone.future();
+      if (!idle.isComplete()) {
+        // A batch is with the pipeline: wait for its answer, but not for ever. Unacknowledged, it is
+        // read again after the next start.
+        Promise<Void> waited = Promise.promise();
+        long t = ctx.vertx().setTimer(SHUTDOWN_WAIT_MILLIS, x -> {
+          if (waited.tryComplete()) {
+            LOG.warn("Receiver '{}' stops with a batch still unacknowledged after {} ms; it is read again at the"
+                + " next start", ctx.id(), SHUTDOWN_WAIT_MILLIS);
+          }
+        });
+        idle.onComplete(x -> {
+          ctx.vertx().cancelTimer(t);
+          waited.tryComplete();
+        });
+        idle = waited.future();
+      }
       idle.compose(x -> worker.<Void>executeBlocking(() -> {
             tailer.closeAll();
             return null;
           }))
-          .compose(x -> storage == null ? Future.<Void>succeededFuture() : storage.close())
+          .compose(x -> storage == null ? Future.<Void>succeededFuture() : storage.close().recover(e -> {
+            LOG.warn("Receiver '{}' could not close its storage client", ctx.id(), e);
+            return Future.succeededFuture();
+          }))
           .eventually(() -> worker.close())
           .onComplete(ar -> {
             LOG.info("Receiver '{}' stopped", ctx.id());

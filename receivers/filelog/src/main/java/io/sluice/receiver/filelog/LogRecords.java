@@ -55,12 +55,14 @@ final class LogRecords {
       return entries;
     }
 
-    void add(FileState file, Object body) {
+    /** Adds one entry; answers whether the batch has room for more. */
+    boolean add(FileState file, Object body) {
       Map<String, Object> attributes = new LinkedHashMap<>(config.attributes());
       attributes.putAll(fileAttributes.computeIfAbsent(file, this::fileAttributes));
       Map<String, Object> resource = new LinkedHashMap<>(config.resource());
       bytes += body instanceof String s ? s.length() : ((byte[]) body).length;
       pipeline.process(LogEntry.read(body, attributes, resource, observedNanos), this::append);
+      return !full();
     }
 
     private Map<String, Object> fileAttributes(FileState file) {

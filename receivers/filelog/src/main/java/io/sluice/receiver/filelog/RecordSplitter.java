@@ -12,9 +12,9 @@ import io.sluice.receiver.filelog.Encodings.Encoding;
  * next read unless the caller says to flush it.
  */
 final class RecordSplitter {
-  /** Takes each entry's body. */
+  /** Takes each entry's body; answers false when it wants no more in this call. */
   interface Sink {
-    void entry(Object body);
+    boolean entry(Object body);
   }
 
   private final Encoding encoding;
@@ -25,6 +25,8 @@ final class RecordSplitter {
   private final boolean keepLeading;
   private final boolean keepTrailing;
   private long splits;
+  /** Set when the sink wanted no more: the split ends after the entry that filled it. */
+  private boolean full;
 
   RecordSplitter(Encoding encoding, int maxBytes, FilelogReceiverConfig.Multiline multiline, boolean keepLeading,
       boolean keepTrailing) {
@@ -54,6 +56,7 @@ final class RecordSplitter {
    * @return how many bytes from the start were emitted; the next chunk starts there
    */
   int split(byte[] b, int len, boolean flushTail, boolean bufferFull, Sink sink) {
+    full = false;
     int nlLen = encoding.newlineLength();
     int pos = 0;
     int consumed = 0;
@@ -68,6 +71,9 @@ final class RecordSplitter {
         emitRange(b, pos, nl, sink);
         pos = nl + nlLen;
         consumed = pos;
+        if (full) {
+          return consumed;
+        }
         continue;
       }
       boolean isStart = start != null && start.matcher(encoding.text(b, pos, nl - pos)).find();
@@ -75,6 +81,9 @@ final class RecordSplitter {
         emitRange(b, recStart, recEnd, sink);
         recStart = -1;
         consumed = pos;
+        if (full) {
+          return consumed;
+        }
       }
       if (recStart < 0) {
         recStart = pos;
@@ -86,6 +95,9 @@ final class RecordSplitter {
         emitRange(b, recStart, recEnd, sink);
         recStart = -1;
         consumed = pos;
+        if (full) {
+          return consumed;
+        }
       }
     }
     int tail = len - pos;
@@ -152,6 +164,8 @@ final class RecordSplitter {
     } else if (len == 0) {
       return;
     }
-    sink.entry(body);
+    if (!sink.entry(body)) {
+      full = true;
+    }
   }
 }
