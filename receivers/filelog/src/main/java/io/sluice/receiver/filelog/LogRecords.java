@@ -25,10 +25,12 @@ final class LogRecords {
 
   private final FilelogReceiverConfig config;
   private final LogEntryPipeline pipeline;
+  private final Map<String, Object> configResource;
 
   LogRecords(FilelogReceiverConfig config, LogEntryPipeline pipeline) {
     this.config = config;
     this.pipeline = pipeline;
+    this.configResource = Map.copyOf(config.resource());
   }
 
   Builder builder(long observedNanos) {
@@ -40,6 +42,7 @@ final class LogRecords {
     private final long observedNanos;
     private final Map<Map<String, Object>, List<LogRecord>> byResource = new LinkedHashMap<>();
     private final Map<FileState, Map<String, Object>> fileAttributes = new HashMap<>();
+    private final Map<FileState, List<KeyValue>> fileKeyValues = new HashMap<>();
     private int entries;
     private long bytes;
 
@@ -57,12 +60,30 @@ final class LogRecords {
 
     /** Adds one entry; answers whether the batch has room for more. */
     boolean add(FileState file, Object body) {
+      bytes += body instanceof String s ? s.length() : ((byte[]) body).length;
+      if (pipeline == LogEntryPipeline.PASS_THROUGH) {
+        // Without operators every record of a file has the same attributes: encode them once a batch.
+        entries++;
+        byResource.computeIfAbsent(configResource, k -> new ArrayList<>()).add(LogRecord.newBuilder()
+            .setObservedTimeUnixNano(observedNanos)
+            .setBody(anyValue(body))
+            .addAllAttributes(fileKeyValues.computeIfAbsent(file, this::keyValues))
+            .build());
+        return !full();
+      }
       Map<String, Object> attributes = new LinkedHashMap<>(config.attributes());
       attributes.putAll(fileAttributes.computeIfAbsent(file, this::fileAttributes));
       Map<String, Object> resource = new LinkedHashMap<>(config.resource());
-      bytes += body instanceof String s ? s.length() : ((byte[]) body).length;
       pipeline.process(LogEntry.read(body, attributes, resource, observedNanos), this::append);
       return !full();
+    }
+
+    private List<KeyValue> keyValues(FileState file) {
+      Map<String, Object> attributes = new LinkedHashMap<>(config.attributes());
+      attributes.putAll(fileAttributes.computeIfAbsent(file, this::fileAttributes));
+      List<KeyValue> out = new ArrayList<>(attributes.size());
+      attributes.forEach((k, v) -> out.add(KeyValue.newBuilder().setKey(k).setValue(anyValue(v)).build()));
+      return out;
     }
 
     private Map<String, Object> fileAttributes(FileState file) {
