@@ -20,8 +20,10 @@ import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +49,7 @@ final class FilelogReceiver implements Receiver {
   private final Consumer next;
   private final LongSupplier nanoTime;
   private final Clock clock;
+  private final BiFunction<List<Map<String, Object>>, String, LogEntryPipeline> pipelines;
   private final ReceiverMetrics metrics;
   private final CounterDataPoint splitEntries;
   private final RateLimitedLog refusedLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
@@ -63,6 +66,13 @@ final class FilelogReceiver implements Receiver {
 
   FilelogReceiver(ComponentContext ctx, FilelogReceiverConfig config, Consumer next, LongSupplier nanoTime,
       Clock clock) {
+    this(ctx, config, next, nanoTime, clock, LogEntryPipeline::of);
+  }
+
+  /** With {@code operators} built by {@code pipelines} (operators list, key path) instead of the providers found. */
+  FilelogReceiver(ComponentContext ctx, FilelogReceiverConfig config, Consumer next, LongSupplier nanoTime,
+      Clock clock, BiFunction<List<Map<String, Object>>, String, LogEntryPipeline> pipelines) {
+    this.pipelines = pipelines;
     this.ctx = ctx;
     this.config = config;
     this.next = next;
@@ -83,7 +93,7 @@ final class FilelogReceiver implements Receiver {
     String prefix = "receivers." + ctx.id();
     LogEntryPipeline pipeline;
     try {
-      pipeline = LogEntryPipeline.of(config.operators(), prefix + ".operators");
+      pipeline = pipelines.apply(config.operators(), prefix + ".operators");
     } catch (RuntimeException e) {
       startFuture = Future.failedFuture(e);
       return startFuture;

@@ -132,4 +132,40 @@ class FilelogEntriesTest {
     h.awaitExactly(List.of("one", "two"));
     org.awaitility.Awaitility.await().until(() -> !Files.exists(log));
   }
+
+  @Test
+  void operatorsSeeEachEntryAndMayDropOrMultiplyItAndSetItsFields() throws Exception {
+    Files.writeString(dir.resolve("app.log"), "keep ERROR\ndrop me\ntwice\n", UTF_8);
+    LogEntryPipeline operators = (e, out) -> {
+      String body = (String) e.body();
+      if (body.startsWith("drop")) {
+        return;
+      }
+      java.util.Map<String, Object> attrs = new java.util.LinkedHashMap<>(e.attributes());
+      attrs.put("length", (long) body.length());
+      java.util.Map<String, Object> resource = new java.util.LinkedHashMap<>(e.resource());
+      resource.put("host.name", body.equals("twice") ? "b" : "a");
+      out.accept(new LogEntry(body, attrs, resource, 1_000L, e.observedTimestampNanos(), 17, "ERROR",
+          new byte[16], new byte[8], 1));
+      if (body.equals("twice")) {
+        out.accept(e);
+      }
+    };
+    h.start(Harness.config(yaml("operators: [{type: test}]")), (ops, key) -> {
+      assertThat(ops).singleElement().satisfies(op -> assertThat(op).containsEntry("type", "test"));
+      assertThat(key).isEqualTo("receivers.filelog.operators");
+      return operators;
+    });
+
+    h.awaitExactly(List.of("keep ERROR", "twice", "twice"));
+    var first = h.delivered.stream().filter(r -> r.getBody().getStringValue().equals("keep ERROR")).findFirst()
+        .orElseThrow();
+    assertThat(first.getSeverityNumberValue()).isEqualTo(17);
+    assertThat(first.getSeverityText()).isEqualTo("ERROR");
+    assertThat(first.getTimeUnixNano()).isEqualTo(1_000L);
+    assertThat(first.getTraceId().size()).isEqualTo(16);
+    assertThat(first.getAttributesList()).anyMatch(kv -> kv.getKey().equals("length")
+        && kv.getValue().getIntValue() == 10);
+    assertThat(h.attempts.get(0).resourceLogs()).hasSizeGreaterThanOrEqualTo(2);
+  }
 }

@@ -67,11 +67,16 @@ final class Harness implements AutoCloseable {
   }
 
   FilelogReceiver start(FilelogReceiverConfig config) throws Exception {
+    return start(config, LogEntryPipeline::of);
+  }
+
+  FilelogReceiver start(FilelogReceiverConfig config,
+      java.util.function.BiFunction<List<Map<String, Object>>, String, LogEntryPipeline> pipelines) throws Exception {
     FilelogReceiver r = new FilelogReceiver(context(ComponentKind.RECEIVER, "filelog"), config, batch -> {
       attempts.add(batch);
       Future<Void> f = answer.apply(batch);
       return f.onSuccess(v -> delivered.addAll(records(batch)));
-    }, System::nanoTime, Clock.systemUTC());
+    }, System::nanoTime, Clock.systemUTC(), pipelines);
     receivers.add(r);
     await(r.start());
     return r;
