@@ -62,7 +62,7 @@ final class Encodings {
   static Encoding of(String name) {
     String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
     switch (n) {
-      case "", "utf-8", "utf8", "utf-8-raw":
+      case "", "utf-8", "utf8", "utf8-raw", "utf-8-raw":
         return new Encoding("utf-8", StandardCharsets.UTF_8, false, 1, false);
       case "nop":
         return new Encoding("nop", null, true, 1, false);

@@ -46,6 +46,8 @@ final class Tailer {
   /** A poll stops reading once its batch holds this many entries or bytes, and goes on next time. */
   static final int MAX_BATCH_ENTRIES = 1000;
   static final int MAX_BATCH_BYTES = 1 << 20;
+  /** Bytes read at first from a file; more (up to max_log_size and a margin) only for a longer entry. */
+  private static final int FIRST_READ = 256 << 10;
   /** Polls a vanished file's state is kept for, in case it comes back (renamed back in, glob hiccup). */
   private static final int FORGET_AFTER_POLLS = 3;
 
@@ -340,8 +342,9 @@ final class Tailer {
     }
     long flushAfter = config.forceFlushPeriod().toNanos();
     boolean idle = flushAfter > 0 && now - s.lastChangeNanos >= flushAfter;
+    int limit = Math.min(buf.length, FIRST_READ);
     while (!batch.full() && s.offset < size) {
-      int n = readAt(ch, s.offset, size);
+      int n = readAt(ch, s.offset, size, limit);
       if (n <= 0) {
         break;
       }
@@ -349,14 +352,19 @@ final class Tailer {
       int used = splitter.split(buf, n, eof && (gone || idle), n == buf.length, body -> batch.add(s, body));
       s.offset += used;
       if (used == 0) {
+        if (!eof && n < buf.length) {
+          limit = buf.length; // an entry longer than the first read: read as much as an entry may be
+          continue;
+        }
         break;
       }
+      limit = Math.min(buf.length, FIRST_READ);
     }
     s.atEnd = s.offset >= size;
   }
 
-  private int readAt(FileChannel ch, long position, long size) throws IOException {
-    ByteBuffer bb = ByteBuffer.wrap(buf, 0, (int) Math.min(buf.length, size - position));
+  private int readAt(FileChannel ch, long position, long size, int limit) throws IOException {
+    ByteBuffer bb = ByteBuffer.wrap(buf, 0, (int) Math.min(limit, size - position));
     while (bb.hasRemaining()) {
       int r = ch.read(bb, position + bb.position());
       if (r < 0) {
