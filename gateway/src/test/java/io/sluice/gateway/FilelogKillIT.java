@@ -53,6 +53,16 @@ class FilelogKillIT {
   }
 
   private String config(Path logs, Path out, int health, int metrics) {
+    return config(logs, """
+          file:
+            path: %s
+            append: true
+            sending_queue: {enabled: false}
+        """.formatted(out), "file", health, metrics);
+  }
+
+  /** A gateway tailing {@code logs} into the exporter {@code exporter}, defined by {@code exporters}. */
+  private String config(Path logs, String exporters, String exporter, int health, int metrics) {
     return """
         receivers:
           filelog:
@@ -60,11 +70,9 @@ class FilelogKillIT {
             start_at: beginning
             poll_interval: 50ms
             storage: file_storage
+            retry_on_failure: {enabled: true, initial_interval: 100ms, max_interval: 200ms, max_elapsed_time: 0s}
         exporters:
-          file:
-            path: %s
-            append: true
-            sending_queue: {enabled: false}
+        %s
         extensions:
           file_storage:
             directory: %s
@@ -79,8 +87,8 @@ class FilelogKillIT {
           pipelines:
             logs:
               receivers: [filelog]
-              exporters: [file]
-        """.formatted(logs, out, dir.resolve("storage"), health, metrics);
+              exporters: [%s]
+        """.formatted(logs, exporters.stripTrailing(), dir.resolve("storage"), health, metrics, exporter);
   }
 
   private Process start(Path config, int health, Path log) throws IOException {
@@ -112,14 +120,19 @@ class FilelogKillIT {
     return counts.values().stream().mapToInt(Integer::intValue).sum();
   }
 
-  @Test
-  void killedMidFileEveryLineArrivesAndAtMostOneBatchTwice() throws Exception {
+  private Path writeBigLog(int lines) throws IOException {
     Path logs = Files.createDirectories(dir.resolve("logs"));
     try (BufferedWriter w = Files.newBufferedWriter(logs.resolve("big.log"))) {
-      for (int i = 0; i < LINES; i++) {
+      for (int i = 0; i < lines; i++) {
         w.write("2026-12-07T10:00:00Z INFO request served kill-line-" + i + " status=200 bytes=5120\n");
       }
     }
+    return logs;
+  }
+
+  @Test
+  void killedMidFileEveryLineArrivesAndAtMostOneBatchTwice() throws Exception {
+    Path logs = writeBigLog(LINES);
     Path out = dir.resolve("out.jsonl");
     int health = Ports.freePort();
     Path config = GatewayFixtures.writeConfig(dir, "sluice.yaml", config(logs, out, health, Ports.freePort()));
@@ -145,5 +158,58 @@ class FilelogKillIT {
     List<Integer> missing = java.util.stream.IntStream.range(0, LINES).filter(i -> !counts.containsKey(i)).boxed()
         .limit(5).toList();
     assertThat(missing).isEmpty();
+  }
+
+  @Test
+  void killedWhileTheBackendIsDownNothingIsCheckpointedAndEverythingArrivesLater() throws Exception {
+    int lines = 20_000;
+    Path logs = writeBigLog(lines);
+    int health = Ports.freePort();
+    int metrics = Ports.freePort();
+    // Nothing listens on the exporter's port: it retries its first batch for ever, and the receiver
+    // waits for that batch's acknowledgement without reading on.
+    Path down = GatewayFixtures.writeConfig(dir, "down.yaml", config(logs, """
+          otlphttp:
+            endpoint: http://127.0.0.1:%d
+            sending_queue: {enabled: false}
+            retry_on_failure: {enabled: true, initial_interval: 100ms, max_interval: 200ms, max_elapsed_time: 0s}
+        """.formatted(Ports.freePort()), "otlphttp", health, metrics));
+    process = start(down, health, dir.resolve("down.log"));
+    await("the exporter retries its first batch").atMost(Duration.ofSeconds(30)).until(() ->
+        GatewayFixtures.scrape(metrics).entrySet().stream().anyMatch(e ->
+            e.getKey().startsWith("sluice_exporter_retried_requests_total") && e.getValue() >= 3));
+    process.destroyForcibly();
+    assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+    Path out = dir.resolve("out.jsonl");
+    process = start(GatewayFixtures.writeConfig(dir, "up.yaml", config(logs, out, health, metrics)), health,
+        dir.resolve("up.log"));
+    await("every line written").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .until(() -> written(out).size() == lines);
+    assertThat(total(written(out))).as("lines written").isEqualTo(lines);
+  }
+
+  @Test
+  void aCorruptStoreFileIsMovedAsideAndCountedAndTheGatewayStarts() throws Exception {
+    Path logs = writeBigLog(100);
+    Path storage = Files.createDirectories(dir.resolve("storage"));
+    byte[] garbage = new byte[8192];
+    new java.util.Random(1).nextBytes(garbage);
+    Files.write(storage.resolve("receiver_filelog_logs.mvstore"), garbage);
+    Path out = dir.resolve("out.jsonl");
+    int health = Ports.freePort();
+    int metrics = Ports.freePort();
+    Path log = dir.resolve("gateway.log");
+
+    process = start(GatewayFixtures.writeConfig(dir, "sluice.yaml", config(logs, out, health, metrics)), health, log);
+
+    await("every line written").atMost(Duration.ofSeconds(30)).until(() -> written(out).size() == 100);
+    assertThat(GatewayFixtures.scrape(metrics))
+        .containsEntry("sluice_extension_storage_corrupt_files_total{component_id=\"file_storage\"}", 1.0);
+    assertThat(Files.readString(log)).contains("receiver_filelog_logs.mvstore\" is corrupt");
+    try (var files = Files.list(storage)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .anyMatch(n -> n.startsWith("receiver_filelog_logs.mvstore.corrupt-"));
+    }
   }
 }
