@@ -73,6 +73,7 @@ final class Tailer {
   private int readFrom;
   private int openChannels;
   private int mostOpenChannels;
+  private long polls;
 
   Tailer(ComponentId id, FilelogReceiverConfig config, LogEntryPipeline pipeline, LongSupplier nanoTime, Clock clock) {
     this.id = id;
@@ -116,16 +117,19 @@ final class Tailer {
     return mostOpenChannels;
   }
 
+  /** Polls so far, for tests. */
+  long polls() {
+    return polls;
+  }
+
   Poll poll() {
+    polls++;
     long now = nanoTime.getAsLong();
     long observed = toNanos(clock.instant());
     List<Path> paths = matcher.find();
     known.forEach(s -> s.seen = false);
     int group = Math.max(1, config.maxConcurrentFiles() / 2);
     boolean keepOpen = paths.size() <= group;
-    if (config.maxBatches() > 0 && paths.size() > group * config.maxBatches()) {
-      paths = paths.subList(0, group * config.maxBatches());
-    }
     Set<FileState> touched = new LinkedHashSet<>();
     List<FileState> active = identify(paths, now, keepOpen, touched);
 
@@ -140,21 +144,20 @@ final class Tailer {
         }
       }
     }
+    // A full batch, or max_batches, leaves files unread: the next poll starts with them, at once.
     boolean more = false;
     int n = active.size();
+    int readLimit = config.maxBatches() > 0 ? Math.min(n, group * config.maxBatches()) : n;
     int start = n == 0 ? 0 : Math.floorMod(readFrom, n);
     readFrom = 0;
     for (int i = 0; i < n; i++) {
       FileState s = active.get((start + i) % n);
-      if (batch.full()) {
+      if (batch.full() || i >= readLimit) {
         more = true;
         readFrom = (start + i) % n;
         break;
       }
       read(s, now, false, batch, touched);
-      if (!s.atEnd) {
-        more = true;
-      }
       if (!keepOpen) {
         close(s);
       }
@@ -376,6 +379,11 @@ final class Tailer {
 
   /** Reads a compressed file, which does not grow, from its offset in the uncompressed bytes. */
   private void readGzip(FileState s, LogRecords.Builder batch) throws IOException {
+    long compressedSize = Files.size(s.path);
+    if (s.atEnd && compressedSize == s.lastSize) {
+      return; // read to its end before and unchanged: not decompressed again
+    }
+    s.lastSize = compressedSize;
     try (InputStream in = new GZIPInputStream(Files.newInputStream(s.path), 64 << 10)) {
       in.skipNBytes(s.offset);
       int have = 0;

@@ -70,6 +70,18 @@ class FilelogEntriesTest {
   }
 
   @Test
+  void aLineWaitingForItsEndIsLookedAtOncePerPollNotInALoop() throws Exception {
+    Files.writeString(dir.resolve("app.log"), "done\nhalf a li", UTF_8);
+    FilelogReceiver r = h.start("include: [\"" + dir + "/*.log\"]\nstart_at: beginning\npoll_interval: 100ms\n"
+        + "force_flush_period: 1500ms");
+
+    h.awaitExactly(List.of("done", "half a li"));
+    long polls = h.tv.vertx().executeBlocking(() -> r.tailerForTest().polls()).toCompletionStage()
+        .toCompletableFuture().get();
+    assertThat(polls).as("polls until the force flush").isLessThan(40);
+  }
+
+  @Test
   void readsUtf16LittleAndBigEndian() throws Exception {
     Files.write(dir.resolve("le.log"), "grüße\nzweite\n".getBytes(StandardCharsets.UTF_16LE));
     h.start(yaml("encoding: utf-16le"));
