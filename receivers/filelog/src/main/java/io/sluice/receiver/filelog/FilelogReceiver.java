@@ -98,19 +98,21 @@ final class FilelogReceiver implements Receiver {
       startFuture = Future.failedFuture(e);
       return startFuture;
     }
-    worker = ctx.vertx().createSharedWorkerExecutor("sluice-filelog-" + ctx.id(), 1, 60, TimeUnit.SECONDS);
-    tailer = new Tailer(ctx.id(), config, pipeline, nanoTime, clock);
-    Future<List<StorageClient.Entry>> checkpoints;
-    if (config.storage().isEmpty()) {
-      checkpoints = Future.succeededFuture(List.of());
-    } else {
-      StorageExtension extension;
+    StorageExtension extension = null;
+    if (!config.storage().isEmpty()) {
       try {
         extension = StorageExtension.resolve(ctx, prefix + ".storage", config.storage());
       } catch (IllegalStateException e) {
         startFuture = Future.failedFuture(e);
         return startFuture;
       }
+    }
+    worker = ctx.vertx().createSharedWorkerExecutor("sluice-filelog-" + ctx.id(), 1, 60, TimeUnit.SECONDS);
+    tailer = new Tailer(ctx.id(), config, pipeline, nanoTime, clock);
+    Future<List<StorageClient.Entry>> checkpoints;
+    if (extension == null) {
+      checkpoints = Future.succeededFuture(List.of());
+    } else {
       checkpoints = extension.client(ComponentKind.RECEIVER, ctx.id(), Signal.LOGS).compose(client -> {
         storage = client;
         return client.range("file/", "file0", 0);
