@@ -35,6 +35,8 @@ import java.util.Map;
  * @param includeFilePath add {@code log.file.path}
  * @param includeFileNameResolved add {@code log.file.name_resolved} (after symbolic links)
  * @param includeFilePathResolved add {@code log.file.path_resolved}
+ * @param includeFileOwnerName add {@code log.file.owner.name}, the file owner's user name
+ * @param includeFileOwnerGroupName add {@code log.file.owner.group.name}, the file's group
  * @param deleteAfterRead delete each file once it was read to its end and acknowledged
  * @param storage the id of a storage extension keeping the files' checkpoints; none keeps them
  *     in memory only
@@ -66,6 +68,8 @@ public record FilelogReceiverConfig(
     boolean includeFilePath,
     boolean includeFileNameResolved,
     boolean includeFilePathResolved,
+    boolean includeFileOwnerName,
+    boolean includeFileOwnerGroupName,
     boolean deleteAfterRead,
     String storage,
     Duration forceFlushPeriod,
@@ -108,7 +112,7 @@ public record FilelogReceiverConfig(
   /** The Collector's defaults; {@code include} must still be given. */
   public static FilelogReceiverConfig defaults() {
     return new FilelogReceiverConfig(List.of(), List.of(), Duration.ZERO, "end", Duration.ofMillis(200), 1024, 0,
-        "1kb", "1MiB", "utf-8", true, false, false, false, false, "", Duration.ofMillis(500),
+        "1kb", "1MiB", "utf-8", true, false, false, false, false, false, false, "", Duration.ofMillis(500),
         new RetrySettings(false, Duration.ofSeconds(1), 0.5, 1.5, Duration.ofSeconds(30), Duration.ofMinutes(5)),
         Map.of(), Map.of(), null, false, false, "", List.of());
   }

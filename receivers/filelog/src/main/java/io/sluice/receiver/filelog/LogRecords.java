@@ -22,6 +22,8 @@ final class LogRecords {
   static final String FILE_PATH = "log.file.path";
   static final String FILE_NAME_RESOLVED = "log.file.name_resolved";
   static final String FILE_PATH_RESOLVED = "log.file.path_resolved";
+  static final String FILE_OWNER_NAME = "log.file.owner.name";
+  static final String FILE_OWNER_GROUP_NAME = "log.file.owner.group.name";
 
   private final FilelogReceiverConfig config;
   private final LogEntryPipeline pipeline;
@@ -105,6 +107,20 @@ final class LogRecords {
           }
         } catch (IOException e) {
           // Gone since it was matched: the resolved names are left out.
+        }
+      }
+      if (config.includeFileOwnerName() || config.includeFileOwnerGroupName()) {
+        try {
+          java.nio.file.attribute.PosixFileAttributes posix = java.nio.file.Files.readAttributes(file.path,
+              java.nio.file.attribute.PosixFileAttributes.class);
+          if (config.includeFileOwnerName()) {
+            m.put(FILE_OWNER_NAME, posix.owner().getName());
+          }
+          if (config.includeFileOwnerGroupName()) {
+            m.put(FILE_OWNER_GROUP_NAME, posix.group().getName());
+          }
+        } catch (IOException | UnsupportedOperationException e) {
+          // Gone, or a file system without owners: the owner attributes are left out.
         }
       }
       return m;

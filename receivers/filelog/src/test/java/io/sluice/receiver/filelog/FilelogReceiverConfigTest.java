@@ -43,6 +43,8 @@ class FilelogReceiverConfigTest {
         include_file_path: true
         include_file_name_resolved: true
         include_file_path_resolved: true
+        include_file_owner_name: true
+        include_file_owner_group_name: true
         delete_after_read: true
         storage: file_storage/checkpoints
         force_flush_period: 2s

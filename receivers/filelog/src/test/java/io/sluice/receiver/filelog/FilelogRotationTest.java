@@ -59,12 +59,15 @@ class FilelogRotationTest {
   void readsEveryLineWithTheFileNameAttribute() throws Exception {
     Path log = dir.resolve("app.log");
     append(log, lines("a", 0, 100));
-    h.start(yaml("*.log", "include_file_path: true"));
+    h.start(yaml("*.log", "include_file_path: true", "include_file_owner_name: true",
+        "include_file_owner_group_name: true"));
 
     h.awaitExactly(lines("a", 0, 100));
     Map<String, String> attrs = h.delivered.get(0).getAttributesList().stream()
         .collect(Collectors.toMap(KeyValue::getKey, kv -> kv.getValue().getStringValue()));
-    assertThat(attrs).containsEntry("log.file.name", "app.log").containsEntry("log.file.path", log.toString());
+    assertThat(attrs).containsEntry("log.file.name", "app.log").containsEntry("log.file.path", log.toString())
+        .containsEntry("log.file.owner.name", Files.getOwner(log).getName())
+        .containsKey("log.file.owner.group.name");
     assertThat(h.delivered.get(0).getObservedTimeUnixNano()).isPositive();
     assertThat(h.delivered.get(0).getTimeUnixNano()).isZero();
   }
