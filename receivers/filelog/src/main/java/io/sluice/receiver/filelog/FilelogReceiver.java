@@ -145,6 +145,10 @@ final class FilelogReceiver implements Receiver {
     }
     cycleDone = Promise.promise();
     worker.executeBlocking(tailer::poll).onComplete(ar -> context.runOnContext(v -> {
+      if (!running) {
+        cycleDone.tryComplete(); // stopping: what was read is read again at the next start
+        return;
+      }
       if (ar.failed()) {
         LOG.warn("Receiver '{}': a poll failed", ctx.id(), ar.cause());
         endCycle(config.pollInterval().toMillis());
@@ -183,7 +187,7 @@ final class FilelogReceiver implements Receiver {
         return;
       }
       if (!running) {
-        cycleDone.complete(); // not acknowledged: read again after a restart
+        cycleDone.tryComplete(); // not acknowledged: read again after a restart
         return;
       }
       long delay = backoff(retry, attempt);
@@ -230,7 +234,7 @@ final class FilelogReceiver implements Receiver {
         timer = ctx.vertx().setTimer(delayMillis, t -> cycle());
       }
     }
-    done.complete();
+    done.tryComplete();
   }
 
   Tailer tailerForTest() {
