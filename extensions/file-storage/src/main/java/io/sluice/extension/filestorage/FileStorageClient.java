@@ -3,12 +3,16 @@ package io.sluice.extension.filestorage;
 import io.sluice.core.storage.StorageClient;
 import io.vertx.core.Future;
 import java.util.ArrayList;
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.h2.mvstore.Cursor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A client over one store file; every call runs on the extension's worker. */
 final class FileStorageClient implements StorageClient {
+  private static final Logger LOG = LoggerFactory.getLogger(FileStorageClient.class);
   private final FileStorageExtension extension;
   private final String name;
   private final StoreFile store;
@@ -35,7 +39,7 @@ final class FileStorageClient implements StorageClient {
 
   @Override
   public Future<byte[]> get(String key) {
-    return run(() -> store.map.get(key));
+    return run(() -> store.get(key));
   }
 
   @Override
@@ -58,9 +62,9 @@ final class FileStorageClient implements StorageClient {
       try {
         for (Write w : copy) {
           if (w.isDelete()) {
-            store.map.remove(w.key());
+            store.remove(w.key());
           } else {
-            store.map.put(w.key(), w.value());
+            store.put(w.key(), w.value());
           }
         }
         store.commit();
@@ -89,7 +93,7 @@ final class FileStorageClient implements StorageClient {
 
   @Override
   public Future<String> lastKey() {
-    return run(store.map::lastKey);
+    return run(() -> store.map.lastKey());
   }
 
   @Override
@@ -121,7 +125,12 @@ final class FileStorageClient implements StorageClient {
   void compactOnRebound() {
     if (!closed) {
       FileStorageConfig.Compaction c = config.compaction();
-      store.compactIfRebounded(c.reboundNeededThresholdMib() << 20, c.reboundTriggerThresholdMib() << 20);
+      try {
+        store.compactIfRebounded(c.reboundNeededThresholdMib() << 20, c.reboundTriggerThresholdMib() << 20,
+            c.maxTransactionSize());
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Extension '{}' could not compact \"{}\"", extension.id(), store.file, e);
+      }
     }
   }
 }

@@ -34,20 +34,21 @@ public record FileStorageConfig(
   public static final String DEFAULT_DIRECTORY = "/var/lib/sluice/file_storage";
 
   /**
-   * {@code compaction}. MVStore compacts a file in place by moving live pages out of sparse
-   * chunks, so {@code directory} and {@code max_transaction_size} (which size the Collector's
-   * copy to a temporary file) are accepted and checked but change nothing.
+   * {@code compaction}. A compaction copies every entry into a new file beside the store file,
+   * forces it to disk and renames it over the store file, so a crash in the middle leaves the old
+   * file whole; the copy ({@code <name>.compacting}) must be in the same directory for the rename to
+   * be atomic, so {@code directory} is accepted but not used. A copy left by a crash is removed
+   * whenever a store file is opened, whatever {@code cleanup_on_start} says.
    *
-   * @param directory where the Collector puts its temporary copy; unused by Sluice
+   * @param directory where the Collector puts its temporary copy; accepted, unused (see above)
    * @param onStart compact each store file when it is opened
-   * @param onRebound compact a store file once it has grown past
-   *     {@code rebound_needed_threshold_mib} and then holds less than
-   *     {@code rebound_trigger_threshold_mib} of live data
-   * @param maxTransactionSize accepted for the Collector's configs; unused
-   * @param reboundNeededThresholdMib the file size in MiB that arms on-rebound compaction
-   * @param reboundTriggerThresholdMib the live data in MiB under which an armed file is compacted
+   * @param onRebound compact a store file once it is at least {@code rebound_needed_threshold_mib}
+   *     large while its keys and values take at most {@code rebound_trigger_threshold_mib}
+   * @param maxTransactionSize how many entries the copy commits at a time
+   * @param reboundNeededThresholdMib the file size in MiB from which on-rebound compaction applies
+   * @param reboundTriggerThresholdMib the live data in MiB at or under which it compacts
    * @param checkInterval how often on-rebound compaction looks at the files
-   * @param cleanupOnStart remove leftover temporary compaction files at start; Sluice leaves none
+   * @param cleanupOnStart accepted for the Collector's configs; leftovers are always removed
    */
   public record Compaction(
       String directory,

@@ -35,13 +35,15 @@ final class StoreFile {
   private static final String MAP = "state";
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS")
       .withZone(ZoneOffset.UTC);
-  /** Time MVStore may spend compacting a file when it is opened or rebounds. */
-  private static final int COMPACT_MILLIS = 10_000;
+  /** Suffix of the copy a compaction writes before it replaces the store file. */
+  static final String COMPACTING = ".compacting";
 
   final Path file;
-  final MVStore store;
-  final MVMap<String, byte[]> map;
+  MVStore store;
+  MVMap<String, byte[]> map;
   private final boolean fsync;
+  /** Bytes of the keys and values held: what a compacted file would need. */
+  private long liveBytes;
 
   private StoreFile(Path file, MVStore store, boolean fsync) {
     this.file = file;
@@ -57,6 +59,10 @@ final class StoreFile {
       Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
       LOG.info("Extension '{}' moved \"{}\" to \"{}\" and starts it empty (recreate: true)", extension, file, aside);
     }
+    Path leftover = file.resolveSibling(file.getFileName() + COMPACTING);
+    if (Files.deleteIfExists(leftover)) {
+      LOG.info("Extension '{}' removed \"{}\", left by a compaction that did not finish", extension, leftover);
+    }
     long deadline = System.nanoTime() + config.timeout().toNanos();
     while (true) {
       MVStore store = null;
@@ -64,8 +70,8 @@ final class StoreFile {
         store = builder(file).open();
         StoreFile s = new StoreFile(file, store, config.fsync());
         s.verify();
-        if (config.compaction().onStart()) {
-          store.compactFile(COMPACT_MILLIS);
+        if (config.compaction().onStart() && Files.size(file) > 0) {
+          s.rewrite(config.compaction().maxTransactionSize());
         }
         return s;
       } catch (MVStoreException e) {
@@ -92,9 +98,26 @@ final class StoreFile {
 
   /** Reads every entry once, so that a page failing its check is found now rather than mid-run. */
   private void verify() {
+    long bytes = 0;
     for (Cursor<String, byte[]> c = map.cursor(null); c.hasNext(); ) {
-      c.next();
-      c.getValue();
+      bytes += c.next().length() + c.getValue().length;
+    }
+    liveBytes = bytes;
+  }
+
+  byte[] get(String key) {
+    return map.get(key);
+  }
+
+  void put(String key, byte[] value) {
+    byte[] old = map.put(key, value);
+    liveBytes += value.length - (old == null ? -key.length() : old.length);
+  }
+
+  void remove(String key) {
+    byte[] old = map.remove(key);
+    if (old != null) {
+      liveBytes -= key.length() + old.length;
     }
   }
 
@@ -108,7 +131,7 @@ final class StoreFile {
         + " one with the {} entries that could still be read", extension, file, aside, salvaged.size(), cause);
     StoreFile s = new StoreFile(file, builder(file).open(), config.fsync());
     for (Map.Entry<String, byte[]> e : salvaged) {
-      s.map.put(e.getKey(), e.getValue());
+      s.put(e.getKey(), e.getValue());
     }
     s.commit();
     return s;
@@ -166,16 +189,47 @@ final class StoreFile {
     store.rollback();
   }
 
-  void compactIfRebounded(long neededBytes, long triggerBytes) {
-    long size = store.getFileStore().size();
-    if (size < neededBytes) {
-      return;
+  /** Rewrites the file when it grew past {@code neededBytes} and now holds at most {@code triggerBytes}. */
+  void compactIfRebounded(long neededBytes, long triggerBytes, long maxTransactionSize) throws IOException {
+    long size = Files.size(file);
+    // A file at least twice its live data, so that one just compacted is not compacted again and again.
+    if (size >= neededBytes && liveBytes <= triggerBytes && size > 2 * liveBytes) {
+      LOG.info("Compacting \"{}\": {} bytes hold {} bytes of keys and values", file, size, liveBytes);
+      rewrite(maxTransactionSize);
     }
-    long live = size * store.getFileStore().getFillRate() / 100;
-    if (live <= triggerBytes) {
-      LOG.info("Compacting \"{}\": {} bytes hold about {} bytes of live data", file, size, live);
-      store.compactFile(COMPACT_MILLIS);
+  }
+
+  /**
+   * Compaction as the Collector does it: every entry is copied into a new file beside this one,
+   * committed in transactions of at most {@code maxTransactionSize} entries and forced to disk,
+   * which then replaces this file by an atomic rename. A crash before the rename leaves this file
+   * as it was and a {@code .compacting} copy that the next open removes.
+   */
+  void rewrite(long maxTransactionSize) throws IOException {
+    store.commit();
+    Path tmp = file.resolveSibling(file.getFileName() + COMPACTING);
+    Files.deleteIfExists(tmp);
+    MVStore copy = builder(tmp).open();
+    try {
+      MVMap<String, byte[]> target = copy.openMap(MAP);
+      long inTransaction = 0;
+      for (Cursor<String, byte[]> c = map.cursor(null); c.hasNext(); ) {
+        String key = c.next();
+        target.put(key, c.getValue());
+        if (maxTransactionSize > 0 && ++inTransaction >= maxTransactionSize) {
+          copy.commit();
+          inTransaction = 0;
+        }
+      }
+      copy.commit();
+      copy.sync();
+    } finally {
+      copy.close();
     }
+    store.close();
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    store = builder(file).open();
+    map = store.openMap(MAP);
   }
 
   void close() {

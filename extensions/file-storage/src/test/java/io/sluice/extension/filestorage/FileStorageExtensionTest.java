@@ -279,4 +279,45 @@ class FileStorageExtensionTest {
     assertThat(FileStorageExtension.fileName(ComponentKind.EXPORTER, ComponentId.parse("otlp/a.b"), null))
         .isEqualTo("exporter_otlp_a.b.mvstore");
   }
+
+  @Test
+  void onReboundCompactsAFileThatGrewAndEmptiedAgain() throws Exception {
+    FileStorageConfig d = config();
+    FileStorageConfig c = new FileStorageConfig(d.directory(), d.timeout(), false, false, d.directoryPermissions(),
+        false, new FileStorageConfig.Compaction(d.directory(), false, true, 65536, 1, 1, Duration.ofMillis(50), false));
+    StorageClient client = client(extension(c));
+    Path file = dir.resolve("receiver_filelog_app_logs.mvstore");
+    byte[] big = new byte[100 * 1024];
+    new java.util.Random(3).nextBytes(big);
+    for (int i = 0; i < 40; i++) {
+      await(client.set("k" + i, big));
+    }
+    long grown = Files.size(file);
+    for (int i = 0; i < 40; i++) {
+      await(client.delete("k" + i));
+    }
+
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+        .until(() -> Files.size(file) < grown / 2);
+  }
+
+  @Test
+  void compactionOnStartKeepsEveryEntryAndALeftoverCopyIsRemoved() throws Exception {
+    FileStorageExtension first = extension(config());
+    StorageClient c = client(first);
+    await(c.write(IntStream.range(0, 300).mapToObj(i -> Write.set(String.format("%04d", i), b("v" + i))).toList()));
+    await(c.write(IntStream.range(0, 200).mapToObj(i -> Write.delete(String.format("%04d", i))).toList()));
+    await(first.shutdown());
+    Path leftover = dir.resolve("receiver_filelog_app_logs.mvstore" + StoreFile.COMPACTING);
+    Files.write(leftover, b("half a copy"));
+    FileStorageConfig d = config();
+    FileStorageConfig onStart = new FileStorageConfig(d.directory(), d.timeout(), true, false,
+        d.directoryPermissions(), false, new FileStorageConfig.Compaction(d.directory(), true, false, 64, 100, 10,
+            Duration.ofSeconds(5), false));
+
+    List<Entry> all = await(client(extension(onStart)).range(null, null, 0));
+
+    assertThat(keys(all)).hasSize(100).first().isEqualTo("0200");
+    assertThat(Files.exists(leftover)).isFalse();
+  }
 }
