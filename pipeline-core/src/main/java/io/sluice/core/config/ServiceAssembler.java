@@ -358,9 +358,10 @@ final class ServiceAssembler {
   }
 
   /**
-   * Every {@code auth: {authenticator: <id>}} in the config of a component that runs (at any depth,
-   * as receivers nest it under their protocols) must name an extension listed in
-   * {@code service.extensions}: the Collector requires it, and only listed extensions run.
+   * Every {@code auth: {authenticator: <id>}} and every {@code storage: <id>} in the config of a
+   * component that runs (at any depth, as receivers nest auth under their protocols and exporters
+   * storage under their queue) must name an extension listed in {@code service.extensions}: the
+   * Collector requires it, and only listed extensions run.
    */
   private void checkAuthenticators(List<PipelineConfig> pipelines, List<ComponentId> serviceExtensions) {
     Map<ComponentKind, Set<ComponentId>> used = new EnumMap<>(ComponentKind.class);
@@ -393,14 +394,16 @@ final class ServiceAssembler {
       Entry authenticator = e.key().equals("auth") && e.value() instanceof MapNode auth
           ? auth.entries().get("authenticator") : null;
       if (authenticator != null && authenticator.value() instanceof Scalar s && !s.isNull()) {
-        checkAuthenticator(s, keyPath + ".authenticator", serviceExtensions);
+        checkAuthenticator(s, keyPath + ".authenticator", serviceExtensions, "an authenticator");
+      } else if (e.key().equals("storage") && e.value() instanceof Scalar s && !s.isNull() && !s.text().isBlank()) {
+        checkAuthenticator(s, keyPath, serviceExtensions, "a storage extension");
       } else {
         findAuthenticators(e.value(), keyPath, serviceExtensions);
       }
     }
   }
 
-  private void checkAuthenticator(Scalar value, String path, List<ComponentId> serviceExtensions) {
+  private void checkAuthenticator(Scalar value, String path, List<ComponentId> serviceExtensions, String what) {
     ComponentId id;
     try {
       id = ComponentId.parse(value.text());
@@ -415,7 +418,7 @@ final class ServiceAssembler {
       error(value.location(), path, "the extension \"" + id + "\" is not listed in service.extensions, so it does"
           + " not run; add it there, such as \"service: {extensions: [" + id + "]}\"");
     } else {
-      error(value.location(), path, notDefined(id, "an authenticator must be defined under \"extensions\" and listed"
+      error(value.location(), path, notDefined(id, what + " must be defined under \"extensions\" and listed"
           + " in service.extensions", extensions.keySet(), Set.of()));
     }
   }

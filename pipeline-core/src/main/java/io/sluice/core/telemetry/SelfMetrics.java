@@ -15,6 +15,8 @@ import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
@@ -52,6 +54,7 @@ public final class SelfMetrics {
   private final Counter batchTimeoutTrigger;
   private final Counter batchSizeTrigger;
   private final List<QueueGauge> queues = new CopyOnWriteArrayList<>();
+  private final Map<String, Counter> sharedCounters = new ConcurrentHashMap<>();
 
   private record QueueGauge(String componentId, LongSupplier size, long capacity) {}
 
@@ -167,6 +170,15 @@ public final class SelfMetrics {
         .unit(Unit.BYTES)
         .callback(cb -> cb.call(mem.getHeapMemoryUsage().getMax()))
         .register(registry);
+  }
+
+  /**
+   * A counter that the components of one type share, such as
+   * {@code sluice_extension_storage_corrupt_files_total}: registered with the first call and the
+   * same counter for every later call with that name. Take label values once, not per item.
+   */
+  public Counter sharedCounter(String name, String help, String... labelNames) {
+    return sharedCounters.computeIfAbsent(name, n -> counter(n, help, labelNames));
   }
 
   public PrometheusRegistry registry() {

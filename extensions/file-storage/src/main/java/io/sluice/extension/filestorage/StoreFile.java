@@ -1,0 +1,242 @@
+package io.sluice.extension.filestorage;
+
+import io.sluice.core.ComponentId;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.h2.mvstore.Cursor;
+import org.h2.mvstore.DataUtils;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's MVStore file, opened so that a bad file never stops the gateway: a file that does
+ * not open, or whose pages fail their checks when every entry is read once at open, is logged
+ * as an error naming it, counted, moved aside as {@code <name>.corrupt-<time>}, and replaced by a
+ * new file holding whatever entries MVStore's recovery mode could still read from it.
+ *
+ * <p>Durability comes from MVStore's commit: the changes since the last commit are written as one
+ * new chunk with a checksum, and older chunks are not overwritten while they may be needed, so a
+ * write torn by a crash leaves the previous commit readable. Auto-commit is off: nothing reaches
+ * the file except through {@link #commit()}.
+ */
+final class StoreFile {
+  private static final Logger LOG = LoggerFactory.getLogger(StoreFile.class);
+  private static final String MAP = "state";
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS")
+      .withZone(ZoneOffset.UTC);
+  /** Suffix of the copy a compaction writes before it replaces the store file. */
+  static final String COMPACTING = ".compacting";
+
+  final Path file;
+  MVStore store;
+  MVMap<String, byte[]> map;
+  private final boolean fsync;
+  /** Bytes of the keys and values held: what a compacted file would need. */
+  private long liveBytes;
+
+  private StoreFile(Path file, MVStore store, boolean fsync) {
+    this.file = file;
+    this.store = store;
+    this.map = store.openMap(MAP);
+    this.fsync = fsync;
+  }
+
+  static StoreFile open(Path file, FileStorageConfig config, ComponentId extension, Runnable countCorrupt)
+      throws IOException, InterruptedException {
+    if (config.recreate() && Files.exists(file)) {
+      Path aside = aside(file, "backup");
+      Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+      LOG.info("Extension '{}' moved \"{}\" to \"{}\" and starts it empty (recreate: true)", extension, file, aside);
+    }
+    Path leftover = file.resolveSibling(file.getFileName() + COMPACTING);
+    if (Files.deleteIfExists(leftover)) {
+      LOG.info("Extension '{}' removed \"{}\", left by a compaction that did not finish", extension, leftover);
+    }
+    long deadline = System.nanoTime() + config.timeout().toNanos();
+    while (true) {
+      MVStore store = null;
+      try {
+        store = builder(file).open();
+        StoreFile s = new StoreFile(file, store, config.fsync());
+        s.verify();
+        if (config.compaction().onStart() && Files.size(file) > 0) {
+          s.rewrite(config.compaction().maxTransactionSize());
+        }
+        return s;
+      } catch (MVStoreException e) {
+        closeQuietly(store);
+        if (e.getErrorCode() == DataUtils.ERROR_FILE_LOCKED) {
+          if (System.nanoTime() - deadline >= 0) {
+            throw new IllegalStateException("Extension '" + extension + "': \"" + file
+                + "\" is locked by another process (waited " + config.timeout().toMillis() + " ms, the timeout)", e);
+          }
+          Thread.sleep(50);
+          continue;
+        }
+        return replaceCorrupt(file, config, extension, countCorrupt, e);
+      } catch (RuntimeException e) {
+        closeQuietly(store);
+        return replaceCorrupt(file, config, extension, countCorrupt, e);
+      }
+    }
+  }
+
+  private static MVStore.Builder builder(Path file) {
+    return new MVStore.Builder().fileName(file.toString()).autoCommitDisabled();
+  }
+
+  /** Reads every entry once, so that a page failing its check is found now rather than mid-run. */
+  private void verify() {
+    long bytes = 0;
+    for (Cursor<String, byte[]> c = map.cursor(null); c.hasNext(); ) {
+      bytes += c.next().length() + c.getValue().length;
+    }
+    liveBytes = bytes;
+  }
+
+  byte[] get(String key) {
+    return map.get(key);
+  }
+
+  void put(String key, byte[] value) {
+    byte[] old = map.put(key, value);
+    liveBytes += value.length - (old == null ? -key.length() : old.length);
+  }
+
+  void remove(String key) {
+    byte[] old = map.remove(key);
+    if (old != null) {
+      liveBytes -= key.length() + old.length;
+    }
+  }
+
+  private static StoreFile replaceCorrupt(Path file, FileStorageConfig config, ComponentId extension,
+      Runnable countCorrupt, RuntimeException cause) throws IOException {
+    countCorrupt.run();
+    List<Map.Entry<String, byte[]>> salvaged = salvage(file);
+    Path aside = aside(file, "corrupt");
+    Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+    LOG.error("Extension '{}': the store file \"{}\" is corrupt or torn; moved it to \"{}\" and started a new"
+        + " one with the {} entries that could still be read", extension, file, aside, salvaged.size(), cause);
+    StoreFile s = new StoreFile(file, builder(file).open(), config.fsync());
+    for (Map.Entry<String, byte[]> e : salvaged) {
+      s.put(e.getKey(), e.getValue());
+    }
+    s.commit();
+    return s;
+  }
+
+  /** What MVStore's recovery mode can still read from a bad file; empty when nothing. */
+  private static List<Map.Entry<String, byte[]>> salvage(Path file) {
+    List<Map.Entry<String, byte[]>> out = new ArrayList<>();
+    MVStore store = null;
+    try {
+      store = new MVStore.Builder().fileName(file.toString()).readOnly().recoveryMode().open();
+      if (store.hasMap(MAP)) {
+        MVMap<String, byte[]> map = store.openMap(MAP);
+        for (Cursor<String, byte[]> c = map.cursor(null); c.hasNext(); ) {
+          String key = c.next();
+          out.add(Map.entry(key, c.getValue()));
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("Recovery of \"{}\" stopped after {} entries", file, out.size(), e);
+    } finally {
+      closeQuietly(store);
+    }
+    return out;
+  }
+
+  private static Path aside(Path file, String why) {
+    return file.resolveSibling(file.getFileName() + "." + why + "-" + STAMP.format(Instant.now()));
+  }
+
+  private static void closeQuietly(MVStore store) {
+    if (store != null) {
+      try {
+        store.closeImmediately();
+      } catch (RuntimeException ignored) {
+        // The store is being given up on.
+      }
+    }
+  }
+
+  /**
+   * Writes the changes since the last commit as one chunk. With fsync the chunk is forced to the
+   * device before this returns; without it the chunk is in the operating system's page cache, which
+   * a killed process cannot lose but a power cut can.
+   */
+  void commit() {
+    store.commit();
+    if (fsync) {
+      store.sync();
+    }
+  }
+
+  /** Drops the changes since the last commit, after a failed batch. */
+  void rollback() {
+    store.rollback();
+  }
+
+  /** Rewrites the file when it grew past {@code neededBytes} and now holds at most {@code triggerBytes}. */
+  void compactIfRebounded(long neededBytes, long triggerBytes, long maxTransactionSize) throws IOException {
+    long size = Files.size(file);
+    // A file at least twice its live data, so that one just compacted is not compacted again and again.
+    if (size >= neededBytes && liveBytes <= triggerBytes && size > 2 * liveBytes) {
+      LOG.info("Compacting \"{}\": {} bytes hold {} bytes of keys and values", file, size, liveBytes);
+      rewrite(maxTransactionSize);
+    }
+  }
+
+  /**
+   * Compaction as the Collector does it: every entry is copied into a new file beside this one,
+   * committed in transactions of at most {@code maxTransactionSize} entries and forced to disk,
+   * which then replaces this file by an atomic rename. A crash before the rename leaves this file
+   * as it was and a {@code .compacting} copy that the next open removes.
+   */
+  void rewrite(long maxTransactionSize) throws IOException {
+    store.commit();
+    Path tmp = file.resolveSibling(file.getFileName() + COMPACTING);
+    Files.deleteIfExists(tmp);
+    MVStore copy = builder(tmp).open();
+    try {
+      MVMap<String, byte[]> target = copy.openMap(MAP);
+      long inTransaction = 0;
+      for (Cursor<String, byte[]> c = map.cursor(null); c.hasNext(); ) {
+        String key = c.next();
+        target.put(key, c.getValue());
+        if (maxTransactionSize > 0 && ++inTransaction >= maxTransactionSize) {
+          copy.commit();
+          inTransaction = 0;
+        }
+      }
+      copy.commit();
+      copy.sync();
+    } finally {
+      copy.close();
+    }
+    store.close();
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    store = builder(file).open();
+    map = store.openMap(MAP);
+  }
+
+  void close() {
+    try {
+      commit();
+    } finally {
+      store.close();
+    }
+  }
+}
