@@ -202,13 +202,7 @@ public record FilelogReceiverConfig(
       problems.add(new ConfigProblem("compression", "\"" + compression
           + "\" is not supported; use \"gzip\", \"auto\", or leave it empty"));
     }
-    for (int i = 0; i < operators.size(); i++) {
-      Object type = operators.get(i) == null ? null : operators.get(i).get("type");
-      if (!(type instanceof String s) || s.isBlank()) {
-        problems.add(new ConfigProblem("operators." + i + ".type", "is required: the operator's type, such as"
-            + " \"regex_parser\""));
-      }
-    }
+    problems.addAll(io.sluice.receiver.logoperators.OperatorPipeline.validate(operators, "operators"));
     return problems;
   }
 

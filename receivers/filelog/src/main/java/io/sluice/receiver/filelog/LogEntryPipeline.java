@@ -16,6 +16,13 @@ public interface LogEntryPipeline {
   /** Passes {@code entry} on, changed or not, to {@code out} zero or more times. */
   void process(LogEntry entry, Consumer<LogEntry> out);
 
+  /**
+   * Passes on what the pipeline has held back longer than it may (a {@code recombine} waiting for
+   * the rest of a stack trace); called once per poll, after the files were read.
+   */
+  default void flushExpired(Consumer<LogEntry> out) {
+  }
+
   /** The pipeline of a receiver without operators: every entry unchanged. */
   LogEntryPipeline PASS_THROUGH = (entry, out) -> out.accept(entry);
 

@@ -80,6 +80,13 @@ final class LogRecords {
       return !full();
     }
 
+    /** Adds what the operators held back and now let go. */
+    void flushOperators() {
+      if (pipeline != LogEntryPipeline.PASS_THROUGH) {
+        pipeline.flushExpired(this::append);
+      }
+    }
+
     private List<KeyValue> keyValues(FileState file) {
       Map<String, Object> attributes = new LinkedHashMap<>(config.attributes());
       attributes.putAll(fileAttributes.computeIfAbsent(file, this::fileAttributes));

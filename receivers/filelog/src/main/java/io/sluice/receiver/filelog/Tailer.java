@@ -165,6 +165,7 @@ final class Tailer {
         finished.add(s.path);
       }
     }
+    batch.flushOperators();
     forgetVanished();
     firstPoll = false;
 

@@ -163,8 +163,8 @@ class FilelogEntriesTest {
         out.accept(e);
       }
     };
-    h.start(Harness.config(yaml("operators: [{type: test}]")), (ops, key) -> {
-      assertThat(ops).singleElement().satisfies(op -> assertThat(op).containsEntry("type", "test"));
+    h.start(Harness.config(yaml("operators: [{type: noop}]")), (ops, key) -> {
+      assertThat(ops).singleElement().satisfies(op -> assertThat(op).containsEntry("type", "noop"));
       assertThat(key).isEqualTo("receivers.filelog.operators");
       return operators;
     });
@@ -179,5 +179,56 @@ class FilelogEntriesTest {
     assertThat(first.getAttributesList()).anyMatch(kv -> kv.getKey().equals("length")
         && kv.getValue().getIntValue() == 10);
     assertThat(h.attempts.get(0).resourceLogs()).hasSizeGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void theCollectorsOperatorsParseEachLineIntoTimeSeverityAndAttributes() throws Exception {
+    Files.writeString(dir.resolve("access.log"), """
+        2026-12-07T10:00:00Z GET /cart 200 12ms
+        2026-12-07T10:00:01Z POST /pay 503 250ms
+        not an access log line
+        """, UTF_8);
+    h.start(yaml("""
+        operators:
+          - type: regex_parser
+            regex: '^(?P<time>\\S+) (?P<method>\\S+) (?P<path>\\S+) (?P<status>\\d+) (?P<took>\\S+)$'
+            timestamp:
+              parse_from: attributes.time
+              layout_type: gotime
+              layout: '2006-01-02T15:04:05Z07:00'
+            severity:
+              parse_from: attributes.status
+              mapping:
+                error: 5xx
+                info: 2xx
+            on_error: send_quiet
+          - type: remove
+            field: attributes.time
+        """));
+
+    h.awaitExactly(List.of("2026-12-07T10:00:00Z GET /cart 200 12ms", "2026-12-07T10:00:01Z POST /pay 503 250ms",
+        "not an access log line"));
+    var pay = h.delivered.stream().filter(r -> r.getBody().getStringValue().contains("/pay")).findFirst()
+        .orElseThrow();
+    assertThat(pay.getTimeUnixNano()).isEqualTo(java.time.Instant.parse("2026-12-07T10:00:01Z").toEpochMilli()
+        * 1_000_000L);
+    assertThat(pay.getSeverityNumberValue()).isEqualTo(17);
+    java.util.Map<String, String> attrs = new java.util.HashMap<>();
+    pay.getAttributesList().forEach(kv -> attrs.put(kv.getKey(), kv.getValue().getStringValue()));
+    assertThat(attrs).containsEntry("method", "POST").containsEntry("path", "/pay").containsEntry("status", "503")
+        .containsEntry("log.file.name", "access.log").doesNotContainKey("time");
+    var raw = h.delivered.stream().filter(r -> r.getBody().getStringValue().startsWith("not")).findFirst()
+        .orElseThrow();
+    assertThat(raw.getSeverityNumberValue()).as("a line the regex does not match is sent as it was").isZero();
+  }
+
+  @Test
+  void anUnknownOperatorIsAConfigErrorAtItsPath() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Harness.config(yaml("""
+        operators:
+          - type: regex_parser
+            regex: '^(?P<a>.*)$'
+          - type: frobnicate
+        """))).hasMessageContaining("receivers.filelog.operators[1]").hasMessageContaining("frobnicate");
   }
 }
