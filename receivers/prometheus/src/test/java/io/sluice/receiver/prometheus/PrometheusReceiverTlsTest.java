@@ -161,10 +161,11 @@ class PrometheusReceiverTlsTest {
     assertThat(upOf("wrong_ca")).allSatisfy(u -> assertThat(u.value()).isZero());
     assertThat(points().named("tls_metric")).isEmpty();
     assertThat(serverNames).isEmpty();
-    await().atMost(WAIT).until(() -> warnings().stream().anyMatch(w -> w.contains("job 'wrong_ca'")));
-    assertThat(warnings()).filteredOn(w -> w.contains("job 'wrong_ca'")).first().asString()
+    await().atMost(WAIT).until(() -> warnings().stream().anyMatch(w -> w.contains("job 'wrong_ca'")
+        && w.contains("TLS handshake failed")));
+    assertThat(warnings()).filteredOn(w -> w.contains("job 'wrong_ca'") && w.contains("TLS handshake failed"))
+        .first().asString()
         .contains("https://127.0.0.1:" + port + "/metrics")
-        .contains("TLS handshake failed")
         .contains("certification path");
   }
 
@@ -193,9 +194,11 @@ class PrometheusReceiverTlsTest {
     assertThat(upOf("no_client_cert")).allSatisfy(u -> assertThat(u.value()).isZero());
     // the certificate is good for 127.0.0.1, but not for the server_name asked for
     assertThat(upOf("other_name")).allSatisfy(u -> assertThat(u.value()).isZero());
-    await().atMost(WAIT).until(() -> warnings().stream().anyMatch(w -> w.contains("job 'other_name'")));
-    assertThat(warnings()).filteredOn(w -> w.contains("job 'other_name'")).first().asString()
-        .contains("TLS handshake failed").contains("other.example");
+    // A loaded machine may time out the first, cold handshake (300 ms); a later scrape says why it fails.
+    await().atMost(WAIT).until(() -> warnings().stream().anyMatch(w -> w.contains("job 'other_name'")
+        && w.contains("TLS handshake failed")));
+    assertThat(warnings()).filteredOn(w -> w.contains("job 'other_name'") && w.contains("TLS handshake failed"))
+        .first().asString().contains("other.example");
   }
 
   @Test
