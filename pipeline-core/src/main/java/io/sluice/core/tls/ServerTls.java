@@ -89,12 +89,13 @@ public final class ServerTls {
   /**
    * Turns TLS on in {@code options}: this material, the versions and cipher suites of the
    * settings, ALPN (h2 and http/1.1), and client certificates required when {@code client_ca_file}
-   * is set.
+   * is set. The handshake's delegated tasks run on Vert.x's worker pool.
    */
   public <T extends NetServerOptions> T applyTo(T options) {
     options.setSsl(true);
     options.setUseAlpn(true);
-    options.setSslEngineOptions(new JdkSSLEngineOptions());
+    // handshake crypto (signatures, key exchange) runs on workers, not on the event loops
+    options.setSslEngineOptions(new JdkSSLEngineOptions().setUseWorkerThread(true));
     options.setKeyCertOptions(KeyCertOptions.wrap(keys));
     options.setEnabledSecureTransportProtocols(new LinkedHashSet<>(settings.protocols()));
     for (String suite : settings.jdkCipherSuites()) {

@@ -16,6 +16,7 @@ import io.sluice.core.otlp.EncodedResources;
 import io.sluice.core.otlp.OtlpJson;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -119,7 +120,30 @@ final class OtlpCodec {
     } catch (IOException | RuntimeException | LinkageError e) {
       // a missing native library shows up again, with context, on the first request that needs it
     }
+    // The first connection of a loop would otherwise initialise these on the loop itself.
+    for (String name : NETTY_CONNECTION_CLASSES) {
+      try {
+        Class.forName(name, true, OtlpCodec.class.getClassLoader());
+      } catch (ClassNotFoundException | LinkageError e) {
+        // a class renamed in another Netty or Vert.x version is only not warmed up
+      }
+    }
   }
+
+  /** Classes a server connection initialises on its first use: HTTP/2, HTTP/1 and TLS. */
+  private static final List<String> NETTY_CONNECTION_CLASSES = List.of(
+      "io.netty.handler.codec.http.HttpResponseStatus",
+      "io.netty.handler.codec.http2.Http2ConnectionHandler",
+      "io.netty.handler.codec.http2.DefaultHttp2Connection",
+      "io.netty.handler.codec.http2.HpackDecoder",
+      "io.netty.handler.codec.http2.HpackEncoder",
+      "io.netty.handler.codec.http2.DefaultHttp2FrameWriter",
+      "io.netty.handler.codec.http2.UniformStreamByteDistributor",
+      "io.netty.handler.codec.compression.ZlibCodecFactory",
+      "io.netty.handler.ssl.SslHandler",
+      "io.netty.handler.ssl.ApplicationProtocolNegotiationHandler",
+      "io.vertx.core.http.impl.VertxHttpRequestDecoder",
+      "io.vertx.core.http.impl.VertxHttp2ConnectionHandlerBuilder");
 
   /**
    * Request headers as envelope metadata: lower-case names, repeated headers joined with ",",

@@ -8,6 +8,8 @@ import io.sluice.core.Consumer;
 import io.sluice.core.Receiver;
 import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
+import io.sluice.core.tls.ServerTls;
+import io.sluice.core.tls.TlsServerSettings;
 import io.sluice.core.util.HostPort;
 import io.sluice.core.util.RateLimitedLog;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Protocols;
@@ -32,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +84,7 @@ final class OtlpReceiver implements Receiver {
   private State state = State.STOPPED;
   private Future<Void> transition = Future.succeededFuture();
   private final List<HttpServer> servers = new ArrayList<>();
+  private final List<ServerTls> tlsInUse = new ArrayList<>();
 
   OtlpReceiver(ComponentContext ctx, OtlpReceiverConfig config, Map<Signal, Consumer> next) {
     this.ctx = ctx;
@@ -144,18 +148,13 @@ final class OtlpReceiver implements Receiver {
     accepting = true;
     worker = vertx.createSharedWorkerExecutor("sluice-otlp-decode-" + ctx.id(), 2);
     List<Future<Void>> bound = new ArrayList<>();
-    try {
-      if (grpc != null) {
-        HostPort at = OtlpReceiverConfig.listenAddress(protocols.grpc().endpoint());
-        bound.add(bindAll("OTLP/gRPC", at, grpc.serverOptions(at), grpc::newRequestHandler));
-      }
-      if (http != null) {
-        HostPort at = OtlpReceiverConfig.listenAddress(protocols.http().endpoint());
-        bound.add(bindAll("OTLP/HTTP", at, http.serverOptions(at), () -> http::handle));
-      }
-    } catch (IllegalArgumentException e) {
-      bound.add(Future.failedFuture(new IllegalStateException("receiver '" + ctx.id() + "' has an invalid endpoint: "
-          + e.getMessage(), e)));
+    if (grpc != null) {
+      bound.add(listen("OTLP/gRPC", protocols.grpc().endpoint(), protocols.grpc().tls(), "protocols.grpc.tls",
+          grpc::serverOptions, grpc::newRequestHandler));
+    }
+    if (http != null) {
+      bound.add(listen("OTLP/HTTP", protocols.http().endpoint(), protocols.http().tls(), "protocols.http.tls",
+          http::serverOptions, () -> http::handle));
     }
     return Future.join(bound).transform(ar -> {
       if (ar.succeeded()) {
@@ -168,6 +167,25 @@ final class OtlpReceiver implements Receiver {
         accepting = false;
         return Future.<Void>failedFuture(cause);
       });
+    });
+  }
+
+  /** Loads the listener's TLS material, when it has TLS, and binds it. */
+  private Future<Void> listen(String what, String endpoint, TlsServerSettings tlsSettings, String tlsPath,
+      Function<HostPort, HttpServerOptions> options, Supplier<Handler<HttpServerRequest>> handlers) {
+    HostPort at;
+    try {
+      at = OtlpReceiverConfig.listenAddress(endpoint);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new IllegalStateException("receiver '" + ctx.id() + "' has an invalid endpoint: "
+          + e.getMessage(), e));
+    }
+    if (tlsSettings == null) {
+      return bindAll(what, at, options.apply(at), handlers);
+    }
+    return ServerTls.start(vertx, tlsSettings, "receiver '" + ctx.id() + "' (" + tlsPath + ")").compose(tls -> {
+      tlsInUse.add(tls);
+      return bindAll(what + " with TLS", at, tls.applyTo(options.apply(at)), handlers);
     });
   }
 
@@ -257,6 +275,8 @@ final class OtlpReceiver implements Receiver {
       }));
     }
     servers.clear();
+    tlsInUse.forEach(ServerTls::close);
+    tlsInUse.clear();
     return Future.join(closes).transform(ar -> {
       WorkerExecutor w = worker;
       worker = null;

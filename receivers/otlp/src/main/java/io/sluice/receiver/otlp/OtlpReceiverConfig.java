@@ -3,6 +3,7 @@ package io.sluice.receiver.otlp;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
+import io.sluice.core.tls.TlsServerSettings;
 import io.sluice.core.util.HostPort;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,6 +21,7 @@ import java.util.regex.Pattern;
  *     max_recv_msg_size_mib: 4
  *     max_concurrent_streams: 0        # 0 = unlimited
  *     include_metadata: false
+ *     tls: { cert_file: ..., key_file: ..., client_ca_file: ... }   # see TlsServerSettings; absent = plaintext
  *   http:
  *     endpoint: localhost:4318
  *     traces_url_path: /v1/traces
@@ -28,6 +30,7 @@ import java.util.regex.Pattern;
  *     max_request_body_size: 20971520  # bytes, also after decompression
  *     include_metadata: false
  *     cors: { allowed_origins: [], allowed_headers: [], max_age: 0 }
+ *     tls: { ... }
  * </pre>
  *
  * <p>A protocol is on when its key is present, even with no value ({@code grpc:}); the fields
@@ -49,8 +52,10 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
    * @param maxRecvMsgSizeMib the largest request message, in MiB, checked before and after decompression
    * @param maxConcurrentStreams HTTP/2 streams one connection may have open at once; 0 = unlimited
    * @param includeMetadata whether request headers travel with the data in the batch envelope
+   * @param tls TLS of the listener; null serves plaintext
    */
-  public record Grpc(String endpoint, Integer maxRecvMsgSizeMib, Long maxConcurrentStreams, Boolean includeMetadata) {
+  public record Grpc(String endpoint, Integer maxRecvMsgSizeMib, Long maxConcurrentStreams, Boolean includeMetadata,
+      TlsServerSettings tls) {
     public static final String DEFAULT_ENDPOINT = "localhost:4317";
     public static final int DEFAULT_MAX_RECV_MSG_SIZE_MIB = 4;
 
@@ -61,9 +66,19 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
       includeMetadata = includeMetadata != null && includeMetadata;
     }
 
+    /** Plaintext gRPC. */
+    public Grpc(String endpoint, Integer maxRecvMsgSizeMib, Long maxConcurrentStreams, Boolean includeMetadata) {
+      this(endpoint, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, null);
+    }
+
     /** gRPC with every default. */
     public static Grpc defaults() {
       return new Grpc(null, null, null, null);
+    }
+
+    /** A copy served with TLS. */
+    public Grpc withTls(TlsServerSettings settings) {
+      return new Grpc(endpoint, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, settings);
     }
   }
 
@@ -77,6 +92,7 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
    * @param maxRequestBodySize the largest request body in bytes, as sent and after decompression
    * @param includeMetadata whether request headers travel with the data in the batch envelope
    * @param cors cross-origin settings for browser clients; null or no origins = CORS off
+   * @param tls TLS of the listener; null serves plaintext
    */
   public record Http(
       String endpoint,
@@ -85,7 +101,8 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
       String logsUrlPath,
       Long maxRequestBodySize,
       Boolean includeMetadata,
-      Cors cors) {
+      Cors cors,
+      TlsServerSettings tls) {
     public static final String DEFAULT_ENDPOINT = "localhost:4318";
     public static final long DEFAULT_MAX_REQUEST_BODY_SIZE = 20L * 1024 * 1024;
 
@@ -98,9 +115,21 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
       includeMetadata = includeMetadata != null && includeMetadata;
     }
 
+    /** Plaintext HTTP. */
+    public Http(String endpoint, String tracesUrlPath, String metricsUrlPath, String logsUrlPath,
+        Long maxRequestBodySize, Boolean includeMetadata, Cors cors) {
+      this(endpoint, tracesUrlPath, metricsUrlPath, logsUrlPath, maxRequestBodySize, includeMetadata, cors, null);
+    }
+
     /** HTTP with every default. */
     public static Http defaults() {
       return new Http(null, null, null, null, null, null, null);
+    }
+
+    /** A copy served with TLS. */
+    public Http withTls(TlsServerSettings settings) {
+      return new Http(endpoint, tracesUrlPath, metricsUrlPath, logsUrlPath, maxRequestBodySize, includeMetadata, cors,
+          settings);
     }
 
     private static String urlPath(String path, String dflt) {
@@ -166,6 +195,9 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
         problems.add(new ConfigProblem("protocols.grpc.max_concurrent_streams", "is " + g.maxConcurrentStreams()
             + "; expected 0 (unlimited) or a positive number up to 4294967295"));
       }
+      if (g.tls() != null) {
+        problems.addAll(g.tls().validate("protocols.grpc.tls"));
+      }
     }
     if (p.http() != null) {
       Http h = p.http();
@@ -181,6 +213,9 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
       }
       if (h.cors() != null) {
         checkCors(h.cors(), problems);
+      }
+      if (h.tls() != null) {
+        problems.addAll(h.tls().validate("protocols.http.tls"));
       }
     }
     if (grpcAt != null && httpAt != null && grpcAt.port() == httpAt.port()
