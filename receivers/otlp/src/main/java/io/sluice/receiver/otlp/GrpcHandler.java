@@ -101,6 +101,11 @@ final class GrpcHandler {
       call.reply(Refusal.UNAVAILABLE, "receiver '" + receiver.id() + "' is shutting down; retry later", null);
       return;
     }
+    receiver.authenticate(true, req.headers(), req, call.context, who -> admit(call, signal),
+        why -> call.reply(Refusal.UNAUTHENTICATED, why, null));
+  }
+
+  private void admit(Call call, Signal signal) {
     if (receiver.consumer(signal) == null) {
       call.reply(Refusal.UNIMPLEMENTED, "receiver '" + receiver.id() + "' is in no " + signal
           + " pipeline, so it does not take " + signal.itemName(), null);

@@ -121,6 +121,11 @@ final class HttpHandler {
       reject(req, format, 503, Refusal.UNAVAILABLE, "receiver '" + receiver.id() + "' is shutting down; retry later");
       return;
     }
+    receiver.authenticate(false, req.headers(), req, Vertx.currentContext(), who -> admit(req, signal, format, arrivedAt),
+        why -> reject(req, format, 401, Refusal.UNAUTHENTICATED, why));
+  }
+
+  private void admit(HttpServerRequest req, Signal signal, Format format, long arrivedAt) {
     if (receiver.consumer(signal) == null) {
       reject(req, format, 404, Refusal.UNIMPLEMENTED, "receiver '" + receiver.id() + "' is in no " + signal
           + " pipeline, so it does not take " + signal.itemName());
@@ -156,6 +161,7 @@ final class HttpHandler {
       case 400 -> Refusal.INVALID_ARGUMENT;
       case 404 -> Refusal.NOT_FOUND;
       case 413, 429 -> Refusal.RESOURCE_EXHAUSTED;
+      case 401 -> Refusal.UNAUTHENTICATED;
       case 503 -> Refusal.UNAVAILABLE;
       default -> Refusal.INTERNAL;
     };

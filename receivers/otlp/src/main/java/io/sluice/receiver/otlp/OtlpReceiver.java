@@ -7,6 +7,9 @@ import io.sluice.core.ComponentId;
 import io.sluice.core.Consumer;
 import io.sluice.core.Receiver;
 import io.sluice.core.Signal;
+import io.sluice.core.auth.AuthSettings;
+import io.sluice.core.auth.AuthenticationException;
+import io.sluice.core.auth.ServerAuthenticator;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
 import io.sluice.core.tls.ServerTls;
 import io.sluice.core.tls.TlsServerSettings;
@@ -17,6 +20,7 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -25,6 +29,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.streams.ReadStream;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -79,6 +84,8 @@ final class OtlpReceiver implements Receiver {
   private final RateLimitedLog unexpectedLog = new RateLimitedLog(log, Level.WARN, 60, TimeUnit.SECONDS);
   private volatile boolean accepting;
   private volatile WorkerExecutor worker;
+  private volatile ServerAuthenticator grpcAuth;
+  private volatile ServerAuthenticator httpAuth;
 
   // lifecycle state, touched only on the lifecycle context
   private State state = State.STOPPED;
@@ -148,6 +155,14 @@ final class OtlpReceiver implements Receiver {
     accepting = true;
     worker = vertx.createSharedWorkerExecutor("sluice-otlp-decode-" + ctx.id(), 2);
     List<Future<Void>> bound = new ArrayList<>();
+    try {
+      grpcAuth = authenticator(protocols.grpc() == null ? null : protocols.grpc().auth(), "protocols.grpc.auth");
+      httpAuth = authenticator(protocols.http() == null ? null : protocols.http().auth(), "protocols.http.auth");
+    } catch (IllegalStateException e) {
+      state = State.STOPPED;
+      accepting = false;
+      return Future.failedFuture(new IllegalStateException("receiver '" + ctx.id() + "': " + e.getMessage(), e));
+    }
     if (grpc != null) {
       bound.add(listen("OTLP/gRPC", protocols.grpc().endpoint(), protocols.grpc().tls(), "protocols.grpc.tls",
           grpc::serverOptions, grpc::newRequestHandler));
@@ -168,6 +183,10 @@ final class OtlpReceiver implements Receiver {
         return Future.<Void>failedFuture(cause);
       });
     });
+  }
+
+  private ServerAuthenticator authenticator(AuthSettings auth, String prefix) {
+    return auth == null ? null : auth.resolveServer(ctx, prefix);
   }
 
   /** Loads the listener's TLS material, when it has TLS, and binds it. */
@@ -285,6 +304,55 @@ final class OtlpReceiver implements Receiver {
   }
 
   // ---- shared by the protocol handlers ----
+
+  /**
+   * Lets a request on once its authenticator accepts it, or at once without one; the request's
+   * stream is paused while a slow check runs so that nothing of it is missed.
+   *
+   * @param grpcSide which listener's authenticator checks it
+   * @param admit called on {@code context} with what is known of the client
+   * @param refuse called on {@code context} with why the request was refused (no credential in it)
+   */
+  void authenticate(boolean grpcSide, MultiMap headers, ReadStream<?> stream, Context context,
+      Handler<Map<String, String>> admit, Handler<String> refuse) {
+    ServerAuthenticator auth = grpcSide ? grpcAuth : httpAuth;
+    if (auth == null) {
+      admit.handle(Map.of());
+      return;
+    }
+    Future<Map<String, String>> checked;
+    try {
+      checked = auth.authenticate(headers);
+    } catch (RuntimeException e) {
+      checked = Future.failedFuture(e);
+    }
+    if (checked.isComplete()) {
+      settle(checked, admit, refuse);
+      return;
+    }
+    stream.pause();
+    Future<Map<String, String>> slow = checked;
+    onContext(context, slow, ar -> {
+      settle(slow, admit, refuse);
+      stream.resume();
+    });
+  }
+
+  private void settle(Future<Map<String, String>> checked, Handler<Map<String, String>> admit,
+      Handler<String> refuse) {
+    if (checked.succeeded()) {
+      admit.handle(checked.result() == null ? Map.of() : checked.result());
+      return;
+    }
+    Throwable why = checked.cause();
+    String reason = why instanceof AuthenticationException ? why.getMessage()
+        : "the authenticator failed (" + why.getClass().getSimpleName() + ")";
+    if (!(why instanceof AuthenticationException)) {
+      unexpectedLog.log("Receiver '{}': the authenticator failed; the request was refused", ctx.id(), why);
+    }
+    log.debug("Receiver '{}' refused a request as unauthenticated: {}", ctx.id(), reason);
+    refuse.handle("unauthenticated: " + reason);
+  }
 
   /** False once shutdown has begun: new requests are refused with a retryable answer. */
   boolean accepting() {

@@ -3,6 +3,7 @@ package io.sluice.receiver.otlp;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
+import io.sluice.core.auth.AuthSettings;
 import io.sluice.core.tls.TlsServerSettings;
 import io.sluice.core.util.HostPort;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.regex.Pattern;
  *     max_concurrent_streams: 0        # 0 = unlimited
  *     include_metadata: false
  *     tls: { cert_file: ..., key_file: ..., client_ca_file: ... }   # see TlsServerSettings; absent = plaintext
+ *     auth: { authenticator: basicauth/server }  # an extension in service.extensions; 401 / UNAUTHENTICATED
  *   http:
  *     endpoint: localhost:4318
  *     traces_url_path: /v1/traces
@@ -31,6 +33,7 @@ import java.util.regex.Pattern;
  *     include_metadata: false
  *     cors: { allowed_origins: [], allowed_headers: [], max_age: 0 }
  *     tls: { ... }
+ *     auth: { authenticator: bearertokenauth }
  * </pre>
  *
  * <p>A protocol is on when its key is present, even with no value ({@code grpc:}); the fields
@@ -53,9 +56,10 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
    * @param maxConcurrentStreams HTTP/2 streams one connection may have open at once; 0 = unlimited
    * @param includeMetadata whether request headers travel with the data in the batch envelope
    * @param tls TLS of the listener; null serves plaintext
+   * @param auth the authenticator extension that checks every request; null for none
    */
   public record Grpc(String endpoint, Integer maxRecvMsgSizeMib, Long maxConcurrentStreams, Boolean includeMetadata,
-      TlsServerSettings tls) {
+      TlsServerSettings tls, AuthSettings auth) {
     public static final String DEFAULT_ENDPOINT = "localhost:4317";
     public static final int DEFAULT_MAX_RECV_MSG_SIZE_MIB = 4;
 
@@ -68,7 +72,7 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
 
     /** Plaintext gRPC. */
     public Grpc(String endpoint, Integer maxRecvMsgSizeMib, Long maxConcurrentStreams, Boolean includeMetadata) {
-      this(endpoint, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, null);
+      this(endpoint, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, null, null);
     }
 
     /** gRPC with every default. */
@@ -78,7 +82,13 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
 
     /** A copy served with TLS. */
     public Grpc withTls(TlsServerSettings settings) {
-      return new Grpc(endpoint, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, settings);
+      return new Grpc(endpoint, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, settings, auth);
+    }
+
+    /** A copy whose requests the named authenticator checks. */
+    public Grpc withAuth(String authenticator) {
+      return new Grpc(endpoint, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, tls,
+          new AuthSettings(authenticator));
     }
   }
 
@@ -93,6 +103,7 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
    * @param includeMetadata whether request headers travel with the data in the batch envelope
    * @param cors cross-origin settings for browser clients; null or no origins = CORS off
    * @param tls TLS of the listener; null serves plaintext
+   * @param auth the authenticator extension that checks every request; null for none
    */
   public record Http(
       String endpoint,
@@ -102,7 +113,8 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
       Long maxRequestBodySize,
       Boolean includeMetadata,
       Cors cors,
-      TlsServerSettings tls) {
+      TlsServerSettings tls,
+      AuthSettings auth) {
     public static final String DEFAULT_ENDPOINT = "localhost:4318";
     public static final long DEFAULT_MAX_REQUEST_BODY_SIZE = 20L * 1024 * 1024;
 
@@ -118,7 +130,8 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
     /** Plaintext HTTP. */
     public Http(String endpoint, String tracesUrlPath, String metricsUrlPath, String logsUrlPath,
         Long maxRequestBodySize, Boolean includeMetadata, Cors cors) {
-      this(endpoint, tracesUrlPath, metricsUrlPath, logsUrlPath, maxRequestBodySize, includeMetadata, cors, null);
+      this(endpoint, tracesUrlPath, metricsUrlPath, logsUrlPath, maxRequestBodySize, includeMetadata, cors, null,
+          null);
     }
 
     /** HTTP with every default. */
@@ -129,7 +142,13 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
     /** A copy served with TLS. */
     public Http withTls(TlsServerSettings settings) {
       return new Http(endpoint, tracesUrlPath, metricsUrlPath, logsUrlPath, maxRequestBodySize, includeMetadata, cors,
-          settings);
+          settings, auth);
+    }
+
+    /** A copy whose requests the named authenticator checks. */
+    public Http withAuth(String authenticator) {
+      return new Http(endpoint, tracesUrlPath, metricsUrlPath, logsUrlPath, maxRequestBodySize, includeMetadata, cors,
+          tls, new AuthSettings(authenticator));
     }
 
     private static String urlPath(String path, String dflt) {
@@ -198,6 +217,9 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
       if (g.tls() != null) {
         problems.addAll(g.tls().validate("protocols.grpc.tls"));
       }
+      if (g.auth() != null) {
+        problems.addAll(g.auth().validate("protocols.grpc.auth"));
+      }
     }
     if (p.http() != null) {
       Http h = p.http();
@@ -216,6 +238,9 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
       }
       if (h.tls() != null) {
         problems.addAll(h.tls().validate("protocols.http.tls"));
+      }
+      if (h.auth() != null) {
+        problems.addAll(h.auth().validate("protocols.http.auth"));
       }
     }
     if (grpcAt != null && httpAt != null && grpcAt.port() == httpAt.port()
