@@ -41,7 +41,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -86,19 +85,8 @@ class OtlpAuthTest {
         new BasicAuthConfig(null, new BasicAuthConfig.HtpasswdSettings(null, USER + ":" + PASSWORD)));
     bearer.start().await(10, TimeUnit.SECONDS);
     basic.start().await(10, TimeUnit.SECONDS);
-    Map<ComponentId, Extension> extensions = Map.of(ComponentId.parse("bearertokenauth/server"), bearer,
-        ComponentId.parse("basicauth/server"), basic);
-    Host host = new Host() {
-      @Override
-      public boolean ready() {
-        return true;
-      }
-
-      @Override
-      public Optional<Extension> extension(ComponentId id) {
-        return Optional.ofNullable(extensions.get(id));
-      }
-    };
+    Host host = TestContexts.hostWith(Map.of(ComponentId.parse("bearertokenauth/server"), bearer,
+        ComponentId.parse("basicauth/server"), basic));
     r = RunningReceiver.start(Signal.values(), g -> g.withTls(tls).withAuth("bearertokenauth/server"),
         h -> h.withTls(tls).withAuth("basicauth/server"), host);
   }
