@@ -76,6 +76,26 @@ public final class ServerTls {
     }, false).onSuccess(ServerTls::scheduleReloads);
   }
 
+  /**
+   * As {@link #start}, for a server whose TLS is optional: null settings give a succeeded
+   * future of null, and {@link #applyIfSet} then leaves the options as they are.
+   */
+  public static Future<ServerTls> startIfSet(Vertx vertx, TlsServerSettings settings, String where) {
+    return settings == null ? Future.succeededFuture() : start(vertx, settings, where);
+  }
+
+  /** {@code tls.applyTo(options)}, or the options unchanged when {@code tls} is null. */
+  public static <T extends NetServerOptions> T applyIfSet(ServerTls tls, T options) {
+    return tls == null ? options : tls.applyTo(options);
+  }
+
+  /** Closes {@code tls} when it is not null. */
+  public static void closeIfSet(ServerTls tls) {
+    if (tls != null) {
+      tls.close();
+    }
+  }
+
   /** Stops re-reading; servers already configured keep the last material. Safe twice. */
   public void close() {
     synchronized (this) {
