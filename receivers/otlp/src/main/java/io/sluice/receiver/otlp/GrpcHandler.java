@@ -11,6 +11,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.grpc.common.GrpcMessage;
@@ -29,6 +30,7 @@ import io.vertx.grpc.server.GrpcServerResponse;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,16 +68,35 @@ final class GrpcHandler {
     };
   }
 
+  /** Options of one listener; {@code at} is null on a Unix socket. */
   HttpServerOptions serverOptions(HostPort at) {
     long streams = config.maxConcurrentStreams() == 0 ? 0xFFFFFFFFL : config.maxConcurrentStreams();
-    return new HttpServerOptions()
-        .setHost(at.host())
-        .setPort(at.port())
+    HttpServerOptions options = new HttpServerOptions()
         .setHttp2ClearTextEnabled(true)
         .setInitialSettings(new Http2Settings()
             .setMaxConcurrentStreams(streams)
             .setInitialWindowSize(1024 * 1024))
         .setHttp2ConnectionWindowSize(4 * 1024 * 1024);
+    if (at != null) {
+      options.setHost(at.host()).setPort(at.port());
+    }
+    if (config.readBufferSize() > 0) {
+      options.setReceiveBufferSize(config.readBufferSize());
+    }
+    if (config.writeBufferSize() > 0) {
+      options.setSendBufferSize(config.writeBufferSize());
+    }
+    OtlpReceiverConfig.Keepalive k = config.keepalive();
+    if (k != null && k.serverParameters() != null && !k.serverParameters().maxConnectionIdle().isZero()) {
+      options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+          .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, k.serverParameters().maxConnectionIdle().toMillis()));
+    }
+    return options;
+  }
+
+  /** What keepalive does to each new connection, or null when nothing. */
+  Handler<HttpConnection> connectionHandler() {
+    return GrpcKeepalive.of(receiver.vertx(), receiver.id(), config.keepalive());
   }
 
   /** A gRPC server for one event loop's HTTP server. */

@@ -24,11 +24,13 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.ReadStream;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -164,12 +166,13 @@ final class OtlpReceiver implements Receiver {
       return Future.failedFuture(new IllegalStateException("receiver '" + ctx.id() + "': " + e.getMessage(), e));
     }
     if (grpc != null) {
-      bound.add(listen("OTLP/gRPC", protocols.grpc().endpoint(), protocols.grpc().tls(), "protocols.grpc.tls",
-          grpc::serverOptions, grpc::newRequestHandler));
+      bound.add(listen("OTLP/gRPC", protocols.grpc().endpoint(), protocols.grpc().unixSocket(),
+          protocols.grpc().tls(), "protocols.grpc.tls", grpc::serverOptions, grpc::newRequestHandler,
+          grpc.connectionHandler()));
     }
     if (http != null) {
-      bound.add(listen("OTLP/HTTP", protocols.http().endpoint(), protocols.http().tls(), "protocols.http.tls",
-          http::serverOptions, () -> http::handle));
+      bound.add(listen("OTLP/HTTP", protocols.http().endpoint(), false, protocols.http().tls(), "protocols.http.tls",
+          http::serverOptions, () -> http::handle, null));
     }
     return Future.join(bound).transform(ar -> {
       if (ar.succeeded()) {
@@ -190,22 +193,41 @@ final class OtlpReceiver implements Receiver {
   }
 
   /** Loads the listener's TLS material, when it has TLS, and binds it. */
-  private Future<Void> listen(String what, String endpoint, TlsServerSettings tlsSettings, String tlsPath,
-      Function<HostPort, HttpServerOptions> options, Supplier<Handler<HttpServerRequest>> handlers) {
-    HostPort at;
-    try {
-      at = OtlpReceiverConfig.listenAddress(endpoint);
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(new IllegalStateException("receiver '" + ctx.id() + "' has an invalid endpoint: "
-          + e.getMessage(), e));
+  private Future<Void> listen(String what, String endpoint, boolean unix, TlsServerSettings tlsSettings,
+      String tlsPath, Function<HostPort, HttpServerOptions> options, Supplier<Handler<HttpServerRequest>> handlers,
+      Handler<HttpConnection> connections) {
+    HostPort at = null;
+    if (!unix) {
+      try {
+        at = OtlpReceiverConfig.listenAddress(endpoint);
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(new IllegalStateException("receiver '" + ctx.id() + "' has an invalid endpoint: "
+            + e.getMessage(), e));
+      }
     }
+    // A Unix socket is one file: one server on one loop listens on it.
+    Listener listener = unix
+        ? new Listener(what, SocketAddress.domainSocketAddress(endpoint), "unix:" + endpoint, loops.subList(0, 1))
+        : new Listener(what, null, at.toString(), loops);
+    HttpServerOptions base = options.apply(at);
     if (tlsSettings == null) {
-      return bindAll(what, at, options.apply(at), handlers);
+      return bindAll(listener, base, handlers, connections);
     }
     return ServerTls.start(vertx, tlsSettings, "receiver '" + ctx.id() + "' (" + tlsPath + ")").compose(tls -> {
       tlsInUse.add(tls);
-      return bindAll(what + " with TLS", at, tls.applyTo(options.apply(at)), handlers);
+      return bindAll(listener.withTls(), tls.applyTo(base), handlers, connections);
     });
+  }
+
+  /**
+   * Where servers listen.
+   *
+   * @param socket a Unix domain socket, or null to listen on the options' host and port
+   */
+  private record Listener(String what, SocketAddress socket, String shown, List<ContextInternal> loops) {
+    Listener withTls() {
+      return new Listener(what + " with TLS", socket, shown, loops);
+    }
   }
 
   /**
@@ -214,19 +236,27 @@ final class OtlpReceiver implements Receiver {
    * by all servers, which would stall the loops. Each server is created while its loop's context
    * is dispatched on that thread, so it belongs to that loop and handles its requests there.
    */
-  private Future<Void> bindAll(String what, HostPort at, HttpServerOptions options,
-      Supplier<Handler<HttpServerRequest>> handlers) {
+  private Future<Void> bindAll(Listener listener, HttpServerOptions options,
+      Supplier<Handler<HttpServerRequest>> handlers, Handler<HttpConnection> connections) {
     Promise<Void> result = lifecycle.promise();
+    String what = listener.what();
+    String at = listener.shown();
     BINDER.execute(() -> {
       OtlpCodec.warmUp();
       Throwable failure = null;
-      for (ContextInternal loop : loops) {
+      for (ContextInternal loop : listener.loops()) {
         if (failure != null) {
           break;
         }
         try {
           List<Future<HttpServer>> listening = new ArrayList<>(1);
-          loop.dispatch(() -> listening.add(vertx.createHttpServer(options).requestHandler(handlers.get()).listen()));
+          loop.dispatch(() -> {
+            HttpServer s = vertx.createHttpServer(options).requestHandler(handlers.get());
+            if (connections != null) {
+              s.connectionHandler(connections);
+            }
+            listening.add(listener.socket() == null ? s.listen() : s.listen(listener.socket()));
+          });
           HttpServer server = listening.get(0).await();
           lifecycle.runOnContext(v -> servers.add(server));
         } catch (Throwable t) {
@@ -234,7 +264,8 @@ final class OtlpReceiver implements Receiver {
         }
       }
       if (failure == null) {
-        log.info("Receiver '{}' listening for {} on {} ({} event loops).", ctx.id(), what, at, loops.size());
+        log.info("Receiver '{}' listening for {} on {} ({} event loops).", ctx.id(), what, at,
+            listener.loops().size());
         result.complete();
       } else {
         boolean portTaken = failure instanceof java.net.BindException
@@ -296,11 +327,25 @@ final class OtlpReceiver implements Receiver {
     servers.clear();
     tlsInUse.forEach(ServerTls::close);
     tlsInUse.clear();
-    return Future.join(closes).transform(ar -> {
+    return Future.join(closes).transform(ar -> removeUnixSocket()).transform(ar -> {
       WorkerExecutor w = worker;
       worker = null;
       return w == null ? Future.<Void>succeededFuture() : w.close().recover(err -> Future.succeededFuture());
     });
+  }
+
+  /** A Unix socket's file outlives its server; removed so that the next start can bind again. Never fails. */
+  private Future<Void> removeUnixSocket() {
+    if (protocols.grpc() == null || !protocols.grpc().unixSocket()) {
+      return Future.succeededFuture();
+    }
+    String path = protocols.grpc().endpoint();
+    return vertx.fileSystem().exists(path)
+        .compose(there -> there ? vertx.fileSystem().delete(path) : Future.<Void>succeededFuture())
+        .recover(err -> {
+          log.warn("Receiver '{}' could not remove its socket file '{}': {}", ctx.id(), path, err.toString());
+          return Future.succeededFuture();
+        });
   }
 
   // ---- shared by the protocol handlers ----
