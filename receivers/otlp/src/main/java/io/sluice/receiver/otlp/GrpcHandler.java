@@ -2,6 +2,7 @@ package io.sluice.receiver.otlp;
 
 import io.sluice.core.Batch;
 import io.sluice.core.Envelope;
+import io.sluice.core.Rejections;
 import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
 import io.sluice.core.util.HostPort;
@@ -200,7 +201,7 @@ final class GrpcHandler {
         return;
       }
       Map<String, String> metadata = config.includeMetadata() ? OtlpCodec.metadata(req.headers()) : Map.of();
-      Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata);
+      Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata, Rejections.counting());
       byte[] wire = msg.payload().getBytes();
       OtlpReceiver.onContext(context, receiver.decode(wire.length, codec != Decompression.IDENTITY, () -> {
         Decompression.Bytes raw = codec.decompress(wire, wire.length, maxBytes);
@@ -225,9 +226,10 @@ final class GrpcHandler {
     }
 
     private void handOn(Batch batch) {
+      Rejections rejections = batch.envelope().rejections();
       OtlpReceiver.onContext(context, receiver.deliver(batch, metrics), outcome -> {
         if (outcome.succeeded()) {
-          replyOk();
+          replyOk(rejections);
         } else {
           Refusal r = Refusal.of(outcome.cause());
           if (r.unexpected()) {
@@ -238,12 +240,12 @@ final class GrpcHandler {
       });
     }
 
-    private void replyOk() {
+    private void replyOk(Rejections rejections) {
       if (!state.answer()) {
         return;
       }
       try {
-        req.response().end(Buffer.buffer(OtlpCodec.okProto(signal)));
+        req.response().end(Buffer.buffer(OtlpCodec.okProto(signal, rejections)));
       } catch (RuntimeException e) {
         log.debug("Receiver '{}': could not answer a gRPC {} call: {}", receiver.id(), signal, e.toString());
       }

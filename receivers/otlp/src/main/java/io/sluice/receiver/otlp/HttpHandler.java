@@ -2,6 +2,7 @@ package io.sluice.receiver.otlp;
 
 import io.sluice.core.Batch;
 import io.sluice.core.Envelope;
+import io.sluice.core.Rejections;
 import io.sluice.core.PermanentException;
 import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
@@ -248,7 +249,7 @@ final class HttpHandler {
       }
       state.handedOn();
       Map<String, String> metadata = config.includeMetadata() ? OtlpCodec.metadata(req.headers()) : Map.of();
-      Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata);
+      Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata, Rejections.counting());
       byte[] wire = body.getBytes();
       body = null;
       OtlpReceiver.onContext(context, receiver.decode(wire.length, codec != Decompression.IDENTITY, () -> {
@@ -273,9 +274,10 @@ final class HttpHandler {
     }
 
     private void handOn(Batch batch) {
+      Rejections rejections = batch.envelope().rejections();
       OtlpReceiver.onContext(context, receiver.deliver(batch, metrics), outcome -> {
         if (outcome.succeeded()) {
-          sendOk();
+          sendOk(rejections);
         } else {
           Refusal r = Refusal.of(outcome.cause());
           if (r.unexpected()) {
@@ -286,8 +288,8 @@ final class HttpHandler {
       });
     }
 
-    private void sendOk() {
-      byte[] ok = format == Format.JSON ? OtlpCodec.okJson(signal) : OtlpCodec.okProto(signal);
+    private void sendOk(Rejections rejections) {
+      byte[] ok = format == Format.JSON ? OtlpCodec.okJson(signal, rejections) : OtlpCodec.okProto(signal, rejections);
       write(200, ok, null);
     }
 

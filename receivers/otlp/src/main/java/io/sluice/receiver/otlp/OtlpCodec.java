@@ -3,14 +3,18 @@ package io.sluice.receiver.otlp;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentId;
 import io.sluice.core.Envelope;
+import io.sluice.core.Rejections;
 import io.sluice.core.Signal;
 import io.sluice.core.otlp.EncodedResources;
 import io.sluice.core.otlp.OtlpJson;
@@ -70,6 +74,31 @@ final class OtlpCodec {
       PROTO_OK[s.ordinal()] = ok.toByteArray();
       JSON_OK[s.ordinal()] = OtlpJson.encode(ok);
     }
+  }
+
+  /**
+   * The response for a request of which {@code rejections} dropped items, binary: the
+   * full-success one when none were dropped, else one with {@code partial_success}.
+   */
+  static byte[] okProto(Signal signal, Rejections rejections) {
+    return rejections.count() == 0 ? okProto(signal) : partial(signal, rejections).toByteArray();
+  }
+
+  /** As {@link #okProto(Signal, Rejections)}, OTLP/JSON. */
+  static byte[] okJson(Signal signal, Rejections rejections) {
+    return rejections.count() == 0 ? okJson(signal) : OtlpJson.encode(partial(signal, rejections));
+  }
+
+  private static com.google.protobuf.Message partial(Signal signal, Rejections r) {
+    return switch (signal) {
+      case TRACES -> ExportTraceServiceResponse.newBuilder().setPartialSuccess(ExportTracePartialSuccess.newBuilder()
+          .setRejectedSpans(r.count()).setErrorMessage(r.message())).build();
+      case METRICS -> ExportMetricsServiceResponse.newBuilder().setPartialSuccess(
+          ExportMetricsPartialSuccess.newBuilder().setRejectedDataPoints(r.count()).setErrorMessage(r.message()))
+          .build();
+      case LOGS -> ExportLogsServiceResponse.newBuilder().setPartialSuccess(ExportLogsPartialSuccess.newBuilder()
+          .setRejectedLogRecords(r.count()).setErrorMessage(r.message())).build();
+    };
   }
 
   /** The full-success response (no partial_success), binary. */
