@@ -1,5 +1,6 @@
 package io.sluice.core.auth;
 
+import static io.sluice.core.auth.AuthRefusals.refusal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JOSEObjectType;
@@ -82,15 +83,6 @@ class OidcAuthTest {
 
   private static MultiMap bearer(String token) {
     return MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + token);
-  }
-
-  private static String refusal(Future<Map<String, String>> f) throws Exception {
-    try {
-      f.await(10, TimeUnit.SECONDS);
-      return null;
-    } catch (AuthenticationException e) {
-      return e.getMessage();
-    }
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.sluice.core.auth;
 
+import static io.sluice.core.auth.AuthRefusals.refusal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -46,16 +47,6 @@ class ServerAuthenticatorsTest {
   private static MultiMap basic(String user, String password) {
     return header("authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
         .getBytes(StandardCharsets.UTF_8)));
-  }
-
-  /** The failure message, or null when the request was accepted. */
-  private static String refusal(Future<Map<String, String>> f) throws Exception {
-    try {
-      f.await(10, TimeUnit.SECONDS);
-      return null;
-    } catch (AuthenticationException e) {
-      return e.getMessage();
-    }
   }
 
   @Test
