@@ -7,6 +7,7 @@ import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
@@ -15,18 +16,24 @@ import io.sluice.core.ComponentContext;
 import io.sluice.core.Extension;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.PemTrustOptions;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.text.ParseException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +56,7 @@ final class OidcAuthExtension implements Extension, ServerAuthenticator {
 
   private final ComponentContext ctx;
   private final OidcAuthConfig config;
-  private HttpClient client;
+  private volatile HttpClient client;
   private String jwksUri;
   private volatile JWKSet keys;
   private volatile DefaultJWTProcessor<SecurityContext> processor;
@@ -63,38 +70,53 @@ final class OidcAuthExtension implements Extension, ServerAuthenticator {
 
   @Override
   public Future<Void> start() {
-    HttpClientOptions options = new HttpClientOptions().setConnectTimeout(10_000);
-    if (!config.issuerCaPath().isEmpty()) {
-      options.setTrustOptions(new PemTrustOptions().addCertPath(config.issuerCaPath()));
-    }
-    client = ctx.vertx().createHttpClient(options);
     String discovery = config.issuerUrl().replaceAll("/+$", "") + "/.well-known/openid-configuration";
+    // Everything of the start, parsing included, runs on a worker: it loads many classes.
     return ctx.vertx().executeBlocking(() -> {
       warmUp();
-      return null;
-    }, false).compose(v -> get(discovery)).compose(body -> {
-      JsonObject doc;
+      client = httpClient();
+      Map<String, Object> doc;
       try {
-        doc = new JsonObject(body);
-      } catch (RuntimeException e) {
-        return Future.failedFuture(new IllegalStateException("the discovery document " + discovery
-            + " is not JSON"));
+        doc = JSONObjectUtils.parse(send(discovery));
+      } catch (ParseException e) {
+        throw new IllegalStateException("the discovery document " + discovery + " is not JSON");
       }
-      String issuer = doc.getString("issuer", "");
-      if (!issuer.equals(config.issuerUrl())) {
-        return Future.failedFuture(new IllegalStateException("the discovery document names the issuer \"" + issuer
-            + "\", not issuer_url \"" + config.issuerUrl() + "\""));
+      Object issuer = doc.get("issuer");
+      if (!config.issuerUrl().equals(issuer)) {
+        throw new IllegalStateException("the discovery document names the issuer \"" + issuer
+            + "\", not issuer_url \"" + config.issuerUrl() + "\"");
       }
-      jwksUri = doc.getString("jwks_uri", "");
-      if (jwksUri.isEmpty()) {
-        return Future.failedFuture(new IllegalStateException("the discovery document " + discovery
-            + " has no jwks_uri"));
+      if (!(doc.get("jwks_uri") instanceof String uri) || uri.isEmpty()) {
+        throw new IllegalStateException("the discovery document " + discovery + " has no jwks_uri");
       }
-      return fetchKeys();
-    }).onSuccess(v -> LOG.info("Extension '{}' accepts JWTs of issuer '{}' ({} keys)", ctx.id(), config.issuerUrl(),
-        keys.getKeys().size()))
+      jwksUri = uri;
+      return null;
+    }, false).compose(v -> fetchKeys())
+        .onSuccess(v -> LOG.info("Extension '{}' accepts JWTs of issuer '{}' ({} keys)", ctx.id(),
+            config.issuerUrl(), keys.getKeys().size()))
         .recover(err -> Future.failedFuture(new IllegalStateException("Extension '" + ctx.id()
             + "' cannot load the keys of issuer '" + config.issuerUrl() + "': " + err.getMessage(), err)));
+  }
+
+  /** The JDK's HTTP client, trusting issuer_ca_path when set: the issuer's documents are few and small. */
+  private HttpClient httpClient() throws Exception {
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (!config.issuerCaPath().isEmpty()) {
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      try (InputStream in = Files.newInputStream(Path.of(config.issuerCaPath()))) {
+        int i = 0;
+        for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+          trust.setCertificateEntry("ca-" + i++, c);
+        }
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext ssl = SSLContext.getInstance("TLS");
+      ssl.init(null, tmf.getTrustManagers(), null);
+      b.sslContext(ssl);
+    }
+    return b.build();
   }
 
   /** Classes a first token of any kind would otherwise load on an event loop. */
@@ -116,31 +138,34 @@ final class OidcAuthExtension implements Extension, ServerAuthenticator {
     }
   }
 
-  private Future<String> get(String url) {
-    return client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url).setTimeout(10_000))
-        .compose(req -> req.send())
-        .compose(resp -> resp.statusCode() == 200 ? resp.body()
-            : Future.failedFuture(new IllegalStateException("GET " + url + " answered " + resp.statusCode())))
-        .map(Buffer::toString);
+  /** GETs a document of the issuer; blocks, so only on a worker. */
+  private String send(String url) throws Exception {
+    HttpResponse<String> resp = client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    if (resp.statusCode() != 200) {
+      throw new IllegalStateException("GET " + url + " answered " + resp.statusCode());
+    }
+    return resp.body();
   }
 
-  /** Fetches the JWKS and builds the processor for it; one fetch at a time. */
+  /** Fetches and parses the JWKS on a worker, and builds the processor for it; one fetch at a time. */
   private synchronized Future<Void> fetchKeys() {
     if (fetching != null) {
       return fetching;
     }
     lastFetchNanos = System.nanoTime();
-    Future<Void> f = get(jwksUri).compose(body -> {
+    Future<Void> f = ctx.vertx().executeBlocking(() -> {
+      JWKSet set;
       try {
-        JWKSet set = JWKSet.parse(body);
-        keys = set;
-        processor = processorFor(set);
-        return Future.<Void>succeededFuture();
+        set = JWKSet.parse(send(jwksUri));
       } catch (ParseException e) {
-        return Future.failedFuture(new IllegalStateException("the JWKS at " + jwksUri + " does not parse: "
-            + e.getMessage()));
+        throw new IllegalStateException("the JWKS at " + jwksUri + " does not parse: " + e.getMessage());
       }
-    }).andThen(ar -> {
+      DefaultJWTProcessor<SecurityContext> p = processorFor(set);
+      keys = set;
+      processor = p;
+      return (Void) null;
+    }, false).andThen(ar -> {
       synchronized (this) {
         fetching = null;
       }
@@ -219,8 +244,7 @@ final class OidcAuthExtension implements Extension, ServerAuthenticator {
 
   @Override
   public Future<Void> shutdown() {
-    HttpClient c = client;
     client = null;
-    return c == null ? Future.succeededFuture() : c.close();
+    return Future.succeededFuture();
   }
 }
