@@ -123,11 +123,12 @@ final class GrpcHandler {
       call.reply(Refusal.UNAVAILABLE, "receiver '" + receiver.id() + "' is shutting down; retry later", null);
       return;
     }
-    receiver.authenticate(true, req.headers(), req, call.context, who -> admit(call, signal),
+    receiver.authenticate(true, req.headers(), req, call.context, who -> admit(call, signal, who),
         why -> call.reply(Refusal.UNAUTHENTICATED, why, null));
   }
 
-  private void admit(Call call, Signal signal) {
+  private void admit(Call call, Signal signal, Map<String, String> who) {
+    call.client = who;
     if (receiver.consumer(signal) == null) {
       call.reply(Refusal.UNIMPLEMENTED, "receiver '" + receiver.id() + "' is in no " + signal
           + " pipeline, so it does not take " + signal.itemName(), null);
@@ -144,6 +145,8 @@ final class GrpcHandler {
     private final Context context;
     private final RequestState state = new RequestState(receiver);
     private GrpcMessage message;
+    /** What the authenticator knows of the client; empty without one. */
+    private Map<String, String> client = Map.of();
 
     Call(GrpcServerRequest<Buffer, Buffer> req, Signal signal, long arrivedAt, Context context) {
       this.req = req;
@@ -200,7 +203,7 @@ final class GrpcHandler {
             + Decompression.GRPC_SUPPORTED, null);
         return;
       }
-      Map<String, String> metadata = config.includeMetadata() ? OtlpCodec.metadata(req.headers()) : Map.of();
+      Map<String, String> metadata = OtlpCodec.metadata(config.includeMetadata(), req.headers(), client);
       Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata, Rejections.counting());
       byte[] wire = msg.payload().getBytes();
       OtlpReceiver.onContext(context, receiver.decode(wire.length, codec != Decompression.IDENTITY, () -> {

@@ -122,11 +122,12 @@ final class HttpHandler {
       reject(req, format, 503, Refusal.UNAVAILABLE, "receiver '" + receiver.id() + "' is shutting down; retry later");
       return;
     }
-    receiver.authenticate(false, req.headers(), req, Vertx.currentContext(), who -> admit(req, signal, format, arrivedAt),
+    receiver.authenticate(false, req.headers(), req, Vertx.currentContext(),
+        who -> admit(req, signal, format, arrivedAt, who),
         why -> reject(req, format, 401, Refusal.UNAUTHENTICATED, why));
   }
 
-  private void admit(HttpServerRequest req, Signal signal, Format format, long arrivedAt) {
+  private void admit(HttpServerRequest req, Signal signal, Format format, long arrivedAt, Map<String, String> who) {
     if (receiver.consumer(signal) == null) {
       reject(req, format, 404, Refusal.UNIMPLEMENTED, "receiver '" + receiver.id() + "' is in no " + signal
           + " pipeline, so it does not take " + signal.itemName());
@@ -139,7 +140,7 @@ final class HttpHandler {
           + " use one of " + Decompression.HTTP_SUPPORTED + ", or none");
       return;
     }
-    new Exchange(req, signal, format, codec, arrivedAt).read();
+    new Exchange(req, signal, format, codec, arrivedAt, who).read();
   }
 
   /** Answers without reading the body; what is left of it is discarded by the server. */
@@ -178,11 +179,15 @@ final class HttpHandler {
     private final long limit;
     private final Context context;
     private final RequestState state = new RequestState(receiver);
+    /** What the authenticator knows of the client; empty without one. */
+    private final Map<String, String> client;
     private Buffer body;
     private boolean overflow;
     private long discarded;
 
-    Exchange(HttpServerRequest req, Signal signal, Format format, Decompression codec, long arrivedAt) {
+    Exchange(HttpServerRequest req, Signal signal, Format format, Decompression codec, long arrivedAt,
+        Map<String, String> client) {
+      this.client = client;
       this.req = req;
       this.signal = signal;
       this.format = format;
@@ -248,7 +253,7 @@ final class HttpHandler {
         return;
       }
       state.handedOn();
-      Map<String, String> metadata = config.includeMetadata() ? OtlpCodec.metadata(req.headers()) : Map.of();
+      Map<String, String> metadata = OtlpCodec.metadata(config.includeMetadata(), req.headers(), client);
       Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata, Rejections.counting());
       byte[] wire = body.getBytes();
       body = null;

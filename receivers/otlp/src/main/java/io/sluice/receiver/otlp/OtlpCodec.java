@@ -176,16 +176,34 @@ final class OtlpCodec {
 
   /**
    * Request headers as envelope metadata: lower-case names, repeated headers joined with ",",
-   * HTTP/2 pseudo-headers left out.
+   * HTTP/2 pseudo-headers left out, and headers named {@code auth.*} left out so that a client
+   * cannot pose as an authenticated one.
    */
   static Map<String, String> metadata(Iterable<Map.Entry<String, String>> headers) {
     Map<String, String> m = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : headers) {
       String k = e.getKey().toLowerCase(Locale.ROOT);
-      if (!k.startsWith(":")) {
+      if (!k.startsWith(":") && !k.startsWith(AUTH_PREFIX)) {
         m.merge(k, e.getValue(), (a, b) -> a + "," + b);
       }
     }
+    return Collections.unmodifiableMap(m);
+  }
+
+  static final String AUTH_PREFIX = "auth.";
+
+  /**
+   * The envelope metadata of a request: its headers when {@code include_metadata} is on, and
+   * what its authenticator knows of the client as {@code auth.<name>} (such as
+   * {@code auth.username}) whenever one accepted it, as the Collector's client info carries it.
+   */
+  static Map<String, String> metadata(boolean includeHeaders, Iterable<Map.Entry<String, String>> headers,
+      Map<String, String> auth) {
+    if (auth.isEmpty()) {
+      return includeHeaders ? metadata(headers) : Map.of();
+    }
+    Map<String, String> m = new LinkedHashMap<>(includeHeaders ? metadata(headers) : Map.of());
+    auth.forEach((k, v) -> m.put(AUTH_PREFIX + k, v));
     return Collections.unmodifiableMap(m);
   }
 }

@@ -138,6 +138,22 @@ class OtlpAuthTest {
   }
 
   @Test
+  void theAuthenticatedUserTravelsInTheEnvelopeAndAClaimedOneIsDropped() throws Exception {
+    HttpClient client = HttpClient.newBuilder().sslContext(certs.clientContext(null))
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    HttpResponse<String> resp = client.send(HttpRequest.newBuilder(URI.create(r.httpsUrl("/v1/traces")))
+        .header("Content-Type", "application/json")
+        .header("Authorization", basic(USER, PASSWORD))
+        .header("auth.username", "root")
+        .POST(HttpRequest.BodyPublishers.ofString(OtlpSamples.TRACES_JSON)).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(r.consumer(Signal.TRACES).batches()).singleElement()
+        .satisfies(b -> assertThat(b.envelope().metadata()).containsExactly(Map.entry("auth.username", USER)));
+  }
+
+  @Test
   void grpcAnswersUnauthenticatedWithoutQuotingTheCredential() throws Exception {
     ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", r.grpcPort)
         .sslContext(GrpcSslContexts.forClient().trustManager(certs.ca().certFile().toFile()).build()).build();
