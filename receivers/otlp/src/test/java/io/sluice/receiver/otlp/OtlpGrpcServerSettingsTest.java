@@ -13,12 +13,8 @@ import io.vertx.core.http.GoAway;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpConnectOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,14 +52,25 @@ class OtlpGrpcServerSettingsTest {
     return Buffer.buffer().appendByte((byte) 0).appendInt(msg.length).appendBytes(msg);
   }
 
-  private String export(HttpClientConnection conn) throws Exception {
-    HttpClientResponse resp = conn.request(new RequestOptions().setMethod(HttpMethod.POST)
-            .setURI("/" + GrpcHandler.TRACE_SERVICE + "/Export")
-            .putHeader("content-type", "application/grpc").putHeader("te", "trailers"))
-        .compose(req -> req.send(grpcFrame()))
-        .await(10, TimeUnit.SECONDS);
-    resp.body().await(10, TimeUnit.SECONDS);
-    return resp.getTrailer("grpc-status");
+  /**
+   * One Export over a Unix socket with curl (HTTP/2 with prior knowledge): the response headers
+   * and trailers. curl is the client here because Vert.x's own HTTP/2 client left about half of
+   * its first requests on a new connection unanswered in this setup, over TCP as well.
+   */
+  private String curlExport(Path socket) throws Exception {
+    Path body = Files.write(dir.resolve("frame.bin"), grpcFrame().getBytes());
+    Process p;
+    try {
+      p = new ProcessBuilder("curl", "-sS", "--http2-prior-knowledge", "--unix-socket", socket.toString(),
+          "-H", "content-type: application/grpc", "-H", "te: trailers", "--data-binary", "@" + body,
+          "-D", "-", "-o", "/dev/null", "--max-time", "20",
+          "http://localhost/" + GrpcHandler.TRACE_SERVICE + "/Export").redirectErrorStream(true).start();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("this test needs curl with HTTP/2: apt-get install -y curl", e);
+    }
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("curl finished").isTrue();
+    return out;
   }
 
   @Test
@@ -71,10 +78,7 @@ class OtlpGrpcServerSettingsTest {
     Path socket = dir.resolve("otlp.sock");
     RunningReceiver r = RunningReceiver.start(Signal.values(), g -> g.onUnixSocket(socket.toString()), h -> h);
     try {
-      HttpClientConnection conn = client.connect(new HttpConnectOptions()
-          .setServer(SocketAddress.domainSocketAddress(socket.toString())).setHost("localhost").setPort(4317))
-          .await(10, TimeUnit.SECONDS);
-      assertThat(export(conn)).isEqualTo("0");
+      assertThat(curlExport(socket)).contains("HTTP/2 200").contains("grpc-status: 0");
       assertThat(r.consumer(Signal.TRACES).batches()).hasSize(1);
       assertThat(Files.exists(socket)).isTrue();
     } finally {
@@ -122,8 +126,9 @@ class OtlpGrpcServerSettingsTest {
       AtomicReference<GoAway> goAway = new AtomicReference<>();
       conn.goAwayHandler(goAway::set);
 
-      for (int i = 0; i < 4 && goAway.get() == null; i++) {
-        conn.ping(Buffer.buffer(new byte[8])).await(10, TimeUnit.SECONDS);
+      // not awaited: once the server has sent GOAWAY and closed, a ping is never answered
+      for (int i = 0; i < 4; i++) {
+        conn.ping(Buffer.buffer(new byte[8]));
       }
 
       await().atMost(Duration.ofSeconds(10)).until(() -> goAway.get() != null);
