@@ -44,7 +44,8 @@ final class Configs {
     TelemetryConfig t = cfg.telemetry();
     String address = t.metrics().level() == TelemetryConfig.MetricsLevel.NONE ? null : t.metrics().servingAddress();
     return new LoadedConfig(List.copyOf(files), cfg, address,
-        t.logs().level().name().toLowerCase(Locale.ROOT), t.logs().encoding() == TelemetryConfig.LogEncoding.JSON);
+        t.logs().level().name().toLowerCase(Locale.ROOT), t.logs().encoding() == TelemetryConfig.LogEncoding.JSON,
+        t.metrics().tls());
   }
 
   /** The component types of this build, one section per kind, with the signals each supports. */

@@ -63,7 +63,7 @@ public final class Gateway {
   public synchronized void start(LoadedConfig config, Duration timeout) throws Exception {
     this.config = config;
     if (config.metricsAddress() != null && metricsServer == null) {
-      metricsServer = new MetricsServer(vertx, metrics, HostPort.parse(config.metricsAddress()));
+      metricsServer = new MetricsServer(vertx, metrics, HostPort.parse(config.metricsAddress()), config.metricsTls());
       await(metricsServer.start(), timeout, "starting the self-metrics endpoint");
     }
     ServiceGraph g = ServiceGraph.build(vertx, metrics, config.definition());

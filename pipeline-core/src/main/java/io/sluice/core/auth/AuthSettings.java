@@ -36,14 +36,40 @@ public record AuthSettings(String authenticator) {
   }
 
   /**
-   * The started authenticator this section names, looked up on {@code ctx}'s host; call it from
-   * the component's {@code start()}.
+   * The started client authenticator this section names, looked up on {@code ctx}'s host; call
+   * it from the component's {@code start()}.
    *
    * @param prefix the key path of this section, such as {@code auth}, for the error message
    * @throws IllegalStateException naming the key when the extension is not listed in
    *     {@code service.extensions} or does not authenticate HTTP requests
    */
   public HttpClientAuth resolve(ComponentContext ctx, String prefix) {
+    Extension ext = extension(ctx, prefix);
+    if (!(ext instanceof HttpClientAuth auth) || ext instanceof BasicAuthExtension b && !b.hasClientAuth()) {
+      throw new IllegalStateException(prefix + ".authenticator: the extension \"" + authenticator + "\" does not"
+          + " authenticate outgoing requests; name a basicauth extension with client_auth, or a bearertokenauth one");
+    }
+    return auth;
+  }
+
+  /**
+   * The started server authenticator this section names, for a receiver; call it from the
+   * receiver's {@code start()}.
+   *
+   * @param prefix the key path of this section, such as {@code protocols.grpc.auth}
+   * @throws IllegalStateException naming the key when the extension is not listed in
+   *     {@code service.extensions} or does not check incoming requests
+   */
+  public ServerAuthenticator resolveServer(ComponentContext ctx, String prefix) {
+    Extension ext = extension(ctx, prefix);
+    if (!(ext instanceof ServerAuthenticator auth) || ext instanceof BasicAuthExtension b && !b.hasHtpasswd()) {
+      throw new IllegalStateException(prefix + ".authenticator: the extension \"" + authenticator + "\" does not"
+          + " check incoming requests; name a basicauth extension with htpasswd, or a bearertokenauth or oidc one");
+    }
+    return auth;
+  }
+
+  private Extension extension(ComponentContext ctx, String prefix) {
     String key = prefix + ".authenticator";
     ComponentId id;
     try {
@@ -51,12 +77,7 @@ public record AuthSettings(String authenticator) {
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException(key + ": " + e.getMessage(), e);
     }
-    Extension ext = ctx.host().extension(id).orElseThrow(() -> new IllegalStateException(key + ": the extension \""
-        + id + "\" is not running; define it under \"extensions\" and list it in service.extensions"));
-    if (!(ext instanceof HttpClientAuth auth)) {
-      throw new IllegalStateException(key + ": the extension \"" + id + "\" does not authenticate HTTP requests;"
-          + " name a basicauth or bearertokenauth extension");
-    }
-    return auth;
+    return ctx.host().extension(id).orElseThrow(() -> new IllegalStateException(key + ": the extension \"" + id
+        + "\" is not running; define it under \"extensions\" and list it in service.extensions"));
   }
 }

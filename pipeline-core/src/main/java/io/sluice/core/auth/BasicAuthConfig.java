@@ -2,16 +2,54 @@ package io.sluice.core.auth;
 
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code basicauth} extension's config, with the Collector's keys. Only the client side is
- * supported: {@code client_auth} gives the credentials sent with each request.
+ * The {@code basicauth} extension's config, with the Collector's keys: {@code client_auth} gives
+ * the credentials a client sends with each request; {@code htpasswd} the users a server accepts.
+ * At least one is required; an extension with both serves both sides.
  *
- * @param clientAuth the user name and password; required
+ * <pre>
+ * basicauth/server:
+ *   htpasswd:
+ *     file: /etc/sluice/.htpasswd       # read at start
+ *     inline: |
+ *       ${env:USER}:${env:PASSWORD}
+ * basicauth/client:
+ *   client_auth: {username: user, password: ${env:PASSWORD}}
+ * </pre>
+ *
+ * @param clientAuth the user name and password a client sends
+ * @param htpasswd the users a server accepts
  */
-public record BasicAuthConfig(ClientAuth clientAuth) implements ComponentConfig {
+public record BasicAuthConfig(ClientAuth clientAuth, HtpasswdSettings htpasswd) implements ComponentConfig {
+  /** Client side only. */
+  public BasicAuthConfig(ClientAuth clientAuth) {
+    this(clientAuth, null);
+  }
+
+  /**
+   * {@code htpasswd}: entries from a file and inline, the inline ones taking precedence per user.
+   *
+   * @param file an htpasswd file, read when the extension starts
+   * @param inline htpasswd lines, never logged
+   */
+  public record HtpasswdSettings(String file, String inline) {
+    public HtpasswdSettings {
+      file = file == null ? "" : file;
+      inline = inline == null ? "" : inline;
+    }
+
+    @Override
+    public String toString() {
+      return "HtpasswdSettings[file=" + file + ", inline=" + (inline.isEmpty() ? "" : "[REDACTED]") + "]";
+    }
+  }
+
   /**
    * {@code client_auth}.
    *
@@ -33,9 +71,28 @@ public record BasicAuthConfig(ClientAuth clientAuth) implements ComponentConfig 
   @Override
   public List<ConfigProblem> validate() {
     List<ConfigProblem> problems = new ArrayList<>();
+    if (htpasswd != null) {
+      if (htpasswd.file().isEmpty() && htpasswd.inline().isBlank()) {
+        problems.add(new ConfigProblem("htpasswd", "names no users: set htpasswd.file to an htpasswd file and/or"
+            + " htpasswd.inline to \"user:password\" lines"));
+      }
+      if (!htpasswd.file().isEmpty()) {
+        try {
+          Path p = Path.of(htpasswd.file());
+          if (!Files.isReadable(p) || !Files.isRegularFile(p)) {
+            problems.add(new ConfigProblem("htpasswd.file", "\"" + htpasswd.file() + "\" is not a readable file"));
+          }
+        } catch (InvalidPathException e) {
+          problems.add(new ConfigProblem("htpasswd.file", "\"" + htpasswd.file() + "\" is not a valid path"));
+        }
+      }
+    }
     if (clientAuth == null) {
-      problems.add(new ConfigProblem("client_auth", "is required: the credentials to send, such as"
-          + " \"client_auth: {username: user, password: ${env:PASSWORD}}\" (htpasswd, for servers, is not supported)"));
+      if (htpasswd == null) {
+        problems.add(new ConfigProblem("client_auth", "is required unless htpasswd is set: the credentials a client"
+            + " sends, such as \"client_auth: {username: user, password: ${env:PASSWORD}}\", or htpasswd with the"
+            + " users a server accepts"));
+      }
       return problems;
     }
     if (clientAuth.username().isEmpty()) {

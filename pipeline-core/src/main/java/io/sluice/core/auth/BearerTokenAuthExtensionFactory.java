@@ -3,6 +3,7 @@ package io.sluice.core.auth;
 import io.sluice.core.ComponentContext;
 import io.sluice.core.Extension;
 import io.sluice.core.ExtensionFactory;
+import java.util.List;
 
 /** Makes the {@code bearertokenauth} extension: a bearer token on the requests of the components naming it. */
 public final class BearerTokenAuthExtensionFactory implements ExtensionFactory<BearerTokenAuthConfig> {
@@ -18,7 +19,7 @@ public final class BearerTokenAuthExtensionFactory implements ExtensionFactory<B
 
   @Override
   public BearerTokenAuthConfig defaultConfig() {
-    return new BearerTokenAuthConfig("Bearer", "", "", "Authorization");
+    return new BearerTokenAuthConfig("Bearer", "", "", "Authorization", List.of());
   }
 
   @Override

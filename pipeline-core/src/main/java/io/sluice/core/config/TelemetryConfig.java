@@ -2,6 +2,7 @@ package io.sluice.core.config;
 
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
+import io.sluice.core.tls.TlsServerSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,9 +54,10 @@ public record TelemetryConfig(Metrics metrics, Logs logs, Map<String, Object> re
    * @param level how much is recorded; default {@code normal}; {@code none} serves nothing
    * @param readers the Collector's newer way to say where metrics are served: a {@code pull}
    *     reader with a {@code prometheus} exporter gives the address instead of {@code address}
+   * @param tls serve {@code /metrics} over TLS (a Sluice key; the Collector has none here); null for plaintext
    */
-  public record Metrics(String address, MetricsLevel level, List<Reader> readers) {
-    public static final Metrics DEFAULT = new Metrics("localhost:8888", MetricsLevel.NORMAL, List.of());
+  public record Metrics(String address, MetricsLevel level, List<Reader> readers, TlsServerSettings tls) {
+    public static final Metrics DEFAULT = new Metrics("localhost:8888", MetricsLevel.NORMAL, List.of(), null);
 
     public Metrics {
       readers = readers == null ? List.of() : List.copyOf(readers);
@@ -123,6 +125,9 @@ public record TelemetryConfig(Metrics metrics, Logs logs, Map<String, Object> re
       } catch (IllegalArgumentException e) {
         problems.add(new ConfigProblem("metrics.address", e.getMessage()));
       }
+    }
+    if (metrics.tls() != null) {
+      problems.addAll(metrics.tls().validate("metrics.tls"));
     }
     return problems;
   }

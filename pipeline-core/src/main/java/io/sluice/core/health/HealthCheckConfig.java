@@ -2,6 +2,7 @@ package io.sluice.core.health;
 
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
+import io.sluice.core.tls.TlsServerSettings;
 import io.sluice.core.util.HostPort;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,8 +12,14 @@ import java.util.List;
  *
  * @param endpoint where to listen, {@code localhost:13133} by default
  * @param path the path that reports health besides {@code /healthz} and {@code /readyz}
+ * @param tls TLS of the health endpoint; null serves plaintext
  */
-public record HealthCheckConfig(String endpoint, String path) implements ComponentConfig {
+public record HealthCheckConfig(String endpoint, String path, TlsServerSettings tls) implements ComponentConfig {
+  /** Served in plaintext. */
+  public HealthCheckConfig(String endpoint, String path) {
+    this(endpoint, path, null);
+  }
+
   @Override
   public List<ConfigProblem> validate() {
     List<ConfigProblem> problems = new ArrayList<>();
@@ -23,6 +30,9 @@ public record HealthCheckConfig(String endpoint, String path) implements Compone
     }
     if (path == null || !path.startsWith("/")) {
       problems.add(new ConfigProblem("path", "\"" + path + "\" must start with '/', such as \"/\""));
+    }
+    if (tls != null) {
+      problems.addAll(tls.validate("tls"));
     }
     return problems;
   }

@@ -2,9 +2,11 @@ package io.sluice.core.health;
 
 import io.sluice.core.ComponentContext;
 import io.sluice.core.Extension;
+import io.sluice.core.tls.ServerTls;
 import io.sluice.core.util.HostPort;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,7 @@ final class HealthCheckExtension implements Extension {
   private final ComponentContext ctx;
   private final HealthCheckConfig config;
   private HttpServer server;
+  private ServerTls tls;
 
   HealthCheckExtension(ComponentContext ctx, HealthCheckConfig config) {
     this.ctx = ctx;
@@ -32,18 +35,25 @@ final class HealthCheckExtension implements Extension {
       return Future.succeededFuture();
     }
     HostPort hp = HostPort.parse(config.endpoint());
-    HttpServer s = ctx.vertx().createHttpServer().requestHandler(this::handle);
-    server = s;
-    return s.listen(hp.port(), hp.host())
-        .onSuccess(x -> LOG.info("Extension '{}' serves health on http://{}{}", ctx.id(), hp, config.path()))
-        .recover(err -> {
-          synchronized (this) {
-            server = null;
-          }
-          return Future.failedFuture(new IllegalStateException("Extension '" + ctx.id() + "' cannot listen on "
-              + hp + ": " + err.getMessage(), err));
-        })
-        .mapEmpty();
+    return ServerTls.startIfSet(ctx.vertx(), config.tls(), "extension '" + ctx.id() + "' (tls)").compose(t -> {
+      HttpServer s = ctx.vertx().createHttpServer(ServerTls.applyIfSet(t, new HttpServerOptions()))
+          .requestHandler(this::handle);
+      synchronized (this) {
+        tls = t;
+        server = s;
+      }
+      return s.listen(hp.port(), hp.host())
+          .onSuccess(x -> LOG.info("Extension '{}' serves health on {}://{}{}", ctx.id(), t == null ? "http" : "https",
+              hp, config.path()));
+    }).recover(err -> {
+      synchronized (this) {
+        server = null;
+        ServerTls.closeIfSet(tls);
+        tls = null;
+      }
+      return Future.failedFuture(new IllegalStateException("Extension '" + ctx.id() + "' cannot listen on "
+          + hp + ": " + err.getMessage(), err));
+    }).mapEmpty();
   }
 
   private void handle(HttpServerRequest req) {
@@ -64,6 +74,8 @@ final class HealthCheckExtension implements Extension {
   public synchronized Future<Void> shutdown() {
     HttpServer s = server;
     server = null;
+    ServerTls.closeIfSet(tls);
+    tls = null;
     return s == null ? Future.succeededFuture() : s.close();
   }
 }

@@ -1,18 +1,21 @@
 package io.sluice.core.telemetry;
 
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.sluice.core.tls.ServerTls;
+import io.sluice.core.tls.TlsServerSettings;
 import io.sluice.core.util.HostPort;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Serves the gateway's self-metrics in Prometheus text format on {@code /metrics}. */
+/** Serves the gateway's self-metrics in Prometheus text format on {@code /metrics}, over TLS when configured. */
 public final class MetricsServer {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
 
@@ -20,22 +23,37 @@ public final class MetricsServer {
   private final SelfMetrics metrics;
   private final HostPort address;
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private final TlsServerSettings tlsSettings;
   private HttpServer server;
+  private ServerTls tls;
 
   public MetricsServer(Vertx vertx, SelfMetrics metrics, HostPort address) {
+    this(vertx, metrics, address, null);
+  }
+
+  /** With {@code tls} null, serves plaintext. */
+  public MetricsServer(Vertx vertx, SelfMetrics metrics, HostPort address, TlsServerSettings tls) {
     this.vertx = vertx;
     this.metrics = metrics;
     this.address = address;
+    this.tlsSettings = tls;
   }
 
   public synchronized Future<Void> start() {
     if (server != null) {
       return Future.succeededFuture();
     }
-    HttpServer s = vertx.createHttpServer().requestHandler(this::handle);
-    server = s;
-    return s.listen(address.port(), address.host())
-        .onSuccess(x -> LOG.info("Self-metrics on http://{}/metrics", address))
+    Future<ServerTls> loaded = ServerTls.startIfSet(vertx, tlsSettings, "self-metrics (service.telemetry.metrics.tls)");
+    return loaded.compose(t -> {
+      HttpServer s = vertx.createHttpServer(ServerTls.applyIfSet(t, new HttpServerOptions()))
+          .requestHandler(this::handle);
+      synchronized (this) {
+        server = s;
+        tls = t;
+      }
+      return s.listen(address.port(), address.host());
+    })
+        .onSuccess(x -> LOG.info("Self-metrics on {}://{}/metrics", tlsSettings == null ? "http" : "https", address))
         .recover(err -> Future.failedFuture(new IllegalStateException(
             "cannot serve self-metrics on " + address + " (service.telemetry.metrics.address): " + err.getMessage(),
             err)))
@@ -67,6 +85,8 @@ public final class MetricsServer {
   public synchronized Future<Void> shutdown() {
     HttpServer s = server;
     server = null;
+    ServerTls.closeIfSet(tls);
+    tls = null;
     return s == null ? Future.succeededFuture() : s.close();
   }
 }

@@ -69,7 +69,8 @@ public record TlsClientSettings(
     return problems;
   }
 
-  private static void checkFile(List<ConfigProblem> problems, String key, String file) {
+  /** Adds a problem when {@code file} is set but is not a readable regular file. */
+  static void checkFile(List<ConfigProblem> problems, String key, String file) {
     if (file.isEmpty()) {
       return;
     }

@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -156,17 +155,7 @@ class AuthExtensionsTest {
   void authSettingsResolveAStartedAuthenticatorFromTheHost() throws Exception {
     Extension ext = started(BASIC.create(context("basicauth/x"),
         new BasicAuthConfig(new BasicAuthConfig.ClientAuth("u", "p"))));
-    Host host = new Host() {
-      @Override
-      public boolean ready() {
-        return true;
-      }
-
-      @Override
-      public Optional<Extension> extension(ComponentId id) {
-        return id.equals(ComponentId.parse("basicauth/x")) ? Optional.of(ext) : Optional.empty();
-      }
-    };
+    Host host = TestContexts.hostWith(Map.of(ComponentId.parse("basicauth/x"), ext));
     ComponentContext exporter = new ComponentContext(ComponentId.parse("otlphttp"), ComponentKind.EXPORTER, "",
         tv.vertx(), new SelfMetrics(), host);
 

@@ -6,6 +6,7 @@ import io.sluice.core.Exporter;
 import io.sluice.core.PermanentException;
 import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics;
+import io.sluice.core.tls.ServerTls;
 import io.sluice.core.util.HostPort;
 import io.sluice.translation.prometheus.otlp.DeltaToCumulative;
 import io.sluice.translation.prometheus.otlp.OtlpToPrometheus;
@@ -50,6 +51,7 @@ final class PrometheusExporter implements Exporter {
   /** Null when the context carries no self-metrics. */
   private final SelfMetrics.ExporterMetrics metrics;
   private HttpServer server;
+  private ServerTls tls;
   /** Compresses pages off the event loop: a large page takes a while to gzip. */
   private WorkerExecutor compressor;
   private boolean stopped;
@@ -76,11 +78,15 @@ final class PrometheusExporter implements Exporter {
     HostPort hp = config.hostPort();
     return onContext(() -> {
       compressor = vertx.createSharedWorkerExecutor("sluice-prometheus-gzip-" + id, 1);
-      server = vertx.createHttpServer(new HttpServerOptions().setHost(hp.host()).setPort(hp.port()));
-      server.requestHandler(this::handle);
-      return server.listen().<Void>mapEmpty()
-          .onSuccess(v -> LOG.info("[{}] serving metrics on http://{}/metrics", id, hp))
-          .onFailure(e -> LOG.error("[{}] cannot listen on {}: {}", id, hp, e.getMessage()));
+      return ServerTls.startIfSet(vertx, config.tls(), "exporter '" + id + "' (tls)").compose(t -> {
+        tls = t;
+        server = vertx.createHttpServer(ServerTls.applyIfSet(t, new HttpServerOptions().setHost(hp.host())
+            .setPort(hp.port())));
+        server.requestHandler(this::handle);
+        return server.listen().<Void>mapEmpty()
+            .onSuccess(v -> LOG.info("[{}] serving metrics on {}://{}/metrics", id, t == null ? "http" : "https", hp))
+            .onFailure(e -> LOG.error("[{}] cannot listen on {}: {}", id, hp, e.getMessage()));
+      });
     });
   }
 
@@ -91,6 +97,8 @@ final class PrometheusExporter implements Exporter {
         return Future.succeededFuture();
       }
       stopped = true;
+      ServerTls.closeIfSet(tls);
+      tls = null;
       HttpServer s = server;
       WorkerExecutor w = compressor;
       server = null;

@@ -2,6 +2,7 @@ package io.sluice.exporter.prometheus;
 
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
+import io.sluice.core.tls.TlsServerSettings;
 import io.sluice.core.util.HostPort;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.regex.Pattern;
  * @param resourceToTelemetryConversion copy all resource attributes onto every series
  * @param enableOpenMetrics serve OpenMetrics 1.0 to scrapers that ask for it
  * @param addMetricSuffixes unit, {@code _total} and {@code _ratio} suffixes on metric names
+ * @param tls TLS of the scrape endpoint; null serves plaintext
  */
 public record PrometheusExporterConfig(
     String endpoint,
@@ -29,7 +31,8 @@ public record PrometheusExporterConfig(
     Duration metricExpiration,
     ResourceToTelemetryConversion resourceToTelemetryConversion,
     boolean enableOpenMetrics,
-    boolean addMetricSuffixes)
+    boolean addMetricSuffixes,
+    TlsServerSettings tls)
     implements ComponentConfig {
 
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
@@ -40,6 +43,14 @@ public record PrometheusExporterConfig(
   public PrometheusExporterConfig {
     namespace = namespace == null ? "" : namespace;
     constLabels = constLabels == null ? Map.of() : Map.copyOf(constLabels);
+  }
+
+  /** Served in plaintext. */
+  public PrometheusExporterConfig(String endpoint, String namespace, Map<String, String> constLabels,
+      boolean sendTimestamps, Duration metricExpiration, ResourceToTelemetryConversion resourceToTelemetryConversion,
+      boolean enableOpenMetrics, boolean addMetricSuffixes) {
+    this(endpoint, namespace, constLabels, sendTimestamps, metricExpiration, resourceToTelemetryConversion,
+        enableOpenMetrics, addMetricSuffixes, null);
   }
 
   /** The Collector's defaults; the endpoint has none and must be given. */
@@ -78,6 +89,9 @@ public record PrometheusExporterConfig(
         problems.add(new ConfigProblem("const_labels." + e.getKey(), "has an empty value; give a value or leave"
             + " the label out"));
       }
+    }
+    if (tls != null) {
+      problems.addAll(tls.validate("tls"));
     }
     if (resourceToTelemetryConversion == null) {
       problems.add(new ConfigProblem("resource_to_telemetry_conversion", "is empty; leave the key out to keep"

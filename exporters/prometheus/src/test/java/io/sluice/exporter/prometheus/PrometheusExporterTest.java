@@ -24,7 +24,11 @@ import io.sluice.core.testkit.Ports;
 import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestData;
+import io.sluice.core.testkit.TestCertificates;
 import io.sluice.core.testkit.TestVertx;
+import io.sluice.core.tls.TlsServerSettings;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import io.vertx.core.Future;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -259,6 +263,24 @@ class PrometheusExporterTest {
   }
 
   // ---- helpers
+
+  @Test
+  void servesMetricsOverTlsWhenConfigured(@TempDir Path dir) throws Exception {
+    TestCertificates certs = TestCertificates.newCa(dir, "test-ca");
+    TestCertificates.Issued server = certs.server("server");
+    PrometheusExporterConfig c = config(Map.of(), "", false, false);
+    PrometheusExporter e = start(new PrometheusExporterConfig(c.endpoint(), "", Map.of(), false, c.metricExpiration(),
+        c.resourceToTelemetryConversion(), false, true,
+        TlsServerSettings.ofFiles(server.certFile().toString(), server.keyFile().toString())));
+    await(e.consume(batch(gauge("queue.size", T0_NANOS, 7.5, 0))));
+
+    HttpClient https = HttpClient.newBuilder().sslContext(certs.clientContext(null)).build();
+    HttpResponse<String> r = https.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port + "/metrics"))
+        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("queue_size{");
+  }
 
   private PrometheusExporterConfig config(Map<String, String> constLabels, String namespace, boolean timestamps,
       boolean openMetrics) {

@@ -36,7 +36,8 @@ import java.util.Map;
  * @param fromAttribute the attribute of the same item whose value is written instead of {@code value}
  * @param fromContext where else the value comes from: {@code metadata.<name>} (or a bare name) is a
  *     request header the receiver kept in the batch's envelope, matched regardless of case;
- *     {@code auth.<name>} finds nothing, since Sluice has no authenticators
+ *     {@code auth.<name>} is what the receiver's authenticator knows of the client, such as
+ *     {@code auth.username} (basicauth, oidc) or {@code auth.groups} (oidc)
  * @param pattern a regular expression (RE2 syntax, unanchored): the keys {@code delete} and
  *     {@code hash} act on, or for {@code extract} the expression with named groups
  *     ({@code (?P<name>...)}) applied to the key's value

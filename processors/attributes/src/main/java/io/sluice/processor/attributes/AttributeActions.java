@@ -131,7 +131,7 @@ final class AttributeActions {
       return s.value;
     } else if (s.fromAttribute != null) {
       return w.value(s.fromAttribute);
-    } else if (s.contextKey != null && !s.contextKey.startsWith("auth.")) {
+    } else if (s.contextKey != null) {
       String found = metadata.get(s.contextKey);
       if (found == null) {
         for (Map.Entry<String, String> e : metadata.entrySet()) {

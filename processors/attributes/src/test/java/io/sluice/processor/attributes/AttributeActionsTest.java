@@ -122,6 +122,14 @@ class AttributeActionsTest {
   }
 
   @Test
+  void fromContextAuthReadsWhatTheReceiversAuthenticatorKnows() {
+    AttributeActionConfig user = new AttributeActionConfig("user", null, null, "auth.username", null, "insert",
+        null);
+    List<KeyValue> out = run(base, Map.of("auth.username", "ann"), user);
+    assertThat(asMap(out)).containsEntry("user", s("ann"));
+  }
+
+  @Test
   void deleteRemovesTheKeyAndEveryKeyMatchingThePattern() {
     List<KeyValue> in = List.of(attr("keep", "k"), attr("tmp.a", "1"), attr("x.tmp.b", "2"), attr("gone", "g"));
     List<KeyValue> out = run(in, new AttributeActionConfig("gone", null, null, null, "^tmp\\.", "delete", null));

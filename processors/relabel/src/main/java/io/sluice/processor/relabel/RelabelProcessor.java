@@ -66,6 +66,7 @@ final class RelabelProcessor implements Processor {
     }
     if (result.dropped() > 0) {
       metrics.dropped(result.dropped());
+      batch.envelope().rejections().add(result.dropped(), "dropped by the relabel rules of processor \"" + id + "\"");
       LOG.debug("Relabel processor \"{}\" dropped {} of {} metric points", id, result.dropped(), items);
     }
     int left = items - result.dropped();

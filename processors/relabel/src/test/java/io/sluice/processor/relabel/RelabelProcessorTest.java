@@ -19,6 +19,7 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentId;
 import io.sluice.core.Envelope;
+import io.sluice.core.Rejections;
 import io.sluice.core.Processor;
 import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
@@ -199,6 +200,22 @@ class RelabelProcessorTest {
     assertThat(dropped()).isEqualTo(3);
     assertThat(SelfMetricsReader.counter(selfMetrics, "sluice_processor_outgoing_items", "component_id", "relabel"))
         .isEqualTo(6);
+  }
+
+  @Test
+  void droppedPointsAreTalliedForTheReceiversPartialSuccess() throws Exception {
+    Rejections rejections = Rejections.counting();
+    Batch in = Batch.metrics(List.of(TestData.resourceMetrics("checkout", 3, 1)),
+        new Envelope(ComponentId.parse("otlp"), System.nanoTime(), "", Map.of(), rejections));
+    run("""
+        metric_relabel_configs:
+          - source_labels: [__name__]
+            regex: pool\\.utilization
+            action: drop
+        """, in);
+
+    assertThat(rejections.count()).isEqualTo(3);
+    assertThat(rejections.message()).isEqualTo("dropped by the relabel rules of processor \"relabel\"");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.sluice.receiver.otlp;
 
 import io.sluice.core.Batch;
 import io.sluice.core.Envelope;
+import io.sluice.core.Rejections;
 import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
 import io.sluice.core.util.HostPort;
@@ -11,6 +12,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.grpc.common.GrpcMessage;
@@ -29,6 +31,7 @@ import io.vertx.grpc.server.GrpcServerResponse;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,16 +69,35 @@ final class GrpcHandler {
     };
   }
 
+  /** Options of one listener; {@code at} is null on a Unix socket. */
   HttpServerOptions serverOptions(HostPort at) {
     long streams = config.maxConcurrentStreams() == 0 ? 0xFFFFFFFFL : config.maxConcurrentStreams();
-    return new HttpServerOptions()
-        .setHost(at.host())
-        .setPort(at.port())
+    HttpServerOptions options = new HttpServerOptions()
         .setHttp2ClearTextEnabled(true)
         .setInitialSettings(new Http2Settings()
             .setMaxConcurrentStreams(streams)
             .setInitialWindowSize(1024 * 1024))
         .setHttp2ConnectionWindowSize(4 * 1024 * 1024);
+    if (at != null) {
+      options.setHost(at.host()).setPort(at.port());
+    }
+    if (config.readBufferSize() > 0) {
+      options.setReceiveBufferSize(config.readBufferSize());
+    }
+    if (config.writeBufferSize() > 0) {
+      options.setSendBufferSize(config.writeBufferSize());
+    }
+    OtlpReceiverConfig.Keepalive k = config.keepalive();
+    if (k != null && k.serverParameters() != null && !k.serverParameters().maxConnectionIdle().isZero()) {
+      options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+          .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, k.serverParameters().maxConnectionIdle().toMillis()));
+    }
+    return options;
+  }
+
+  /** What keepalive does to each new connection, or null when nothing. */
+  Handler<HttpConnection> connectionHandler() {
+    return GrpcKeepalive.of(receiver.vertx(), receiver.id(), config.keepalive());
   }
 
   /** A gRPC server for one event loop's HTTP server. */
@@ -101,6 +123,12 @@ final class GrpcHandler {
       call.reply(Refusal.UNAVAILABLE, "receiver '" + receiver.id() + "' is shutting down; retry later", null);
       return;
     }
+    receiver.authenticate(true, req.headers(), req, call.context, who -> admit(call, signal, who),
+        why -> call.reply(Refusal.UNAUTHENTICATED, why, null));
+  }
+
+  private void admit(Call call, Signal signal, Map<String, String> who) {
+    call.client = who;
     if (receiver.consumer(signal) == null) {
       call.reply(Refusal.UNIMPLEMENTED, "receiver '" + receiver.id() + "' is in no " + signal
           + " pipeline, so it does not take " + signal.itemName(), null);
@@ -117,6 +145,8 @@ final class GrpcHandler {
     private final Context context;
     private final RequestState state = new RequestState(receiver);
     private GrpcMessage message;
+    /** What the authenticator knows of the client; empty without one. */
+    private Map<String, String> client = Map.of();
 
     Call(GrpcServerRequest<Buffer, Buffer> req, Signal signal, long arrivedAt, Context context) {
       this.req = req;
@@ -173,8 +203,8 @@ final class GrpcHandler {
             + Decompression.GRPC_SUPPORTED, null);
         return;
       }
-      Map<String, String> metadata = config.includeMetadata() ? OtlpCodec.metadata(req.headers()) : Map.of();
-      Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata);
+      Map<String, String> metadata = OtlpCodec.metadata(config.includeMetadata(), req.headers(), client);
+      Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata, Rejections.counting());
       byte[] wire = msg.payload().getBytes();
       OtlpReceiver.onContext(context, receiver.decode(wire.length, codec != Decompression.IDENTITY, () -> {
         Decompression.Bytes raw = codec.decompress(wire, wire.length, maxBytes);
@@ -199,9 +229,10 @@ final class GrpcHandler {
     }
 
     private void handOn(Batch batch) {
+      Rejections rejections = batch.envelope().rejections();
       OtlpReceiver.onContext(context, receiver.deliver(batch, metrics), outcome -> {
         if (outcome.succeeded()) {
-          replyOk();
+          replyOk(rejections);
         } else {
           Refusal r = Refusal.of(outcome.cause());
           if (r.unexpected()) {
@@ -212,12 +243,12 @@ final class GrpcHandler {
       });
     }
 
-    private void replyOk() {
+    private void replyOk(Rejections rejections) {
       if (!state.answer()) {
         return;
       }
       try {
-        req.response().end(Buffer.buffer(OtlpCodec.okProto(signal)));
+        req.response().end(Buffer.buffer(OtlpCodec.okProto(signal, rejections)));
       } catch (RuntimeException e) {
         log.debug("Receiver '{}': could not answer a gRPC {} call: {}", receiver.id(), signal, e.toString());
       }

@@ -2,6 +2,7 @@ package io.sluice.receiver.otlp;
 
 import io.sluice.core.Batch;
 import io.sluice.core.Envelope;
+import io.sluice.core.Rejections;
 import io.sluice.core.PermanentException;
 import io.sluice.core.Signal;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
@@ -121,6 +122,12 @@ final class HttpHandler {
       reject(req, format, 503, Refusal.UNAVAILABLE, "receiver '" + receiver.id() + "' is shutting down; retry later");
       return;
     }
+    receiver.authenticate(false, req.headers(), req, Vertx.currentContext(),
+        who -> admit(req, signal, format, arrivedAt, who),
+        why -> reject(req, format, 401, Refusal.UNAUTHENTICATED, why));
+  }
+
+  private void admit(HttpServerRequest req, Signal signal, Format format, long arrivedAt, Map<String, String> who) {
     if (receiver.consumer(signal) == null) {
       reject(req, format, 404, Refusal.UNIMPLEMENTED, "receiver '" + receiver.id() + "' is in no " + signal
           + " pipeline, so it does not take " + signal.itemName());
@@ -133,7 +140,7 @@ final class HttpHandler {
           + " use one of " + Decompression.HTTP_SUPPORTED + ", or none");
       return;
     }
-    new Exchange(req, signal, format, codec, arrivedAt).read();
+    new Exchange(req, signal, format, codec, arrivedAt, who).read();
   }
 
   /** Answers without reading the body; what is left of it is discarded by the server. */
@@ -156,6 +163,7 @@ final class HttpHandler {
       case 400 -> Refusal.INVALID_ARGUMENT;
       case 404 -> Refusal.NOT_FOUND;
       case 413, 429 -> Refusal.RESOURCE_EXHAUSTED;
+      case 401 -> Refusal.UNAUTHENTICATED;
       case 503 -> Refusal.UNAVAILABLE;
       default -> Refusal.INTERNAL;
     };
@@ -171,11 +179,15 @@ final class HttpHandler {
     private final long limit;
     private final Context context;
     private final RequestState state = new RequestState(receiver);
+    /** What the authenticator knows of the client; empty without one. */
+    private final Map<String, String> client;
     private Buffer body;
     private boolean overflow;
     private long discarded;
 
-    Exchange(HttpServerRequest req, Signal signal, Format format, Decompression codec, long arrivedAt) {
+    Exchange(HttpServerRequest req, Signal signal, Format format, Decompression codec, long arrivedAt,
+        Map<String, String> client) {
+      this.client = client;
       this.req = req;
       this.signal = signal;
       this.format = format;
@@ -241,8 +253,8 @@ final class HttpHandler {
         return;
       }
       state.handedOn();
-      Map<String, String> metadata = config.includeMetadata() ? OtlpCodec.metadata(req.headers()) : Map.of();
-      Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata);
+      Map<String, String> metadata = OtlpCodec.metadata(config.includeMetadata(), req.headers(), client);
+      Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata, Rejections.counting());
       byte[] wire = body.getBytes();
       body = null;
       OtlpReceiver.onContext(context, receiver.decode(wire.length, codec != Decompression.IDENTITY, () -> {
@@ -267,9 +279,10 @@ final class HttpHandler {
     }
 
     private void handOn(Batch batch) {
+      Rejections rejections = batch.envelope().rejections();
       OtlpReceiver.onContext(context, receiver.deliver(batch, metrics), outcome -> {
         if (outcome.succeeded()) {
-          sendOk();
+          sendOk(rejections);
         } else {
           Refusal r = Refusal.of(outcome.cause());
           if (r.unexpected()) {
@@ -280,8 +293,8 @@ final class HttpHandler {
       });
     }
 
-    private void sendOk() {
-      byte[] ok = format == Format.JSON ? OtlpCodec.okJson(signal) : OtlpCodec.okProto(signal);
+    private void sendOk(Rejections rejections) {
+      byte[] ok = format == Format.JSON ? OtlpCodec.okJson(signal, rejections) : OtlpCodec.okProto(signal, rejections);
       write(200, ok, null);
     }
 

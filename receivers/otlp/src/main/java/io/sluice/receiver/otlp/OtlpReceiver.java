@@ -7,7 +7,12 @@ import io.sluice.core.ComponentId;
 import io.sluice.core.Consumer;
 import io.sluice.core.Receiver;
 import io.sluice.core.Signal;
+import io.sluice.core.auth.AuthSettings;
+import io.sluice.core.auth.AuthenticationException;
+import io.sluice.core.auth.ServerAuthenticator;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
+import io.sluice.core.tls.ServerTls;
+import io.sluice.core.tls.TlsServerSettings;
 import io.sluice.core.util.HostPort;
 import io.sluice.core.util.RateLimitedLog;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Protocols;
@@ -15,14 +20,18 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.streams.ReadStream;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -32,6 +41,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,11 +86,14 @@ final class OtlpReceiver implements Receiver {
   private final RateLimitedLog unexpectedLog = new RateLimitedLog(log, Level.WARN, 60, TimeUnit.SECONDS);
   private volatile boolean accepting;
   private volatile WorkerExecutor worker;
+  private volatile ServerAuthenticator grpcAuth;
+  private volatile ServerAuthenticator httpAuth;
 
   // lifecycle state, touched only on the lifecycle context
   private State state = State.STOPPED;
   private Future<Void> transition = Future.succeededFuture();
   private final List<HttpServer> servers = new ArrayList<>();
+  private final List<ServerTls> tlsInUse = new ArrayList<>();
 
   OtlpReceiver(ComponentContext ctx, OtlpReceiverConfig config, Map<Signal, Consumer> next) {
     this.ctx = ctx;
@@ -145,17 +158,21 @@ final class OtlpReceiver implements Receiver {
     worker = vertx.createSharedWorkerExecutor("sluice-otlp-decode-" + ctx.id(), 2);
     List<Future<Void>> bound = new ArrayList<>();
     try {
-      if (grpc != null) {
-        HostPort at = OtlpReceiverConfig.listenAddress(protocols.grpc().endpoint());
-        bound.add(bindAll("OTLP/gRPC", at, grpc.serverOptions(at), grpc::newRequestHandler));
-      }
-      if (http != null) {
-        HostPort at = OtlpReceiverConfig.listenAddress(protocols.http().endpoint());
-        bound.add(bindAll("OTLP/HTTP", at, http.serverOptions(at), () -> http::handle));
-      }
-    } catch (IllegalArgumentException e) {
-      bound.add(Future.failedFuture(new IllegalStateException("receiver '" + ctx.id() + "' has an invalid endpoint: "
-          + e.getMessage(), e)));
+      grpcAuth = authenticator(protocols.grpc() == null ? null : protocols.grpc().auth(), "protocols.grpc.auth");
+      httpAuth = authenticator(protocols.http() == null ? null : protocols.http().auth(), "protocols.http.auth");
+    } catch (IllegalStateException e) {
+      state = State.STOPPED;
+      accepting = false;
+      return Future.failedFuture(new IllegalStateException("receiver '" + ctx.id() + "': " + e.getMessage(), e));
+    }
+    if (grpc != null) {
+      bound.add(listen("OTLP/gRPC", protocols.grpc().endpoint(), protocols.grpc().unixSocket(),
+          protocols.grpc().tls(), "protocols.grpc.tls", grpc::serverOptions, grpc::newRequestHandler,
+          grpc.connectionHandler()));
+    }
+    if (http != null) {
+      bound.add(listen("OTLP/HTTP", protocols.http().endpoint(), false, protocols.http().tls(), "protocols.http.tls",
+          http::serverOptions, () -> http::handle, null));
     }
     return Future.join(bound).transform(ar -> {
       if (ar.succeeded()) {
@@ -171,25 +188,75 @@ final class OtlpReceiver implements Receiver {
     });
   }
 
+  private ServerAuthenticator authenticator(AuthSettings auth, String prefix) {
+    return auth == null ? null : auth.resolveServer(ctx, prefix);
+  }
+
+  /** Loads the listener's TLS material, when it has TLS, and binds it. */
+  private Future<Void> listen(String what, String endpoint, boolean unix, TlsServerSettings tlsSettings,
+      String tlsPath, Function<HostPort, HttpServerOptions> options, Supplier<Handler<HttpServerRequest>> handlers,
+      Handler<HttpConnection> connections) {
+    HostPort at = null;
+    if (!unix) {
+      try {
+        at = OtlpReceiverConfig.listenAddress(endpoint);
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(new IllegalStateException("receiver '" + ctx.id() + "' has an invalid endpoint: "
+            + e.getMessage(), e));
+      }
+    }
+    // A Unix socket is one file: one server on one loop listens on it.
+    Listener listener = unix
+        ? new Listener(what, SocketAddress.domainSocketAddress(endpoint), "unix:" + endpoint, loops.subList(0, 1))
+        : new Listener(what, null, at.toString(), loops);
+    HttpServerOptions base = options.apply(at);
+    if (tlsSettings == null) {
+      return bindAll(listener, base, handlers, connections);
+    }
+    return ServerTls.start(vertx, tlsSettings, "receiver '" + ctx.id() + "' (" + tlsPath + ")").compose(tls -> {
+      tlsInUse.add(tls);
+      return bindAll(listener.withTls(), tls.applyTo(base), handlers, connections);
+    });
+  }
+
+  /**
+   * Where servers listen.
+   *
+   * @param socket a Unix domain socket, or null to listen on the options' host and port
+   */
+  private record Listener(String what, SocketAddress socket, String shown, List<ContextInternal> loops) {
+    Listener withTls() {
+      return new Listener(what + " with TLS", socket, shown, loops);
+    }
+  }
+
   /**
    * Binds one server per event loop. The binding itself runs on a plain thread, not on the
    * loops: the first bind in a process loads much of Netty, and every bind takes a lock shared
    * by all servers, which would stall the loops. Each server is created while its loop's context
    * is dispatched on that thread, so it belongs to that loop and handles its requests there.
    */
-  private Future<Void> bindAll(String what, HostPort at, HttpServerOptions options,
-      Supplier<Handler<HttpServerRequest>> handlers) {
+  private Future<Void> bindAll(Listener listener, HttpServerOptions options,
+      Supplier<Handler<HttpServerRequest>> handlers, Handler<HttpConnection> connections) {
     Promise<Void> result = lifecycle.promise();
+    String what = listener.what();
+    String at = listener.shown();
     BINDER.execute(() -> {
       OtlpCodec.warmUp();
       Throwable failure = null;
-      for (ContextInternal loop : loops) {
+      for (ContextInternal loop : listener.loops()) {
         if (failure != null) {
           break;
         }
         try {
           List<Future<HttpServer>> listening = new ArrayList<>(1);
-          loop.dispatch(() -> listening.add(vertx.createHttpServer(options).requestHandler(handlers.get()).listen()));
+          loop.dispatch(() -> {
+            HttpServer s = vertx.createHttpServer(options).requestHandler(handlers.get());
+            if (connections != null) {
+              s.connectionHandler(connections);
+            }
+            listening.add(listener.socket() == null ? s.listen() : s.listen(listener.socket()));
+          });
           HttpServer server = listening.get(0).await();
           lifecycle.runOnContext(v -> servers.add(server));
         } catch (Throwable t) {
@@ -197,7 +264,8 @@ final class OtlpReceiver implements Receiver {
         }
       }
       if (failure == null) {
-        log.info("Receiver '{}' listening for {} on {} ({} event loops).", ctx.id(), what, at, loops.size());
+        log.info("Receiver '{}' listening for {} on {} ({} event loops).", ctx.id(), what, at,
+            listener.loops().size());
         result.complete();
       } else {
         boolean portTaken = failure instanceof java.net.BindException
@@ -257,14 +325,79 @@ final class OtlpReceiver implements Receiver {
       }));
     }
     servers.clear();
-    return Future.join(closes).transform(ar -> {
+    tlsInUse.forEach(ServerTls::close);
+    tlsInUse.clear();
+    return Future.join(closes).transform(ar -> removeUnixSocket()).transform(ar -> {
       WorkerExecutor w = worker;
       worker = null;
       return w == null ? Future.<Void>succeededFuture() : w.close().recover(err -> Future.succeededFuture());
     });
   }
 
+  /** A Unix socket's file outlives its server; removed so that the next start can bind again. Never fails. */
+  private Future<Void> removeUnixSocket() {
+    if (protocols.grpc() == null || !protocols.grpc().unixSocket()) {
+      return Future.succeededFuture();
+    }
+    String path = protocols.grpc().endpoint();
+    return vertx.fileSystem().exists(path)
+        .compose(there -> there ? vertx.fileSystem().delete(path) : Future.<Void>succeededFuture())
+        .recover(err -> {
+          log.warn("Receiver '{}' could not remove its socket file '{}': {}", ctx.id(), path, err.toString());
+          return Future.succeededFuture();
+        });
+  }
+
   // ---- shared by the protocol handlers ----
+
+  /**
+   * Lets a request on once its authenticator accepts it, or at once without one; the request's
+   * stream is paused while a slow check runs so that nothing of it is missed.
+   *
+   * @param grpcSide which listener's authenticator checks it
+   * @param admit called on {@code context} with what is known of the client
+   * @param refuse called on {@code context} with why the request was refused (no credential in it)
+   */
+  void authenticate(boolean grpcSide, MultiMap headers, ReadStream<?> stream, Context context,
+      Handler<Map<String, String>> admit, Handler<String> refuse) {
+    ServerAuthenticator auth = grpcSide ? grpcAuth : httpAuth;
+    if (auth == null) {
+      admit.handle(Map.of());
+      return;
+    }
+    Future<Map<String, String>> checked;
+    try {
+      checked = auth.authenticate(headers);
+    } catch (RuntimeException e) {
+      checked = Future.failedFuture(e);
+    }
+    if (checked.isComplete()) {
+      settle(checked, admit, refuse);
+      return;
+    }
+    stream.pause();
+    Future<Map<String, String>> slow = checked;
+    onContext(context, slow, ar -> {
+      settle(slow, admit, refuse);
+      stream.resume();
+    });
+  }
+
+  private void settle(Future<Map<String, String>> checked, Handler<Map<String, String>> admit,
+      Handler<String> refuse) {
+    if (checked.succeeded()) {
+      admit.handle(checked.result() == null ? Map.of() : checked.result());
+      return;
+    }
+    Throwable why = checked.cause();
+    String reason = why instanceof AuthenticationException ? why.getMessage()
+        : "the authenticator failed (" + why.getClass().getSimpleName() + ")";
+    if (!(why instanceof AuthenticationException)) {
+      unexpectedLog.log("Receiver '{}': the authenticator failed; the request was refused", ctx.id(), why);
+    }
+    log.debug("Receiver '{}' refused a request as unauthenticated: {}", ctx.id(), reason);
+    refuse.handle("unauthenticated: " + reason);
+  }
 
   /** False once shutdown has begun: new requests are refused with a retryable answer. */
   boolean accepting() {

@@ -3,7 +3,11 @@ package io.sluice.receiver.otlp;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.sluice.core.ComponentConfig;
 import io.sluice.core.ConfigProblem;
+import io.sluice.core.auth.AuthSettings;
+import io.sluice.core.config.GoDurations;
+import io.sluice.core.tls.TlsServerSettings;
 import io.sluice.core.util.HostPort;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -20,6 +24,14 @@ import java.util.regex.Pattern;
  *     max_recv_msg_size_mib: 4
  *     max_concurrent_streams: 0        # 0 = unlimited
  *     include_metadata: false
+ *     tls: { cert_file: ..., key_file: ..., client_ca_file: ... }   # see TlsServerSettings; absent = plaintext
+ *     auth: { authenticator: basicauth/server }  # an extension in service.extensions; 401 / UNAUTHENTICATED
+ *     transport: tcp                   # or unix, with the socket's path as endpoint
+ *     read_buffer_size: 0              # SO_RCVBUF in bytes; 0 = the system's
+ *     write_buffer_size: 0             # SO_SNDBUF in bytes
+ *     keepalive:
+ *       server_parameters: { max_connection_idle, max_connection_age, max_connection_age_grace, time, timeout }
+ *       enforcement_policy: { min_time: 5m, permit_without_stream: false }
  *   http:
  *     endpoint: localhost:4318
  *     traces_url_path: /v1/traces
@@ -28,6 +40,8 @@ import java.util.regex.Pattern;
  *     max_request_body_size: 20971520  # bytes, also after decompression
  *     include_metadata: false
  *     cors: { allowed_origins: [], allowed_headers: [], max_age: 0 }
+ *     tls: { ... }
+ *     auth: { authenticator: bearertokenauth }
  * </pre>
  *
  * <p>A protocol is on when its key is present, even with no value ({@code grpc:}); the fields
@@ -45,12 +59,20 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
   /**
    * OTLP/gRPC. Null members take the defaults.
    *
-   * @param endpoint {@code host:port} to listen on
+   * @param endpoint {@code host:port} to listen on, or a socket path with {@code transport: unix}
    * @param maxRecvMsgSizeMib the largest request message, in MiB, checked before and after decompression
    * @param maxConcurrentStreams HTTP/2 streams one connection may have open at once; 0 = unlimited
    * @param includeMetadata whether request headers travel with the data in the batch envelope
+   * @param tls TLS of the listener; null serves plaintext
+   * @param auth the authenticator extension that checks every request; null for none
+   * @param transport {@code tcp} (also {@code tcp4}, {@code tcp6}) or {@code unix} (a Unix domain socket)
+   * @param readBufferSize the socket's receive buffer in bytes (SO_RCVBUF); 0 = the system's
+   * @param writeBufferSize the socket's send buffer in bytes (SO_SNDBUF); 0 = the system's
+   * @param keepalive gRPC keepalive: pings, connection ages, and how often clients may ping
    */
-  public record Grpc(String endpoint, Integer maxRecvMsgSizeMib, Long maxConcurrentStreams, Boolean includeMetadata) {
+  public record Grpc(String endpoint, Integer maxRecvMsgSizeMib, Long maxConcurrentStreams, Boolean includeMetadata,
+      TlsServerSettings tls, AuthSettings auth, String transport, Integer readBufferSize, Integer writeBufferSize,
+      Keepalive keepalive) {
     public static final String DEFAULT_ENDPOINT = "localhost:4317";
     public static final int DEFAULT_MAX_RECV_MSG_SIZE_MIB = 4;
 
@@ -59,11 +81,91 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
       maxRecvMsgSizeMib = maxRecvMsgSizeMib == null ? DEFAULT_MAX_RECV_MSG_SIZE_MIB : maxRecvMsgSizeMib;
       maxConcurrentStreams = maxConcurrentStreams == null ? 0L : maxConcurrentStreams;
       includeMetadata = includeMetadata != null && includeMetadata;
+      transport = transport == null || transport.isEmpty() ? "tcp" : transport;
+      readBufferSize = readBufferSize == null ? 0 : readBufferSize;
+      writeBufferSize = writeBufferSize == null ? 0 : writeBufferSize;
+    }
+
+    /** Plaintext gRPC over TCP. */
+    public Grpc(String endpoint, Integer maxRecvMsgSizeMib, Long maxConcurrentStreams, Boolean includeMetadata) {
+      this(endpoint, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, null, null, null, null, null, null);
     }
 
     /** gRPC with every default. */
     public static Grpc defaults() {
       return new Grpc(null, null, null, null);
+    }
+
+    /** True for {@code transport: unix}. */
+    boolean unixSocket() {
+      return transport.equals("unix");
+    }
+
+    /** A copy served with TLS. */
+    public Grpc withTls(TlsServerSettings settings) {
+      return new Grpc(endpoint, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, settings, auth, transport,
+          readBufferSize, writeBufferSize, keepalive);
+    }
+
+    /** A copy whose requests the named authenticator checks. */
+    public Grpc withAuth(String authenticator) {
+      return new Grpc(endpoint, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, tls,
+          new AuthSettings(authenticator), transport, readBufferSize, writeBufferSize, keepalive);
+    }
+
+    /** A copy with these keepalive settings. */
+    public Grpc withKeepalive(Keepalive settings) {
+      return new Grpc(endpoint, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, tls, auth, transport,
+          readBufferSize, writeBufferSize, settings);
+    }
+
+    /** A copy listening on a Unix domain socket at {@code path}. */
+    public Grpc onUnixSocket(String path) {
+      return new Grpc(path, maxRecvMsgSizeMib, maxConcurrentStreams, includeMetadata, tls, auth, "unix",
+          readBufferSize, writeBufferSize, keepalive);
+    }
+  }
+
+  /**
+   * {@code keepalive} of the gRPC server, as grpc-go takes it.
+   *
+   * @param serverParameters what the server does to its connections
+   * @param enforcementPolicy how often clients may ping
+   */
+  public record Keepalive(ServerParameters serverParameters, EnforcementPolicy enforcementPolicy) {}
+
+  /**
+   * {@code keepalive.server_parameters}; zero or absent = off.
+   *
+   * @param maxConnectionIdle close a connection that has carried nothing for this long
+   * @param maxConnectionAge ask a connection to go away (GOAWAY) once it is this old
+   * @param maxConnectionAgeGrace then give its calls this long before closing it
+   * @param time ping a client after this long without activity
+   * @param timeout close the connection when a ping is not answered within this
+   */
+  public record ServerParameters(Duration maxConnectionIdle, Duration maxConnectionAge,
+      Duration maxConnectionAgeGrace, Duration time, Duration timeout) {
+    public ServerParameters {
+      maxConnectionIdle = maxConnectionIdle == null ? Duration.ZERO : maxConnectionIdle;
+      maxConnectionAge = maxConnectionAge == null ? Duration.ZERO : maxConnectionAge;
+      maxConnectionAgeGrace = maxConnectionAgeGrace == null ? Duration.ZERO : maxConnectionAgeGrace;
+      time = time == null ? Duration.ZERO : time;
+      timeout = timeout == null ? Duration.ofSeconds(20) : timeout;
+    }
+  }
+
+  /**
+   * {@code keepalive.enforcement_policy}: a client pinging more often than {@code min_time}
+   * is sent GOAWAY {@code ENHANCE_YOUR_CALM} ("too_many_pings") after two strikes, as grpc-go does.
+   *
+   * @param minTime the shortest time allowed between a client's pings; 5m by default
+   * @param permitWithoutStream accepted for Collector configs; Sluice does not count a
+   *     connection's streams, so min_time applies whether or not calls are open
+   */
+  public record EnforcementPolicy(Duration minTime, Boolean permitWithoutStream) {
+    public EnforcementPolicy {
+      minTime = minTime == null ? Duration.ofMinutes(5) : minTime;
+      permitWithoutStream = permitWithoutStream != null && permitWithoutStream;
     }
   }
 
@@ -77,6 +179,8 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
    * @param maxRequestBodySize the largest request body in bytes, as sent and after decompression
    * @param includeMetadata whether request headers travel with the data in the batch envelope
    * @param cors cross-origin settings for browser clients; null or no origins = CORS off
+   * @param tls TLS of the listener; null serves plaintext
+   * @param auth the authenticator extension that checks every request; null for none
    */
   public record Http(
       String endpoint,
@@ -85,7 +189,9 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
       String logsUrlPath,
       Long maxRequestBodySize,
       Boolean includeMetadata,
-      Cors cors) {
+      Cors cors,
+      TlsServerSettings tls,
+      AuthSettings auth) {
     public static final String DEFAULT_ENDPOINT = "localhost:4318";
     public static final long DEFAULT_MAX_REQUEST_BODY_SIZE = 20L * 1024 * 1024;
 
@@ -98,9 +204,28 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
       includeMetadata = includeMetadata != null && includeMetadata;
     }
 
+    /** Plaintext HTTP. */
+    public Http(String endpoint, String tracesUrlPath, String metricsUrlPath, String logsUrlPath,
+        Long maxRequestBodySize, Boolean includeMetadata, Cors cors) {
+      this(endpoint, tracesUrlPath, metricsUrlPath, logsUrlPath, maxRequestBodySize, includeMetadata, cors, null,
+          null);
+    }
+
     /** HTTP with every default. */
     public static Http defaults() {
       return new Http(null, null, null, null, null, null, null);
+    }
+
+    /** A copy served with TLS. */
+    public Http withTls(TlsServerSettings settings) {
+      return new Http(endpoint, tracesUrlPath, metricsUrlPath, logsUrlPath, maxRequestBodySize, includeMetadata, cors,
+          settings, auth);
+    }
+
+    /** A copy whose requests the named authenticator checks. */
+    public Http withAuth(String authenticator) {
+      return new Http(endpoint, tracesUrlPath, metricsUrlPath, logsUrlPath, maxRequestBodySize, includeMetadata, cors,
+          tls, new AuthSettings(authenticator));
     }
 
     private static String urlPath(String path, String dflt) {
@@ -156,7 +281,7 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
     HostPort httpAt = null;
     if (p.grpc() != null) {
       Grpc g = p.grpc();
-      grpcAt = endpoint("protocols.grpc.endpoint", g.endpoint(), problems);
+      grpcAt = g.unixSocket() ? null : endpoint("protocols.grpc.endpoint", g.endpoint(), problems);
       if (g.maxRecvMsgSizeMib() < 1 || g.maxRecvMsgSizeMib() > MAX_RECV_MSG_SIZE_MIB_LIMIT) {
         problems.add(new ConfigProblem("protocols.grpc.max_recv_msg_size_mib", "is " + g.maxRecvMsgSizeMib()
             + "; expected a size in MiB from 1 to " + MAX_RECV_MSG_SIZE_MIB_LIMIT + " (default "
@@ -166,6 +291,13 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
         problems.add(new ConfigProblem("protocols.grpc.max_concurrent_streams", "is " + g.maxConcurrentStreams()
             + "; expected 0 (unlimited) or a positive number up to 4294967295"));
       }
+      if (g.tls() != null) {
+        problems.addAll(g.tls().validate("protocols.grpc.tls"));
+      }
+      if (g.auth() != null) {
+        problems.addAll(g.auth().validate("protocols.grpc.auth"));
+      }
+      checkGrpcServer(g, problems);
     }
     if (p.http() != null) {
       Http h = p.http();
@@ -182,6 +314,12 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
       if (h.cors() != null) {
         checkCors(h.cors(), problems);
       }
+      if (h.tls() != null) {
+        problems.addAll(h.tls().validate("protocols.http.tls"));
+      }
+      if (h.auth() != null) {
+        problems.addAll(h.auth().validate("protocols.http.auth"));
+      }
     }
     if (grpcAt != null && httpAt != null && grpcAt.port() == httpAt.port()
         && (grpcAt.host().equalsIgnoreCase(httpAt.host()) || grpcAt.anyInterface() || httpAt.anyInterface())) {
@@ -190,6 +328,46 @@ public record OtlpReceiverConfig(Protocols protocols) implements ComponentConfig
           + " (the defaults are 4317 for gRPC and 4318 for HTTP)"));
     }
     return problems;
+  }
+
+  private static final Set<String> TRANSPORTS = Set.of("tcp", "tcp4", "tcp6", "unix");
+
+  private static void checkGrpcServer(Grpc g, List<ConfigProblem> problems) {
+    if (!TRANSPORTS.contains(g.transport())) {
+      problems.add(new ConfigProblem("protocols.grpc.transport", "\"" + g.transport() + "\" is not supported;"
+          + " expected \"tcp\" (or \"tcp4\", \"tcp6\") or \"unix\""));
+    } else if (g.unixSocket() && (g.endpoint().isBlank() || g.endpoint().equals(Grpc.DEFAULT_ENDPOINT))) {
+      problems.add(new ConfigProblem("protocols.grpc.endpoint", "is \"" + g.endpoint() + "\"; with transport"
+          + " \"unix\" give the path of the socket, such as \"/var/run/sluice/otlp.sock\""));
+    }
+    if (g.readBufferSize() < 0) {
+      problems.add(new ConfigProblem("protocols.grpc.read_buffer_size", "is " + g.readBufferSize()
+          + "; expected a size in bytes, or 0 for the system's"));
+    }
+    if (g.writeBufferSize() < 0) {
+      problems.add(new ConfigProblem("protocols.grpc.write_buffer_size", "is " + g.writeBufferSize()
+          + "; expected a size in bytes, or 0 for the system's"));
+    }
+    Keepalive k = g.keepalive();
+    if (k != null && k.serverParameters() != null) {
+      ServerParameters sp = k.serverParameters();
+      nonNegative("protocols.grpc.keepalive.server_parameters.max_connection_idle", sp.maxConnectionIdle(), problems);
+      nonNegative("protocols.grpc.keepalive.server_parameters.max_connection_age", sp.maxConnectionAge(), problems);
+      nonNegative("protocols.grpc.keepalive.server_parameters.max_connection_age_grace", sp.maxConnectionAgeGrace(),
+          problems);
+      nonNegative("protocols.grpc.keepalive.server_parameters.time", sp.time(), problems);
+      nonNegative("protocols.grpc.keepalive.server_parameters.timeout", sp.timeout(), problems);
+    }
+    if (k != null && k.enforcementPolicy() != null) {
+      nonNegative("protocols.grpc.keepalive.enforcement_policy.min_time", k.enforcementPolicy().minTime(), problems);
+    }
+  }
+
+  private static void nonNegative(String key, Duration d, List<ConfigProblem> problems) {
+    if (d.isNegative()) {
+      problems.add(new ConfigProblem(key, "is " + GoDurations.format(d) + "; expected a duration >= 0, such as"
+          + " \"30s\" (0 = off)"));
+    }
   }
 
   private static HostPort endpoint(String path, String value, List<ConfigProblem> problems) {

@@ -35,6 +35,7 @@ record Refusal(int grpcCode, int httpStatus, String message, Duration retryAfter
   static final int UNIMPLEMENTED = 12;
   static final int INTERNAL = 13;
   static final int UNAVAILABLE = 14;
+  static final int UNAUTHENTICATED = 16;
 
   static Refusal of(Throwable failure) {
     for (Throwable c = failure; c != null; c = c.getCause()) {

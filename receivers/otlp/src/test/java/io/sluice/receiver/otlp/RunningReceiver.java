@@ -1,7 +1,10 @@
 package io.sluice.receiver.otlp;
 
 import com.github.luben.zstd.Zstd;
+import io.sluice.core.ComponentContext;
+import io.sluice.core.ComponentId;
 import io.sluice.core.ComponentKind;
+import io.sluice.core.Host;
 import io.sluice.core.Consumer;
 import io.sluice.core.Receiver;
 import io.sluice.core.Signal;
@@ -9,7 +12,6 @@ import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.testkit.CapturingConsumer;
 import io.sluice.core.testkit.Ports;
 import io.sluice.core.testkit.SelfMetricsReader;
-import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestVertx;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Grpc;
 import io.sluice.receiver.otlp.OtlpReceiverConfig.Http;
@@ -61,6 +63,12 @@ final class RunningReceiver implements AutoCloseable {
 
   static RunningReceiver start(Signal[] signals, java.util.function.UnaryOperator<Grpc> grpc,
       java.util.function.UnaryOperator<Http> http) {
+    return start(signals, grpc, http, Host.ALWAYS_READY);
+  }
+
+  /** As the other {@code start}, on a host with extensions such as authenticators. */
+  static RunningReceiver start(Signal[] signals, java.util.function.UnaryOperator<Grpc> grpc,
+      java.util.function.UnaryOperator<Http> http, Host host) {
     TestVertx tv = TestVertx.create();
     int grpcPort = Ports.freePort();
     int httpPort = Ports.freePort();
@@ -78,8 +86,8 @@ final class RunningReceiver implements AutoCloseable {
       next.put(s, c);
     }
     SelfMetrics metrics = new SelfMetrics();
-    Receiver receiver = new OtlpReceiverFactory().create(
-        TestContexts.context(tv.vertx(), ComponentKind.RECEIVER, "otlp/test", metrics), config, next);
+    Receiver receiver = new OtlpReceiverFactory().create(new ComponentContext(ComponentId.parse("otlp/test"),
+        ComponentKind.RECEIVER, "", tv.vertx(), metrics, host), config, next);
     try {
       receiver.start().await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -108,6 +116,10 @@ final class RunningReceiver implements AutoCloseable {
 
   String httpUrl(String path) {
     return "http://127.0.0.1:" + httpPort + path;
+  }
+
+  String httpsUrl(String path) {
+    return "https://localhost:" + httpPort + path;
   }
 
   HttpResponse<byte[]> post(String path, String contentType, String contentEncoding, byte[] body) {
