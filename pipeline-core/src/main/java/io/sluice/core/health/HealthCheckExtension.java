@@ -23,6 +23,10 @@ final class HealthCheckExtension implements Extension {
   private final HealthCheckConfig config;
   private HttpServer server;
   private ServerTls tls;
+  private long pipelineTimer = -1;
+  /** Exporter failures seen at the start of the current window, and whether the last window passed. */
+  private double failuresAtWindowStart;
+  private volatile boolean pipelineHealthy = true;
 
   HealthCheckExtension(ComponentContext ctx, HealthCheckConfig config) {
     this.ctx = ctx;
@@ -42,6 +46,7 @@ final class HealthCheckExtension implements Extension {
         tls = t;
         server = s;
       }
+      startPipelineCheck();
       return s.listen(hp.port(), hp.host())
           .onSuccess(x -> LOG.info("Extension '{}' serves health on {}://{}{}", ctx.id(), t == null ? "http" : "https",
               hp, config.path()));
@@ -56,6 +61,25 @@ final class HealthCheckExtension implements Extension {
     }).mapEmpty();
   }
 
+  /** Every interval, compares the exporters' failures in it with the threshold. */
+  private void startPipelineCheck() {
+    HealthCheckConfig.PipelineCheck check = config.checkCollectorPipeline();
+    if (!check.enabled() || pipelineTimer >= 0) {
+      return;
+    }
+    failuresAtWindowStart = ctx.metrics().exporterSendFailedTotal();
+    pipelineTimer = ctx.vertx().setPeriodic(Math.max(1, check.interval().toMillis()), t -> {
+      double now = ctx.metrics().exporterSendFailedTotal();
+      boolean healthy = now - failuresAtWindowStart <= check.exporterFailureThreshold();
+      if (healthy != pipelineHealthy) {
+        LOG.warn("Extension '{}': exporters gave up on {} items in the last {}; the gateway reports itself {}",
+            ctx.id(), (long) (now - failuresAtWindowStart), check.interval(), healthy ? "healthy" : "unhealthy");
+      }
+      pipelineHealthy = healthy;
+      failuresAtWindowStart = now;
+    });
+  }
+
   private void handle(HttpServerRequest req) {
     String path = req.path();
     if (!path.equals(config.path()) && !path.equals("/healthz") && !path.equals("/readyz")) {
@@ -63,7 +87,13 @@ final class HealthCheckExtension implements Extension {
           + ", /healthz and /readyz\n");
       return;
     }
-    boolean ready = ctx.host().ready();
+    boolean ready = ctx.host().ready() && pipelineHealthy;
+    HealthCheckConfig.ResponseBody custom = config.responseBody();
+    if (custom != null) {
+      String body = ready ? custom.healthy() : custom.unhealthy();
+      req.response().setStatusCode(ready ? 200 : 503).end(body == null ? "" : body);
+      return;
+    }
     req.response()
         .setStatusCode(ready ? 200 : 503)
         .putHeader("Content-Type", "application/json")
@@ -72,6 +102,11 @@ final class HealthCheckExtension implements Extension {
 
   @Override
   public synchronized Future<Void> shutdown() {
+    if (pipelineTimer >= 0) {
+      ctx.vertx().cancelTimer(pipelineTimer);
+      pipelineTimer = -1;
+    }
+    pipelineHealthy = true;
     HttpServer s = server;
     server = null;
     ServerTls.closeIfSet(tls);

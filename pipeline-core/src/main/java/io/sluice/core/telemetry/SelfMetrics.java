@@ -181,6 +181,15 @@ public final class SelfMetrics {
     return sharedCounters.computeIfAbsent(name, n -> counter(n, help, labelNames));
   }
 
+  /** Items every exporter has given up on since the start (the health check's pipeline check). */
+  public double exporterSendFailedTotal() {
+    double sum = 0;
+    for (var dp : exporterSendFailed.collect().getDataPoints()) {
+      sum += dp.getValue();
+    }
+    return sum;
+  }
+
   public PrometheusRegistry registry() {
     return registry;
   }
