@@ -51,6 +51,12 @@ class CliTest {
   }
 
   @Test
+  void aConfigWithTheKeysCollectorUsersWriteLoads() {
+    Result r = run("validate", "--config", resource("collector-keys.yaml").toString());
+    assertThat(r.exitCode()).as("exit code; stderr: %s", r.err()).isZero();
+  }
+
+  @Test
   void mainRunReturns0ForAValidConfigUnderValidate() {
     assertThat(Main.run("validate", "--config", resource("good.yaml").toString())).isZero();
   }
