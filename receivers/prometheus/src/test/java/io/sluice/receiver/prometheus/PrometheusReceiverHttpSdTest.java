@@ -46,6 +46,11 @@ class PrometheusReceiverHttpSdTest {
   private final List<MultiMap> sdHeaders = new CopyOnWriteArrayList<>();
   private int sdPort;
 
+  @org.junit.jupiter.api.BeforeAll
+  static void warmUpTheJvm() throws Exception {
+    io.sluice.core.testkit.JvmWarmup.httpClientAndServer();
+  }
+
   @BeforeEach
   void setUp() throws Exception {
     tv = TestVertx.create();
