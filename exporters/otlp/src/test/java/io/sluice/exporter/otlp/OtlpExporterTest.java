@@ -218,8 +218,9 @@ class OtlpExporterTest {
         c.balancerName(), c.sendingQueue(), c.retryOnFailure(), c.maxRequestSize(), c.keepalive(), true, 0, 0,
         new io.sluice.core.auth.AuthSettings("bearertokenauth/out"));
     TokenAuth auth = new TokenAuth();
-    Exporter e = new OtlpExporterFactory().create(io.sluice.core.testkit.TestHosts.context(tv.vertx(),
-        ComponentKind.EXPORTER, ID, metrics, Map.of("bearertokenauth/out", auth)), withAuth);
+    Exporter e = new OtlpExporterFactory().create(new io.sluice.core.ComponentContext(
+        io.sluice.core.ComponentId.parse(ID), ComponentKind.EXPORTER, "", tv.vertx(), metrics,
+        TestContexts.hostWith(Map.of(io.sluice.core.ComponentId.parse("bearertokenauth/out"), auth))), withAuth);
     exporters.add(e);
     e.start().await(10, TimeUnit.SECONDS);
 

@@ -330,8 +330,9 @@ class OtlpHttpExporterTest {
     OtlpHttpExporterConfig withAuth = new OtlpHttpExporterConfig(c.endpoint(), "", "", "", "proto", "none",
         Map.of(), c.timeout(), c.tls(), c.sendingQueue(), c.retryOnFailure(),
         new io.sluice.core.auth.AuthSettings("basicauth/out"));
-    Exporter e = new OtlpHttpExporterFactory().create(io.sluice.core.testkit.TestHosts.context(tv.vertx(),
-        ComponentKind.EXPORTER, ID, metrics, Map.of("basicauth/out", ext)), withAuth);
+    Exporter e = new OtlpHttpExporterFactory().create(new io.sluice.core.ComponentContext(
+        io.sluice.core.ComponentId.parse(ID), ComponentKind.EXPORTER, "", tv.vertx(), metrics,
+        TestContexts.hostWith(Map.of(io.sluice.core.ComponentId.parse("basicauth/out"), ext))), withAuth);
     exporters.add(e);
     e.start().await(10, TimeUnit.SECONDS);
 
