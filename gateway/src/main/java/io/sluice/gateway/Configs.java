@@ -1,8 +1,11 @@
 package io.sluice.gateway;
 
 import io.sluice.core.ComponentFactory;
+import io.sluice.core.ComponentId;
 import io.sluice.core.ComponentKind;
+import io.sluice.core.ConfigProblem;
 import io.sluice.core.Signal;
+import io.sluice.core.config.BoundComponent;
 import io.sluice.core.config.ConfigException;
 import io.sluice.core.config.ConfigLoader;
 import io.sluice.core.config.Factories;
@@ -10,6 +13,8 @@ import io.sluice.core.config.ServiceConfig;
 import io.sluice.core.config.TelemetryConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,6 +51,31 @@ final class Configs {
     return new LoadedConfig(List.copyOf(files), cfg, address,
         t.logs().level().name().toLowerCase(Locale.ROOT), t.logs().encoding() == TelemetryConfig.LogEncoding.JSON,
         t.metrics().tls());
+  }
+
+  /**
+   * The keys of a valid config that change nothing in Sluice, as {@code <section>.<id>.<path>:
+   * <why>}, in config order.
+   */
+  static List<String> warnings(LoadedConfig loaded) {
+    List<String> out = new ArrayList<>();
+    if (!(loaded.definition() instanceof ServiceConfig cfg)) {
+      return out;
+    }
+    Map<String, Map<ComponentId, ? extends BoundComponent<?>>> sections = new LinkedHashMap<>();
+    sections.put("receivers", cfg.receivers());
+    sections.put("processors", cfg.processors());
+    sections.put("exporters", cfg.exporters());
+    sections.put("connectors", cfg.connectors());
+    sections.put("extensions", cfg.extensions());
+    sections.forEach((section, components) -> {
+      for (BoundComponent<?> bound : components.values()) {
+        for (ConfigProblem w : bound.config().warnings()) {
+          out.add(section + "." + bound.id() + "." + w.path() + ": " + w.message());
+        }
+      }
+    });
+    return out;
   }
 
   /** The component types of this build, one section per kind, with the signals each supports. */

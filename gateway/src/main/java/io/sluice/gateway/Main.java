@@ -153,14 +153,20 @@ public final class Main implements Callable<Integer> {
       List<Path> files = configsOrDefault(configs);
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
+      LoadedConfig loaded;
       try {
-        Configs.load(files, System.getenv());
+        loaded = Configs.load(files, System.getenv());
       } catch (Configs.InvalidConfigException e) {
         err.println(e.getMessage());
         err.flush();
         return 2;
       }
       out.println("Config is valid: " + files);
+      List<String> warnings = Configs.warnings(loaded);
+      if (!warnings.isEmpty()) {
+        out.println(warnings.size() + (warnings.size() == 1 ? " key has" : " keys have") + " no effect in Sluice:");
+        warnings.forEach(w -> out.println("  " + w));
+      }
       out.flush();
       return 0;
     }

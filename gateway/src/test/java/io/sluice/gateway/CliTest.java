@@ -57,6 +57,15 @@ class CliTest {
   }
 
   @Test
+  void validateListsTheKeysThatHaveNoEffectWithTheirPaths() {
+    Result r = run("validate", "--config", resource("prometheus-no-effect.yaml").toString());
+    assertThat(r.exitCode()).as("exit code; stderr: %s", r.err()).isZero();
+    assertThat(r.out()).contains("Config is valid").contains("no effect in Sluice:")
+        .contains("receivers.prometheus.config.rule_files")
+        .contains("receivers.prometheus.config.scrape_configs[0].scrape_native_histograms");
+  }
+
+  @Test
   void mainRunReturns0ForAValidConfigUnderValidate() {
     assertThat(Main.run("validate", "--config", resource("good.yaml").toString())).isZero();
   }

@@ -15,4 +15,13 @@ public interface ComponentConfig {
   default List<ConfigProblem> validate() {
     return List.of();
   }
+
+  /**
+   * Keys that are accepted, so that a config written for the Collector or Prometheus loads, but
+   * that change nothing in Sluice: each with its key path and why. {@code sluice validate} prints
+   * them; a valid config may have some.
+   */
+  default List<ConfigProblem> warnings() {
+    return List.of();
+  }
 }

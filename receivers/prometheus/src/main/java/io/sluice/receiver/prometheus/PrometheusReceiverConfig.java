@@ -631,6 +631,7 @@ public record PrometheusReceiverConfig(
    * effect in Sluice: each with its key path and why. The receiver logs each once when it is
    * created.
    */
+  @Override
   public List<ConfigProblem> warnings() {
     return PromConfigWarnings.of(config);
   }
