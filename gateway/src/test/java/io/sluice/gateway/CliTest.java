@@ -54,6 +54,8 @@ class CliTest {
   void aConfigWithTheKeysCollectorUsersWriteLoads() {
     Result r = run("validate", "--config", resource("collector-keys.yaml").toString());
     assertThat(r.exitCode()).as("exit code; stderr: %s", r.err()).isZero();
+    assertThat(r.out()).contains("exporters.otlp.read_buffer_size: ")
+        .contains("exporters.prometheusremotewrite.max_batch_request_parallelism: ");
   }
 
   @Test

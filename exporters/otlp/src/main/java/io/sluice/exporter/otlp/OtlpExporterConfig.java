@@ -129,6 +129,18 @@ public record OtlpExporterConfig(
   }
 
   @Override
+  public List<ConfigProblem> warnings() {
+    List<ConfigProblem> out = new ArrayList<>();
+    if (readBufferSize > 0) {
+      out.add(new ConfigProblem("read_buffer_size", "Sluice's gRPC transport sizes its buffers itself"));
+    }
+    if (writeBufferSize > 0) {
+      out.add(new ConfigProblem("write_buffer_size", "Sluice's gRPC transport sizes its buffers itself"));
+    }
+    return out;
+  }
+
+  @Override
   public List<ConfigProblem> validate() {
     List<ConfigProblem> problems = new ArrayList<>();
     if (endpoint.isEmpty()) {

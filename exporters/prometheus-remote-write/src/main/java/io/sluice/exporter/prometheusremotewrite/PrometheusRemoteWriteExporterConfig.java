@@ -362,6 +362,13 @@ public record PrometheusRemoteWriteExporterConfig(
   }
 
   @Override
+  public List<ConfigProblem> warnings() {
+    return maxBatchRequestParallelism == null ? List.of() : List.of(new ConfigProblem(
+        "max_batch_request_parallelism", "requests go out in parallel across shards; the shard count"
+            + " (remote_write_queue.num_consumers) bounds them"));
+  }
+
+  @Override
   public List<ConfigProblem> validate() {
     List<ConfigProblem> problems = new ArrayList<>();
     if (endpoint.isEmpty()) {
