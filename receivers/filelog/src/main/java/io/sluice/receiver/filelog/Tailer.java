@@ -43,9 +43,14 @@ import org.slf4j.LoggerFactory;
  */
 final class Tailer {
   private static final Logger LOG = LoggerFactory.getLogger(Tailer.class);
-  /** A poll stops reading once its batch holds this many entries or bytes, and goes on next time. */
-  static final int MAX_BATCH_ENTRIES = 1000;
-  static final int MAX_BATCH_BYTES = 1 << 20;
+  /**
+   * A poll stops reading once its batch holds this many entries or bytes, and goes on next time.
+   * A batch waits for its acknowledgement before the next poll, so it is as large as the
+   * {@code batch} processor's default {@code send_batch_size}: a pipeline with the Collector's
+   * usual {@code batch} sends it on at once rather than after its timeout.
+   */
+  static final int MAX_BATCH_ENTRIES = 8192;
+  static final int MAX_BATCH_BYTES = 4 << 20;
   /** Bytes read at first from a file; more (up to max_log_size and a margin) only for a longer entry. */
   private static final int FIRST_READ = 256 << 10;
   /** Polls a vanished file's state is kept for, in case it comes back (renamed back in, glob hiccup). */

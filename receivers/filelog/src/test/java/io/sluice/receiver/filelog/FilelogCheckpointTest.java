@@ -65,7 +65,7 @@ class FilelogCheckpointTest {
 
   @Test
   void aRestartResumesAtTheLastAcknowledgedOffsetWithAtMostOneBatchAgain() throws Exception {
-    List<String> all = FilelogRotationTest.lines("r", 0, 5000);
+    List<String> all = FilelogRotationTest.lines("r", 0, 5 * Tailer.MAX_BATCH_ENTRIES);
     FilelogRotationTest.append(dir.resolve("app.log"), all);
     AtomicInteger acked = new AtomicInteger();
     // Acknowledge two batches, then hold the third for ever, as a process killed mid-flight would.
@@ -101,7 +101,7 @@ class FilelogCheckpointTest {
 
   @Test
   void whileThePipelineRefusesReadingPausesAndTheCheckpointStaysThenEverythingArrives() throws Exception {
-    List<String> all = FilelogRotationTest.lines("bp", 0, 3000);
+    List<String> all = FilelogRotationTest.lines("bp", 0, 3 * Tailer.MAX_BATCH_ENTRIES);
     FilelogRotationTest.append(dir.resolve("app.log"), all);
     AtomicInteger calls = new AtomicInteger();
     java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean(true);
