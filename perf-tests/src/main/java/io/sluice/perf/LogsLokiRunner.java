@@ -50,6 +50,8 @@ public final class LogsLokiRunner {
   private static final double AIM_COLLECTOR_RATIO = 1.5;
   /** Above this many cores of other processes in a window, the figures are marked noisy. */
   private static final double NOISY_OTHER_CORES = 0.15;
+  /** Below this many cores over the window, a gateway that had lines waiting was held up by something else than CPU. */
+  private static final double NOT_CPU_BOUND_CORES = 0.5;
 
   private LogsLokiRunner() {}
 
@@ -74,7 +76,7 @@ public final class LogsLokiRunner {
       }
       int files = Integer.getInteger("bench.files", 10);
       long lines = Long.parseLong(System.getProperty("bench.lines", "600000").replace("_", ""));
-      long warmup = Long.parseLong(System.getProperty("bench.warmupLines", "100000").replace("_", ""));
+      long warmup = Long.parseLong(System.getProperty("bench.warmupLines", "200000").replace("_", ""));
       if (files < 1 || lines < files || warmup < files) {
         throw new BenchmarkFailed("-Dbench.files must be at least 1, and -Dbench.lines and -Dbench.warmupLines at"
             + " least one line per file");
@@ -335,6 +337,11 @@ public final class LogsLokiRunner {
       if (c.nonStringBodies() > 0) {
         notes.add(tag + c.nonStringBodies() + " records had no string body.");
       }
+      if (complete && run.cores() < NOT_CPU_BOUND_CORES) {
+        notes.add(String.format(Locale.ROOT, "%sThe gateway used %.2f cores of 2 while it read: its lines/s is not"
+            + " set by CPU (it waited on something: a timer, an acknowledgement, the poll interval).", tag,
+            run.cores()));
+      }
       if (run.otherCores() > NOISY_OTHER_CORES) {
         notes.add(String.format(Locale.ROOT, "%sOther processes used %.2f cores during the window: the machine was"
             + " not quiet, and the figures are noisy.", tag, run.otherCores()));
@@ -488,7 +495,7 @@ public final class LogsLokiRunner {
   }
 
   private static String aim(double ratio, double aim) {
-    String v = String.format(Locale.ROOT, "%.2f", ratio);
+    String v = String.format(Locale.ROOT, ratio < 0.1 ? "%.4f" : "%.2f", ratio);
     return ratio >= aim ? v : "**" + v + "**";
   }
 
