@@ -36,6 +36,34 @@ bench_stale() {
   return 1
 }
 
+# For the runners that compare Sluice with the Collector (bench.peers): sets peer_args to
+# -Dbench.collector=PATH, building the Collector with peers/build-otelcol.sh when it is among the
+# peers and no -Dbench.collector was given, and to -Dbench.sluiceJavaOpts from BENCH_JVM_OPTS.
+# Usage: bench_peer_args "$0" "$@"
+bench_peer_args() {
+  local script="$1" peers=sluice,collector collector="" a
+  shift
+  for a in "$@"; do
+    case "$a" in
+      -Dbench.peers=*) peers="${a#-Dbench.peers=}" ;;
+      -Dbench.collector=*) collector="${a#-Dbench.collector=}" ;;
+    esac
+  done
+  peer_args=()
+  if [[ -z "$collector" && ( ",$peers," == *,collector,* || "$peers" == both ) ]]; then
+    echo "The Collector: perf-tests/peers/build-otelcol.sh (cached; the first build takes 10-18 minutes)"
+    if ! collector="$(perf-tests/peers/build-otelcol.sh | tail -n 1)" || [[ ! -x "$collector" ]]; then
+      echo "$(basename "$script" .sh): building the Collector failed (see above). Retry perf-tests/peers/build-otelcol.sh," >&2
+      echo "or run Sluice alone: $script -Dbench.peers=sluice $*" >&2
+      exit 1
+    fi
+    peer_args+=("-Dbench.collector=$collector")
+  fi
+  if [[ -n "${BENCH_JVM_OPTS:-}" ]]; then
+    peer_args+=("-Dbench.sluiceJavaOpts=$BENCH_JVM_OPTS")
+  fi
+}
+
 # Builds if needed, then runs a benchmark runner. --smoke stands for the runner's short settings
 # (written to perf-tests/target/smoke); every other argument is passed on.
 # Usage: bench_exec <runner class> <time limit> <smoke settings...> -- "$@"

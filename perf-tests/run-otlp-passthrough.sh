@@ -23,29 +23,8 @@ cd "$root"
 # shellcheck source=perf-tests/common.sh
 . perf-tests/common.sh
 
-peers=sluice,collector
-collector=
-for a in "$@"; do
-  case "$a" in
-    -Dbench.peers=*) peers="${a#-Dbench.peers=}" ;;
-    -Dbench.collector=*) collector="${a#-Dbench.collector=}" ;;
-  esac
-done
-
-extra=()
-if [[ -z "$collector" && ( ",$peers," == *,collector,* || "$peers" == both ) ]]; then
-  echo "The Collector: perf-tests/peers/build-otelcol.sh (cached; the first build takes 10-18 minutes)"
-  if ! collector="$(perf-tests/peers/build-otelcol.sh | tail -n 1)" || [[ ! -x "$collector" ]]; then
-    echo "run-otlp-passthrough: building the Collector failed (see above). Retry perf-tests/peers/build-otelcol.sh," >&2
-    echo "or run Sluice alone: $0 -Dbench.peers=sluice ${*}" >&2
-    exit 1
-  fi
-  extra+=("-Dbench.collector=$collector")
-fi
-if [[ -n "${BENCH_JVM_OPTS:-}" ]]; then
-  extra+=("-Dbench.sluiceJavaOpts=$BENCH_JVM_OPTS")
-fi
+bench_peer_args "$0" "$@"
 
 bench_exec io.sluice.perf.BenchmarkRunner 60m -Dbench.warmup=3s -Dbench.settle=1s -Dbench.duration=3s \
   -Dbench.drainTimeout=20s -Dbench.limitWarmup=2s -Dbench.limitDuration=3s \
-  -- "${extra[@]}" "$@"
+  -- "${peer_args[@]}" "$@"

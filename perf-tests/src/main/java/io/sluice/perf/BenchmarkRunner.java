@@ -153,7 +153,8 @@ public final class BenchmarkRunner {
       return Arrays.stream(csv.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
     }
 
-    private static List<Peer> peers(String csv) throws BenchmarkFailed {
+    /** {@code bench.peers}: some of {@code sluice,collector} in order, or {@code both}. */
+    static List<Peer> peers(String csv) throws BenchmarkFailed {
       if (csv.trim().equals("both")) {
         return List.of(Peer.SLUICE, Peer.COLLECTOR);
       }
@@ -247,20 +248,7 @@ public final class BenchmarkRunner {
   }
 
   private static int run(Settings s) throws Exception {
-    if (s.peers().contains(Peer.SLUICE)) {
-      if (!Files.isRegularFile(s.jar())) {
-        throw new BenchmarkFailed(s.jar() + " is missing; build it with: mvn -B -q package -DskipTests");
-      }
-      if (!Files.isExecutable(s.script())) {
-        throw new BenchmarkFailed(s.script() + " is missing or not executable");
-      }
-    }
-    if (s.peers().contains(Peer.COLLECTOR) && (s.collector() == null || !Files.isExecutable(s.collector()))) {
-      throw new BenchmarkFailed((s.collector() == null ? "no Collector binary given" : s.collector() + " is missing")
-          + ". Build it with perf-tests/peers/build-otelcol.sh (10-18 minutes the first time, cached after that)"
-          + " and pass -Dbench.collector=<the path it prints last>; run-otlp-passthrough.sh does both."
-          + " To run Sluice alone: -Dbench.peers=sluice");
-    }
+    checkPeers(s.peers(), s.jar(), s.script(), s.collector(), "run-otlp-passthrough.sh");
     for (Scenario sc : s.scenarios()) {
       if (!Files.isRegularFile(sc.config(s.home()))) {
         throw new BenchmarkFailed(sc.config(s.home()) + " is missing");
@@ -334,6 +322,25 @@ public final class BenchmarkRunner {
     say("");
     say("Written to %s", s.home().relativize(file));
     return 0;
+  }
+
+  /** Fails unless what {@code peers} need is there: Sluice's jar and script, the Collector's binary. */
+  static void checkPeers(List<Peer> peers, Path jar, Path script, Path collector, String runScript)
+      throws BenchmarkFailed {
+    if (peers.contains(Peer.SLUICE)) {
+      if (!Files.isRegularFile(jar)) {
+        throw new BenchmarkFailed(jar + " is missing; build it with: mvn -B -q package -DskipTests");
+      }
+      if (!Files.isExecutable(script)) {
+        throw new BenchmarkFailed(script + " is missing or not executable");
+      }
+    }
+    if (peers.contains(Peer.COLLECTOR) && (collector == null || !Files.isExecutable(collector))) {
+      throw new BenchmarkFailed((collector == null ? "no Collector binary given" : collector + " is missing")
+          + ". Build it with perf-tests/peers/build-otelcol.sh (10-18 minutes the first time, cached after that)"
+          + " and pass -Dbench.collector=<the path it prints last>; " + runScript + " does both."
+          + " To run Sluice alone: -Dbench.peers=sluice");
+    }
   }
 
   // ---- one gateway through one scenario ----------------------------------------------------------

@@ -83,6 +83,22 @@ final class ProcStats {
     return "other threads";
   }
 
+  /**
+   * "garbage collector 45% (10.800), ..." from ticks by thread group: each group's share, and in
+   * brackets its CPU-seconds per million {@code items} (named {@code itemName}, plural).
+   */
+  static String describeGroups(Map<String, Long> groups, long items, String itemName) {
+    long total = groups.values().stream().mapToLong(Long::longValue).sum();
+    if (total <= 0 || items <= 0) {
+      return "none measured";
+    }
+    return groups.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .map(e -> String.format(java.util.Locale.ROOT, "%s %.0f%% (%.3f)", e.getKey(), 100.0 * e.getValue() / total,
+            ticksToSeconds(e.getValue()) / items * 1e6))
+        .collect(java.util.stream.Collectors.joining(", ")) + " [CPU-s per million " + itemName + " in brackets]";
+  }
+
   static double ticksToSeconds(long ticks) {
     return (double) ticks / CLOCK_TICKS;
   }

@@ -255,7 +255,7 @@ public final class ScrapeRemoteWriteRunner {
             r.expectedInWindow(), r.scrapesInWindow(), s.samplesPerScrape(), r.deliveredInWindow(),
             r.scrapesDeliveredInWindow(), r.completeness());
         if (!r.threadGroups().isEmpty()) {
-          say("      CPU by threads: %s", describeGroups(r.threadGroups(), r.delivered()));
+          say("      CPU by threads: %s", ProcStats.describeGroups(r.threadGroups(), r.delivered(), "samples"));
         }
       }
       strangers = sim.strangerScrapes();
@@ -477,7 +477,8 @@ public final class ScrapeRemoteWriteRunner {
     return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  /** Deletes {@code dir} and everything under it, if it exists. */
+  static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
@@ -703,7 +704,7 @@ public final class ScrapeRemoteWriteRunner {
       d.put("CPU, measured window", String.format(Locale.ROOT, "%.2f CPU-s (runner: %.2f cores)", r.cpuSeconds(),
           r.runnerCores()));
       if (!r.threadGroups().isEmpty()) {
-        d.put("CPU by threads", describeGroups(r.threadGroups(), r.delivered()));
+        d.put("CPU by threads", ProcStats.describeGroups(r.threadGroups(), r.delivered(), "samples"));
       }
       d.put("RSS at the end / peak", String.format(Locale.ROOT, "%.0f / %.0f MiB", mib(r.rssAtEnd()),
           mib(r.peakRss())));
@@ -824,19 +825,6 @@ public final class ScrapeRemoteWriteRunner {
     }
     m.appendTail(out);
     return out.toString();
-  }
-
-  /** "garbage collector 45% (10.8), ..." from ticks by thread group, CPU-s per million samples in brackets. */
-  private static String describeGroups(Map<String, Long> groups, long samples) {
-    long total = groups.values().stream().mapToLong(Long::longValue).sum();
-    if (total <= 0 || samples <= 0) {
-      return "none measured";
-    }
-    return groups.entrySet().stream()
-        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-        .map(e -> String.format(Locale.ROOT, "%s %.0f%% (%.3f)", e.getKey(), 100.0 * e.getValue() / total,
-            ProcStats.ticksToSeconds(e.getValue()) / samples * 1e6))
-        .collect(Collectors.joining(", ")) + " [CPU-s per million samples in brackets]";
   }
 
   private static double mib(long bytes) {

@@ -62,8 +62,20 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess startViaScript(Path script, Path java, Path jar, List<String> javaOpts, Path config,
       Map<String, String> env, Path log) throws IOException {
+    return startViaScript(script, java, jar, javaOpts, List.of(config), env, log);
+  }
+
+  /** As {@link #startViaScript(Path, Path, Path, List, Path, Map, Path)}, with {@code --config} for each of {@code configs}, in order. */
+  static ServerProcess startViaScript(Path script, Path java, Path jar, List<String> javaOpts, List<Path> configs,
+      Map<String, String> env, Path log) throws IOException {
     Files.createDirectories(log.getParent());
-    ProcessBuilder pb = new ProcessBuilder(script.toString(), "--config", config.toString())
+    List<String> command = new ArrayList<>();
+    command.add(script.toString());
+    for (Path c : configs) {
+      command.add("--config");
+      command.add(c.toString());
+    }
+    ProcessBuilder pb = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
     pb.environment().putAll(env);
     pb.environment().put("SLUICE_JAR", jar.toString());
