@@ -343,8 +343,9 @@ class LokiExporterTest {
 
     awaitCounter("sluice_exporter_sent_items", 1);
     awaitCounter("sluice_exporter_send_failed_items", 2);
-    Thread.sleep(100); // nothing more may come: a retry would arrive within 10 ms
-    assertThat(sink.pushes).hasSize(2);
+    // Nothing more may come: a retry would arrive within 10 ms.
+    Awaitility.await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(5))
+        .until(() -> sink.pushes.size() == 2);
     assertThat(SelfMetricsReader.counter(metrics, "sluice_exporter_dropped_items", "component_id", ID,
         "signal", "logs", "reason", "too_old")).isEqualTo(2);
   }
