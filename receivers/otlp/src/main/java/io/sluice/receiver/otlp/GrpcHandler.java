@@ -249,6 +249,11 @@ final class GrpcHandler {
             + maxBytes + " bytes (max_recv_msg_size_mib: " + config.maxRecvMsgSizeMib() + ")", null);
         return false;
       }
+      if (!state.reserve(size)) {
+        metrics.refusedUnread(signal);
+        reply(Refusal.RESOURCE_EXHAUSTED, receiver.inFlightRefusal(), OtlpReceiver.IN_FLIGHT_RETRY_AFTER);
+        return false;
+      }
       message = new byte[(int) size];
       messageFill = 0;
       if (size == 0) {

@@ -188,6 +188,8 @@ final class HttpHandler {
      */
     private byte[] body;
     private int fill;
+    /** Bytes of the body taken from the receiver's budget of bytes in flight so far. */
+    private long reservedBody;
     private boolean overflow;
     private long discarded;
 
@@ -211,6 +213,9 @@ final class HttpHandler {
       req.exceptionHandler(err -> abandon(err.toString()));
       if (declared > limit) {
         tooLarge("the request body is " + declared + " bytes");
+        return;
+      }
+      if (declared > 0 && !reserve(declared)) {
         return;
       }
       body = new byte[(int) Math.min(declared < 0 ? 16 * 1024 : declared, limit)];
@@ -245,11 +250,27 @@ final class HttpHandler {
         tooLarge("the request body is over " + limit + " bytes");
         return;
       }
+      if (fill + n > reservedBody && !reserve(fill + n - reservedBody)) {
+        return;
+      }
       if (fill + n > body.length) {
         body = Arrays.copyOf(body, (int) Math.min(limit, Math.max(fill + n, 2L * body.length)));
       }
       chunk.getBytes(0, n, body, fill);
       fill += n;
+    }
+
+    /** Takes {@code bytes} more of the receiver's budget, or refuses the request with 429. */
+    private boolean reserve(long bytes) {
+      if (state.reserve(bytes)) {
+        reservedBody += bytes;
+        return true;
+      }
+      overflow = true;
+      body = null;
+      metrics.refusedUnread(signal);
+      send(429, Refusal.RESOURCE_EXHAUSTED, receiver.inFlightRefusal(), OtlpReceiver.IN_FLIGHT_RETRY_AFTER);
+      return false;
     }
 
     private void tooLarge(String what) {
