@@ -65,23 +65,98 @@ final class Aggregator {
     default void expiredSeries(long n) {}
   }
 
-  /** The metrics of one flush and what it took from the state. */
-  static final class Flush {
+  /**
+   * One flush: the resources it covers, built into metrics a few points at a time ({@link #step})
+   * so that a large state does not hold the event loop, then sent and settled. Built and settled
+   * on the owner's thread. Each metric of a resource is built from the series it had when the
+   * flush reached it; a series added later is in the next flush.
+   */
+  final class Flush {
     final long time;
-    final List<ResourceMetrics> resources;
-    final int points;
-    /** With delta temporality: the resources the flush took, given back if it is refused. */
-    final List<ResourceState> taken;
+    /** The metrics built so far. */
+    final List<ResourceMetrics> resources = new ArrayList<>();
+    /** The points built so far. */
+    int points;
+    /** The resources the flush covers; with delta temporality taken out of the state. */
+    private final List<ResourceState> covered;
     /** With delta temporality: the series flushed, whose next point starts at this flush. */
-    final List<DeltaKey> flushedSeries;
+    private final List<DeltaKey> flushedSeries;
+    private int next;
+    private long expired;
+    // Where building stopped: the resource, its metrics so far, the metric being built (CALLS,
+    // DURATION, EVENTS) and its series.
+    private ResourceState resource;
+    private ScopeMetrics.Builder scope;
+    private int metric;
+    private List<? extends Map.Entry<String, ? extends Series>> series;
+    private Metric.Builder metricBuilder;
+    private int seriesIndex;
 
-    Flush(long time, List<ResourceMetrics> resources, int points, List<ResourceState> taken,
-        List<DeltaKey> flushedSeries) {
+    private Flush(long time, List<ResourceState> covered) {
       this.time = time;
-      this.resources = resources;
-      this.points = points;
-      this.taken = taken;
-      this.flushedSeries = flushedSeries;
+      this.covered = covered;
+      this.flushedSeries = s.delta ? new ArrayList<>() : null;
+    }
+
+    /** Builds up to {@code maxPoints} more points; true once every resource is built. */
+    boolean step(int maxPoints) {
+      int budget = maxPoints;
+      while (budget > 0) {
+        if (resource == null) {
+          if (next == covered.size()) {
+            break;
+          }
+          resource = covered.get(next++);
+          scope = ScopeMetrics.newBuilder();
+          scope.getScopeBuilder().setName(SCOPE_NAME);
+          metric = CALLS;
+          series = null;
+        }
+        if (series == null) {
+          if (metric > EVENTS) {
+            finishResource();
+            continue;
+          }
+          Map<String, ? extends Series> all = seriesOf(resource, metric);
+          if (all.isEmpty()) {
+            metric++;
+            continue;
+          }
+          series = new ArrayList<>(all.entrySet());
+          seriesIndex = 0;
+          metricBuilder = newMetric(scope, metric);
+        }
+        while (seriesIndex < series.size() && budget > 0) {
+          Map.Entry<String, ? extends Series> e = series.get(seriesIndex++);
+          addPoint(metricBuilder, metric, resource, e.getKey(), e.getValue(), time, flushedSeries);
+          points++;
+          budget--;
+        }
+        if (seriesIndex == series.size()) {
+          series = null;
+          metric++;
+        }
+      }
+      if (resource != null || next < covered.size()) {
+        return false;
+      }
+      if (expired > 0) {
+        tally.expiredSeries(expired);
+        expired = 0;
+      }
+      return true;
+    }
+
+    private void finishResource() {
+      if (scope.getMetricsCount() > 0) {
+        resources.add(ResourceMetrics.newBuilder().setResource(resource.resource).addScopeMetrics(scope).build());
+      }
+      if (!s.delta) {
+        expired += afterCumulativeFlush(resource, time);
+      }
+      resource = null;
+      scope = null;
+      metricBuilder = null;
     }
   }
 
@@ -438,58 +513,111 @@ final class Aggregator {
   }
 
   /**
-   * The metrics of every series now, for a flush; null when there is nothing to send. Cumulative:
-   * exemplars are cleared, expired series and pushed-out resources dropped. Delta: every series is
-   * taken out, to be given back by {@link #settle} if the flush is refused.
+   * Starts a flush of every series now; null when there is nothing to flush. Cumulative: each
+   * resource, once built, has its exemplars cleared and its expired series dropped, and a
+   * pushed-out resource is forgotten. Delta: every series is taken out at once, to be given back
+   * by {@link #settle} if the flush is refused.
    */
-  Flush flush() {
-    long now = clock.getAsLong();
+  Flush startFlush() {
     if (isEmpty()) {
       return null;
     }
+    long now = clock.getAsLong();
     List<ResourceState> all = new ArrayList<>(resources.size() + evicted.size());
     all.addAll(resources.values());
     all.addAll(evicted.values());
-    List<DeltaKey> flushedSeries = s.delta ? new ArrayList<>() : null;
-    List<ResourceMetrics> out = new ArrayList<>(all.size());
-    int points = 0;
-    for (ResourceState r : all) {
-      ScopeMetrics.Builder sm = ScopeMetrics.newBuilder();
-      sm.getScopeBuilder().setName(SCOPE_NAME);
-      points += sums(sm, s.callsName, r, CALLS, r.calls, now, flushedSeries);
-      if (s.histogramEnabled) {
-        points += histograms(sm, r, now, flushedSeries);
-      }
-      if (s.eventsEnabled) {
-        points += sums(sm, s.eventsName, r, EVENTS, r.events, now, flushedSeries);
-      }
-      if (sm.getMetricsCount() > 0) {
-        out.add(ResourceMetrics.newBuilder().setResource(r.resource).addScopeMetrics(sm).build());
-      }
-    }
     if (s.delta) {
       resources = new LinkedHashMap<>(16, 0.75f, true);
       evicted = new LinkedHashMap<>();
-      return new Flush(now, out, points, all, flushedSeries);
     }
-    evicted.clear();
-    long expired = 0;
-    for (Iterator<ResourceState> it = resources.values().iterator(); it.hasNext(); ) {
-      ResourceState r = it.next();
-      if (s.exemplarsEnabled) {
-        r.clearExemplars();
-      }
-      if (s.expirationNanos > 0) {
-        expired += r.expire(now - s.expirationNanos);
-        if (r.seriesCount() == 0) {
-          it.remove();
+    return new Flush(now, all);
+  }
+
+  /** A whole flush built at once; null when there is nothing to send. */
+  Flush flush() {
+    Flush f = startFlush();
+    if (f == null) {
+      return null;
+    }
+    f.step(Integer.MAX_VALUE);
+    return f.resources.isEmpty() ? null : f;
+  }
+
+  /** The series of one metric of a resource; none for a metric that is off. */
+  private Map<String, ? extends Series> seriesOf(ResourceState r, int metric) {
+    return switch (metric) {
+      case CALLS -> r.calls;
+      case DURATION -> s.histogramEnabled ? r.durations : Map.of();
+      default -> s.eventsEnabled ? r.events : Map.of();
+    };
+  }
+
+  private Metric.Builder newMetric(ScopeMetrics.Builder scope, int metric) {
+    Metric.Builder m = scope.addMetricsBuilder();
+    switch (metric) {
+      case CALLS, EVENTS -> m.setName(metric == CALLS ? s.callsName : s.eventsName).getSumBuilder()
+          .setAggregationTemporality(s.temporality).setIsMonotonic(true);
+      default -> {
+        m.setName(s.durationName).setUnit(s.unit);
+        if (s.exponential) {
+          m.getExponentialHistogramBuilder().setAggregationTemporality(s.temporality);
+        } else {
+          m.getHistogramBuilder().setAggregationTemporality(s.temporality);
         }
       }
     }
-    if (expired > 0) {
-      tally.expiredSeries(expired);
+    return m;
+  }
+
+  private void addPoint(Metric.Builder m, int metric, ResourceState r, String key, Series series, long now,
+      List<DeltaKey> flushedSeries) {
+    long start = start(r, metric, key, series.start, flushedSeries);
+    if (series instanceof SumSeries ss) {
+      NumberDataPoint.Builder dp = m.getSumBuilder().addDataPointsBuilder().addAllAttributes(ss.attributes)
+          .setStartTimeUnixNano(start).setTimeUnixNano(now);
+      if (!s.delta && ss.first) {
+        // A new cumulative series is first sent as 0, so that a backend sees its first increase.
+        dp.setAsInt(0);
+        ss.first = false;
+      } else {
+        dp.setAsInt(ss.count);
+      }
+      addExemplars(ss.exemplars, now, dp::addExemplars);
+      return;
     }
-    return out.isEmpty() ? null : new Flush(now, out, points, null, null);
+    HistogramSeries h = (HistogramSeries) series;
+    if (h.exponential != null) {
+      ExponentialHistogramDataPoint.Builder dp = m.getExponentialHistogramBuilder().addDataPointsBuilder()
+          .addAllAttributes(h.attributes).setStartTimeUnixNano(start).setTimeUnixNano(now);
+      h.exponential.writeTo(dp);
+      addExemplars(h.exemplars, now, dp::addExemplars);
+    } else {
+      HistogramDataPoint.Builder dp = m.getHistogramBuilder().addDataPointsBuilder().addAllAttributes(h.attributes)
+          .setStartTimeUnixNano(start).setTimeUnixNano(now).setCount(h.count).setSum(h.sum)
+          .addAllExplicitBounds(s.explicitBoundsList);
+      for (long c : h.buckets) {
+        dp.addBucketCounts(c);
+      }
+      addExemplars(h.exemplars, now, dp::addExemplars);
+    }
+  }
+
+  /** After a cumulative flush built {@code r}: exemplars cleared, expired series dropped; how many. */
+  private long afterCumulativeFlush(ResourceState r, long now) {
+    if (evicted.remove(r.key, r)) {
+      return 0; // pushed out by newer resources: this was its last flush
+    }
+    if (s.exemplarsEnabled) {
+      r.clearExemplars();
+    }
+    long n = 0;
+    if (s.expirationNanos > 0) {
+      n = r.expire(now - s.expirationNanos);
+      if (r.seriesCount() == 0) {
+        resources.remove(r.key, r);
+      }
+    }
+    return n;
   }
 
   /**
@@ -506,7 +634,7 @@ final class Aggregator {
       }
       return;
     }
-    for (ResourceState old : f.taken) {
+    for (ResourceState old : f.covered) {
       ResourceState cur = resources.get(old.key);
       if (cur == null) {
         cur = evicted.get(old.key);
@@ -517,63 +645,6 @@ final class Aggregator {
         cur.mergeFrom(old, s.maxExemplars);
       }
     }
-  }
-
-  private int sums(ScopeMetrics.Builder sm, String name, ResourceState r, int metric, Map<String, SumSeries> series,
-      long now, List<DeltaKey> flushedSeries) {
-    if (series.isEmpty()) {
-      return 0;
-    }
-    Metric.Builder m = sm.addMetricsBuilder().setName(name);
-    var sum = m.getSumBuilder().setAggregationTemporality(s.temporality).setIsMonotonic(true);
-    for (Map.Entry<String, SumSeries> e : series.entrySet()) {
-      SumSeries ss = e.getValue();
-      NumberDataPoint.Builder dp = sum.addDataPointsBuilder().addAllAttributes(ss.attributes)
-          .setStartTimeUnixNano(start(r, metric, e.getKey(), ss.start, flushedSeries)).setTimeUnixNano(now);
-      if (!s.delta && ss.first) {
-        // A new cumulative series starts at 0, so that a backend sees its first increase.
-        dp.setAsInt(0);
-        ss.first = false;
-      } else {
-        dp.setAsInt(ss.count);
-      }
-      addExemplars(ss.exemplars, now, dp::addExemplars);
-    }
-    return series.size();
-  }
-
-  private int histograms(ScopeMetrics.Builder sm, ResourceState r, long now, List<DeltaKey> flushedSeries) {
-    if (r.durations.isEmpty()) {
-      return 0;
-    }
-    Metric.Builder m = sm.addMetricsBuilder().setName(s.durationName).setUnit(s.unit);
-    if (s.exponential) {
-      var eh = m.getExponentialHistogramBuilder().setAggregationTemporality(s.temporality);
-      for (Map.Entry<String, HistogramSeries> e : r.durations.entrySet()) {
-        HistogramSeries h = e.getValue();
-        ExponentialHistogramDataPoint.Builder dp = eh.addDataPointsBuilder().addAllAttributes(h.attributes)
-            .setStartTimeUnixNano(start(r, DURATION, e.getKey(), h.start, flushedSeries)).setTimeUnixNano(now);
-        h.exponential.writeTo(dp);
-        addExemplars(h.exemplars, now, dp::addExemplars);
-      }
-    } else {
-      List<Double> bounds = new ArrayList<>(s.explicitBounds.length);
-      for (double b : s.explicitBounds) {
-        bounds.add(b);
-      }
-      var hist = m.getHistogramBuilder().setAggregationTemporality(s.temporality);
-      for (Map.Entry<String, HistogramSeries> e : r.durations.entrySet()) {
-        HistogramSeries h = e.getValue();
-        HistogramDataPoint.Builder dp = hist.addDataPointsBuilder().addAllAttributes(h.attributes)
-            .setStartTimeUnixNano(start(r, DURATION, e.getKey(), h.start, flushedSeries)).setTimeUnixNano(now)
-            .setCount(h.count).setSum(h.sum).addAllExplicitBounds(bounds);
-        for (long c : h.buckets) {
-          dp.addBucketCounts(c);
-        }
-        addExemplars(h.exemplars, now, dp::addExemplars);
-      }
-    }
-    return r.durations.size();
   }
 
   /**

@@ -31,6 +31,8 @@ final class Settings {
   final boolean exponential;
   final int exponentialMaxSize;
   final double[] explicitBounds;
+  /** The same bounds, as the list a histogram point takes. */
+  final List<Double> explicitBoundsList;
   /** Nanoseconds per unit of duration: 1e6 for ms, 1e9 for s. */
   final double unitNanos;
   final String unit;
@@ -65,6 +67,11 @@ final class Settings {
     exponential = c.exponentialHistogram();
     exponentialMaxSize = c.exponentialMaxSize();
     explicitBounds = c.explicitBounds();
+    List<Double> bounds = new java.util.ArrayList<>(explicitBounds.length);
+    for (double b : explicitBounds) {
+      bounds.add(b);
+    }
+    explicitBoundsList = List.copyOf(bounds);
     unitNanos = c.histogram().seconds() ? 1e9 : 1e6;
     unit = c.histogram().seconds() ? "s" : "ms";
 

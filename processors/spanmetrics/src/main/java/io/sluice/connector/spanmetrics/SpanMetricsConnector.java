@@ -42,8 +42,10 @@ import org.slf4j.event.Level;
  * resource's spans to its shard (counted at once when the caller is on that loop, else posted to
  * it) and completes once every shard has counted its part: from then on the spans are in the
  * metrics, which is all a traces pipeline can ask of this exporter. Each shard flushes on its own
- * periodic timer into the next consumer; while a flush is unacknowledged, the shard's next ticks
- * are skipped (counted), so a slow metrics pipeline holds one flush per shard, not a pile.
+ * periodic timer into the next consumer, building the flush {@link #FLUSH_STEP_POINTS} points per
+ * loop task so that a large state never holds the loop for long; while a flush is unacknowledged,
+ * the shard's next ticks are skipped (counted), so a slow metrics pipeline holds one flush per
+ * shard, not a pile.
  *
  * <p>A flush refused downstream: with cumulative temporality it is counted, and nothing is lost
  * that the next flush does not carry (it holds the same series with the totals since). With
@@ -53,6 +55,8 @@ import org.slf4j.event.Level;
  */
 final class SpanMetricsConnector implements Connector {
   private static final Logger LOG = LoggerFactory.getLogger(SpanMetricsConnector.class);
+  /** Points one flush builds per event-loop task, so that a large state does not hold the loop. */
+  static final int FLUSH_STEP_POINTS = 2000;
 
   private final ComponentId id;
   private final Consumer next;
@@ -306,9 +310,9 @@ final class SpanMetricsConnector implements Connector {
     private void flush(Promise<Void> done) {
       Aggregator.Flush f;
       try {
-        f = aggregator.flush();
+        f = aggregator.startFlush();
       } catch (RuntimeException e) {
-        LOG.error("Spanmetrics connector \"{}\" failed to build its metrics", id, e);
+        LOG.error("Spanmetrics connector \"{}\" failed to start a flush", id, e);
         f = null;
       }
       if (f == null) {
@@ -318,7 +322,30 @@ final class SpanMetricsConnector implements Connector {
         return;
       }
       flushing = true;
-      Aggregator.Flush flush = f;
+      build(f, done);
+    }
+
+    /**
+     * Builds the flush's metrics {@link #FLUSH_STEP_POINTS} points at a time, each step a task of
+     * its own on the loop, then sends them.
+     */
+    private void build(Aggregator.Flush f, Promise<Void> done) {
+      boolean built;
+      try {
+        built = f.step(FLUSH_STEP_POINTS);
+      } catch (RuntimeException e) {
+        LOG.error("Spanmetrics connector \"{}\" failed to build its metrics", id, e);
+        settle(f, e, done);
+        return;
+      }
+      if (!built) {
+        context.runOnContext(v -> build(f, done));
+        return;
+      }
+      if (f.resources.isEmpty()) {
+        settle(f, null, done);
+        return;
+      }
       Future<Void> sent;
       try {
         sent = next.consume(Batch.metrics(f.resources, Envelope.of(id)));
@@ -327,9 +354,9 @@ final class SpanMetricsConnector implements Connector {
       }
       sent.onComplete(ar -> {
         if (context.nettyEventLoop().inEventLoop()) {
-          settle(flush, ar.cause(), done);
+          settle(f, ar.cause(), done);
         } else {
-          context.runOnContext(v -> settle(flush, ar.cause(), done));
+          context.runOnContext(v -> settle(f, ar.cause(), done));
         }
       });
     }

@@ -700,6 +700,30 @@ class SpanMetricsConnectorTest {
   // ---- threads -------------------------------------------------------------------------------
 
   @Test
+  void aFlushLargerThanOneStepIsBuiltAcrossLoopTasksAndSentWhole() throws Exception {
+    start("");
+    int names = 3 * SpanMetricsConnector.FLUSH_STEP_POINTS;
+    List<ResourceSpans> resources = new ArrayList<>();
+    for (int r = 0; r < 6; r++) {
+      Span.Builder[] spans = new Span.Builder[names / 6];
+      for (int i = 0; i < spans.length; i++) {
+        spans[i] = server("op-" + i, MS);
+      }
+      resources.add(resourceSpans(service("svc-" + r), spans));
+    }
+    send(resources.toArray(new ResourceSpans[0]));
+    flush();
+    List<ResourceMetrics> out = flush();
+    assertThat(sink.batches()).as("one batch per shard").hasSize(2);
+    assertThat(out).hasSize(6);
+    assertThat(sink.batches().stream().mapToInt(Batch::itemCount).sum()).isEqualTo(2 * names);
+    for (ResourceMetrics rm : out) {
+      assertThat(counts(metric(rm, CALLS))).hasSize(names / 6).allSatisfy((k, v) -> assertThat(v).isEqualTo(1));
+    }
+  }
+
+
+  @Test
   void spansFromManyThreadsAreCountedExactlyOnTheirShards() throws Exception {
     start("");
     int threads = 4;
