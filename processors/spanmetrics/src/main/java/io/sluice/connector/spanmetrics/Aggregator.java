@@ -23,7 +23,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The span metrics of the resources one shard owns: counts spans into series, and builds the
@@ -276,44 +278,25 @@ final class Aggregator {
 
     String callsKey = key(service, span, s.callsDims, spanAttrs, resourceAttrs, null, scope, adjusted);
     SumSeries calls = r.calls.get(callsKey);
-    boolean overflow = false;
     if (calls == null) {
-      if (full(r.calls)) {
-        overflow = true;
-        calls = r.calls.computeIfAbsent(OVERFLOW_KEY, k -> new SumSeries(OVERFLOW_ATTRIBUTES, now));
-        overflowed[CALLS]++;
-      } else {
-        calls = new SumSeries(attributes(service, span, s.callsDims, spanAttrs, resourceAttrs, null, scope, adjusted),
-            now);
-        r.calls.put(callsKey, calls);
-      }
+      calls = add(r.calls, callsKey, CALLS, a -> new SumSeries(a, now),
+          () -> attributes(service, span, s.callsDims, spanAttrs, resourceAttrs, null, scope, adjusted));
     }
-    calls.count += n;
-    calls.lastSeen = now;
-    if (exemplar && !overflow) {
-      calls.exemplar(span, duration, s.maxExemplars);
-    }
-    boolean callsOverflow = overflow;
+    count(calls, n, now, exemplar, span, duration);
 
     if (s.histogramEnabled) {
       String durationKey = s.sameCallsAndDurationKeys ? callsKey
           : key(service, span, s.durationDims, spanAttrs, resourceAttrs, null, scope, adjusted);
       HistogramSeries h = r.durations.get(durationKey);
-      overflow = false;
       if (h == null) {
-        if (full(r.durations)) {
-          overflow = true;
-          h = r.durations.computeIfAbsent(OVERFLOW_KEY, k -> new HistogramSeries(OVERFLOW_ATTRIBUTES, now, s));
-          overflowed[DURATION]++;
-        } else {
-          h = new HistogramSeries(s.sameCallsAndDurationKeys && !callsOverflow ? calls.attributes
-              : attributes(service, span, s.durationDims, spanAttrs, resourceAttrs, null, scope, adjusted), now, s);
-          r.durations.put(durationKey, h);
-        }
+        List<KeyValue> callsAttributes = calls.attributes;
+        h = add(r.durations, durationKey, DURATION, a -> new HistogramSeries(a, now, s),
+            () -> s.sameCallsAndDurationKeys && callsAttributes != OVERFLOW_ATTRIBUTES ? callsAttributes
+                : attributes(service, span, s.durationDims, spanAttrs, resourceAttrs, null, scope, adjusted));
       }
       h.record(duration, n, s.explicitBounds);
       h.lastSeen = now;
-      if (exemplar && !overflow) {
+      if (exemplar && h.attributes != OVERFLOW_ATTRIBUTES) {
         h.exemplar(span, duration, s.maxExemplars);
       }
     }
@@ -323,24 +306,36 @@ final class Aggregator {
         List<KeyValue> eventAttrs = event.getAttributesList();
         String eventKey = key(service, span, s.eventDims, spanAttrs, eventAttrs, resourceAttrs, scope, adjusted);
         SumSeries e = r.events.get(eventKey);
-        overflow = false;
         if (e == null) {
-          if (full(r.events)) {
-            overflow = true;
-            e = r.events.computeIfAbsent(OVERFLOW_KEY, k -> new SumSeries(OVERFLOW_ATTRIBUTES, now));
-            overflowed[EVENTS]++;
-          } else {
-            e = new SumSeries(attributes(service, span, s.eventDims, spanAttrs, eventAttrs, resourceAttrs, scope,
-                adjusted), now);
-            r.events.put(eventKey, e);
-          }
+          e = add(r.events, eventKey, EVENTS, a -> new SumSeries(a, now),
+              () -> attributes(service, span, s.eventDims, spanAttrs, eventAttrs, resourceAttrs, scope, adjusted));
         }
-        e.count += n;
-        e.lastSeen = now;
-        if (exemplar && !overflow) {
-          e.exemplar(span, duration, s.maxExemplars);
-        }
+        count(e, n, now, exemplar, span, duration);
       }
+    }
+  }
+
+  /**
+   * Adds the series {@code key} made by {@code make} with its attributes; when the metric already
+   * has {@code aggregation_cardinality_limit} series, the overflow series instead (made the first
+   * time), which has only {@code otel.metric.overflow=true} and no exemplars.
+   */
+  private <S extends Series> S add(Map<String, S> all, String key, int metric, Function<List<KeyValue>, S> make,
+      Supplier<List<KeyValue>> attributes) {
+    if (full(all)) {
+      overflowed[metric]++;
+      return all.computeIfAbsent(OVERFLOW_KEY, k -> make.apply(OVERFLOW_ATTRIBUTES));
+    }
+    S series = make.apply(attributes.get());
+    all.put(key, series);
+    return series;
+  }
+
+  private void count(SumSeries series, long n, long now, boolean exemplar, Span span, double duration) {
+    series.count += n;
+    series.lastSeen = now;
+    if (exemplar && series.attributes != OVERFLOW_ATTRIBUTES) {
+      series.exemplar(span, duration, s.maxExemplars);
     }
   }
 

@@ -21,7 +21,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +55,7 @@ import org.slf4j.event.Level;
 final class SpanMetricsConnector implements Connector {
   private static final Logger LOG = LoggerFactory.getLogger(SpanMetricsConnector.class);
   /** Points one flush builds per event-loop task, so that a large state does not hold the loop. */
-  static final int FLUSH_STEP_POINTS = 2000;
+  static final int FLUSH_STEP_POINTS = 500;
 
   private final ComponentId id;
   private final Consumer next;
@@ -455,8 +454,4 @@ final class SpanMetricsConnector implements Connector {
     }
   }
 
-  /** For tests: how long one flush interval is. */
-  Duration flushInterval() {
-    return Duration.ofMillis(flushIntervalMillis);
-  }
 }

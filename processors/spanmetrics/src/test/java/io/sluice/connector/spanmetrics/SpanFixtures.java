@@ -6,7 +6,6 @@ import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.metrics.v1.Exemplar;
 import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
@@ -22,8 +21,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /** Spans built field by field, and lookups in the metrics the connector sends. */
 final class SpanFixtures {
@@ -144,14 +143,10 @@ final class SpanFixtures {
   /** Each point of a sum by its attributes. */
   static Map<Map<String, String>, NumberDataPoint> sumPoints(Metric m) {
     assertThat(m.hasSum()).as("%s is a sum", m.getName()).isTrue();
-    Map<Map<String, String>, NumberDataPoint> out = new LinkedHashMap<>();
-    for (NumberDataPoint p : m.getSum().getDataPointsList()) {
-      assertThat(out.put(attrs(p.getAttributesList()), p)).as("one point per attribute set").isNull();
-    }
-    return out;
+    return byAttributes(m.getSum().getDataPointsList(), NumberDataPoint::getAttributesList);
   }
 
-  /** The value of each point of a sum by its attributes, sorted for stable comparison. */
+  /** The value of each point of a sum by its attributes. */
   static Map<Map<String, String>, Long> counts(Metric m) {
     Map<Map<String, String>, Long> out = new LinkedHashMap<>();
     sumPoints(m).forEach((k, p) -> out.put(k, p.getAsInt()));
@@ -160,28 +155,20 @@ final class SpanFixtures {
 
   static Map<Map<String, String>, HistogramDataPoint> histogramPoints(Metric m) {
     assertThat(m.hasHistogram()).as("%s is an explicit histogram", m.getName()).isTrue();
-    Map<Map<String, String>, HistogramDataPoint> out = new LinkedHashMap<>();
-    for (HistogramDataPoint p : m.getHistogram().getDataPointsList()) {
-      assertThat(out.put(attrs(p.getAttributesList()), p)).as("one point per attribute set").isNull();
-    }
-    return out;
+    return byAttributes(m.getHistogram().getDataPointsList(), HistogramDataPoint::getAttributesList);
   }
 
   static Map<Map<String, String>, ExponentialHistogramDataPoint> exponentialPoints(Metric m) {
     assertThat(m.hasExponentialHistogram()).as("%s is an exponential histogram", m.getName()).isTrue();
-    Map<Map<String, String>, ExponentialHistogramDataPoint> out = new LinkedHashMap<>();
-    for (ExponentialHistogramDataPoint p : m.getExponentialHistogram().getDataPointsList()) {
-      assertThat(out.put(attrs(p.getAttributesList()), p)).as("one point per attribute set").isNull();
+    return byAttributes(m.getExponentialHistogram().getDataPointsList(),
+        ExponentialHistogramDataPoint::getAttributesList);
+  }
+
+  private static <P> Map<Map<String, String>, P> byAttributes(List<P> points, Function<P, List<KeyValue>> attrsOf) {
+    Map<Map<String, String>, P> out = new LinkedHashMap<>();
+    for (P p : points) {
+      assertThat(out.put(attrs(attrsOf.apply(p)), p)).as("one point per attribute set").isNull();
     }
     return out;
-  }
-
-  /** The span ids of exemplars, as the low byte pair of the ids {@link #span} makes. */
-  static List<ByteString> spanIds(List<Exemplar> exemplars) {
-    return exemplars.stream().map(Exemplar::getSpanId).toList();
-  }
-
-  static Map<String, String> sorted(Map<String, String> m) {
-    return new TreeMap<>(m);
   }
 }

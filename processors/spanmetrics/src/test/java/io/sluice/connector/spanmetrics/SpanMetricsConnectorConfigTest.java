@@ -275,28 +275,27 @@ class SpanMetricsConnectorConfigTest {
   /** A config with no keys, for the nop components. */
   public record NoConfig() implements ComponentConfig {}
 
-  /** The Collector's {@code nop} receiver: takes nothing in. */
-  static final class NopReceiverFactory implements ReceiverFactory<NoConfig> {
-    @Override
+  /** What the Collector's {@code nop} components' factories share: the type and no keys. */
+  abstract static class NopFactory {
     public String type() {
       return "nop";
     }
 
-    @Override
     public Class<NoConfig> configClass() {
       return NoConfig.class;
     }
 
-    @Override
     public NoConfig defaultConfig() {
       return new NoConfig();
     }
 
-    @Override
     public Set<Signal> signals() {
       return EnumSet.allOf(Signal.class);
     }
+  }
 
+  /** The Collector's {@code nop} receiver: takes nothing in. */
+  static final class NopReceiverFactory extends NopFactory implements ReceiverFactory<NoConfig> {
     @Override
     public Receiver create(ComponentContext ctx, NoConfig config, Map<Signal, Consumer> next) {
       return new Receiver() {
@@ -314,27 +313,7 @@ class SpanMetricsConnectorConfigTest {
   }
 
   /** The Collector's {@code nop} exporter, which here also remembers what it was given. */
-  static final class NopExporterFactory implements ExporterFactory<NoConfig> {
-    @Override
-    public String type() {
-      return "nop";
-    }
-
-    @Override
-    public Class<NoConfig> configClass() {
-      return NoConfig.class;
-    }
-
-    @Override
-    public NoConfig defaultConfig() {
-      return new NoConfig();
-    }
-
-    @Override
-    public Set<Signal> signals() {
-      return EnumSet.allOf(Signal.class);
-    }
-
+  static final class NopExporterFactory extends NopFactory implements ExporterFactory<NoConfig> {
     @Override
     public Exporter create(ComponentContext ctx, NoConfig config) {
       return new NopExporter();
