@@ -354,7 +354,7 @@ final class Aggregator {
       r = new ResourceState(key, Resource.newBuilder().addAllAttributes(resource.getAttributesList()).build());
     }
     resources.put(key, r);
-    if (resources.size() > resourceCap) {
+    while (resources.size() > resourceCap) {
       Iterator<Map.Entry<ByteString, ResourceState>> eldest = resources.entrySet().iterator();
       Map.Entry<ByteString, ResourceState> e = eldest.next();
       eldest.remove();

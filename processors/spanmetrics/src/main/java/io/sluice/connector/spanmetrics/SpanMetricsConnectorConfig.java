@@ -22,8 +22,9 @@ import java.util.Set;
  * @param callsDimensions more dimensions for the calls metric only
  * @param excludeDimensions default dimensions to leave out ({@code status.code}, ...)
  * @param dimensionsCacheSize deprecated in the Collector, where it has no effect; accepted
- * @param resourceMetricsCacheSize the most resources whose series are kept; the least recently used
- *     resource past it is flushed once more and then forgotten
+ * @param resourceMetricsCacheSize the most resources whose series are kept, split evenly across the
+ *     event loops' shards; the least recently used resource past it is flushed once more and then
+ *     forgotten
  * @param resourceMetricsKeyAttributes the resource attributes that tell resources apart (all of
  *     them when empty); the metrics' resource carries the first resource's full attributes
  * @param aggregationTemporality {@code AGGREGATION_TEMPORALITY_CUMULATIVE} (default) or
@@ -32,8 +33,8 @@ import java.util.Set;
  * @param metricsFlushInterval how often metrics are sent into the metrics pipeline
  * @param metricsExpiration a series that saw no span for this long is dropped after its next flush;
  *     0 keeps series for ever
- * @param metricTimestampCacheSize with delta temporality, how many series remember their last
- *     flush time (the next point's start time); null for the default, 1000
+ * @param metricTimestampCacheSize with delta temporality, how many series per shard remember their
+ *     last flush time (the next point's start time); null for the default, 1000
  * @param namespace prefix of the metric names, joined with a dot ({@code traces.span.metrics.calls})
  * @param exemplars exemplars of the spans seen in a flush interval
  * @param events the events metric
