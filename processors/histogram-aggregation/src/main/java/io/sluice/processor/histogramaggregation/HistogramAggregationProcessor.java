@@ -1,0 +1,484 @@
+package io.sluice.processor.histogramaggregation;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.DataPointFlags;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.sluice.core.Batch;
+import io.sluice.core.ComponentContext;
+import io.sluice.core.ComponentId;
+import io.sluice.core.Consumer;
+import io.sluice.core.Envelope;
+import io.sluice.core.Processor;
+import io.sluice.core.RetryableException;
+import io.sluice.core.config.GoDurations;
+import io.sluice.core.telemetry.SelfMetrics;
+import io.sluice.core.telemetry.SelfMetrics.ProcessorMetrics;
+import io.sluice.core.util.RateLimitedLog;
+import io.sluice.processor.seriesstate.Aggregate;
+import io.sluice.processor.seriesstate.AttributeSets;
+import io.sluice.processor.seriesstate.EventLoopShards;
+import io.sluice.processor.seriesstate.MetricKind;
+import io.sluice.processor.seriesstate.MetricsOutput;
+import io.sluice.processor.seriesstate.PointSelection;
+import io.sluice.processor.seriesstate.ResourceId;
+import io.sluice.processor.seriesstate.SeriesKey;
+import io.sluice.processor.seriesstate.SharedGauges;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+/**
+ * The {@code histogram_aggregation} processor of one metrics pipeline.
+ *
+ * <p>Every incoming point is merged into the aggregated series named by its resource, scope,
+ * metric name and the attributes it keeps ({@link Aggregate} says how points merge). The incoming
+ * batch is acknowledged once its points are merged (and what passes through unmerged is
+ * delivered); the aggregated series go out every {@code interval} as cumulative points with their
+ * start time, followed by the quantile gauges, in one batch per event loop.
+ *
+ * <p>State is split by metric name across the event loops ({@link EventLoopShards}): all series of
+ * a metric live on one loop, which alone touches them, and each loop has its own write timer.
+ *
+ * <p>Passed on unmerged, as they came (and counted in
+ * {@code sluice_processor_histogram_aggregation_unmerged_points_total} by reason): summaries
+ * ({@code summary}); explicit histograms whose bounds do not include all of the aggregated
+ * series' bounds ({@code bounds_mismatch}); points of a type other than the series' first
+ * ({@code type_conflict}); histograms with malformed buckets ({@code invalid}). Points older than
+ * their input's latest are dropped ({@code sluice_processor_dropped_items}).
+ */
+final class HistogramAggregationProcessor implements Processor {
+  private static final Logger LOG = LoggerFactory.getLogger(HistogramAggregationProcessor.class);
+  static final String SERIES_GAUGE = "sluice_processor_histogram_aggregation_series";
+  static final String UNMERGED = "sluice_processor_histogram_aggregation_unmerged_points";
+  static final String EXPIRED = "sluice_processor_histogram_aggregation_expired_series";
+  static final String QUANTILE_SUFFIX = "_quantile";
+  static final String QUANTILE_ATTRIBUTE = "quantile";
+  private static final int NO_RECORDED_VALUE = DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE;
+
+  private final ComponentId id;
+  private final String pipeline;
+  private final Consumer next;
+  private final SelfMetrics selfMetrics;
+  private final ProcessorMetrics metrics;
+  private final EventLoopShards shards;
+  private final Shard[] state;
+  private final LongSupplier clock;
+  private final Set<String> attributeKeys;
+  private final boolean keep;
+  private final long intervalNanos;
+  private final long ttlNanos;
+  private final double[] quantiles;
+  private final List<KeyValue> quantileAttributes;
+  private final Aggregate.Options options;
+  private final Counter unmerged;
+  private final CounterDataPoint expired;
+  private final AtomicLong seriesCount = new AtomicLong();
+  private final DoubleSupplier seriesGauge = seriesCount::get;
+  private final RateLimitedLog refusedLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
+
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean shutdownCalled = new AtomicBoolean();
+  private final Promise<Void> shutdownPromise = Promise.promise();
+  private volatile boolean shuttingDown;
+
+  HistogramAggregationProcessor(ComponentContext ctx, HistogramAggregationProcessorConfig config, Consumer next,
+      LongSupplier epochNanos) {
+    this.id = ctx.id();
+    this.pipeline = ctx.pipeline();
+    this.next = next;
+    this.selfMetrics = ctx.metrics();
+    this.metrics = ctx.metrics().processor(ctx.id(), ctx.pipeline(), io.sluice.core.Signal.METRICS);
+    this.clock = epochNanos;
+    this.attributeKeys = config.attributeKeys();
+    this.keep = config.keeps();
+    this.intervalNanos = config.interval().toNanos();
+    this.ttlNanos = config.seriesTtl().toNanos();
+    this.quantiles = config.quantiles().stream().mapToDouble(Double::doubleValue).toArray();
+    this.quantileAttributes = new ArrayList<>();
+    for (double q : quantiles) {
+      quantileAttributes.add(KeyValue.newBuilder().setKey(QUANTILE_ATTRIBUTE)
+          .setValue(AnyValue.newBuilder().setStringValue(format(q))).build());
+    }
+    this.options = new Aggregate.Options(config.gaugeAggregation(), config.exponentialMaxSize(), quantiles.length > 0);
+    this.shards = new EventLoopShards(ctx.vertx());
+    this.state = new Shard[shards.size()];
+    for (int i = 0; i < state.length; i++) {
+      state[i] = new Shard(i);
+    }
+    this.unmerged = ctx.metrics().sharedCounter(UNMERGED,
+        "Points the histogram_aggregation processor passed on unmerged, by reason: summary, bounds_mismatch"
+            + " (explicit bounds that do not include the aggregated series' bounds), type_conflict, invalid.",
+        "component_id", "pipeline", "reason");
+    this.expired = ctx.metrics().sharedCounter(EXPIRED,
+        "Aggregated series the histogram_aggregation processor dropped after series_ttl without points.",
+        "component_id", "pipeline").labelValues(id.toString(), pipeline);
+  }
+
+  /** {@code 0.95} as {@code "0.95"}, {@code 1.0} as {@code "1"}: as Prometheus writes quantile labels. */
+  static String format(double q) {
+    return BigDecimal.valueOf(q).stripTrailingZeros().toPlainString();
+  }
+
+  @Override
+  public Future<Void> start() {
+    if (!started.compareAndSet(false, true)) {
+      return Future.succeededFuture();
+    }
+    SharedGauges.register(selfMetrics, SERIES_GAUGE, "Aggregated series the histogram_aggregation processor holds.",
+        id.toString(), pipeline, seriesGauge);
+    long intervalMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(intervalNanos));
+    for (Shard s : state) {
+      shards.on(s.index, () -> {
+        s.timerId = shards.context(s.index).setPeriodic(intervalMillis, t -> s.write());
+        return null;
+      });
+    }
+    LOG.info("Histogram aggregation processor \"{}\" in pipeline \"{}\" started ({} {}, interval {}, series_ttl {},"
+        + " {} event loops)", id, pipeline, keep ? "keeping" : "dropping", attributeKeys,
+        GoDurations.format(Duration.ofNanos(intervalNanos)), GoDurations.format(Duration.ofNanos(ttlNanos)),
+        shards.size());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> consume(Batch batch) {
+    if (shuttingDown) {
+      return Future.failedFuture(new RetryableException("Histogram aggregation processor \"" + id
+          + "\" in pipeline \"" + pipeline + "\" is shutting down; retry once the gateway is back"));
+    }
+    int items;
+    List<ResourceMetrics> resources;
+    try {
+      resources = batch.resourceMetrics();
+      items = batch.itemCount();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    metrics.incoming(items);
+    if (items == 0) {
+      return Future.succeededFuture();
+    }
+    @SuppressWarnings("unchecked")
+    List<Work>[] work = new List[state.length];
+    PointSelection passOn = new PointSelection();
+    for (ResourceMetrics rm : resources) {
+      ResourceId resource = null;
+      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+        for (Metric m : sm.getMetricsList()) {
+          MetricKind kind = MetricKind.of(m);
+          if (kind == null || Batch.dataPointCount(m) == 0) {
+            continue;
+          }
+          if (kind == MetricKind.SUMMARY) {
+            passOn.addMetric(rm, sm, m);
+            unmerged.labelValues(id.toString(), pipeline, "summary").inc(Batch.dataPointCount(m));
+            continue;
+          }
+          if (resource == null) {
+            resource = new ResourceId(rm.getResource());
+          }
+          int shard = shards.shardOf(m.getName().hashCode());
+          if (work[shard] == null) {
+            work[shard] = new ArrayList<>();
+          }
+          work[shard].add(new Work(rm, resource, sm, m, kind));
+        }
+      }
+    }
+    List<Future<Merged>> merged = new ArrayList<>();
+    for (int i = 0; i < work.length; i++) {
+      if (work[i] != null) {
+        Shard s = state[i];
+        List<Work> w = work[i];
+        merged.add(shards.on(i, () -> s.merge(w)));
+      }
+    }
+    return Future.all(merged).compose(all -> {
+      List<PointSelection> rejected = new ArrayList<>(merged.size() + 1);
+      rejected.add(passOn);
+      boolean deltas = false;
+      for (Future<Merged> f : merged) {
+        rejected.add(f.result().rejected());
+        deltas |= f.result().deltas();
+      }
+      Future<Void> sent = passOn(batch.envelope(), rejected);
+      if (!deltas) {
+        return sent;
+      }
+      int passed = 0;
+      for (PointSelection p : rejected) {
+        passed += p.pointCount();
+      }
+      int lost = passed;
+      // Delta points are in the totals now; a retry of the batch would count them twice.
+      return sent.transform(ar -> {
+        if (ar.failed()) {
+          metrics.dropped(lost);
+          refusedLog.log("Histogram aggregation processor \"{}\" in pipeline \"{}\": the next consumer refused the"
+              + " points passed on unmerged; they are dropped, since the batch's delta points are aggregated already",
+              id, pipeline, ar.cause());
+        }
+        return Future.succeededFuture();
+      });
+    });
+  }
+
+  /** What a shard made of its part of a batch: the points passed on unmerged, and whether delta points merged. */
+  private record Merged(PointSelection rejected, boolean deltas) {}
+
+  /** Sends what is passed on unmerged; succeeds at once when there is nothing. */
+  private Future<Void> passOn(Envelope envelope, List<PointSelection> parts) {
+    List<ResourceMetrics> out = new ArrayList<>();
+    int points = 0;
+    for (PointSelection p : parts) {
+      if (!p.isEmpty()) {
+        out.addAll(p.build());
+        points += p.pointCount();
+      }
+    }
+    if (out.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    metrics.outgoing(points);
+    try {
+      return next.consume(Batch.metrics(out, envelope));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  @Override
+  public Future<Void> shutdown() {
+    if (!shutdownCalled.compareAndSet(false, true)) {
+      return shutdownPromise.future();
+    }
+    shuttingDown = true;
+    if (!started.get()) {
+      shutdownPromise.complete();
+      return shutdownPromise.future();
+    }
+    List<Future<Void>> last = new ArrayList<>();
+    for (Shard s : state) {
+      last.add(shards.on(s.index, () -> {
+        shards.context(s.index).owner().cancelTimer(s.timerId);
+        return s.write();
+      }).compose(f -> f));
+    }
+    Future.join(last).onComplete(ar -> {
+      SharedGauges.unregister(selfMetrics, SERIES_GAUGE, id.toString(), pipeline, seriesGauge);
+      LOG.info("Histogram aggregation processor \"{}\" in pipeline \"{}\" shut down after writing its series a last"
+          + " time", id, pipeline);
+      shutdownPromise.tryComplete();
+    });
+    return shutdownPromise.future();
+  }
+
+  /** Writes every shard's series now (as the timers do); completes when the writes are acknowledged. For tests. */
+  Future<Void> writeNow() {
+    List<Future<Void>> all = new ArrayList<>();
+    for (Shard s : state) {
+      all.add(shards.on(s.index, s::write).compose(f -> f));
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  /** Aggregated series held now; for tests. */
+  long seriesCount() {
+    return seriesCount.get();
+  }
+
+  /** One metric of an incoming batch, for the shard that owns its name. */
+  private record Work(ResourceMetrics rm, ResourceId resource, ScopeMetrics sm, Metric metric, MetricKind kind) {}
+
+  /** One aggregated series. */
+  private static final class Series {
+    final SeriesKey key;
+    final Aggregate aggregate;
+    final Metric descriptor;
+    final InstrumentationScope scope;
+    boolean written;
+
+    Series(SeriesKey key, Aggregate aggregate, Metric descriptor, InstrumentationScope scope) {
+      this.key = key;
+      this.aggregate = aggregate;
+      this.descriptor = descriptor;
+      this.scope = scope;
+    }
+  }
+
+  /** The series of the metric names one event loop owns; touched only on that loop. */
+  private final class Shard {
+    final int index;
+    final Map<SeriesKey, Series> series = new HashMap<>();
+    long timerId = -1;
+
+    Shard(int index) {
+      this.index = index;
+    }
+
+    /** Merges the points of these metrics. */
+    Merged merge(List<Work> work) {
+      long now = clock.getAsLong();
+      PointSelection rejected = new PointSelection();
+      long outOfOrder = 0;
+      boolean deltas = false;
+      for (Work w : work) {
+        Metric m = w.metric();
+        Metric descriptor = null;
+        for (Object point : PointSelection.points(m)) {
+          List<KeyValue> attributes = AttributeSets.sorted(PointSelection.attributes(point));
+          List<KeyValue> kept = AttributeSets.filter(attributes, attributeKeys, keep);
+          SeriesKey key = new SeriesKey(w.resource(), w.sm().getScope(), m.getName(), kept);
+          Series s = series.get(key);
+          if (s == null) {
+            if ((PointSelection.flags(point) & NO_RECORDED_VALUE) != 0) {
+              continue; // a stale marker for a series that does not exist
+            }
+            Aggregate a = Aggregate.create(w.kind(), point, options, false, now);
+            if (a == null) {
+              reject(rejected, w, point, "invalid");
+              continue;
+            }
+            if (descriptor == null) {
+              descriptor = PointSelection.withoutPoints(m).clearData().build();
+            }
+            s = new Series(key, a, descriptor, w.sm().getScope());
+            series.put(key, s);
+            seriesCount.incrementAndGet();
+          } else if (s.aggregate.kind() != w.kind()) {
+            reject(rejected, w, point, "type_conflict");
+            continue;
+          }
+          switch (s.aggregate.accept(attributes, point, now)) {
+            case INCOMPATIBLE -> reject(rejected, w, point, "bounds_mismatch");
+            case OUT_OF_ORDER -> outOfOrder++;
+            case MERGED -> deltas |= w.kind().delta();
+            case STALE -> {
+              // the input stopped
+            }
+          }
+        }
+      }
+      if (outOfOrder > 0) {
+        metrics.dropped(outOfOrder);
+      }
+      return new Merged(rejected, deltas);
+    }
+
+    private void reject(PointSelection rejected, Work w, Object point, String reason) {
+      rejected.add(w.rm(), w.sm(), w.metric(), point);
+      unmerged.labelValues(id.toString(), pipeline, reason).inc();
+    }
+
+    /**
+     * Writes every series (values, then quantiles), drops the expired ones after a last stale
+     * point, and sends it all as one batch; completes when that batch is acknowledged or refused.
+     */
+    Future<Void> write() {
+      long now = clock.getAsLong();
+      long cutoff = now - ttlNanos;
+      MetricsOutput out = new MetricsOutput();
+      int points = 0;
+      int removed = 0;
+      for (Iterator<Series> it = series.values().iterator(); it.hasNext(); ) {
+        Series s = it.next();
+        Aggregate a = s.aggregate;
+        a.expireInputs(cutoff);
+        MetricKind outKind = a.kind().cumulative();
+        if (a.lastUpdateNanos() - cutoff < 0 || !a.hasValue()) {
+          it.remove();
+          removed++;
+          if (s.written) {
+            a.writeStale(out.metric(s.key.resource(), s.scope, outKind, s.descriptor, s.descriptor.getName()),
+                s.key.attributes(), now);
+            points++;
+          }
+          continue;
+        }
+        a.writeTo(out.metric(s.key.resource(), s.scope, outKind, s.descriptor, s.descriptor.getName()),
+            s.key.attributes(), now);
+        s.written = true;
+        points++;
+        if (quantiles.length > 0) {
+          double[] values = a.takeQuantiles(quantiles, now);
+          if (values != null) {
+            points += writeQuantiles(out, s, values, now);
+          }
+        }
+      }
+      if (removed > 0) {
+        seriesCount.addAndGet(-removed);
+        expired.inc(removed);
+      }
+      if (out.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      int sent = points;
+      metrics.outgoing(sent);
+      Future<Void> ack;
+      try {
+        ack = next.consume(Batch.metrics(out.build(), Envelope.of(id)));
+      } catch (RuntimeException e) {
+        ack = Future.failedFuture(e);
+      }
+      return ack.transform(ar -> {
+        if (ar.failed()) {
+          metrics.dropped(sent);
+          refusedLog.log("Histogram aggregation processor \"{}\" in pipeline \"{}\": the next consumer refused {}"
+              + " aggregated points; the totals go out again at the next interval", id, pipeline, sent, ar.cause());
+        }
+        return Future.succeededFuture();
+      });
+    }
+
+    private int writeQuantiles(MetricsOutput out, Series s, double[] values, long now) {
+      String name = s.descriptor.getName() + QUANTILE_SUFFIX;
+      Metric descriptor = null;
+      int n = 0;
+      for (int i = 0; i < values.length; i++) {
+        if (Double.isNaN(values[i])) {
+          continue;
+        }
+        if (descriptor == null) {
+          descriptor = Metric.newBuilder().setName(name).setUnit(s.descriptor.getUnit())
+              .setDescription("Quantiles of " + s.descriptor.getName() + " over each interval, estimated from its"
+                  + " buckets").build();
+        }
+        List<KeyValue> attributes = new ArrayList<>(s.key.attributes().size() + 1);
+        attributes.addAll(s.key.attributes());
+        attributes.add(quantileAttributes.get(i));
+        out.metric(s.key.resource(), s.scope, MetricKind.GAUGE, descriptor, name).getGaugeBuilder()
+            .addDataPointsBuilder().addAllAttributes(AttributeSets.sorted(attributes)).setTimeUnixNano(now)
+            .setAsDouble(values[i]);
+        n++;
+      }
+      return n;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "histogram_aggregation processor \"" + id + "\" in pipeline \"" + pipeline + "\"";
+  }
+}
