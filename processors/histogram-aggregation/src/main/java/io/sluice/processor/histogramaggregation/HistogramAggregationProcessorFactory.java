@@ -5,7 +5,7 @@ import io.sluice.core.Consumer;
 import io.sluice.core.Processor;
 import io.sluice.core.ProcessorFactory;
 import io.sluice.core.Signal;
-import java.time.Instant;
+import io.sluice.processor.seriesstate.WallClock;
 import java.util.Set;
 
 /**
@@ -37,11 +37,6 @@ public final class HistogramAggregationProcessorFactory implements ProcessorFact
   @Override
   public Processor create(ComponentContext ctx, HistogramAggregationProcessorConfig config, Signal signal,
       Consumer next) {
-    return new HistogramAggregationProcessor(ctx, config, next, HistogramAggregationProcessorFactory::epochNanos);
-  }
-
-  static long epochNanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    return new HistogramAggregationProcessor(ctx, config, next, WallClock::epochNanos);
   }
 }

@@ -1,19 +1,16 @@
 package io.sluice.processor.histogramaggregation;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.sluice.core.ConfigProblem;
 import io.sluice.core.ProcessorFactory;
 import io.sluice.core.Signal;
 import io.sluice.core.config.ConfigError;
-import io.sluice.core.config.ConfigException;
 import io.sluice.core.config.ConfigLoader;
-import io.sluice.core.config.Factories;
 import io.sluice.processor.seriesstate.GaugeMode;
+import io.sluice.processor.seriesstate.TestMetrics;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
@@ -68,26 +65,9 @@ class HistogramAggregationProcessorConfigTest {
     });
   }
 
-  /** A gateway config with this processor section; its errors about the processor. */
-  private static List<ConfigError> errors(String section) {
-    String yaml = """
-        processors:
-          histogram_aggregation:
-        %s
-        service:
-          pipelines:
-            metrics:
-              processors: [histogram_aggregation]
-        """.formatted(section.indent(4).stripTrailing());
-    ConfigException e = catchThrowableOfType(ConfigException.class,
-        () -> new ConfigLoader(Factories.load(), Map.of()).loadYaml("gateway.yaml", yaml));
-    assertThat(e).as("the config is refused").isNotNull();
-    return e.errors().stream().filter(x -> x.path().startsWith("processors.histogram_aggregation")).toList();
-  }
-
   @Test
   void aWrongValueNamesFileLineAndKey() {
-    List<ConfigError> errors = errors("""
+    List<ConfigError> errors = TestMetrics.configErrors("histogram_aggregation", """
         keep_attributes: [http.route]
         gauge_aggregation: median
         """);
@@ -101,7 +81,7 @@ class HistogramAggregationProcessorConfigTest {
 
   @Test
   void anInvalidSettingNamesFileLineAndKey() {
-    List<ConfigError> errors = errors("""
+    List<ConfigError> errors = TestMetrics.configErrors("histogram_aggregation", """
         keep_attributes: [http.route]
         drop_attributes: [pod]
         quantiles: [0.5, 95]

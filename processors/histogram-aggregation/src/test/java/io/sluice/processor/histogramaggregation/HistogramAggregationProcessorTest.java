@@ -1,10 +1,11 @@
 package io.sluice.processor.histogramaggregation;
 
-import static io.sluice.processor.histogramaggregation.Otlp.batch;
-import static io.sluice.processor.histogramaggregation.Otlp.gauge;
-import static io.sluice.processor.histogramaggregation.Otlp.histogram;
-import static io.sluice.processor.histogramaggregation.Otlp.number;
-import static io.sluice.processor.histogramaggregation.Otlp.sum;
+import static io.sluice.processor.seriesstate.TestMetrics.result;
+import static io.sluice.processor.seriesstate.TestMetrics.batch;
+import static io.sluice.processor.seriesstate.TestMetrics.gauge;
+import static io.sluice.processor.seriesstate.TestMetrics.histogram;
+import static io.sluice.processor.seriesstate.TestMetrics.number;
+import static io.sluice.processor.seriesstate.TestMetrics.sum;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -23,10 +24,10 @@ import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestVertx;
 import io.sluice.processor.seriesstate.GaugeMode;
+import io.sluice.processor.seriesstate.TestMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,29 +61,22 @@ class HistogramAggregationProcessorTest {
     HistogramAggregationProcessor p = new HistogramAggregationProcessor(
         TestContexts.processorContext(tv.vertx(), "histogram_aggregation", "metrics", selfMetrics), config, next,
         clock::get);
-    get(p.start());
+    result(p.start());
     return p;
   }
 
-  static <T> T get(io.vertx.core.Future<T> f) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
 
   /** Writes now (at the clock's time) and returns the points written then. */
   Map<String, Object> write(HistogramAggregationProcessor p) {
     next.clear();
-    get(p.writeNow());
-    return Otlp.points(next.batches());
+    result(p.writeNow());
+    return TestMetrics.points(next.batches());
   }
 
   @Test
   void sumsCountersOverTheKeptAttributesExactly() {
     HistogramAggregationProcessor p = start(keep("route"));
-    get(p.consume(batch("api",
+    result(p.consume(batch("api",
         sum("requests", false,
             number(T0 - 100 * SECOND, T0, 10, "route", "/a", "pod", "1"),
             number(T0 - 100 * SECOND, T0, 5, "route", "/a", "pod", "2"),
@@ -110,13 +104,13 @@ class HistogramAggregationProcessorTest {
   void deltasBecomeCumulativeTotalsAcrossWrites() {
     HistogramAggregationProcessor p = start(keep("route"));
     long start = T0;
-    get(p.consume(batch("api", sum("bytes", true,
+    result(p.consume(batch("api", sum("bytes", true,
         number(start, start + 10 * SECOND, 100, "route", "/a", "pod", "1"),
         number(start, start + 10 * SECOND, 50, "route", "/a", "pod", "2")))));
     clock.set(T0 + 60 * SECOND);
     NumberDataPoint first = (NumberDataPoint) write(p).get("bytes{route=\"/a\"}");
     assertThat(first.getAsInt()).isEqualTo(150);
-    get(p.consume(batch("api", sum("bytes", true,
+    result(p.consume(batch("api", sum("bytes", true,
         number(start + 10 * SECOND, start + 70 * SECOND, 25, "route", "/a", "pod", "1")))));
     clock.set(T0 + 120 * SECOND);
     NumberDataPoint second = (NumberDataPoint) write(p).get("bytes{route=\"/a\"}");
@@ -133,7 +127,7 @@ class HistogramAggregationProcessorTest {
       next.clear();
       HistogramAggregationProcessor p = start(new HistogramAggregationProcessorConfig(null, List.of("pod"),
           Duration.ofHours(1), Duration.ofHours(2), mode, List.of(), 160));
-      get(p.consume(batch("api", gauge("queue_depth",
+      result(p.consume(batch("api", gauge("queue_depth",
           number(T0 + 1, 4.0, "pod", "1", "queue", "q"),
           number(T0 + 3, 10.0, "pod", "2", "queue", "q"),
           number(T0 + 2, 1.0, "pod", "3", "queue", "q")))));
@@ -145,7 +139,7 @@ class HistogramAggregationProcessorTest {
         case MEAN -> 5.0;
       };
       assertThat(value).as("%s", mode).isEqualTo(expected);
-      get(p.shutdown());
+      result(p.shutdown());
     }
   }
 
@@ -155,7 +149,7 @@ class HistogramAggregationProcessorTest {
     double[] bounds = {0.1, 0.5, 1};
     HistogramDataPoint misfit = histogram(T0, T0 + SECOND, new double[] {0.2, 1}, new long[] {1, 1, 1},
         "route", "/a", "pod", "3");
-    get(p.consume(batch("api", histogram("latency", false,
+    result(p.consume(batch("api", histogram("latency", false,
         histogram(T0, T0 + SECOND, bounds, new long[] {1, 2, 3, 4}, "route", "/a", "pod", "1"),
         histogram(T0, T0 + SECOND, bounds, new long[] {10, 20, 30, 40}, "route", "/a", "pod", "2"),
         // finer: (0.05, 0.1] goes to (-inf, 0.1], (1, 2] and (2, +inf) to (1, +inf)
@@ -163,7 +157,7 @@ class HistogramAggregationProcessorTest {
             "route", "/a", "pod", "4"),
         misfit))));
     assertThat(next.batches()).as("the misfit went on at once").hasSize(1);
-    Map<String, Object> passed = Otlp.points(next.batches());
+    Map<String, Object> passed = TestMetrics.points(next.batches());
     assertThat(passed).containsOnlyKeys("latency{pod=\"3\",route=\"/a\"}");
     assertThat(passed.get("latency{pod=\"3\",route=\"/a\"}")).isEqualTo(misfit);
     assertThat(SelfMetricsReader.counter(selfMetrics, HistogramAggregationProcessor.UNMERGED, "reason",
@@ -181,14 +175,14 @@ class HistogramAggregationProcessorTest {
     // scale 2, buckets -3..0 hold 1, 2, 3, 4: at scale 0 that is bucket -1 (0.5, 1] = 6 and bucket 0 (1, 2] = 4.
     // scale 0, bucket 0 (1, 2] holds 10 and bucket 1 (2, 4] holds 1.
     ExponentialHistogramDataPoint fine = ExponentialHistogramDataPoint.newBuilder().setScale(2).setCount(10)
-        .setStartTimeUnixNano(T0).setTimeUnixNano(T0 + SECOND).addAllAttributes(Otlp.attrs("pod", "1"))
+        .setStartTimeUnixNano(T0).setTimeUnixNano(T0 + SECOND).addAllAttributes(TestMetrics.attrs("pod", "1"))
         .setPositive(ExponentialHistogramDataPoint.Buckets.newBuilder().setOffset(-3)
             .addAllBucketCounts(List.of(1L, 2L, 3L, 4L))).build();
     ExponentialHistogramDataPoint coarse = ExponentialHistogramDataPoint.newBuilder().setScale(0).setCount(11)
-        .setStartTimeUnixNano(T0).setTimeUnixNano(T0 + SECOND).addAllAttributes(Otlp.attrs("pod", "2"))
+        .setStartTimeUnixNano(T0).setTimeUnixNano(T0 + SECOND).addAllAttributes(TestMetrics.attrs("pod", "2"))
         .setPositive(ExponentialHistogramDataPoint.Buckets.newBuilder().setOffset(0).addAllBucketCounts(List.of(10L, 1L)))
         .build();
-    get(p.consume(batch("api", Otlp.exponential("size", fine, coarse))));
+    result(p.consume(batch("api", TestMetrics.exponential("size", fine, coarse))));
     ExponentialHistogramDataPoint merged = (ExponentialHistogramDataPoint) write(p).get("size{}");
     assertThat(merged.getScale()).isZero();
     assertThat(merged.getPositive().getOffset()).isEqualTo(-1);
@@ -202,7 +196,7 @@ class HistogramAggregationProcessorTest {
     Metric summary = Metric.newBuilder().setName("rpc").setSummary(Summary.newBuilder()
         .addDataPoints(SummaryDataPoint.newBuilder().setCount(3).setSum(1.5).setTimeUnixNano(T0))).build();
     Batch in = batch("api", summary);
-    get(p.consume(in));
+    result(p.consume(in));
     assertThat(next.batches()).hasSize(1);
     assertThat(next.batches().get(0).resourceMetrics().get(0).getScopeMetrics(0).getMetrics(0)).isEqualTo(summary);
     assertThat(SelfMetricsReader.counter(selfMetrics, HistogramAggregationProcessor.UNMERGED, "reason", "summary"))
@@ -213,7 +207,7 @@ class HistogramAggregationProcessorTest {
   void seriesIdlePastTheTtlEndWithAStalePointAndAreDropped() {
     HistogramAggregationProcessor p = start(new HistogramAggregationProcessorConfig(List.of("route"), null,
         Duration.ofSeconds(60), Duration.ofSeconds(300), GaugeMode.LAST, List.of(), 160));
-    get(p.consume(batch("api", sum("requests", false, number(T0, T0, 3, "route", "/a")))));
+    result(p.consume(batch("api", sum("requests", false, number(T0, T0, 3, "route", "/a")))));
     clock.set(T0 + 60 * SECOND);
     assertThat(write(p)).containsKey("requests{route=\"/a\"}");
     assertThat(p.seriesCount()).isEqualTo(1);
@@ -230,11 +224,11 @@ class HistogramAggregationProcessorTest {
   @Test
   void aStaleMarkerOfTheOnlyGaugeInputEndsTheSeries() {
     HistogramAggregationProcessor p = start(keep());
-    get(p.consume(batch("api", gauge("temperature", number(T0, 20.0, "room", "a")))));
+    result(p.consume(batch("api", gauge("temperature", number(T0, 20.0, "room", "a")))));
     assertThat(write(p)).containsKey("temperature{}");
     NumberDataPoint stale = number(T0 + SECOND, Double.longBitsToDouble(0x7ff0000000000002L), "room", "a")
         .toBuilder().setFlags(1).build();
-    get(p.consume(batch("api", gauge("temperature", stale))));
+    result(p.consume(batch("api", gauge("temperature", stale))));
     NumberDataPoint last = (NumberDataPoint) write(p).get("temperature{}");
     assertThat(last.getFlags() & 1).isEqualTo(1);
     assertThat(write(p)).isEmpty();
@@ -245,10 +239,10 @@ class HistogramAggregationProcessorTest {
     HistogramAggregationProcessor p = start(new HistogramAggregationProcessorConfig(List.of("route"), null,
         Duration.ofMillis(100), Duration.ofMinutes(5), GaugeMode.LAST, List.of(), 160));
     for (int i = 0; i < 20; i++) {
-      get(p.consume(batch("api", sum("m" + i, true, number(T0, T0, i, "route", "/a", "pod", "1")))));
+      result(p.consume(batch("api", sum("m" + i, true, number(T0, T0, i, "route", "/a", "pod", "1")))));
     }
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-      Map<String, Object> out = Otlp.points(next.batches());
+      Map<String, Object> out = TestMetrics.points(next.batches());
       for (int i = 0; i < 20; i++) {
         assertThat(out).containsKey("m" + i + "{route=\"/a\"}");
         assertThat(((NumberDataPoint) out.get("m" + i + "{route=\"/a\"}")).getAsInt()).isEqualTo(i);
@@ -259,9 +253,9 @@ class HistogramAggregationProcessorTest {
   @Test
   void shutdownWritesALastTimeAndThenRefusesBatches() {
     HistogramAggregationProcessor p = start(keep("route"));
-    get(p.consume(batch("api", sum("requests", true, number(T0, T0, 4, "route", "/a")))));
-    get(p.shutdown());
-    assertThat(((NumberDataPoint) Otlp.points(next.batches()).get("requests{route=\"/a\"}")).getAsInt()).isEqualTo(4);
+    result(p.consume(batch("api", sum("requests", true, number(T0, T0, 4, "route", "/a")))));
+    result(p.shutdown());
+    assertThat(((NumberDataPoint) TestMetrics.points(next.batches()).get("requests{route=\"/a\"}")).getAsInt()).isEqualTo(4);
     Throwable refused = p.consume(batch("api", sum("requests", true, number(T0, T0, 1)))).cause();
     assertThat(refused).isInstanceOf(RetryableException.class).hasMessageContaining("shutting down");
     assertThat(p.shutdown().succeeded()).as("twice is fine").isTrue();
@@ -272,13 +266,13 @@ class HistogramAggregationProcessorTest {
     HistogramAggregationProcessor p = new HistogramAggregationProcessor(
         TestContexts.processorContext(tv.vertx(), "histogram_aggregation", "metrics", selfMetrics), keep(), next,
         clock::get);
-    assertThat(get(p.shutdown())).isNull();
+    assertThat(result(p.shutdown())).isNull();
   }
 
   @Test
   void aRefusedWriteIsCountedAndTheTotalGoesOutAgainNextTime() {
     HistogramAggregationProcessor p = start(keep());
-    get(p.consume(batch("api", sum("requests", true, number(T0, T0, 4)))));
+    result(p.consume(batch("api", sum("requests", true, number(T0, T0, 4)))));
     next.failWith(new RetryableException("backend down"));
     assertThat(write(p)).hasSize(1);
     assertThat(SelfMetricsReader.counter(selfMetrics, "sluice_processor_dropped_items", "component_id",

@@ -1,5 +1,6 @@
 package io.sluice.processor.histogramaggregation;
 
+import static io.sluice.processor.seriesstate.TestMetrics.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.common.AttributeKey;
@@ -27,6 +28,7 @@ import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestVertx;
 import io.sluice.processor.seriesstate.ExpHistogram;
 import io.sluice.processor.seriesstate.GaugeMode;
+import io.sluice.processor.seriesstate.TestMetrics;
 import io.sluice.processor.seriesstate.Quantiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,7 +39,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -125,17 +126,10 @@ class SdkHistogramsTest {
         new HistogramAggregationProcessorConfig(List.of("route"), null, Duration.ofHours(1), Duration.ofHours(2),
             GaugeMode.LAST, List.of(0.5, 0.9, 0.95, 0.99), 160),
         next, clock::get);
-    get(p.start());
+    result(p.start());
     return p;
   }
 
-  static <T> T get(io.vertx.core.Future<T> f) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
 
   /** Each pod's values come from a log-normal distribution of its own, all moved by {@code shift} (in e-folds). */
   private static double[][] values(long seed, int perPod, double shift) {
@@ -171,8 +165,8 @@ class SdkHistogramsTest {
   private Map<String, Object> write(HistogramAggregationProcessor p) {
     next.clear();
     clock.addAndGet(60_000_000_000L);
-    get(p.writeNow());
-    return Otlp.points(next.batches());
+    result(p.writeNow());
+    return TestMetrics.points(next.batches());
   }
 
   @Test
@@ -194,7 +188,7 @@ class SdkHistogramsTest {
             sdkCounts[i] += pod.getBucketCounts(i);
           }
         }
-        get(p.consume(batch));
+        result(p.consume(batch));
         Map<String, Object> out = write(p);
         HistogramDataPoint merged = (HistogramDataPoint) out.get("latency{route=\"/a\"}");
         assertThat(merged.getBucketCountsList()).as("%s: the SDK's counts, added", temporality)
@@ -208,11 +202,11 @@ class SdkHistogramsTest {
         // the second interval's values are larger: quantiles of both intervals together would be off
         double[][] second = values(2, 3_000, 1.5);
         record(latency, second);
-        get(p.consume(reader.collect()));
+        result(p.consume(reader.collect()));
         out = write(p);
         assertThat(((HistogramDataPoint) out.get("latency{route=\"/a\"}")).getCount()).isEqualTo(32_000);
         assertQuantiles(out, sorted(second), temporality + " second interval");
-        get(p.shutdown());
+        result(p.shutdown());
       }
     }
   }
@@ -248,7 +242,7 @@ class SdkHistogramsTest {
       }
       assertThat(scales.stream().distinct().count()).as("the SDK chose different scales: %s", scales)
           .isGreaterThan(1);
-      get(p.consume(batch));
+      result(p.consume(batch));
       Map<String, Object> out = write(p);
       ExponentialHistogramDataPoint merged = (ExponentialHistogramDataPoint) out.get("latency{route=\"/a\"}");
       assertThat(merged.getScale()).isLessThanOrEqualTo(scales.stream().mapToInt(Integer::intValue).min().orElseThrow());
@@ -275,7 +269,7 @@ class SdkHistogramsTest {
         assertThat(Math.abs(estimate - truth)).as("q %s: estimate %s, truth %s", q, estimate, truth)
             .isLessThanOrEqualTo(truth * relative);
       }
-      get(p.shutdown());
+      result(p.shutdown());
     }
   }
 

@@ -152,6 +152,11 @@ public final class PointSelection {
     return ((SummaryDataPoint) point).getAttributesList();
   }
 
+  /** The time of a point, whatever its type. */
+  public static long time(Object point) {
+    return Aggregate.timeOf(point);
+  }
+
   /** The flags of a point, whatever its type. */
   public static int flags(Object point) {
     return Aggregate.flags(point);

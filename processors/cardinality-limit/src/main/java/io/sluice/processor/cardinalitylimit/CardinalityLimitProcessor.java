@@ -1,0 +1,527 @@
+package io.sluice.processor.cardinalitylimit;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.DataPointFlags;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.sluice.core.Batch;
+import io.sluice.core.ComponentContext;
+import io.sluice.core.ComponentId;
+import io.sluice.core.Consumer;
+import io.sluice.core.Processor;
+import io.sluice.core.RetryableException;
+import io.sluice.core.Signal;
+import io.sluice.core.config.GoDurations;
+import io.sluice.core.telemetry.SelfMetrics;
+import io.sluice.core.telemetry.SelfMetrics.ProcessorMetrics;
+import io.sluice.core.util.RateLimitedLog;
+import io.sluice.processor.seriesstate.Aggregate;
+import io.sluice.processor.seriesstate.AttributeSets;
+import io.sluice.processor.seriesstate.EventLoopShards;
+import io.sluice.processor.seriesstate.GaugeMode;
+import io.sluice.processor.seriesstate.MetricKind;
+import io.sluice.processor.seriesstate.MetricsOutput;
+import io.sluice.processor.seriesstate.PointSelection;
+import io.sluice.processor.seriesstate.ResourceId;
+import io.sluice.processor.seriesstate.SeriesKey;
+import io.sluice.processor.seriesstate.SharedGauges;
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+/**
+ * The {@code cardinality_limit} processor of one metrics pipeline.
+ *
+ * <p>A series is a metric name, its point attributes, its resource's attributes and its
+ * instrumentation scope. The first {@code max_series_per_metric} series of a metric pass, as long
+ * as fewer than {@code max_series} pass in all; the points of every further series are folded
+ * into the metric's overflow series, which carries the one attribute
+ * {@code otel.metric.overflow=true}, no resource attributes, and the scope of the first folded
+ * point: counters and histograms add up (each folded series with its latest total, as in
+ * {@link Aggregate}), gauges keep the latest value, summaries their count and sum. A folded series
+ * stays folded while it has points; the overflow point goes out in the batch that brought folded
+ * points, at the latest time among them.
+ *
+ * <p>Staleness stays meaningful: the stale marker of a series that passes (a
+ * {@code NO_RECORDED_VALUE} point, as the {@code prometheus} receiver writes them) passes too and
+ * frees the series' slot; that of a folded series takes it out of the overflow, and when the last
+ * folded series of an overflow series goes stale the overflow series gets a stale marker of its own.
+ * A stale marker of a series never seen is dropped. A series without points for
+ * {@code series_ttl} frees its slot (or leaves its overflow) without a marker.
+ *
+ * <p>State is split by metric name across the event loops ({@link EventLoopShards}): the series of
+ * a metric are counted and folded on one loop only; the total is one atomic count. A batch in which
+ * every point passes goes on as it came.
+ */
+final class CardinalityLimitProcessor implements Processor {
+  private static final Logger LOG = LoggerFactory.getLogger(CardinalityLimitProcessor.class);
+  static final String SERIES_GAUGE = "sluice_processor_cardinality_limit_series";
+  static final String FOLDED_GAUGE = "sluice_processor_cardinality_limit_folded_series";
+  static final String SERIES_FOLDED = "sluice_processor_cardinality_limit_series_folded";
+  static final String FOLDED_POINTS = "sluice_processor_cardinality_limit_folded_points";
+  static final String OVERFLOW_ATTRIBUTE = "otel.metric.overflow";
+  private static final List<KeyValue> OVERFLOW = List.of(KeyValue.newBuilder().setKey(OVERFLOW_ATTRIBUTE)
+      .setValue(AnyValue.newBuilder().setBoolValue(true)).build());
+  private static final int NO_RECORDED_VALUE = DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE;
+  private static final Aggregate.Options OPTIONS = new Aggregate.Options(GaugeMode.LAST, 160, false);
+
+  private final ComponentId id;
+  private final String pipeline;
+  private final Consumer next;
+  private final SelfMetrics selfMetrics;
+  private final ProcessorMetrics metrics;
+  private final EventLoopShards shards;
+  private final Shard[] state;
+  private final LongSupplier clock;
+  private final int maxPerMetric;
+  private final int maxTotal;
+  private final long ttlNanos;
+  private final AtomicInteger total = new AtomicInteger();
+  private final AtomicLong folded = new AtomicLong();
+  private final DoubleSupplier totalGauge = total::get;
+  private final DoubleSupplier foldedGauge = folded::get;
+  private final Counter foldedSeries;
+  private final Counter foldedPoints;
+  private final RateLimitedLog unmergedLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
+
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean shutdownCalled = new AtomicBoolean();
+  private volatile boolean shuttingDown;
+
+  CardinalityLimitProcessor(ComponentContext ctx, CardinalityLimitProcessorConfig config, Consumer next,
+      LongSupplier epochNanos) {
+    this.id = ctx.id();
+    this.pipeline = ctx.pipeline();
+    this.next = next;
+    this.selfMetrics = ctx.metrics();
+    this.metrics = ctx.metrics().processor(ctx.id(), ctx.pipeline(), Signal.METRICS);
+    this.clock = epochNanos;
+    this.maxPerMetric = config.maxSeriesPerMetric();
+    this.maxTotal = config.maxSeries();
+    this.ttlNanos = config.seriesTtl().toNanos();
+    this.shards = new EventLoopShards(ctx.vertx());
+    this.state = new Shard[shards.size()];
+    for (int i = 0; i < state.length; i++) {
+      state[i] = new Shard(i);
+    }
+    this.foldedSeries = ctx.metrics().sharedCounter(SERIES_FOLDED,
+        "Series the cardinality_limit processor folded into an overflow series, by the cap they met:"
+            + " max_series_per_metric or max_series.", "component_id", "pipeline", "reason");
+    this.foldedPoints = ctx.metrics().sharedCounter(FOLDED_POINTS,
+        "Points the cardinality_limit processor folded into overflow series.", "component_id", "pipeline");
+    foldedSeries.labelValues(id.toString(), pipeline, "max_series_per_metric");
+    foldedSeries.labelValues(id.toString(), pipeline, "max_series");
+    foldedPoints.labelValues(id.toString(), pipeline);
+  }
+
+  @Override
+  public Future<Void> start() {
+    if (!started.compareAndSet(false, true)) {
+      return Future.succeededFuture();
+    }
+    SharedGauges.register(selfMetrics, SERIES_GAUGE, "Series the cardinality_limit processor lets through now.",
+        id.toString(), pipeline, totalGauge);
+    SharedGauges.register(selfMetrics, FOLDED_GAUGE,
+        "Series the cardinality_limit processor folds into overflow series now.", id.toString(), pipeline,
+        foldedGauge);
+    long sweepMillis = sweepMillis(ttlNanos);
+    for (Shard s : state) {
+      shards.on(s.index, () -> {
+        s.timerId = shards.context(s.index).setPeriodic(sweepMillis, t -> s.sweep());
+        return null;
+      });
+    }
+    LOG.info("Cardinality limit processor \"{}\" in pipeline \"{}\" started (max_series_per_metric {}, max_series {},"
+        + " series_ttl {})", id, pipeline, maxPerMetric, maxTotal, GoDurations.format(Duration.ofNanos(ttlNanos)));
+    return Future.succeededFuture();
+  }
+
+  /** How often idle series are looked for: a tenth of the TTL, between 100 ms and 30 s. */
+  static long sweepMillis(long ttlNanos) {
+    return Math.max(100, Math.min(30_000, TimeUnit.NANOSECONDS.toMillis(ttlNanos) / 10));
+  }
+
+  @Override
+  public Future<Void> consume(Batch batch) {
+    if (shuttingDown) {
+      return Future.failedFuture(new RetryableException("Cardinality limit processor \"" + id + "\" in pipeline \""
+          + pipeline + "\" is shutting down; retry once the gateway is back"));
+    }
+    int items;
+    List<ResourceMetrics> resources;
+    try {
+      resources = batch.resourceMetrics();
+      items = batch.itemCount();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    metrics.incoming(items);
+    if (items == 0) {
+      return Future.succeededFuture();
+    }
+    @SuppressWarnings("unchecked")
+    List<Work>[] work = new List[state.length];
+    for (ResourceMetrics rm : resources) {
+      ResourceId resource = null;
+      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+        for (Metric m : sm.getMetricsList()) {
+          MetricKind kind = MetricKind.of(m);
+          if (kind == null || Batch.dataPointCount(m) == 0) {
+            continue;
+          }
+          if (resource == null) {
+            resource = new ResourceId(rm.getResource());
+          }
+          int shard = shards.shardOf(m.getName().hashCode());
+          if (work[shard] == null) {
+            work[shard] = new ArrayList<>();
+          }
+          work[shard].add(new Work(resource, sm.getScope(), m, kind));
+        }
+      }
+    }
+    List<Future<Decisions>> decided = new ArrayList<>();
+    for (int i = 0; i < work.length; i++) {
+      if (work[i] != null) {
+        Shard s = state[i];
+        List<Work> w = work[i];
+        decided.add(shards.on(i, () -> s.decide(w)));
+      }
+    }
+    return Future.all(decided).compose(all -> {
+      Map<Metric, boolean[]> held = new IdentityHashMap<>();
+      List<ResourceMetrics> overflow = new ArrayList<>();
+      int overflowPoints = 0;
+      for (Future<Decisions> f : decided) {
+        Decisions d = f.result();
+        held.putAll(d.passing());
+        if (d.overflow() != null) {
+          overflow.addAll(d.overflow().build());
+          overflowPoints += d.overflowPoints();
+        }
+      }
+      Batch out = held.isEmpty() && overflow.isEmpty() ? batch : rebuild(batch, resources, held, overflow);
+      int sent = out == batch ? items : out.itemCount();
+      metrics.outgoing(sent);
+      if (out.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      try {
+        return next.consume(out);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    });
+  }
+
+  /** The batch with only the points that pass, in their order, and the overflow series after them. */
+  private static Batch rebuild(Batch batch, List<ResourceMetrics> resources, Map<Metric, boolean[]> passing,
+      List<ResourceMetrics> overflow) {
+    PointSelection keep = new PointSelection();
+    for (ResourceMetrics rm : resources) {
+      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+        for (Metric m : sm.getMetricsList()) {
+          boolean[] pass = passing.get(m);
+          if (pass == null) {
+            if (Batch.dataPointCount(m) > 0) {
+              keep.addMetric(rm, sm, m);
+            }
+            continue;
+          }
+          List<?> points = PointSelection.points(m);
+          for (int i = 0; i < pass.length; i++) {
+            if (pass[i]) {
+              keep.add(rm, sm, m, points.get(i));
+            }
+          }
+        }
+      }
+    }
+    List<ResourceMetrics> out = keep.build();
+    out.addAll(overflow);
+    return batch.withResources(out);
+  }
+
+  @Override
+  public Future<Void> shutdown() {
+    if (!shutdownCalled.compareAndSet(false, true)) {
+      return Future.succeededFuture();
+    }
+    shuttingDown = true;
+    if (!started.get()) {
+      return Future.succeededFuture();
+    }
+    List<Future<Object>> stopped = new ArrayList<>();
+    for (Shard s : state) {
+      stopped.add(shards.on(s.index, () -> shards.context(s.index).owner().cancelTimer(s.timerId)));
+    }
+    return Future.join(stopped).transform(ar -> {
+      SharedGauges.unregister(selfMetrics, SERIES_GAUGE, id.toString(), pipeline, totalGauge);
+      SharedGauges.unregister(selfMetrics, FOLDED_GAUGE, id.toString(), pipeline, foldedGauge);
+      LOG.info("Cardinality limit processor \"{}\" in pipeline \"{}\" shut down", id, pipeline);
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Frees the slots of series idle past the TTL on every loop now (as the timers do); for tests. */
+  Future<Void> sweepNow() {
+    List<Future<Integer>> all = new ArrayList<>();
+    for (Shard s : state) {
+      all.add(shards.on(s.index, s::sweep));
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  int seriesCount() {
+    return total.get();
+  }
+
+  long foldedCount() {
+    return folded.get();
+  }
+
+  /** One metric of an incoming batch, for the shard that owns its name. */
+  private record Work(ResourceId resource, InstrumentationScope scope, Metric metric, MetricKind kind) {}
+
+  /**
+   * What a shard decided: for each metric with a point that does not pass, which of its points do
+   * (metrics not listed pass whole); and the overflow series to add.
+   */
+  private record Decisions(Map<Metric, boolean[]> passing, MetricsOutput overflow, int overflowPoints) {}
+
+  /** One metric's overflow series of one kind. */
+  private static final class Overflow {
+    final Aggregate aggregate;
+    final Metric descriptor;
+    final InstrumentationScope scope;
+    boolean written;
+
+    Overflow(Aggregate aggregate, Metric descriptor, InstrumentationScope scope) {
+      this.aggregate = aggregate;
+      this.descriptor = descriptor;
+      this.scope = scope;
+    }
+  }
+
+  /** The series of one metric name. */
+  private static final class MetricState {
+    /** Series that pass → when they last had a point; least recently updated first. */
+    final LinkedHashMap<SeriesKey, long[]> passing = new LinkedHashMap<>(16, 0.75f, true);
+    final Map<MetricKind, Overflow> overflow = new EnumMap<>(MetricKind.class);
+
+    boolean isEmpty() {
+      return passing.isEmpty() && overflow.isEmpty();
+    }
+  }
+
+  /** The metric names one event loop owns; touched only on that loop. */
+  private final class Shard {
+    final int index;
+    final Map<String, MetricState> metricStates = new HashMap<>();
+    long timerId = -1;
+
+    Shard(int index) {
+      this.index = index;
+    }
+
+    Decisions decide(List<Work> work) {
+      long now = clock.getAsLong();
+      Map<Metric, boolean[]> passing = new IdentityHashMap<>();
+      MetricsOutput overflow = null;
+      int overflowPoints = 0;
+      long foldedNow = 0;
+      long dropped = 0;
+      for (Work w : work) {
+        Metric m = w.metric();
+        MetricState ms = metricStates.computeIfAbsent(m.getName(), n -> new MetricState());
+        List<?> points = PointSelection.points(m);
+        boolean[] pass = null;
+        // the overflow series this metric's points went into, with the latest time among them
+        Map<Overflow, long[]> touched = null;
+        for (int i = 0; i < points.size(); i++) {
+          Object point = points.get(i);
+          boolean stale = (PointSelection.flags(point) & NO_RECORDED_VALUE) != 0;
+          SeriesKey key = new SeriesKey(w.resource(), w.scope(), m.getName(),
+              AttributeSets.sorted(PointSelection.attributes(point)));
+          long[] seen = ms.passing.get(key);
+          boolean passes;
+          if (seen != null) {
+            passes = true;
+            if (stale) {
+              ms.passing.remove(key);
+              total.decrementAndGet();
+            } else {
+              seen[0] = now;
+            }
+          } else {
+            Overflow o = ms.overflow.get(w.kind());
+            boolean isFolded = o != null && o.aggregate.hasInput(key);
+            passes = false;
+            if (!isFolded && stale) {
+              // the stale marker of a series never seen (or already freed): nothing to end
+            } else if (!isFolded && ms.passing.size() < maxPerMetric && reserve()) {
+              ms.passing.put(key, new long[] {now});
+              passes = true;
+            } else {
+              if (o == null) {
+                Aggregate a = Aggregate.create(w.kind(), point, OPTIONS, w.kind().delta(), now);
+                if (a == null) {
+                  dropped++;
+                  unmergedLog.log("Cardinality limit processor \"{}\" in pipeline \"{}\" dropped a point of"
+                      + " \"{}\" past the cap: its buckets are malformed", id, pipeline, m.getName());
+                  pass = mark(pass, points.size(), i, false);
+                  continue;
+                }
+                o = new Overflow(a, PointSelection.withoutPoints(m).clearData().build(), w.scope());
+                ms.overflow.put(w.kind(), o);
+              }
+              if (!isFolded) {
+                foldedSeries.labelValues(id.toString(), pipeline,
+                    ms.passing.size() >= maxPerMetric ? "max_series_per_metric" : "max_series").inc();
+              }
+              int before = o.aggregate.inputCount();
+              Aggregate.Outcome outcome = o.aggregate.accept(key, point, now);
+              folded.addAndGet(o.aggregate.inputCount() - before);
+              switch (outcome) {
+                case MERGED -> {
+                  foldedNow++;
+                  touched = touched == null ? new LinkedHashMap<>() : touched;
+                  long[] latest = touched.computeIfAbsent(o, x -> new long[1]);
+                  latest[0] = Math.max(latest[0], PointSelection.time(point));
+                }
+                case STALE -> {
+                  if (o.aggregate.inputCount() == 0) {
+                    // the last folded series went stale: so does the overflow series
+                    if (o.written) {
+                      overflow = overflow == null ? new MetricsOutput() : overflow;
+                      o.aggregate.writeStale(metric(overflow, o), OVERFLOW, PointSelection.time(point));
+                      overflowPoints++;
+                    }
+                    ms.overflow.remove(w.kind());
+                    if (touched != null) {
+                      touched.remove(o);
+                    }
+                  }
+                }
+                case INCOMPATIBLE -> {
+                  dropped++;
+                  unmergedLog.log("Cardinality limit processor \"{}\" in pipeline \"{}\" dropped a point of \"{}\""
+                      + " past the cap: its bucket bounds do not fit those of the overflow series", id, pipeline,
+                      m.getName());
+                }
+                case OUT_OF_ORDER -> dropped++;
+              }
+            }
+          }
+          if (!passes || pass != null) {
+            pass = mark(pass, points.size(), i, passes);
+          }
+        }
+        if (pass != null) {
+          passing.put(m, pass);
+        }
+        if (touched != null) {
+          overflow = overflow == null ? new MetricsOutput() : overflow;
+          for (Map.Entry<Overflow, long[]> e : touched.entrySet()) {
+            Overflow o = e.getKey();
+            o.aggregate.writeTo(metric(overflow, o), OVERFLOW, e.getValue()[0]);
+            o.written = true;
+            overflowPoints++;
+          }
+        }
+        if (ms.isEmpty()) {
+          metricStates.remove(m.getName());
+        }
+      }
+      if (foldedNow > 0) {
+        foldedPoints.labelValues(id.toString(), pipeline).inc(foldedNow);
+      }
+      if (dropped > 0) {
+        metrics.dropped(dropped);
+      }
+      return new Decisions(passing, overflow, overflowPoints);
+    }
+
+    private Metric.Builder metric(MetricsOutput out, Overflow o) {
+      MetricKind kind = o.aggregate.kind();
+      return out.metric(ResourceId.EMPTY, o.scope, kind, o.descriptor, o.descriptor.getName());
+    }
+
+    /** Frees the slots of series without points for the TTL, and empties idle overflow series. */
+    int sweep() {
+      long cutoff = clock.getAsLong() - ttlNanos;
+      int freed = 0;
+      for (Iterator<MetricState> it = metricStates.values().iterator(); it.hasNext(); ) {
+        MetricState ms = it.next();
+        for (Iterator<long[]> s = ms.passing.values().iterator(); s.hasNext(); ) {
+          if (s.next()[0] - cutoff >= 0) {
+            break; // least recently updated first
+          }
+          s.remove();
+          freed++;
+        }
+        for (Iterator<Overflow> o = ms.overflow.values().iterator(); o.hasNext(); ) {
+          Aggregate a = o.next().aggregate;
+          folded.addAndGet(-a.expireInputs(cutoff));
+          if (a.inputCount() == 0) {
+            o.remove();
+          }
+        }
+        if (ms.isEmpty()) {
+          it.remove();
+        }
+      }
+      if (freed > 0) {
+        total.addAndGet(-freed);
+      }
+      return freed;
+    }
+  }
+
+  /** Takes one slot of {@code max_series}, if one is free. */
+  private boolean reserve() {
+    while (true) {
+      int n = total.get();
+      if (n >= maxTotal) {
+        return false;
+      }
+      if (total.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  private static boolean[] mark(boolean[] pass, int size, int index, boolean passes) {
+    if (pass == null) {
+      pass = new boolean[size];
+      java.util.Arrays.fill(pass, 0, index, true);
+    }
+    pass[index] = passes;
+    return pass;
+  }
+
+  @Override
+  public String toString() {
+    return "cardinality_limit processor \"" + id + "\" in pipeline \"" + pipeline + "\"";
+  }
+}
