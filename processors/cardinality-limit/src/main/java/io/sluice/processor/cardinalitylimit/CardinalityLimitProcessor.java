@@ -84,6 +84,17 @@ final class CardinalityLimitProcessor implements Processor {
       .setValue(AnyValue.newBuilder().setBoolValue(true)).build());
   private static final int NO_RECORDED_VALUE = DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE;
   private static final Aggregate.Options OPTIONS = new Aggregate.Options(GaugeMode.LAST, 160, false);
+  /** Points decided per turn of the event loop; the loop is free between slices. */
+  static final int DECIDE_SLICE = 512;
+
+  /** What became of one point. */
+  private enum Outcome {
+    PASSES,
+    FOLDED,
+    /** Not passed on, nothing to count: a stale marker that ended a folded series or a series never seen. */
+    IGNORED,
+    DROPPED
+  }
 
   private final ComponentId id;
   private final String pipeline;
@@ -205,7 +216,7 @@ final class CardinalityLimitProcessor implements Processor {
       if (work[i] != null) {
         Shard s = state[i];
         List<Work> w = work[i];
-        decided.add(shards.on(i, () -> s.decide(w)));
+        decided.add(s.decide(w));
       }
     }
     return Future.all(decided).compose(all -> {
@@ -344,122 +355,173 @@ final class CardinalityLimitProcessor implements Processor {
       this.index = index;
     }
 
-    Decisions decide(List<Work> work) {
-      long now = clock.getAsLong();
-      Map<Metric, boolean[]> passing = new IdentityHashMap<>();
-      MetricsOutput overflow = null;
-      int overflowPoints = 0;
-      long foldedNow = 0;
-      long dropped = 0;
-      for (Work w : work) {
-        Metric m = w.metric();
-        MetricState ms = metricStates.computeIfAbsent(m.getName(), n -> new MetricState());
-        List<?> points = PointSelection.points(m);
-        boolean[] pass = null;
-        // the overflow series this metric's points went into, with the latest time among them
-        Map<Overflow, long[]> touched = null;
-        for (int i = 0; i < points.size(); i++) {
-          Object point = points.get(i);
-          boolean stale = (PointSelection.flags(point) & NO_RECORDED_VALUE) != 0;
-          SeriesKey key = new SeriesKey(w.resource(), w.scope(), m.getName(),
-              AttributeSets.sorted(PointSelection.attributes(point)));
-          long[] seen = ms.passing.get(key);
-          boolean passes;
-          if (seen != null) {
-            passes = true;
-            if (stale) {
-              ms.passing.remove(key);
-              total.decrementAndGet();
-            } else {
-              seen[0] = now;
+    /** Decides about the points of these metrics, {@link #DECIDE_SLICE} points per turn of the loop. */
+    Future<Decisions> decide(List<Work> work) {
+      Decider d = new Decider(work, clock.getAsLong());
+      return shards.loop(index, d::step).map(v -> new Decisions(d.passing, d.overflow, d.overflowPoints));
+    }
+
+    /** The progress of one batch's decisions on this shard. */
+    private final class Decider {
+      final List<Work> work;
+      final long now;
+      final Map<Metric, boolean[]> passing = new IdentityHashMap<>();
+      MetricsOutput overflow;
+      int overflowPoints;
+      int workIndex;
+      int pointIndex;
+      // the metric being decided: its state, which of its points pass (null: all so far), and the
+      // overflow series its points went into with the latest time among them
+      MetricState ms;
+      boolean[] pass;
+      Map<Overflow, long[]> touched;
+
+      Decider(List<Work> work, long now) {
+        this.work = work;
+        this.now = now;
+      }
+
+      /** Decides about up to a slice of points; true when all are decided. */
+      boolean step() {
+        int budget = DECIDE_SLICE;
+        long foldedNow = 0;
+        long dropped = 0;
+        try {
+          while (workIndex < work.size()) {
+            Work w = work.get(workIndex);
+            Metric m = w.metric();
+            List<?> points = PointSelection.points(m);
+            if (ms == null) {
+              ms = metricStates.computeIfAbsent(m.getName(), n -> new MetricState());
             }
-          } else {
-            Overflow o = ms.overflow.get(w.kind());
-            boolean isFolded = o != null && o.aggregate.hasInput(key);
-            passes = false;
-            if (!isFolded && stale) {
-              // the stale marker of a series never seen (or already freed): nothing to end
-            } else if (!isFolded && ms.passing.size() < maxPerMetric && reserve()) {
-              ms.passing.put(key, new long[] {now});
-              passes = true;
-            } else {
-              if (o == null) {
-                Aggregate a = Aggregate.create(w.kind(), point, OPTIONS, w.kind().delta(), now);
-                if (a == null) {
-                  dropped++;
-                  unmergedLog.log("Cardinality limit processor \"{}\" in pipeline \"{}\" dropped a point of"
-                      + " \"{}\" past the cap: its buckets are malformed", id, pipeline, m.getName());
-                  pass = mark(pass, points.size(), i, false);
-                  continue;
-                }
-                o = new Overflow(a, PointSelection.withoutPoints(m).clearData().build(), w.scope());
-                ms.overflow.put(w.kind(), o);
+            while (pointIndex < points.size()) {
+              if (budget-- == 0) {
+                return false;
               }
-              if (!isFolded) {
-                foldedSeries.labelValues(id.toString(), pipeline,
-                    ms.passing.size() >= maxPerMetric ? "max_series_per_metric" : "max_series").inc();
-              }
-              int before = o.aggregate.inputCount();
-              Aggregate.Outcome outcome = o.aggregate.accept(key, point, now);
-              folded.addAndGet(o.aggregate.inputCount() - before);
-              switch (outcome) {
-                case MERGED -> {
-                  foldedNow++;
-                  touched = touched == null ? new LinkedHashMap<>() : touched;
-                  long[] latest = touched.computeIfAbsent(o, x -> new long[1]);
-                  latest[0] = Math.max(latest[0], PointSelection.time(point));
-                }
-                case STALE -> {
-                  if (o.aggregate.inputCount() == 0) {
-                    // the last folded series went stale: so does the overflow series
-                    if (o.written) {
-                      overflow = overflow == null ? new MetricsOutput() : overflow;
-                      o.aggregate.writeStale(metric(overflow, o), OVERFLOW, PointSelection.time(point));
-                      overflowPoints++;
-                    }
-                    ms.overflow.remove(w.kind());
-                    if (touched != null) {
-                      touched.remove(o);
-                    }
-                  }
-                }
-                case INCOMPATIBLE -> {
-                  dropped++;
-                  unmergedLog.log("Cardinality limit processor \"{}\" in pipeline \"{}\" dropped a point of \"{}\""
-                      + " past the cap: its bucket bounds do not fit those of the overflow series", id, pipeline,
-                      m.getName());
-                }
-                case OUT_OF_ORDER -> dropped++;
+              int i = pointIndex++;
+              Outcome o = decideOne(w, points.get(i));
+              foldedNow += o == Outcome.FOLDED ? 1 : 0;
+              dropped += o == Outcome.DROPPED ? 1 : 0;
+              if (o != Outcome.PASSES || pass != null) {
+                pass = mark(pass, points.size(), i, o == Outcome.PASSES);
               }
             }
+            finishMetric(w);
           }
-          if (!passes || pass != null) {
-            pass = mark(pass, points.size(), i, passes);
+          return true;
+        } finally {
+          if (foldedNow > 0) {
+            foldedPoints.labelValues(id.toString(), pipeline).inc(foldedNow);
+          }
+          if (dropped > 0) {
+            metrics.dropped(dropped);
           }
         }
+      }
+
+      private Outcome decideOne(Work w, Object point) {
+        String name = w.metric().getName();
+        boolean stale = (PointSelection.flags(point) & NO_RECORDED_VALUE) != 0;
+        SeriesKey key = new SeriesKey(w.resource(), w.scope(), name,
+            AttributeSets.sorted(PointSelection.attributes(point)));
+        long[] seen = ms.passing.get(key);
+        if (seen != null) {
+          if (stale) {
+            ms.passing.remove(key);
+            total.decrementAndGet();
+          } else {
+            seen[0] = now;
+          }
+          return Outcome.PASSES;
+        }
+        Overflow o = ms.overflow.get(w.kind());
+        boolean isFolded = o != null && o.aggregate.hasInput(key);
+        if (!isFolded && stale) {
+          // the stale marker of a series never seen (or already freed): nothing to end
+          return Outcome.IGNORED;
+        }
+        if (!isFolded && ms.passing.size() < maxPerMetric && reserve()) {
+          ms.passing.put(key, new long[] {now});
+          return Outcome.PASSES;
+        }
+        if (o == null) {
+          Aggregate a = Aggregate.create(w.kind(), point, OPTIONS, w.kind().delta(), now);
+          if (a == null) {
+            unmergedLog.log("Cardinality limit processor \"{}\" in pipeline \"{}\" dropped a point of \"{}\" past the"
+                + " cap: its buckets are malformed", id, pipeline, name);
+            return Outcome.DROPPED;
+          }
+          o = new Overflow(a, PointSelection.descriptor(w.metric()), w.scope());
+          ms.overflow.put(w.kind(), o);
+        }
+        if (!isFolded) {
+          foldedSeries.labelValues(id.toString(), pipeline,
+              ms.passing.size() >= maxPerMetric ? "max_series_per_metric" : "max_series").inc();
+        }
+        int before = o.aggregate.inputCount();
+        Aggregate.Outcome outcome = o.aggregate.accept(key, point, now);
+        folded.addAndGet(o.aggregate.inputCount() - before);
+        switch (outcome) {
+          case MERGED -> {
+            touched = touched == null ? new LinkedHashMap<>() : touched;
+            long[] latest = touched.computeIfAbsent(o, x -> new long[1]);
+            latest[0] = Math.max(latest[0], PointSelection.time(point));
+            return Outcome.FOLDED;
+          }
+          case STALE -> {
+            if (o.aggregate.inputCount() == 0) {
+              // the last folded series went stale: so does the overflow series
+              if (o.written) {
+                o.aggregate.writeStale(metric(output(), o), OVERFLOW, PointSelection.time(point));
+                overflowPoints++;
+              }
+              ms.overflow.remove(w.kind());
+              if (touched != null) {
+                touched.remove(o);
+              }
+            }
+            return Outcome.IGNORED;
+          }
+          case INCOMPATIBLE -> {
+            unmergedLog.log("Cardinality limit processor \"{}\" in pipeline \"{}\" dropped a point of \"{}\" past the"
+                + " cap: its bucket bounds do not fit those of the overflow series", id, pipeline, name);
+            return Outcome.DROPPED;
+          }
+          default -> {
+            return Outcome.DROPPED; // older than the folded series' latest point
+          }
+        }
+      }
+
+      /** All points of the current metric are decided: note which pass, write its overflow series. */
+      private void finishMetric(Work w) {
         if (pass != null) {
-          passing.put(m, pass);
+          passing.put(w.metric(), pass);
         }
         if (touched != null) {
-          overflow = overflow == null ? new MetricsOutput() : overflow;
           for (Map.Entry<Overflow, long[]> e : touched.entrySet()) {
             Overflow o = e.getKey();
-            o.aggregate.writeTo(metric(overflow, o), OVERFLOW, e.getValue()[0]);
+            o.aggregate.writeTo(metric(output(), o), OVERFLOW, e.getValue()[0]);
             o.written = true;
             overflowPoints++;
           }
         }
         if (ms.isEmpty()) {
-          metricStates.remove(m.getName());
+          metricStates.remove(w.metric().getName());
         }
+        workIndex++;
+        pointIndex = 0;
+        ms = null;
+        pass = null;
+        touched = null;
       }
-      if (foldedNow > 0) {
-        foldedPoints.labelValues(id.toString(), pipeline).inc(foldedNow);
+
+      private MetricsOutput output() {
+        if (overflow == null) {
+          overflow = new MetricsOutput();
+        }
+        return overflow;
       }
-      if (dropped > 0) {
-        metrics.dropped(dropped);
-      }
-      return new Decisions(passing, overflow, overflowPoints);
     }
 
     private Metric.Builder metric(MetricsOutput out, Overflow o) {

@@ -253,6 +253,23 @@ class CardinalityLimitProcessorTest {
   }
 
   @Test
+  void aMetricWithThousandsOfSeriesInOneBatchIsDecidedInSlices() {
+    int n = 6 * CardinalityLimitProcessor.DECIDE_SLICE;
+    CardinalityLimitProcessor p = start(1000, 100_000, Duration.ofMinutes(5));
+    long[] values = new long[n];
+    long foldedSum = 0;
+    for (int i = 0; i < n; i++) {
+      values[i] = i;
+      foldedSum += i >= 1000 ? i : 0;
+    }
+    Map<String, Object> out = send(p, batch("api", counter("requests", T0, values)));
+    assertThat(out).hasSize(1001);
+    assertThat(out).containsKey("requests{path=\"/999\"}").doesNotContainKey("requests{path=\"/1000\"}");
+    assertThat(((NumberDataPoint) out.get("requests" + OVERFLOW)).getAsInt()).isEqualTo(foldedSum);
+    assertThat(p.foldedCount()).isEqualTo(n - 1000);
+  }
+
+  @Test
   void shutdownWithoutStartAndTwiceIsFine() {
     CardinalityLimitProcessor p = new CardinalityLimitProcessor(
         TestContexts.processorContext(tv.vertx(), "cardinality_limit", "metrics", selfMetrics),

@@ -5,6 +5,7 @@ import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.DataPointFlags;
 import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -35,7 +36,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -75,6 +75,11 @@ final class HistogramAggregationProcessor implements Processor {
   static final String QUANTILE_SUFFIX = "_quantile";
   static final String QUANTILE_ATTRIBUTE = "quantile";
   private static final int NO_RECORDED_VALUE = DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE;
+  private static final double STALE_NAN = Double.longBitsToDouble(0x7ff0000000000002L);
+  /** Series written per turn of the event loop; the loop is free between slices. */
+  static final int WRITE_SLICE = 500;
+  /** Points merged per turn of the event loop. */
+  static final int MERGE_SLICE = 512;
 
   private final ComponentId id;
   private final String pipeline;
@@ -211,7 +216,7 @@ final class HistogramAggregationProcessor implements Processor {
       if (work[i] != null) {
         Shard s = state[i];
         List<Work> w = work[i];
-        merged.add(shards.on(i, () -> s.merge(w)));
+        merged.add(s.merge(w));
       }
     }
     return Future.all(merged).compose(all -> {
@@ -318,6 +323,7 @@ final class HistogramAggregationProcessor implements Processor {
     final Metric descriptor;
     final InstrumentationScope scope;
     boolean written;
+    boolean quantilesWritten;
 
     Series(SeriesKey key, Aggregate aggregate, Metric descriptor, InstrumentationScope scope) {
       this.key = key;
@@ -337,53 +343,97 @@ final class HistogramAggregationProcessor implements Processor {
       this.index = index;
     }
 
-    /** Merges the points of these metrics. */
-    Merged merge(List<Work> work) {
-      long now = clock.getAsLong();
-      PointSelection rejected = new PointSelection();
-      long outOfOrder = 0;
-      boolean deltas = false;
-      for (Work w : work) {
-        Metric m = w.metric();
-        Metric descriptor = null;
-        for (Object point : PointSelection.points(m)) {
-          List<KeyValue> attributes = AttributeSets.sorted(PointSelection.attributes(point));
-          List<KeyValue> kept = AttributeSets.filter(attributes, attributeKeys, keep);
-          SeriesKey key = new SeriesKey(w.resource(), w.sm().getScope(), m.getName(), kept);
-          Series s = series.get(key);
-          if (s == null) {
-            if ((PointSelection.flags(point) & NO_RECORDED_VALUE) != 0) {
-              continue; // a stale marker for a series that does not exist
+    /**
+     * Merges the points of these metrics, {@link #MERGE_SLICE} points per turn of the loop, and
+     * completes with the points passed on unmerged.
+     */
+    Future<Merged> merge(List<Work> work) {
+      Merger m = new Merger(work, clock.getAsLong());
+      return shards.loop(index, m::step).map(v -> new Merged(m.rejected, m.deltas));
+    }
+
+    /** The progress of one merge. */
+    private final class Merger {
+      final List<Work> work;
+      final long now;
+      final PointSelection rejected = new PointSelection();
+      boolean deltas;
+      int workIndex;
+      int pointIndex;
+      /** The current metric's name, description, unit and metadata, made once it starts a series. */
+      Metric descriptor;
+
+      Merger(List<Work> work, long now) {
+        this.work = work;
+        this.now = now;
+      }
+
+      /** Merges up to a slice of points; true when all are merged. */
+      boolean step() {
+        int budget = MERGE_SLICE;
+        long outOfOrder = 0;
+        while (workIndex < work.size()) {
+          Work w = work.get(workIndex);
+          List<?> points = PointSelection.points(w.metric());
+          while (pointIndex < points.size()) {
+            if (budget-- == 0) {
+              if (outOfOrder > 0) {
+                metrics.dropped(outOfOrder);
+              }
+              return false;
             }
-            Aggregate a = Aggregate.create(w.kind(), point, options, false, now);
-            if (a == null) {
-              reject(rejected, w, point, "invalid");
-              continue;
+            if (!mergeOne(w, points.get(pointIndex++))) {
+              outOfOrder++;
             }
-            if (descriptor == null) {
-              descriptor = PointSelection.withoutPoints(m).clearData().build();
-            }
-            s = new Series(key, a, descriptor, w.sm().getScope());
-            series.put(key, s);
-            seriesCount.incrementAndGet();
-          } else if (s.aggregate.kind() != w.kind()) {
-            reject(rejected, w, point, "type_conflict");
-            continue;
           }
-          switch (s.aggregate.accept(attributes, point, now)) {
-            case INCOMPATIBLE -> reject(rejected, w, point, "bounds_mismatch");
-            case OUT_OF_ORDER -> outOfOrder++;
-            case MERGED -> deltas |= w.kind().delta();
-            case STALE -> {
-              // the input stopped
-            }
+          workIndex++;
+          pointIndex = 0;
+          descriptor = null;
+        }
+        if (outOfOrder > 0) {
+          metrics.dropped(outOfOrder);
+        }
+        return true;
+      }
+
+      /** Merges one point; false when it was older than its input's latest (dropped). */
+      private boolean mergeOne(Work w, Object point) {
+        Metric m = w.metric();
+        List<KeyValue> attributes = AttributeSets.sorted(PointSelection.attributes(point));
+        List<KeyValue> kept = AttributeSets.filter(attributes, attributeKeys, keep);
+        SeriesKey key = new SeriesKey(w.resource(), w.sm().getScope(), m.getName(), kept);
+        Series s = series.get(key);
+        if (s == null) {
+          if ((PointSelection.flags(point) & NO_RECORDED_VALUE) != 0) {
+            return true; // a stale marker for a series that does not exist
+          }
+          Aggregate a = Aggregate.create(w.kind(), point, options, false, now);
+          if (a == null) {
+            reject(rejected, w, point, "invalid");
+            return true;
+          }
+          if (descriptor == null) {
+            descriptor = PointSelection.descriptor(m);
+          }
+          s = new Series(key, a, descriptor, w.sm().getScope());
+          series.put(key, s);
+          seriesCount.incrementAndGet();
+        } else if (s.aggregate.kind() != w.kind()) {
+          reject(rejected, w, point, "type_conflict");
+          return true;
+        }
+        switch (s.aggregate.accept(attributes, point, now)) {
+          case INCOMPATIBLE -> reject(rejected, w, point, "bounds_mismatch");
+          case OUT_OF_ORDER -> {
+            return false;
+          }
+          case MERGED -> deltas |= w.kind().delta();
+          case STALE -> {
+            // the input stopped
           }
         }
+        return true;
       }
-      if (outOfOrder > 0) {
-        metrics.dropped(outOfOrder);
-      }
-      return new Merged(rejected, deltas);
     }
 
     private void reject(PointSelection rejected, Work w, Object point, String reason) {
@@ -392,27 +442,39 @@ final class HistogramAggregationProcessor implements Processor {
     }
 
     /**
-     * Writes every series (values, then quantiles), drops the expired ones after a last stale
-     * point, and sends it all as one batch; completes when that batch is acknowledged or refused.
+     * Writes every series (values, then quantiles) and drops the expired ones after a last stale
+     * point, {@link #WRITE_SLICE} series at a time: each slice goes out as one batch, and the loop
+     * is free between slices. Completes when every batch is acknowledged or refused.
      */
     Future<Void> write() {
       long now = clock.getAsLong();
+      List<Series> all = new ArrayList<>(series.values());
+      Promise<Void> done = Promise.promise();
+      writeSlice(all, 0, now, new ArrayList<>(), done);
+      return done.future();
+    }
+
+    private void writeSlice(List<Series> all, int from, long now, List<Future<Void>> acks, Promise<Void> done) {
       long cutoff = now - ttlNanos;
+      int to = Math.min(all.size(), from + WRITE_SLICE);
       MetricsOutput out = new MetricsOutput();
       int points = 0;
       int removed = 0;
-      for (Iterator<Series> it = series.values().iterator(); it.hasNext(); ) {
-        Series s = it.next();
+      for (int i = from; i < to; i++) {
+        Series s = all.get(i);
         Aggregate a = s.aggregate;
         a.expireInputs(cutoff);
         MetricKind outKind = a.kind().cumulative();
         if (a.lastUpdateNanos() - cutoff < 0 || !a.hasValue()) {
-          it.remove();
+          series.remove(s.key, s);
           removed++;
           if (s.written) {
             a.writeStale(out.metric(s.key.resource(), s.scope, outKind, s.descriptor, s.descriptor.getName()),
                 s.key.attributes(), now);
             points++;
+          }
+          if (s.quantilesWritten) {
+            points += writeQuantiles(out, s, null, now);
           }
           continue;
         }
@@ -423,7 +485,9 @@ final class HistogramAggregationProcessor implements Processor {
         if (quantiles.length > 0) {
           double[] values = a.takeQuantiles(quantiles, now);
           if (values != null) {
-            points += writeQuantiles(out, s, values, now);
+            int n = writeQuantiles(out, s, values, now);
+            s.quantilesWritten |= n > 0;
+            points += n;
           }
         }
       }
@@ -431,11 +495,19 @@ final class HistogramAggregationProcessor implements Processor {
         seriesCount.addAndGet(-removed);
         expired.inc(removed);
       }
-      if (out.isEmpty()) {
-        return Future.succeededFuture();
+      if (!out.isEmpty()) {
+        acks.add(send(out, points));
       }
-      int sent = points;
-      metrics.outgoing(sent);
+      if (to < all.size()) {
+        shards.context(index).runOnContext(v -> writeSlice(all, to, now, acks, done));
+      } else {
+        Future.join(acks).onComplete(ar -> done.complete());
+      }
+    }
+
+    /** Sends written points; the future succeeds either way, a refusal is counted and logged. */
+    private Future<Void> send(MetricsOutput out, int points) {
+      metrics.outgoing(points);
       Future<Void> ack;
       try {
         ack = next.consume(Batch.metrics(out.build(), Envelope.of(id)));
@@ -444,20 +516,21 @@ final class HistogramAggregationProcessor implements Processor {
       }
       return ack.transform(ar -> {
         if (ar.failed()) {
-          metrics.dropped(sent);
+          metrics.dropped(points);
           refusedLog.log("Histogram aggregation processor \"{}\" in pipeline \"{}\": the next consumer refused {}"
-              + " aggregated points; the totals go out again at the next interval", id, pipeline, sent, ar.cause());
+              + " aggregated points; the totals go out again at the next interval", id, pipeline, points, ar.cause());
         }
         return Future.succeededFuture();
       });
     }
 
+    /** Writes the quantile gauges of a series; with {@code values} null, their stale markers. */
     private int writeQuantiles(MetricsOutput out, Series s, double[] values, long now) {
       String name = s.descriptor.getName() + QUANTILE_SUFFIX;
       Metric descriptor = null;
       int n = 0;
-      for (int i = 0; i < values.length; i++) {
-        if (Double.isNaN(values[i])) {
+      for (int i = 0; i < quantiles.length; i++) {
+        if (values != null && Double.isNaN(values[i])) {
           continue;
         }
         if (descriptor == null) {
@@ -468,9 +541,14 @@ final class HistogramAggregationProcessor implements Processor {
         List<KeyValue> attributes = new ArrayList<>(s.key.attributes().size() + 1);
         attributes.addAll(s.key.attributes());
         attributes.add(quantileAttributes.get(i));
-        out.metric(s.key.resource(), s.scope, MetricKind.GAUGE, descriptor, name).getGaugeBuilder()
-            .addDataPointsBuilder().addAllAttributes(AttributeSets.sorted(attributes)).setTimeUnixNano(now)
-            .setAsDouble(values[i]);
+        NumberDataPoint.Builder p = out.metric(s.key.resource(), s.scope, MetricKind.GAUGE, descriptor, name)
+            .getGaugeBuilder().addDataPointsBuilder().addAllAttributes(AttributeSets.sorted(attributes))
+            .setTimeUnixNano(now);
+        if (values == null) {
+          p.setAsDouble(STALE_NAN).setFlags(NO_RECORDED_VALUE);
+        } else {
+          p.setAsDouble(values[i]);
+        }
         n++;
       }
       return n;

@@ -13,7 +13,8 @@ import java.util.Set;
  * dropped) set of attributes, turn deltas into cumulative totals, write the aggregated series on an
  * interval, and optionally estimate quantile gauges from the aggregated histograms.
  */
-public final class HistogramAggregationProcessorFactory implements ProcessorFactory<HistogramAggregationProcessorConfig> {
+public final class HistogramAggregationProcessorFactory
+    implements ProcessorFactory<HistogramAggregationProcessorConfig> {
   @Override
   public String type() {
     return "histogram_aggregation";

@@ -1,10 +1,10 @@
 package io.sluice.processor.histogramaggregation;
 
-import static io.sluice.processor.seriesstate.TestMetrics.result;
 import static io.sluice.processor.seriesstate.TestMetrics.batch;
 import static io.sluice.processor.seriesstate.TestMetrics.gauge;
 import static io.sluice.processor.seriesstate.TestMetrics.histogram;
 import static io.sluice.processor.seriesstate.TestMetrics.number;
+import static io.sluice.processor.seriesstate.TestMetrics.result;
 import static io.sluice.processor.seriesstate.TestMetrics.sum;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -180,7 +180,8 @@ class HistogramAggregationProcessorTest {
             .addAllBucketCounts(List.of(1L, 2L, 3L, 4L))).build();
     ExponentialHistogramDataPoint coarse = ExponentialHistogramDataPoint.newBuilder().setScale(0).setCount(11)
         .setStartTimeUnixNano(T0).setTimeUnixNano(T0 + SECOND).addAllAttributes(TestMetrics.attrs("pod", "2"))
-        .setPositive(ExponentialHistogramDataPoint.Buckets.newBuilder().setOffset(0).addAllBucketCounts(List.of(10L, 1L)))
+        .setPositive(ExponentialHistogramDataPoint.Buckets.newBuilder().setOffset(0)
+            .addAllBucketCounts(List.of(10L, 1L)))
         .build();
     result(p.consume(batch("api", TestMetrics.exponential("size", fine, coarse))));
     ExponentialHistogramDataPoint merged = (ExponentialHistogramDataPoint) write(p).get("size{}");
@@ -222,6 +223,41 @@ class HistogramAggregationProcessorTest {
   }
 
   @Test
+  void manySeriesAreWrittenInSlicesWithEveryTotalExact() {
+    HistogramAggregationProcessor p = start(keep("route"));
+    int routes = 2 * HistogramAggregationProcessor.WRITE_SLICE + 500;
+    NumberDataPoint[] points = new NumberDataPoint[2 * routes];
+    for (int r = 0; r < routes; r++) {
+      points[2 * r] = number(T0, T0, r, "route", "/" + r, "pod", "1");
+      points[2 * r + 1] = number(T0, T0, 1, "route", "/" + r, "pod", "2");
+    }
+    result(p.consume(batch("api", sum("requests", true, points))));
+    Map<String, Object> out = write(p);
+    assertThat(next.batches()).as("one batch per slice").hasSize(3);
+    assertThat(out).hasSize(routes);
+    for (int r = 0; r < routes; r++) {
+      assertThat(((NumberDataPoint) out.get("requests{route=\"/" + r + "\"}")).getAsInt()).isEqualTo(r + 1);
+    }
+  }
+
+  @Test
+  void quantileGaugesEndWithStaleMarkersWhenTheirHistogramExpires() {
+    HistogramAggregationProcessor p = start(new HistogramAggregationProcessorConfig(List.of(), null,
+        Duration.ofSeconds(60), Duration.ofSeconds(300), GaugeMode.LAST, List.of(0.5, 0.99), 160));
+    double[] bounds = {1, 2};
+    result(p.consume(batch("api", histogram("latency", true,
+        histogram(T0, T0 + SECOND, bounds, new long[] {0, 10, 0}, "pod", "1")))));
+    Map<String, Object> out = write(p);
+    assertThat(((NumberDataPoint) out.get("latency_quantile{quantile=\"0.5\"}")).getAsDouble()).isEqualTo(1.5);
+    assertThat(((NumberDataPoint) out.get("latency_quantile{quantile=\"0.99\"}")).getAsDouble()).isEqualTo(1.99);
+    clock.set(T0 + 400 * SECOND);
+    out = write(p);
+    assertThat(out).containsOnlyKeys("latency{}", "latency_quantile{quantile=\"0.5\"}",
+        "latency_quantile{quantile=\"0.99\"}");
+    assertThat(out.values()).allSatisfy(point -> assertThat(point).extracting("flags").isEqualTo(1));
+  }
+
+  @Test
   void aStaleMarkerOfTheOnlyGaugeInputEndsTheSeries() {
     HistogramAggregationProcessor p = start(keep());
     result(p.consume(batch("api", gauge("temperature", number(T0, 20.0, "room", "a")))));
@@ -255,7 +291,8 @@ class HistogramAggregationProcessorTest {
     HistogramAggregationProcessor p = start(keep("route"));
     result(p.consume(batch("api", sum("requests", true, number(T0, T0, 4, "route", "/a")))));
     result(p.shutdown());
-    assertThat(((NumberDataPoint) TestMetrics.points(next.batches()).get("requests{route=\"/a\"}")).getAsInt()).isEqualTo(4);
+    NumberDataPoint last = (NumberDataPoint) TestMetrics.points(next.batches()).get("requests{route=\"/a\"}");
+    assertThat(last.getAsInt()).isEqualTo(4);
     Throwable refused = p.consume(batch("api", sum("requests", true, number(T0, T0, 1)))).cause();
     assertThat(refused).isInstanceOf(RetryableException.class).hasMessageContaining("shutting down");
     assertThat(p.shutdown().succeeded()).as("twice is fine").isTrue();

@@ -11,6 +11,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -64,6 +65,33 @@ public final class EventLoopShards {
       ctx.runOnContext(v -> run(task, p));
     }
     return p.future();
+  }
+
+  /**
+   * Calls {@code step} on the shard's loop until it returns true (done), leaving the loop free for
+   * other work between calls: long work is done in slices, each call one slice. Fails with what a
+   * step threw.
+   */
+  public Future<Void> loop(int shard, BooleanSupplier step) {
+    ContextInternal ctx = contexts[shard];
+    Promise<Void> p = ctx.promise();
+    ctx.runOnContext(v -> slice(ctx, step, p));
+    return p.future();
+  }
+
+  private static void slice(ContextInternal ctx, BooleanSupplier step, Promise<Void> p) {
+    boolean done;
+    try {
+      done = step.getAsBoolean();
+    } catch (RuntimeException e) {
+      p.fail(e);
+      return;
+    }
+    if (done) {
+      p.complete();
+    } else {
+      ctx.runOnContext(v -> slice(ctx, step, p));
+    }
   }
 
   private static <T> void run(Supplier<T> task, Promise<T> p) {

@@ -111,6 +111,12 @@ public final class PointSelection {
     return b;
   }
 
+  /** A metric's name, description, unit and metadata, without its type and points. */
+  public static Metric descriptor(Metric m) {
+    return Metric.newBuilder().setName(m.getName()).setDescription(m.getDescription()).setUnit(m.getUnit())
+        .addAllMetadata(m.getMetadataList()).build();
+  }
+
   /** Appends a point to the container of its type. */
   public static void addPoint(Metric.Builder b, Object point) {
     if (point instanceof NumberDataPoint p) {

@@ -62,7 +62,8 @@ class ExpHistogramTest {
   @Test
   void negativeBucketsMergeLikePositiveOnes() {
     ExponentialHistogramDataPoint a = ExponentialHistogramDataPoint.newBuilder().setScale(1).setCount(3)
-        .setNegative(ExponentialHistogramDataPoint.Buckets.newBuilder().setOffset(1).addBucketCounts(1).addBucketCounts(2))
+        .setNegative(ExponentialHistogramDataPoint.Buckets.newBuilder().setOffset(1).addBucketCounts(1)
+            .addBucketCounts(2))
         .build();
     ExponentialHistogramDataPoint b = ExponentialHistogramDataPoint.newBuilder().setScale(0).setCount(5)
         .setNegative(ExponentialHistogramDataPoint.Buckets.newBuilder().setOffset(0).addBucketCounts(5)).build();
