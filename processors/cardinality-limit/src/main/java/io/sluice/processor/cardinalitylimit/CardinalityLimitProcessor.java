@@ -245,32 +245,61 @@ final class CardinalityLimitProcessor implements Processor {
     });
   }
 
-  /** The batch with only the points that pass, in their order, and the overflow series after them. */
+  /**
+   * The batch with only the points that pass, in their order, and the overflow series after them.
+   * Resources, scopes and metrics whose points all pass are kept as they are.
+   */
   private static Batch rebuild(Batch batch, List<ResourceMetrics> resources, Map<Metric, boolean[]> passing,
       List<ResourceMetrics> overflow) {
-    PointSelection keep = new PointSelection();
+    List<ResourceMetrics> out = new ArrayList<>(resources.size() + overflow.size());
     for (ResourceMetrics rm : resources) {
+      if (!holdsAny(rm, passing)) {
+        out.add(rm);
+        continue;
+      }
+      ResourceMetrics.Builder rb = rm.toBuilder().clearScopeMetrics();
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+        ScopeMetrics.Builder sb = sm.toBuilder().clearMetrics();
         for (Metric m : sm.getMetricsList()) {
           boolean[] pass = passing.get(m);
           if (pass == null) {
-            if (Batch.dataPointCount(m) > 0) {
-              keep.addMetric(rm, sm, m);
-            }
+            sb.addMetrics(m);
             continue;
           }
+          Metric.Builder mb = PointSelection.withoutPoints(m);
           List<?> points = PointSelection.points(m);
+          int kept = 0;
           for (int i = 0; i < pass.length; i++) {
             if (pass[i]) {
-              keep.add(rm, sm, m, points.get(i));
+              PointSelection.addPoint(mb, points.get(i));
+              kept++;
             }
           }
+          if (kept > 0) {
+            sb.addMetrics(mb);
+          }
+        }
+        if (sb.getMetricsCount() > 0) {
+          rb.addScopeMetrics(sb);
+        }
+      }
+      if (rb.getScopeMetricsCount() > 0) {
+        out.add(rb.build());
+      }
+    }
+    out.addAll(overflow);
+    return batch.withResources(out);
+  }
+
+  private static boolean holdsAny(ResourceMetrics rm, Map<Metric, boolean[]> passing) {
+    for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+      for (Metric m : sm.getMetricsList()) {
+        if (passing.containsKey(m)) {
+          return true;
         }
       }
     }
-    List<ResourceMetrics> out = keep.build();
-    out.addAll(overflow);
-    return batch.withResources(out);
+    return false;
   }
 
   @Override
@@ -454,15 +483,15 @@ final class CardinalityLimitProcessor implements Processor {
           o = new Overflow(a, PointSelection.descriptor(w.metric()), w.scope());
           ms.overflow.put(w.kind(), o);
         }
-        if (!isFolded) {
-          foldedSeries.labelValues(id.toString(), pipeline,
-              ms.passing.size() >= maxPerMetric ? "max_series_per_metric" : "max_series").inc();
-        }
         int before = o.aggregate.inputCount();
         Aggregate.Outcome outcome = o.aggregate.accept(key, point, now);
         folded.addAndGet(o.aggregate.inputCount() - before);
         switch (outcome) {
           case MERGED -> {
+            if (!isFolded) {
+              foldedSeries.labelValues(id.toString(), pipeline,
+                  ms.passing.size() >= maxPerMetric ? "max_series_per_metric" : "max_series").inc();
+            }
             touched = touched == null ? new LinkedHashMap<>() : touched;
             long[] latest = touched.computeIfAbsent(o, x -> new long[1]);
             latest[0] = Math.max(latest[0], PointSelection.time(point));
