@@ -10,14 +10,8 @@ import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentContext;
-import io.sluice.core.ComponentId;
 import io.sluice.core.Consumer;
-import io.sluice.core.Processor;
-import io.sluice.core.RetryableException;
-import io.sluice.core.Signal;
 import io.sluice.core.config.GoDurations;
-import io.sluice.core.telemetry.SelfMetrics;
-import io.sluice.core.telemetry.SelfMetrics.ProcessorMetrics;
 import io.sluice.core.util.RateLimitedLog;
 import io.sluice.processor.seriesstate.Aggregate;
 import io.sluice.processor.seriesstate.AttributeSets;
@@ -28,7 +22,7 @@ import io.sluice.processor.seriesstate.MetricsOutput;
 import io.sluice.processor.seriesstate.PointSelection;
 import io.sluice.processor.seriesstate.ResourceId;
 import io.sluice.processor.seriesstate.SeriesKey;
-import io.sluice.processor.seriesstate.SharedGauges;
+import io.sluice.processor.seriesstate.ShardedMetricsProcessor;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,10 +34,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +65,7 @@ import org.slf4j.event.Level;
  * a metric are counted and folded on one loop only; the total is one atomic count. A batch in which
  * every point passes goes on as it came.
  */
-final class CardinalityLimitProcessor implements Processor {
+final class CardinalityLimitProcessor extends ShardedMetricsProcessor<CardinalityLimitProcessor.Decisions> {
   private static final Logger LOG = LoggerFactory.getLogger(CardinalityLimitProcessor.class);
   static final String SERIES_GAUGE = "sluice_processor_cardinality_limit_series";
   static final String FOLDED_GAUGE = "sluice_processor_cardinality_limit_folded_series";
@@ -96,41 +88,22 @@ final class CardinalityLimitProcessor implements Processor {
     DROPPED
   }
 
-  private final ComponentId id;
-  private final String pipeline;
-  private final Consumer next;
-  private final SelfMetrics selfMetrics;
-  private final ProcessorMetrics metrics;
-  private final EventLoopShards shards;
   private final Shard[] state;
-  private final LongSupplier clock;
   private final int maxPerMetric;
   private final int maxTotal;
   private final long ttlNanos;
   private final AtomicInteger total = new AtomicInteger();
   private final AtomicLong folded = new AtomicLong();
-  private final DoubleSupplier totalGauge = total::get;
-  private final DoubleSupplier foldedGauge = folded::get;
   private final Counter foldedSeries;
   private final Counter foldedPoints;
   private final RateLimitedLog unmergedLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
 
-  private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean shutdownCalled = new AtomicBoolean();
-  private volatile boolean shuttingDown;
-
   CardinalityLimitProcessor(ComponentContext ctx, CardinalityLimitProcessorConfig config, Consumer next,
       LongSupplier epochNanos) {
-    this.id = ctx.id();
-    this.pipeline = ctx.pipeline();
-    this.next = next;
-    this.selfMetrics = ctx.metrics();
-    this.metrics = ctx.metrics().processor(ctx.id(), ctx.pipeline(), Signal.METRICS);
-    this.clock = epochNanos;
+    super(ctx, next, epochNanos, "Cardinality limit processor");
     this.maxPerMetric = config.maxSeriesPerMetric();
     this.maxTotal = config.maxSeries();
     this.ttlNanos = config.seriesTtl().toNanos();
-    this.shards = new EventLoopShards(ctx.vertx());
     this.state = new Shard[shards.size()];
     for (int i = 0; i < state.length; i++) {
       state[i] = new Shard(i);
@@ -143,28 +116,29 @@ final class CardinalityLimitProcessor implements Processor {
     foldedSeries.labelValues(id.toString(), pipeline, "max_series_per_metric");
     foldedSeries.labelValues(id.toString(), pipeline, "max_series");
     foldedPoints.labelValues(id.toString(), pipeline);
+    gauge(SERIES_GAUGE, "Series the cardinality_limit processor lets through now.", total::get);
+    gauge(FOLDED_GAUGE, "Series the cardinality_limit processor folds into overflow series now.", folded::get);
   }
 
   @Override
-  public Future<Void> start() {
-    if (!started.compareAndSet(false, true)) {
-      return Future.succeededFuture();
-    }
-    SharedGauges.register(selfMetrics, SERIES_GAUGE, "Series the cardinality_limit processor lets through now.",
-        id.toString(), pipeline, totalGauge);
-    SharedGauges.register(selfMetrics, FOLDED_GAUGE,
-        "Series the cardinality_limit processor folds into overflow series now.", id.toString(), pipeline,
-        foldedGauge);
-    long sweepMillis = sweepMillis(ttlNanos);
-    for (Shard s : state) {
-      shards.on(s.index, () -> {
-        s.timerId = shards.context(s.index).setPeriodic(sweepMillis, t -> s.sweep());
-        return null;
-      });
-    }
-    LOG.info("Cardinality limit processor \"{}\" in pipeline \"{}\" started (max_series_per_metric {}, max_series {},"
-        + " series_ttl {})", id, pipeline, maxPerMetric, maxTotal, GoDurations.format(Duration.ofNanos(ttlNanos)));
-    return Future.succeededFuture();
+  protected long timerMillis() {
+    return sweepMillis(ttlNanos);
+  }
+
+  @Override
+  protected void onTimer(int shard) {
+    state[shard].sweep();
+  }
+
+  @Override
+  protected Future<Decisions> onShard(int shard, List<Work> work) {
+    return state[shard].decide(work);
+  }
+
+  @Override
+  protected String settings() {
+    return "max_series_per_metric " + maxPerMetric + ", max_series " + maxTotal + ", series_ttl "
+        + GoDurations.format(Duration.ofNanos(ttlNanos));
   }
 
   /** How often idle series are looked for: a tenth of the TTL, between 100 ms and 30 s. */
@@ -173,76 +147,19 @@ final class CardinalityLimitProcessor implements Processor {
   }
 
   @Override
-  public Future<Void> consume(Batch batch) {
-    if (shuttingDown) {
-      return Future.failedFuture(new RetryableException("Cardinality limit processor \"" + id + "\" in pipeline \""
-          + pipeline + "\" is shutting down; retry once the gateway is back"));
-    }
-    int items;
-    List<ResourceMetrics> resources;
-    try {
-      resources = batch.resourceMetrics();
-      items = batch.itemCount();
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    metrics.incoming(items);
-    if (items == 0) {
-      return Future.succeededFuture();
-    }
-    @SuppressWarnings("unchecked")
-    List<Work>[] work = new List[state.length];
-    for (ResourceMetrics rm : resources) {
-      ResourceId resource = null;
-      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
-        for (Metric m : sm.getMetricsList()) {
-          MetricKind kind = MetricKind.of(m);
-          if (kind == null || Batch.dataPointCount(m) == 0) {
-            continue;
-          }
-          if (resource == null) {
-            resource = new ResourceId(rm.getResource());
-          }
-          int shard = shards.shardOf(m.getName().hashCode());
-          if (work[shard] == null) {
-            work[shard] = new ArrayList<>();
-          }
-          work[shard].add(new Work(resource, sm.getScope(), m, kind));
-        }
+  protected Future<Void> finish(Batch batch, int items, List<Decisions> decided) {
+    Map<Metric, boolean[]> held = new IdentityHashMap<>();
+    List<ResourceMetrics> overflow = new ArrayList<>();
+    for (Decisions d : decided) {
+      held.putAll(d.passing());
+      if (d.overflow() != null) {
+        overflow.addAll(d.overflow().build());
       }
     }
-    List<Future<Decisions>> decided = new ArrayList<>();
-    for (int i = 0; i < work.length; i++) {
-      if (work[i] != null) {
-        Shard s = state[i];
-        List<Work> w = work[i];
-        decided.add(s.decide(w));
-      }
-    }
-    return Future.all(decided).compose(all -> {
-      Map<Metric, boolean[]> held = new IdentityHashMap<>();
-      List<ResourceMetrics> overflow = new ArrayList<>();
-      int overflowPoints = 0;
-      for (Future<Decisions> f : decided) {
-        Decisions d = f.result();
-        held.putAll(d.passing());
-        if (d.overflow() != null) {
-          overflow.addAll(d.overflow().build());
-          overflowPoints += d.overflowPoints();
-        }
-      }
-      Batch out = held.isEmpty() && overflow.isEmpty() ? batch : rebuild(batch, resources, held, overflow);
-      int sent = out == batch ? items : out.itemCount();
-      metrics.outgoing(sent);
-      if (out.isEmpty()) {
-        return Future.succeededFuture();
-      }
-      try {
-        return next.consume(out);
-      } catch (RuntimeException e) {
-        return Future.failedFuture(e);
-      }
-    });
+    Batch out = held.isEmpty() && overflow.isEmpty() ? batch
+        : rebuild(batch, batch.resourceMetrics(), held, overflow);
+    metrics.outgoing(out == batch ? items : out.itemCount());
+    return out.isEmpty() ? Future.succeededFuture() : send(out);
   }
 
   /**
@@ -302,27 +219,6 @@ final class CardinalityLimitProcessor implements Processor {
     return false;
   }
 
-  @Override
-  public Future<Void> shutdown() {
-    if (!shutdownCalled.compareAndSet(false, true)) {
-      return Future.succeededFuture();
-    }
-    shuttingDown = true;
-    if (!started.get()) {
-      return Future.succeededFuture();
-    }
-    List<Future<Object>> stopped = new ArrayList<>();
-    for (Shard s : state) {
-      stopped.add(shards.on(s.index, () -> shards.context(s.index).owner().cancelTimer(s.timerId)));
-    }
-    return Future.join(stopped).transform(ar -> {
-      SharedGauges.unregister(selfMetrics, SERIES_GAUGE, id.toString(), pipeline, totalGauge);
-      SharedGauges.unregister(selfMetrics, FOLDED_GAUGE, id.toString(), pipeline, foldedGauge);
-      LOG.info("Cardinality limit processor \"{}\" in pipeline \"{}\" shut down", id, pipeline);
-      return Future.succeededFuture();
-    });
-  }
-
   /** Frees the slots of series idle past the TTL on every loop now (as the timers do); for tests. */
   Future<Void> sweepNow() {
     List<Future<Integer>> all = new ArrayList<>();
@@ -340,14 +236,11 @@ final class CardinalityLimitProcessor implements Processor {
     return folded.get();
   }
 
-  /** One metric of an incoming batch, for the shard that owns its name. */
-  private record Work(ResourceId resource, InstrumentationScope scope, Metric metric, MetricKind kind) {}
-
   /**
    * What a shard decided: for each metric with a point that does not pass, which of its points do
    * (metrics not listed pass whole); and the overflow series to add.
    */
-  private record Decisions(Map<Metric, boolean[]> passing, MetricsOutput overflow, int overflowPoints) {}
+  record Decisions(Map<Metric, boolean[]> passing, MetricsOutput overflow) {}
 
   /** One metric's overflow series of one kind. */
   private static final class Overflow {
@@ -378,7 +271,6 @@ final class CardinalityLimitProcessor implements Processor {
   private final class Shard {
     final int index;
     final Map<String, MetricState> metricStates = new HashMap<>();
-    long timerId = -1;
 
     Shard(int index) {
       this.index = index;
@@ -387,18 +279,16 @@ final class CardinalityLimitProcessor implements Processor {
     /** Decides about the points of these metrics, {@link #DECIDE_SLICE} points per turn of the loop. */
     Future<Decisions> decide(List<Work> work) {
       Decider d = new Decider(work, clock.getAsLong());
-      return shards.loop(index, d::step).map(v -> new Decisions(d.passing, d.overflow, d.overflowPoints));
+      return walk(index, d).map(v -> new Decisions(d.passing, d.overflow));
     }
 
     /** The progress of one batch's decisions on this shard. */
-    private final class Decider {
-      final List<Work> work;
+    private final class Decider extends PointWalk {
       final long now;
       final Map<Metric, boolean[]> passing = new IdentityHashMap<>();
       MetricsOutput overflow;
-      int overflowPoints;
-      int workIndex;
-      int pointIndex;
+      long foldedNow;
+      long dropped;
       // the metric being decided: its state, which of its points pass (null: all so far), and the
       // overflow series its points went into with the latest time among them
       MetricState ms;
@@ -406,52 +296,44 @@ final class CardinalityLimitProcessor implements Processor {
       Map<Overflow, long[]> touched;
 
       Decider(List<Work> work, long now) {
-        this.work = work;
+        super(work, DECIDE_SLICE);
         this.now = now;
       }
 
-      /** Decides about up to a slice of points; true when all are decided. */
-      boolean step() {
-        int budget = DECIDE_SLICE;
-        long foldedNow = 0;
-        long dropped = 0;
-        try {
-          while (workIndex < work.size()) {
-            Work w = work.get(workIndex);
-            Metric m = w.metric();
-            List<?> points = PointSelection.points(m);
-            if (ms == null) {
-              ms = metricStates.computeIfAbsent(m.getName(), n -> new MetricState());
-            }
-            while (pointIndex < points.size()) {
-              if (budget-- == 0) {
-                return false;
-              }
-              int i = pointIndex++;
-              Outcome o = decideOne(w, points.get(i));
-              foldedNow += o == Outcome.FOLDED ? 1 : 0;
-              dropped += o == Outcome.DROPPED ? 1 : 0;
-              if (o != Outcome.PASSES || pass != null) {
-                pass = mark(pass, points.size(), i, o == Outcome.PASSES);
-              }
-            }
-            finishMetric(w);
-          }
-          return true;
-        } finally {
-          if (foldedNow > 0) {
-            foldedPoints.labelValues(id.toString(), pipeline).inc(foldedNow);
-          }
-          if (dropped > 0) {
-            metrics.dropped(dropped);
-          }
+      @Override
+      protected boolean metricBegins(Work w) {
+        ms = metricStates.computeIfAbsent(w.metric().getName(), n -> new MetricState());
+        pass = null;
+        touched = null;
+        return true;
+      }
+
+      @Override
+      protected void point(Work w, int index, Object point) {
+        Outcome o = decideOne(w, point);
+        foldedNow += o == Outcome.FOLDED ? 1 : 0;
+        dropped += o == Outcome.DROPPED ? 1 : 0;
+        if (o != Outcome.PASSES || pass != null) {
+          pass = mark(pass, PointSelection.points(w.metric()).size(), index, o == Outcome.PASSES);
+        }
+      }
+
+      @Override
+      protected void sliceEnds() {
+        if (foldedNow > 0) {
+          foldedPoints.labelValues(id.toString(), pipeline).inc(foldedNow);
+          foldedNow = 0;
+        }
+        if (dropped > 0) {
+          metrics.dropped(dropped);
+          dropped = 0;
         }
       }
 
       private Outcome decideOne(Work w, Object point) {
         String name = w.metric().getName();
         boolean stale = (PointSelection.flags(point) & NO_RECORDED_VALUE) != 0;
-        SeriesKey key = new SeriesKey(w.resource(), w.scope(), name,
+        SeriesKey key = new SeriesKey(w.resource(), w.sm().getScope(), name,
             AttributeSets.sorted(PointSelection.attributes(point)));
         long[] seen = ms.passing.get(key);
         if (seen != null) {
@@ -480,7 +362,7 @@ final class CardinalityLimitProcessor implements Processor {
                 + " cap: its buckets are malformed", id, pipeline, name);
             return Outcome.DROPPED;
           }
-          o = new Overflow(a, PointSelection.descriptor(w.metric()), w.scope());
+          o = new Overflow(a, PointSelection.descriptor(w.metric()), w.sm().getScope());
           ms.overflow.put(w.kind(), o);
         }
         int before = o.aggregate.inputCount();
@@ -502,7 +384,6 @@ final class CardinalityLimitProcessor implements Processor {
               // the last folded series went stale: so does the overflow series
               if (o.written) {
                 o.aggregate.writeStale(metric(output(), o), OVERFLOW, PointSelection.time(point));
-                overflowPoints++;
               }
               ms.overflow.remove(w.kind());
               if (touched != null) {
@@ -522,8 +403,9 @@ final class CardinalityLimitProcessor implements Processor {
         }
       }
 
-      /** All points of the current metric are decided: note which pass, write its overflow series. */
-      private void finishMetric(Work w) {
+      /** All points of the metric are decided: note which pass, write its overflow series. */
+      @Override
+      protected void metricEnds(Work w) {
         if (pass != null) {
           passing.put(w.metric(), pass);
         }
@@ -532,17 +414,11 @@ final class CardinalityLimitProcessor implements Processor {
             Overflow o = e.getKey();
             o.aggregate.writeTo(metric(output(), o), OVERFLOW, e.getValue()[0]);
             o.written = true;
-            overflowPoints++;
           }
         }
         if (ms.isEmpty()) {
           metricStates.remove(w.metric().getName());
         }
-        workIndex++;
-        pointIndex = 0;
-        ms = null;
-        pass = null;
-        touched = null;
       }
 
       private MetricsOutput output() {
@@ -609,10 +485,5 @@ final class CardinalityLimitProcessor implements Processor {
     }
     pass[index] = passes;
     return pass;
-  }
-
-  @Override
-  public String toString() {
-    return "cardinality_limit processor \"" + id + "\" in pipeline \"" + pipeline + "\"";
   }
 }

@@ -16,39 +16,17 @@ import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.sluice.core.Batch;
 import io.sluice.core.RetryableException;
-import io.sluice.core.telemetry.SelfMetrics;
-import io.sluice.core.testkit.CapturingConsumer;
 import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestContexts;
-import io.sluice.core.testkit.TestVertx;
+import io.sluice.processor.seriesstate.ShardedProcessorTestBase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class CardinalityLimitProcessorTest {
-  static final long T0 = 1_700_000_000_000_000_000L;
-  static final long SECOND = 1_000_000_000L;
+class CardinalityLimitProcessorTest extends ShardedProcessorTestBase {
   static final String OVERFLOW = "{otel.metric.overflow=\"true\"}";
-
-  private TestVertx tv;
-  private final CapturingConsumer next = new CapturingConsumer();
-  private final SelfMetrics selfMetrics = new SelfMetrics();
-  private final AtomicLong clock = new AtomicLong(T0);
-
-  @BeforeEach
-  void setUp() {
-    tv = TestVertx.create(4);
-  }
-
-  @AfterEach
-  void tearDown() {
-    tv.close();
-  }
 
   CardinalityLimitProcessor start(int perMetric, int total, Duration ttl) {
     CardinalityLimitProcessor p = new CardinalityLimitProcessor(

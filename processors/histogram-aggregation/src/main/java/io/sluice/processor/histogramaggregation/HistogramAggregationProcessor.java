@@ -7,19 +7,13 @@ import io.opentelemetry.proto.metrics.v1.DataPointFlags;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
-import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentContext;
-import io.sluice.core.ComponentId;
 import io.sluice.core.Consumer;
 import io.sluice.core.Envelope;
-import io.sluice.core.Processor;
-import io.sluice.core.RetryableException;
 import io.sluice.core.config.GoDurations;
-import io.sluice.core.telemetry.SelfMetrics;
-import io.sluice.core.telemetry.SelfMetrics.ProcessorMetrics;
 import io.sluice.core.util.RateLimitedLog;
 import io.sluice.processor.seriesstate.Aggregate;
 import io.sluice.processor.seriesstate.AttributeSets;
@@ -27,9 +21,8 @@ import io.sluice.processor.seriesstate.EventLoopShards;
 import io.sluice.processor.seriesstate.MetricKind;
 import io.sluice.processor.seriesstate.MetricsOutput;
 import io.sluice.processor.seriesstate.PointSelection;
-import io.sluice.processor.seriesstate.ResourceId;
 import io.sluice.processor.seriesstate.SeriesKey;
-import io.sluice.processor.seriesstate.SharedGauges;
+import io.sluice.processor.seriesstate.ShardedMetricsProcessor;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.math.BigDecimal;
@@ -40,9 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +58,7 @@ import org.slf4j.event.Level;
  * ({@code type_conflict}); histograms with malformed buckets ({@code invalid}). Points older than
  * their input's latest are dropped ({@code sluice_processor_dropped_items}).
  */
-final class HistogramAggregationProcessor implements Processor {
+final class HistogramAggregationProcessor extends ShardedMetricsProcessor<HistogramAggregationProcessor.Merged> {
   private static final Logger LOG = LoggerFactory.getLogger(HistogramAggregationProcessor.class);
   static final String SERIES_GAUGE = "sluice_processor_histogram_aggregation_series";
   static final String UNMERGED = "sluice_processor_histogram_aggregation_unmerged_points";
@@ -81,14 +72,7 @@ final class HistogramAggregationProcessor implements Processor {
   /** Points merged per turn of the event loop. */
   static final int MERGE_SLICE = 512;
 
-  private final ComponentId id;
-  private final String pipeline;
-  private final Consumer next;
-  private final SelfMetrics selfMetrics;
-  private final ProcessorMetrics metrics;
-  private final EventLoopShards shards;
   private final Shard[] state;
-  private final LongSupplier clock;
   private final Set<String> attributeKeys;
   private final boolean keep;
   private final long intervalNanos;
@@ -99,22 +83,11 @@ final class HistogramAggregationProcessor implements Processor {
   private final Counter unmerged;
   private final CounterDataPoint expired;
   private final AtomicLong seriesCount = new AtomicLong();
-  private final DoubleSupplier seriesGauge = seriesCount::get;
   private final RateLimitedLog refusedLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
-
-  private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean shutdownCalled = new AtomicBoolean();
-  private final Promise<Void> shutdownPromise = Promise.promise();
-  private volatile boolean shuttingDown;
 
   HistogramAggregationProcessor(ComponentContext ctx, HistogramAggregationProcessorConfig config, Consumer next,
       LongSupplier epochNanos) {
-    this.id = ctx.id();
-    this.pipeline = ctx.pipeline();
-    this.next = next;
-    this.selfMetrics = ctx.metrics();
-    this.metrics = ctx.metrics().processor(ctx.id(), ctx.pipeline(), io.sluice.core.Signal.METRICS);
-    this.clock = epochNanos;
+    super(ctx, next, epochNanos, "Histogram aggregation processor");
     this.attributeKeys = config.attributeKeys();
     this.keep = config.keeps();
     this.intervalNanos = config.interval().toNanos();
@@ -126,7 +99,6 @@ final class HistogramAggregationProcessor implements Processor {
           .setValue(AnyValue.newBuilder().setStringValue(format(q))).build());
     }
     this.options = new Aggregate.Options(config.gaugeAggregation(), config.exponentialMaxSize(), quantiles.length > 0);
-    this.shards = new EventLoopShards(ctx.vertx());
     this.state = new Shard[shards.size()];
     for (int i = 0; i < state.length; i++) {
       state[i] = new Shard(i);
@@ -138,6 +110,7 @@ final class HistogramAggregationProcessor implements Processor {
     this.expired = ctx.metrics().sharedCounter(EXPIRED,
         "Aggregated series the histogram_aggregation processor dropped after series_ttl without points.",
         "component_id", "pipeline").labelValues(id.toString(), pipeline);
+    gauge(SERIES_GAUGE, "Aggregated series the histogram_aggregation processor holds.", seriesCount::get);
   }
 
   /** {@code 0.95} as {@code "0.95"}, {@code 1.0} as {@code "1"}: as Prometheus writes quantile labels. */
@@ -146,111 +119,64 @@ final class HistogramAggregationProcessor implements Processor {
   }
 
   @Override
-  public Future<Void> start() {
-    if (!started.compareAndSet(false, true)) {
-      return Future.succeededFuture();
-    }
-    SharedGauges.register(selfMetrics, SERIES_GAUGE, "Aggregated series the histogram_aggregation processor holds.",
-        id.toString(), pipeline, seriesGauge);
-    long intervalMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(intervalNanos));
-    for (Shard s : state) {
-      shards.on(s.index, () -> {
-        s.timerId = shards.context(s.index).setPeriodic(intervalMillis, t -> s.write());
-        return null;
-      });
-    }
-    LOG.info("Histogram aggregation processor \"{}\" in pipeline \"{}\" started ({} {}, interval {}, series_ttl {},"
-        + " {} event loops)", id, pipeline, keep ? "keeping" : "dropping", attributeKeys,
-        GoDurations.format(Duration.ofNanos(intervalNanos)), GoDurations.format(Duration.ofNanos(ttlNanos)),
-        shards.size());
-    return Future.succeededFuture();
+  protected long timerMillis() {
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(intervalNanos));
   }
 
   @Override
-  public Future<Void> consume(Batch batch) {
-    if (shuttingDown) {
-      return Future.failedFuture(new RetryableException("Histogram aggregation processor \"" + id
-          + "\" in pipeline \"" + pipeline + "\" is shutting down; retry once the gateway is back"));
+  protected void onTimer(int shard) {
+    state[shard].write();
+  }
+
+  @Override
+  protected Future<Merged> onShard(int shard, List<Work> work) {
+    return state[shard].merge(work);
+  }
+
+  /** The last write of every series. */
+  @Override
+  protected Future<Void> onShutdown(int shard) {
+    return state[shard].write();
+  }
+
+  @Override
+  protected String settings() {
+    return (keep ? "keeping " : "dropping ") + attributeKeys + ", interval "
+        + GoDurations.format(Duration.ofNanos(intervalNanos)) + ", series_ttl "
+        + GoDurations.format(Duration.ofNanos(ttlNanos));
+  }
+
+  @Override
+  protected Future<Void> finish(Batch batch, int items, List<Merged> merged) {
+    List<PointSelection> rejected = new ArrayList<>(merged.size());
+    boolean deltas = false;
+    for (Merged m : merged) {
+      rejected.add(m.rejected());
+      deltas |= m.deltas();
     }
-    int items;
-    List<ResourceMetrics> resources;
-    try {
-      resources = batch.resourceMetrics();
-      items = batch.itemCount();
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
+    Future<Void> sent = passOn(batch.envelope(), rejected);
+    if (!deltas) {
+      return sent;
     }
-    metrics.incoming(items);
-    if (items == 0) {
+    int passed = 0;
+    for (PointSelection p : rejected) {
+      passed += p.pointCount();
+    }
+    int lost = passed;
+    // Delta points are in the totals now; a retry of the batch would count them twice.
+    return sent.transform(ar -> {
+      if (ar.failed()) {
+        metrics.dropped(lost);
+        refusedLog.log("Histogram aggregation processor \"{}\" in pipeline \"{}\": the next consumer refused the"
+            + " points passed on unmerged; they are dropped, since the batch's delta points are aggregated already",
+            id, pipeline, ar.cause());
+      }
       return Future.succeededFuture();
-    }
-    @SuppressWarnings("unchecked")
-    List<Work>[] work = new List[state.length];
-    PointSelection passOn = new PointSelection();
-    for (ResourceMetrics rm : resources) {
-      ResourceId resource = null;
-      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
-        for (Metric m : sm.getMetricsList()) {
-          MetricKind kind = MetricKind.of(m);
-          if (kind == null || Batch.dataPointCount(m) == 0) {
-            continue;
-          }
-          if (kind == MetricKind.SUMMARY) {
-            passOn.addMetric(rm, sm, m);
-            unmerged.labelValues(id.toString(), pipeline, "summary").inc(Batch.dataPointCount(m));
-            continue;
-          }
-          if (resource == null) {
-            resource = new ResourceId(rm.getResource());
-          }
-          int shard = shards.shardOf(m.getName().hashCode());
-          if (work[shard] == null) {
-            work[shard] = new ArrayList<>();
-          }
-          work[shard].add(new Work(rm, resource, sm, m, kind));
-        }
-      }
-    }
-    List<Future<Merged>> merged = new ArrayList<>();
-    for (int i = 0; i < work.length; i++) {
-      if (work[i] != null) {
-        Shard s = state[i];
-        List<Work> w = work[i];
-        merged.add(s.merge(w));
-      }
-    }
-    return Future.all(merged).compose(all -> {
-      List<PointSelection> rejected = new ArrayList<>(merged.size() + 1);
-      rejected.add(passOn);
-      boolean deltas = false;
-      for (Future<Merged> f : merged) {
-        rejected.add(f.result().rejected());
-        deltas |= f.result().deltas();
-      }
-      Future<Void> sent = passOn(batch.envelope(), rejected);
-      if (!deltas) {
-        return sent;
-      }
-      int passed = 0;
-      for (PointSelection p : rejected) {
-        passed += p.pointCount();
-      }
-      int lost = passed;
-      // Delta points are in the totals now; a retry of the batch would count them twice.
-      return sent.transform(ar -> {
-        if (ar.failed()) {
-          metrics.dropped(lost);
-          refusedLog.log("Histogram aggregation processor \"{}\" in pipeline \"{}\": the next consumer refused the"
-              + " points passed on unmerged; they are dropped, since the batch's delta points are aggregated already",
-              id, pipeline, ar.cause());
-        }
-        return Future.succeededFuture();
-      });
     });
   }
 
   /** What a shard made of its part of a batch: the points passed on unmerged, and whether delta points merged. */
-  private record Merged(PointSelection rejected, boolean deltas) {}
+  record Merged(PointSelection rejected, boolean deltas) {}
 
   /** Sends what is passed on unmerged; succeeds at once when there is nothing. */
   private Future<Void> passOn(Envelope envelope, List<PointSelection> parts) {
@@ -266,37 +192,7 @@ final class HistogramAggregationProcessor implements Processor {
       return Future.succeededFuture();
     }
     metrics.outgoing(points);
-    try {
-      return next.consume(Batch.metrics(out, envelope));
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-  }
-
-  @Override
-  public Future<Void> shutdown() {
-    if (!shutdownCalled.compareAndSet(false, true)) {
-      return shutdownPromise.future();
-    }
-    shuttingDown = true;
-    if (!started.get()) {
-      shutdownPromise.complete();
-      return shutdownPromise.future();
-    }
-    List<Future<Void>> last = new ArrayList<>();
-    for (Shard s : state) {
-      last.add(shards.on(s.index, () -> {
-        shards.context(s.index).owner().cancelTimer(s.timerId);
-        return s.write();
-      }).compose(f -> f));
-    }
-    Future.join(last).onComplete(ar -> {
-      SharedGauges.unregister(selfMetrics, SERIES_GAUGE, id.toString(), pipeline, seriesGauge);
-      LOG.info("Histogram aggregation processor \"{}\" in pipeline \"{}\" shut down after writing its series a last"
-          + " time", id, pipeline);
-      shutdownPromise.tryComplete();
-    });
-    return shutdownPromise.future();
+    return send(Batch.metrics(out, envelope));
   }
 
   /** Writes every shard's series now (as the timers do); completes when the writes are acknowledged. For tests. */
@@ -312,9 +208,6 @@ final class HistogramAggregationProcessor implements Processor {
   long seriesCount() {
     return seriesCount.get();
   }
-
-  /** One metric of an incoming batch, for the shard that owns its name. */
-  private record Work(ResourceMetrics rm, ResourceId resource, ScopeMetrics sm, Metric metric, MetricKind kind) {}
 
   /** One aggregated series. */
   private static final class Series {
@@ -337,7 +230,6 @@ final class HistogramAggregationProcessor implements Processor {
   private final class Shard {
     final int index;
     final Map<SeriesKey, Series> series = new HashMap<>();
-    long timerId = -1;
 
     Shard(int index) {
       this.index = index;
@@ -349,51 +241,48 @@ final class HistogramAggregationProcessor implements Processor {
      */
     Future<Merged> merge(List<Work> work) {
       Merger m = new Merger(work, clock.getAsLong());
-      return shards.loop(index, m::step).map(v -> new Merged(m.rejected, m.deltas));
+      return walk(index, m).map(v -> new Merged(m.rejected, m.deltas));
     }
 
     /** The progress of one merge. */
-    private final class Merger {
-      final List<Work> work;
+    private final class Merger extends PointWalk {
       final long now;
       final PointSelection rejected = new PointSelection();
       boolean deltas;
-      int workIndex;
-      int pointIndex;
+      long outOfOrder;
       /** The current metric's name, description, unit and metadata, made once it starts a series. */
       Metric descriptor;
 
       Merger(List<Work> work, long now) {
-        this.work = work;
+        super(work, MERGE_SLICE);
         this.now = now;
       }
 
-      /** Merges up to a slice of points; true when all are merged. */
-      boolean step() {
-        int budget = MERGE_SLICE;
-        long outOfOrder = 0;
-        while (workIndex < work.size()) {
-          Work w = work.get(workIndex);
-          List<?> points = PointSelection.points(w.metric());
-          while (pointIndex < points.size()) {
-            if (budget-- == 0) {
-              if (outOfOrder > 0) {
-                metrics.dropped(outOfOrder);
-              }
-              return false;
-            }
-            if (!mergeOne(w, points.get(pointIndex++))) {
-              outOfOrder++;
-            }
-          }
-          workIndex++;
-          pointIndex = 0;
-          descriptor = null;
-        }
-        if (outOfOrder > 0) {
-          metrics.dropped(outOfOrder);
+      @Override
+      protected boolean metricBegins(Work w) {
+        descriptor = null;
+        if (w.kind() == MetricKind.SUMMARY) {
+          // quantiles cannot be merged: passed on as they came
+          rejected.addMetric(w.rm(), w.sm(), w.metric());
+          unmerged.labelValues(id.toString(), pipeline, "summary").inc(Batch.dataPointCount(w.metric()));
+          return false;
         }
         return true;
+      }
+
+      @Override
+      protected void point(Work w, int index, Object point) {
+        if (!mergeOne(w, point)) {
+          outOfOrder++;
+        }
+      }
+
+      @Override
+      protected void sliceEnds() {
+        if (outOfOrder > 0) {
+          metrics.dropped(outOfOrder);
+          outOfOrder = 0;
+        }
       }
 
       /** Merges one point; false when it was older than its input's latest (dropped). */
@@ -496,7 +385,7 @@ final class HistogramAggregationProcessor implements Processor {
         expired.inc(removed);
       }
       if (!out.isEmpty()) {
-        acks.add(send(out, points));
+        acks.add(sendWritten(out, points));
       }
       if (to < all.size()) {
         shards.context(index).runOnContext(v -> writeSlice(all, to, now, acks, done));
@@ -506,15 +395,9 @@ final class HistogramAggregationProcessor implements Processor {
     }
 
     /** Sends written points; the future succeeds either way, a refusal is counted and logged. */
-    private Future<Void> send(MetricsOutput out, int points) {
+    private Future<Void> sendWritten(MetricsOutput out, int points) {
       metrics.outgoing(points);
-      Future<Void> ack;
-      try {
-        ack = next.consume(Batch.metrics(out.build(), Envelope.of(id)));
-      } catch (RuntimeException e) {
-        ack = Future.failedFuture(e);
-      }
-      return ack.transform(ar -> {
+      return send(Batch.metrics(out.build(), Envelope.of(id))).transform(ar -> {
         if (ar.failed()) {
           metrics.dropped(points);
           refusedLog.log("Histogram aggregation processor \"{}\" in pipeline \"{}\": the next consumer refused {}"
@@ -553,10 +436,5 @@ final class HistogramAggregationProcessor implements Processor {
       }
       return n;
     }
-  }
-
-  @Override
-  public String toString() {
-    return "histogram_aggregation processor \"" + id + "\" in pipeline \"" + pipeline + "\"";
   }
 }

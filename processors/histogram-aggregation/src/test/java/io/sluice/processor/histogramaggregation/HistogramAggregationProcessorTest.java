@@ -18,39 +18,17 @@ import io.opentelemetry.proto.metrics.v1.Summary;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import io.sluice.core.Batch;
 import io.sluice.core.RetryableException;
-import io.sluice.core.telemetry.SelfMetrics;
-import io.sluice.core.testkit.CapturingConsumer;
 import io.sluice.core.testkit.SelfMetricsReader;
 import io.sluice.core.testkit.TestContexts;
-import io.sluice.core.testkit.TestVertx;
+import io.sluice.processor.seriesstate.ShardedProcessorTestBase;
 import io.sluice.processor.seriesstate.GaugeMode;
 import io.sluice.processor.seriesstate.TestMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class HistogramAggregationProcessorTest {
-  static final long T0 = 1_700_000_000_000_000_000L;
-  static final long SECOND = 1_000_000_000L;
-
-  private TestVertx tv;
-  private final CapturingConsumer next = new CapturingConsumer();
-  private final SelfMetrics selfMetrics = new SelfMetrics();
-  private final AtomicLong clock = new AtomicLong(T0);
-
-  @BeforeEach
-  void setUp() {
-    tv = TestVertx.create(4);
-  }
-
-  @AfterEach
-  void tearDown() {
-    tv.close();
-  }
+class HistogramAggregationProcessorTest extends ShardedProcessorTestBase {
 
   static HistogramAggregationProcessorConfig keep(String... keys) {
     return new HistogramAggregationProcessorConfig(List.of(keys), null, Duration.ofHours(1), Duration.ofHours(2),

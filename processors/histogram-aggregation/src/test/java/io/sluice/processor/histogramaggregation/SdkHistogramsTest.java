@@ -22,14 +22,12 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentId;
 import io.sluice.core.Envelope;
-import io.sluice.core.telemetry.SelfMetrics;
-import io.sluice.core.testkit.CapturingConsumer;
 import io.sluice.core.testkit.TestContexts;
-import io.sluice.core.testkit.TestVertx;
 import io.sluice.processor.seriesstate.ExpHistogram;
 import io.sluice.processor.seriesstate.GaugeMode;
 import io.sluice.processor.seriesstate.TestMetrics;
 import io.sluice.processor.seriesstate.Quantiles;
+import io.sluice.processor.seriesstate.ShardedProcessorTestBase;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,8 +37,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,24 +46,16 @@ import org.junit.jupiter.api.Test;
  * the SDK counted, and the quantile gauges must be within the documented bound of the true
  * quantiles of the values recorded in each interval.
  */
-class SdkHistogramsTest {
+class SdkHistogramsTest extends ShardedProcessorTestBase {
   private static final double[] BOUNDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   private static final double[] QS = {0.5, 0.9, 0.95, 0.99};
   private static final AttributeKey<String> POD = AttributeKey.stringKey("pod");
   private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("route");
 
-  private TestVertx tv;
-  private final CapturingConsumer next = new CapturingConsumer();
-  private final AtomicLong clock = new AtomicLong(System.currentTimeMillis() * 1_000_000L);
-
   @BeforeEach
-  void setUp() {
-    tv = TestVertx.create(2);
-  }
-
-  @AfterEach
-  void tearDown() {
-    tv.close();
+  void clockAtNow() {
+    // the SDK's points carry the wall-clock time
+    clock.set(System.currentTimeMillis() * 1_000_000L);
   }
 
   /** A reader the test collects from when it chooses, with the temporality and histogram aggregation asked. */
@@ -122,7 +110,7 @@ class SdkHistogramsTest {
 
   private HistogramAggregationProcessor processor() {
     HistogramAggregationProcessor p = new HistogramAggregationProcessor(
-        TestContexts.processorContext(tv.vertx(), "histogram_aggregation", "metrics", new SelfMetrics()),
+        TestContexts.processorContext(tv.vertx(), "histogram_aggregation", "metrics", selfMetrics),
         new HistogramAggregationProcessorConfig(List.of("route"), null, Duration.ofHours(1), Duration.ofHours(2),
             GaugeMode.LAST, List.of(0.5, 0.9, 0.95, 0.99), 160),
         next, clock::get);

@@ -29,14 +29,8 @@ public final class Quantiles {
    * estimated; -Inf for {@code q < 0}, +Inf for {@code q > 1}.
    */
   public static double explicit(double[] bounds, long[] counts, double q) {
-    if (Double.isNaN(q)) {
-      return Double.NaN;
-    }
-    if (q < 0) {
-      return Double.NEGATIVE_INFINITY;
-    }
-    if (q > 1) {
-      return Double.POSITIVE_INFINITY;
+    if (!(q >= 0 && q <= 1)) {
+      return outside(q);
     }
     if (bounds.length == 0 || counts.length != bounds.length + 1) {
       return Double.NaN;
@@ -69,6 +63,11 @@ public final class Quantiles {
     return bounds[bounds.length - 1];
   }
 
+  /** What a quantile outside [0, 1] is: NaN for NaN, -Inf below, +Inf above. */
+  private static double outside(double q) {
+    return Double.isNaN(q) ? Double.NaN : q < 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+  }
+
   /** The width of the explicit bucket that holds {@code value}: the error bound at that value. */
   public static double explicitBucketWidth(double[] bounds, double value) {
     for (int b = 0; b < bounds.length; b++) {
@@ -81,14 +80,8 @@ public final class Quantiles {
 
   /** The {@code q}-quantile of an exponential histogram; NaN when it has no observations. */
   public static double exponential(ExpHistogram h, double q) {
-    if (Double.isNaN(q)) {
-      return Double.NaN;
-    }
-    if (q < 0) {
-      return Double.NEGATIVE_INFINITY;
-    }
-    if (q > 1) {
-      return Double.POSITIVE_INFINITY;
+    if (!(q >= 0 && q <= 1)) {
+      return outside(q);
     }
     long[] neg = h.negativeCounts();
     long[] pos = h.positiveCounts();
