@@ -46,7 +46,8 @@ import org.slf4j.event.Level;
  * metric name and the attributes it keeps ({@link Aggregate} says how points merge). The incoming
  * batch is acknowledged once its points are merged (and what passes through unmerged is
  * delivered); the aggregated series go out every {@code interval} as cumulative points with their
- * start time, followed by the quantile gauges, in one batch per event loop.
+ * start time, followed by the quantile gauges, in batches of {@link #WRITE_SLICE} series per event
+ * loop.
  *
  * <p>State is split by metric name across the event loops ({@link EventLoopShards}): all series of
  * a metric live on one loop, which alone touches them, and each loop has its own write timer.
@@ -195,7 +196,7 @@ final class HistogramAggregationProcessor extends ShardedMetricsProcessor<Histog
     return send(Batch.metrics(out, envelope));
   }
 
-  /** Writes every shard's series now (as the timers do); completes when the writes are acknowledged. For tests. */
+  /** Writes every shard's series now (as the timers do); completes when the writes are settled. For tests. */
   Future<Void> writeNow() {
     List<Future<Void>> all = new ArrayList<>();
     for (Shard s : state) {
