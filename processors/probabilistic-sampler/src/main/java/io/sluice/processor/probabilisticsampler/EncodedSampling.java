@@ -517,11 +517,12 @@ final class EncodedSampling {
       int next = OtlpWire.skipValue(b, (int) t, end, tag & 7, tag >>> 3);
       if (tag == CONTAINER_TAG) {
         int k = cursor++;
-        if (verdicts[k] != Sampler.DROP) {
+        if (verdicts[k] == Sampler.KEEP) {
           any = true;
-          int item = verdicts[k] == Sampler.KEEP_CHANGED ? changedLengths[k] : next - (int) OtlpWire.readLengthPrefix(
-              b, (int) t, end);
-          length += 1 + OtlpWire.varintSize(item) + item;
+          length += next - fieldStart;
+        } else if (verdicts[k] == Sampler.KEEP_CHANGED) {
+          any = true;
+          length += 1 + OtlpWire.varintSize(changedLengths[k]) + changedLengths[k];
         }
       } else {
         length += next - fieldStart;

@@ -2,6 +2,7 @@ package io.sluice.processor.probabilisticsampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -196,6 +197,31 @@ class ProbabilisticSamplerProcessorTest {
     assertThat(next.batches()).hasSize(2);
     assertThat(next.batches().get(0)).isSameAs(encoded);
     assertThat(next.batches().get(1)).isSameAs(parsed);
+  }
+
+  @Test
+  void unchangedSpansAreCopiedAsTheyWereEncodedEvenWithLongerLengthsThanNeeded() throws Exception {
+    byte[] id = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    Span inUse = Span.newBuilder().setTraceId(ByteString.copyFrom(id)).setName("a").setTraceState("ot=th:8").build();
+    Span plain = Span.newBuilder().setTraceId(ByteString.copyFrom(id)).setName("b").build();
+    Span never = plain.toBuilder().setName("c").addAttributes(KeyValue.newBuilder().setKey("sampling.priority")
+        .setValue(AnyValue.newBuilder().setIntValue(0))).build();
+    // Each span's length written in two bytes (0x80 | n, 0x00), which parsers accept.
+    byte[] scope = concat(padded(inUse), padded(plain), padded(never));
+    byte[] resource = concat(new byte[] {0x12, (byte) scope.length}, scope);
+    byte[] request = concat(new byte[] {0x0a, (byte) resource.length}, resource);
+    Batch in = Batch.encoded(EncodedResources.scanRequest(Signal.TRACES, request, 0, request.length),
+        envelope(Rejections.NONE));
+    List<ResourceSpans> out = resourceSpans(run(config(100, 0, "", false), Signal.TRACES, in));
+    assertThat(out.get(0).getScopeSpans(0).getSpansList()).extracting(Span::getName, Span::getTraceState)
+        .containsExactly(tuple("a", "ot=th:8"),
+            tuple("b", "ot=rv:" + Thresholds.encodeRandomness(
+                HashSeed.randomness(HashSeed.hash(0, id, 0, 16))) + ";th:0"));
+  }
+
+  private static byte[] padded(Span s) {
+    byte[] b = s.toByteArray();
+    return concat(new byte[] {0x12, (byte) (0x80 | b.length), 0x00}, b);
   }
 
   @Test
