@@ -213,11 +213,11 @@ final class DecodedSampling {
     }
     changed = true;
     LogRecord.Builder b = record.toBuilder();
-    if (edit.randomness != null) {
-      put(b, RANDOMNESS_KEY, edit.randomness);
+    if (edit.newRandomness != null) {
+      put(b, RANDOMNESS_KEY, edit.newRandomness);
     }
-    if (edit.threshold != null) {
-      put(b, THRESHOLD_KEY, edit.threshold);
+    if (edit.newThreshold != null) {
+      put(b, THRESHOLD_KEY, edit.newThreshold);
     } else if (edit.removeThreshold) {
       int i = indexOf(b, THRESHOLD_KEY);
       if (i >= 0) {

@@ -48,6 +48,12 @@ final class EncodedSampling {
   private final TraceStateEditor editor = new TraceStateEditor();
   private final Sampler.LogRecordInputs inputs = new Sampler.LogRecordInputs();
   private final Sampler.LogRecordEdit edit = new Sampler.LogRecordEdit();
+  /** One cursor per nesting level, so that a level's loop and the levels below it do not share one. */
+  private final Fields resourceFields = new Fields();
+  private final Fields scopeFields = new Fields();
+  private final Fields itemFields = new Fields();
+  private final Fields keyValueFields = new Fields();
+  private final Fields valueFields = new Fields();
 
   /** Per item of the batch, in order: the {@link Sampler} verdict. */
   private byte[] verdicts;
@@ -55,12 +61,15 @@ final class EncodedSampling {
   private Object[] changes;
   /** Per changed item: its encoded length once changed. */
   private int[] changedLengths;
-  /** Per scope written, in order, its encoded length; -1 for a scope left with no items. */
+  /** Per scope of the resource being written, in order, its new length; -1 for a scope left with no items. */
   private int[] scopeLengths = new int[8];
   private int scopeCount;
   private int cursor;
   private int kept;
   private int changed;
+  /** Where the last span's tracestate was: empty when it had none. */
+  private int tsStart;
+  private int tsEnd;
 
   /**
    * @param sourceAttribute {@code from_attribute}, empty for none
@@ -93,9 +102,18 @@ final class EncodedSampling {
     changed = 0;
     cursor = 0;
     for (int i = 0; i < resources.size(); i++) {
-      byte[] b = resources.array(i);
-      int start = resources.offset(i);
-      forEachItem(b, start, start + resources.length(i), true);
+      Fields resource = resourceFields.of(resources.array(i), resources.offset(i),
+          resources.offset(i) + resources.length(i));
+      while (resource.next()) {
+        if (resource.tag == CONTAINER_TAG) {
+          Fields scope = scopeFields.of(resource.b, resource.valueStart, resource.valueEnd);
+          while (scope.next()) {
+            if (scope.tag == CONTAINER_TAG) {
+              decide(scope.b, scope.valueStart, scope.valueEnd);
+            }
+          }
+        }
+      }
     }
     if (cursor != items) {
       throw new IllegalStateException("read " + cursor + " items of " + items);
@@ -129,39 +147,6 @@ final class EncodedSampling {
 
   // ---- reading ----------------------------------------------------------------------------------
 
-  /** Visits the items of one resource message in order: decides each, or nothing when {@code decide} is false. */
-  private void forEachItem(byte[] b, int pos, int end, boolean decide) throws InvalidProtocolBufferException {
-    while (pos < end) {
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      pos = (int) t;
-      if (tag == CONTAINER_TAG) {
-        long l = OtlpWire.readLengthPrefix(b, pos, end);
-        int scopeStart = (int) l;
-        int scopeEnd = scopeStart + (int) (l >>> 32);
-        for (int p = scopeStart; p < scopeEnd; ) {
-          long st = OtlpWire.readVarint32(b, p, scopeEnd);
-          int stag = (int) (st >>> 32);
-          p = (int) st;
-          if (stag == CONTAINER_TAG) {
-            long il = OtlpWire.readLengthPrefix(b, p, scopeEnd);
-            int itemStart = (int) il;
-            int itemEnd = itemStart + (int) (il >>> 32);
-            if (decide) {
-              decide(b, itemStart, itemEnd);
-            }
-            p = itemEnd;
-          } else {
-            p = OtlpWire.skipValue(b, p, scopeEnd, stag & 7, stag >>> 3);
-          }
-        }
-        pos = scopeEnd;
-      } else {
-        pos = OtlpWire.skipValue(b, pos, end, tag & 7, tag >>> 3);
-      }
-    }
-  }
-
   private void decide(byte[] b, int start, int end) throws InvalidProtocolBufferException {
     int k = cursor++;
     int verdict;
@@ -171,7 +156,7 @@ final class EncodedSampling {
       verdict = decideSpan(b, start, end);
       if (verdict == Sampler.KEEP_CHANGED) {
         byte[] ts = editor.write();
-        if (sameBytes(ts, b, tsStart, tsEnd)) {
+        if (Arrays.equals(ts, 0, ts.length, b, tsStart, tsEnd)) {
           verdict = Sampler.KEEP;
         } else {
           change = ts;
@@ -201,250 +186,192 @@ final class EncodedSampling {
     }
   }
 
-  /** Where the last span's tracestate was: empty when it had none. */
-  private int tsStart;
-  private int tsEnd;
-
-  private int decideSpan(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  private int decideSpan(byte[] b, int start, int end) throws InvalidProtocolBufferException {
     int tidStart = 0;
     int tidLength = 0;
     tsStart = 0;
     tsEnd = 0;
     int priority = Sampler.PRIORITY_NONE;
     boolean priorityFound = false;
-    while (pos < end) {
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      pos = (int) t;
-      int field = tag >>> 3;
-      if ((tag & 7) != WIRE_LEN) {
-        pos = OtlpWire.skipValue(b, pos, end, tag & 7, field);
+    Fields span = itemFields.of(b, start, end);
+    while (span.next()) {
+      if (span.wire() != WIRE_LEN) {
         continue;
       }
-      long l = OtlpWire.readLengthPrefix(b, pos, end);
-      int vs = (int) l;
-      int ve = vs + (int) (l >>> 32);
-      if (field == SPAN_TRACE_ID) {
-        tidStart = vs;
-        tidLength = ve - vs;
-      } else if (field == SPAN_TRACE_STATE) {
-        tsStart = vs;
-        tsEnd = ve;
-      } else if (field == SPAN_ATTRIBUTES && !priorityFound) {
-        long value = keyValue(b, vs, ve, PRIORITY_KEY);
-        if (value != NO_MATCH) {
-          priorityFound = true;
-          priority = spanPriority(b, (int) (value >>> 32), (int) value);
+      switch (span.field()) {
+        case SPAN_TRACE_ID -> {
+          tidStart = span.valueStart;
+          tidLength = span.valueEnd - span.valueStart;
         }
+        case SPAN_TRACE_STATE -> {
+          tsStart = span.valueStart;
+          tsEnd = span.valueEnd;
+        }
+        case SPAN_ATTRIBUTES -> {
+          if (!priorityFound && keyIs(b, span, PRIORITY_KEY)) {
+            priorityFound = true;
+            priority = spanPriority(valueOf(b, span));
+          }
+        }
+        default -> { }
       }
-      pos = ve;
     }
     return sampler.decideSpan(b, tidStart, tidLength, b, tsStart, tsEnd - tsStart, priority, editor);
   }
 
-  private int decideLogRecord(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  private int decideLogRecord(byte[] b, int start, int end) throws InvalidProtocolBufferException {
     Sampler.LogRecordInputs in = inputs;
     in.clear();
     boolean thresholdFound = false;
     boolean randomnessFound = false;
     boolean sourceFound = false;
     boolean priorityFound = false;
-    while (pos < end) {
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      pos = (int) t;
-      int field = tag >>> 3;
-      if ((tag & 7) != WIRE_LEN) {
-        pos = OtlpWire.skipValue(b, pos, end, tag & 7, field);
+    Fields record = itemFields.of(b, start, end);
+    while (record.next()) {
+      if (record.wire() != WIRE_LEN) {
         continue;
       }
-      long l = OtlpWire.readLengthPrefix(b, pos, end);
-      int vs = (int) l;
-      int ve = vs + (int) (l >>> 32);
-      if (field == LOG_TRACE_ID) {
+      if (record.field() == LOG_TRACE_ID) {
         in.traceId = b;
-        in.traceIdOffset = vs;
-        in.traceIdLength = ve - vs;
-      } else if (field == LOG_ATTRIBUTES) {
-        long key = keyOf(b, vs, ve);
-        int ks = (int) (key >>> 32);
-        int ke = (int) key;
-        if (!thresholdFound && equal(b, ks, ke, THRESHOLD_KEY)) {
+        in.traceIdOffset = record.valueStart;
+        in.traceIdLength = record.valueEnd - record.valueStart;
+      } else if (record.field() == LOG_ATTRIBUTES) {
+        long key = keyOf(b, record);
+        if (!thresholdFound && equal(b, key, THRESHOLD_KEY)) {
           thresholdFound = true;
-          long s = stringValue(b, vs, ve);
-          if (s != NO_MATCH) {
-            in.threshold = b;
-            in.thresholdOffset = (int) (s >>> 32);
-            in.thresholdLength = (int) s - in.thresholdOffset;
-          }
+          long s = stringOf(valueOf(b, record));
+          in.threshold = b;
+          in.thresholdOffset = start(s);
+          in.thresholdLength = end(s) - start(s);
         }
-        if (!randomnessFound && equal(b, ks, ke, RANDOMNESS_KEY)) {
+        if (!randomnessFound && equal(b, key, RANDOMNESS_KEY)) {
           randomnessFound = true;
-          long s = stringValue(b, vs, ve);
-          if (s != NO_MATCH) {
-            in.randomness = b;
-            in.randomnessOffset = (int) (s >>> 32);
-            in.randomnessLength = (int) s - in.randomnessOffset;
-          }
+          long s = stringOf(valueOf(b, record));
+          in.randomness = b;
+          in.randomnessOffset = start(s);
+          in.randomnessLength = end(s) - start(s);
         }
-        if (sourceKey != null && !sourceFound && equal(b, ks, ke, sourceKey)) {
+        if (sourceKey != null && !sourceFound && equal(b, key, sourceKey)) {
           sourceFound = true;
-          source(b, vs, ve, in);
+          source(valueOf(b, record), in);
         }
-        if (priorityKey != null && !priorityFound && equal(b, ks, ke, priorityKey)) {
+        if (priorityKey != null && !priorityFound && equal(b, key, priorityKey)) {
           priorityFound = true;
-          in.priorityPercent = percentage(b, vs, ve);
+          in.priorityPercent = percentage(valueOf(b, record));
         }
       }
-      pos = ve;
     }
     return sampler.decideLogRecord(in, edit);
   }
 
-  private static final long NO_MATCH = -1;
-
-  /**
-   * The value of a {@code KeyValue} whose key is {@code key}, as the start and end of its
-   * {@code AnyValue} packed in a long; {@link #NO_MATCH} for another key.
-   */
-  private static long keyValue(byte[] b, int pos, int end, byte[] key) throws InvalidProtocolBufferException {
-    long k = keyOf(b, pos, end);
-    if (!equal(b, (int) (k >>> 32), (int) k, key)) {
-      return NO_MATCH;
-    }
-    return valueOf(b, pos, end);
+  /** True when the {@code KeyValue} at the field {@code kv} is on has the key {@code key}. */
+  private boolean keyIs(byte[] b, Fields kv, byte[] key) throws InvalidProtocolBufferException {
+    return equal(b, keyOf(b, kv), key);
   }
 
-  /** The start and end of a {@code KeyValue}'s key (the last one written), packed. */
-  private static long keyOf(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
-    return lastField(b, pos, end, KEY_VALUE_KEY);
+  /** The key of the {@code KeyValue} at the field {@code kv} is on: start and end packed ({@link #start}, {@link #end}). */
+  private long keyOf(byte[] b, Fields kv) throws InvalidProtocolBufferException {
+    return lastField(keyValueFields.of(b, kv.valueStart, kv.valueEnd), KEY_VALUE_KEY);
   }
 
-  /** The start and end of a {@code KeyValue}'s {@code AnyValue}, packed; empty when it has none. */
-  private static long valueOf(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
-    return lastField(b, pos, end, KEY_VALUE_VALUE);
+  /** The cursor on the {@code AnyValue} of the {@code KeyValue} at the field {@code kv} is on. */
+  private Fields valueOf(byte[] b, Fields kv) throws InvalidProtocolBufferException {
+    long v = lastField(keyValueFields.of(b, kv.valueStart, kv.valueEnd), KEY_VALUE_VALUE);
+    return valueFields.of(b, start(v), end(v));
   }
 
-  /** The start and end of the last length-delimited field {@code field} in {@code [pos, end)}, packed; empty when none. */
-  private static long lastField(byte[] b, int pos, int end, int field) throws InvalidProtocolBufferException {
+  /** The start and end, packed, of the last length-delimited field {@code field} {@code f} passes; empty when none. */
+  private static long lastField(Fields f, int field) throws InvalidProtocolBufferException {
     long found = 0;
-    while (pos < end) {
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      pos = (int) t;
-      if (tag == ((field << 3) | WIRE_LEN)) {
-        long l = OtlpWire.readLengthPrefix(b, pos, end);
-        int vs = (int) l;
-        int ve = vs + (int) (l >>> 32);
-        found = ((long) vs << 32) | ve;
-        pos = ve;
-      } else {
-        pos = OtlpWire.skipValue(b, pos, end, tag & 7, tag >>> 3);
+    while (f.next()) {
+      if (f.field() == field && f.wire() == WIRE_LEN) {
+        found = ((long) f.valueStart << 32) | f.valueEnd;
       }
     }
     return found;
   }
 
-  /** The string of a {@code KeyValue} whose value is a string, its start and end packed; {@link #NO_MATCH} otherwise. */
-  private static long stringValue(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
-    long v = valueOf(b, pos, end);
-    int vs = (int) (v >>> 32);
-    int ve = (int) v;
-    int kind = valueKind(b, vs, ve);
-    return kind == ANY_STRING ? lastField(b, vs, ve, ANY_STRING) : NO_MATCH;
+  private static int start(long packed) {
+    return (int) (packed >>> 32);
   }
 
-  /** The field number of the value an {@code AnyValue} holds (the last one written); 0 for none. */
-  private static int valueKind(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  private static int end(long packed) {
+    return (int) packed;
+  }
+
+  /**
+   * The value an {@code AnyValue} holds (the last written, as a parser reads it): its field
+   * number, and in {@code value} its bounds; 0 for none.
+   */
+  private static int kindOf(Fields value) throws InvalidProtocolBufferException {
     int kind = 0;
-    while (pos < end) {
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      pos = OtlpWire.skipValue(b, (int) t, end, tag & 7, tag >>> 3);
-      kind = tag >>> 3;
+    int start = value.start;
+    while (value.next()) {
+      kind = value.field();
+      start = value.fieldStart;
+    }
+    if (kind != 0) {
+      value.pos = start;
+      value.next();
     }
     return kind;
   }
 
-  /** The priority of an {@code AnyValue} in {@code [pos, end)}. */
-  private static int spanPriority(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
-    switch (valueKind(b, pos, end)) {
-      case ANY_INT -> {
-        return AttributeValues.spanPriority(lastVarint(b, pos, end, ANY_INT));
-      }
-      case ANY_DOUBLE -> {
-        return AttributeValues.spanPriority(lastDouble(b, pos, end, ANY_DOUBLE));
-      }
-      case ANY_STRING -> {
-        long s = lastField(b, pos, end, ANY_STRING);
-        int ss = (int) (s >>> 32);
-        return AttributeValues.spanPriority(new String(b, ss, (int) s - ss, StandardCharsets.UTF_8));
-      }
-      default -> {
-        return Sampler.PRIORITY_NONE;
-      }
-    }
+  /** The string of an {@code AnyValue} holding one, its start and end packed; empty otherwise. */
+  private static long stringOf(Fields value) throws InvalidProtocolBufferException {
+    return kindOf(value) == ANY_STRING && value.wire() == WIRE_LEN
+        ? ((long) value.valueStart << 32) | value.valueEnd : 0;
   }
 
-  /** A {@code KeyValue}'s number as a percentage: its int or double, else NaN. */
-  private static double percentage(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
-    long v = valueOf(b, pos, end);
-    int vs = (int) (v >>> 32);
-    int ve = (int) v;
-    return switch (valueKind(b, vs, ve)) {
-      case ANY_INT -> (double) lastVarint(b, vs, ve, ANY_INT);
-      case ANY_DOUBLE -> lastDouble(b, vs, ve, ANY_DOUBLE);
+  /** The priority of a span's {@code sampling.priority} value. */
+  private static int spanPriority(Fields value) throws InvalidProtocolBufferException {
+    return switch (kindOf(value)) {
+      case ANY_INT -> AttributeValues.spanPriority(varint(value));
+      case ANY_DOUBLE -> AttributeValues.spanPriority(fixed64(value));
+      case ANY_STRING -> AttributeValues.spanPriority(new String(value.b, value.valueStart,
+          value.valueEnd - value.valueStart, StandardCharsets.UTF_8));
+      default -> Sampler.PRIORITY_NONE;
+    };
+  }
+
+  /** A value's number as a percentage: its int or double, else NaN. */
+  private static double percentage(Fields value) throws InvalidProtocolBufferException {
+    return switch (kindOf(value)) {
+      case ANY_INT -> (double) varint(value);
+      case ANY_DOUBLE -> fixed64(value);
       default -> Double.NaN;
     };
   }
 
-  /** Points {@code in.source} at the bytes to hash of a {@code KeyValue}'s value. */
-  private static void source(byte[] b, int pos, int end, Sampler.LogRecordInputs in)
-      throws InvalidProtocolBufferException {
-    long v = valueOf(b, pos, end);
-    int vs = (int) (v >>> 32);
-    int ve = (int) v;
-    int kind = valueKind(b, vs, ve);
-    if (kind == ANY_STRING || kind == ANY_BYTES) {
-      long s = lastField(b, vs, ve, kind);
-      in.source = b;
-      in.sourceOffset = (int) (s >>> 32);
-      in.sourceLength = (int) s - in.sourceOffset;
+  /** Points {@code in.source} at the bytes to hash of a value: a string's or byte array's in place, others as text. */
+  private static void source(Fields value, Sampler.LogRecordInputs in) throws InvalidProtocolBufferException {
+    int valueStart = value.start;
+    int valueEnd = value.end;
+    int kind = kindOf(value);
+    if ((kind == ANY_STRING || kind == ANY_BYTES) && value.wire() == WIRE_LEN) {
+      in.source = value.b;
+      in.sourceOffset = value.valueStart;
+      in.sourceLength = value.valueEnd - value.valueStart;
     } else if (kind != 0) {
-      byte[] bytes = AttributeValues.hashBytes(AnyValue.parseFrom(Arrays.copyOfRange(b, vs, ve)));
+      byte[] bytes = AttributeValues.hashBytes(AnyValue.parseFrom(Arrays.copyOfRange(value.b, valueStart,
+          valueEnd)));
       in.source = bytes;
       in.sourceOffset = 0;
       in.sourceLength = bytes.length;
     }
   }
 
-  private static long lastVarint(byte[] b, int pos, int end, int field) throws InvalidProtocolBufferException {
-    long value = 0;
-    while (pos < end) {
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      pos = (int) t;
-      if (tag == ((field << 3) | WIRE_VARINT)) {
-        value = OtlpWire.readVarint(b, pos, end);
-      }
-      pos = OtlpWire.skipValue(b, pos, end, tag & 7, tag >>> 3);
-    }
-    return value;
+  private static long varint(Fields value) throws InvalidProtocolBufferException {
+    return value.wire() == WIRE_VARINT ? OtlpWire.readVarint(value.b, value.valueStart, value.valueEnd) : 0;
   }
 
-  private static double lastDouble(byte[] b, int pos, int end, int field) throws InvalidProtocolBufferException {
+  private static double fixed64(Fields value) {
+    if (value.wire() != WIRE_FIXED64) {
+      return 0;
+    }
     long bits = 0;
-    while (pos < end) {
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      pos = (int) t;
-      if (tag == ((field << 3) | WIRE_FIXED64) && pos + 8 <= end) {
-        bits = 0;
-        for (int i = 7; i >= 0; i--) {
-          bits = (bits << 8) | (b[pos + i] & 0xFF);
-        }
-      }
-      pos = OtlpWire.skipValue(b, pos, end, tag & 7, tag >>> 3);
+    for (int i = 7; i >= 0; i--) {
+      bits = (bits << 8) | (value.b[value.valueStart + i] & 0xFF);
     }
     return Double.longBitsToDouble(bits);
   }
@@ -456,49 +383,36 @@ final class EncodedSampling {
     scopeCount = 0;
     cursor = first;
     int length = 0;
-    int pos = start;
-    while (pos < end) {
-      int fieldStart = pos;
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      int next = OtlpWire.skipValue(b, (int) t, end, tag & 7, tag >>> 3);
-      if (tag == CONTAINER_TAG) {
-        long l = OtlpWire.readLengthPrefix(b, (int) t, end);
-        int scope = scopeLength(b, (int) l, next);
+    Fields resource = resourceFields.of(b, start, end);
+    while (resource.next()) {
+      if (resource.tag == CONTAINER_TAG) {
+        int scope = scopeLength(b, resource.valueStart, resource.valueEnd);
         addScopeLength(scope);
         if (scope >= 0) {
           length += 1 + OtlpWire.varintSize(scope) + scope;
         }
       } else {
-        length += next - fieldStart;
+        length += resource.fieldLength();
       }
-      pos = next;
     }
     byte[] out = new byte[length];
     int p = 0;
     int scopeIndex = 0;
     cursor = first;
-    pos = start;
-    while (pos < end) {
-      int fieldStart = pos;
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      int next = OtlpWire.skipValue(b, (int) t, end, tag & 7, tag >>> 3);
-      if (tag == CONTAINER_TAG) {
-        long l = OtlpWire.readLengthPrefix(b, (int) t, end);
+    resource = resourceFields.of(b, start, end);
+    while (resource.next()) {
+      if (resource.tag == CONTAINER_TAG) {
         int scope = scopeLengths[scopeIndex++];
         if (scope >= 0) {
           out[p++] = (byte) CONTAINER_TAG;
           p = OtlpWire.writeVarint(out, p, scope);
-          p = writeScope(b, (int) l, next, out, p);
+          p = writeScope(b, resource.valueStart, resource.valueEnd, out, p);
         } else {
-          cursor += itemsIn(b, (int) l, next);
+          cursor += itemsIn(b, resource.valueStart, resource.valueEnd);
         }
       } else {
-        System.arraycopy(b, fieldStart, out, p, next - fieldStart);
-        p += next - fieldStart;
+        p = resource.copyField(out, p);
       }
-      pos = next;
     }
     if (p != length) {
       throw new IllegalStateException("wrote " + p + " bytes of a resource measured at " + length);
@@ -507,71 +421,58 @@ final class EncodedSampling {
   }
 
   /** The length of a scope message holding its kept items, or -1 when it keeps none. Advances the cursor. */
-  private int scopeLength(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  private int scopeLength(byte[] b, int start, int end) throws InvalidProtocolBufferException {
     int length = 0;
     boolean any = false;
-    while (pos < end) {
-      int fieldStart = pos;
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      int next = OtlpWire.skipValue(b, (int) t, end, tag & 7, tag >>> 3);
-      if (tag == CONTAINER_TAG) {
-        int k = cursor++;
-        if (verdicts[k] == Sampler.KEEP) {
-          any = true;
-          length += next - fieldStart;
-        } else if (verdicts[k] == Sampler.KEEP_CHANGED) {
-          any = true;
-          length += 1 + OtlpWire.varintSize(changedLengths[k]) + changedLengths[k];
-        }
-      } else {
-        length += next - fieldStart;
+    Fields scope = scopeFields.of(b, start, end);
+    while (scope.next()) {
+      if (scope.tag != CONTAINER_TAG) {
+        length += scope.fieldLength();
+        continue;
       }
-      pos = next;
+      int k = cursor++;
+      if (verdicts[k] == Sampler.KEEP) {
+        any = true;
+        length += scope.fieldLength();
+      } else if (verdicts[k] == Sampler.KEEP_CHANGED) {
+        any = true;
+        length += 1 + OtlpWire.varintSize(changedLengths[k]) + changedLengths[k];
+      }
     }
     return any ? length : -1;
   }
 
-  private int itemsIn(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  private int itemsIn(byte[] b, int start, int end) throws InvalidProtocolBufferException {
     int n = 0;
-    while (pos < end) {
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      pos = OtlpWire.skipValue(b, (int) t, end, tag & 7, tag >>> 3);
-      n += tag == CONTAINER_TAG ? 1 : 0;
+    Fields scope = scopeFields.of(b, start, end);
+    while (scope.next()) {
+      n += scope.tag == CONTAINER_TAG ? 1 : 0;
     }
     return n;
   }
 
-  private int writeScope(byte[] b, int pos, int end, byte[] out, int p) throws InvalidProtocolBufferException {
-    while (pos < end) {
-      int fieldStart = pos;
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      int next = OtlpWire.skipValue(b, (int) t, end, tag & 7, tag >>> 3);
-      if (tag == CONTAINER_TAG) {
-        int k = cursor++;
-        if (verdicts[k] == Sampler.KEEP) {
-          System.arraycopy(b, fieldStart, out, p, next - fieldStart);
-          p += next - fieldStart;
-        } else if (verdicts[k] == Sampler.KEEP_CHANGED) {
-          int itemStart = (int) OtlpWire.readLengthPrefix(b, (int) t, end);
-          out[p++] = (byte) CONTAINER_TAG;
-          p = OtlpWire.writeVarint(out, p, changedLengths[k]);
-          int itemEnd = p + changedLengths[k];
-          p = signal == Signal.TRACES
-              ? writeSpan(b, itemStart, next, (byte[]) changes[k], out, p)
-              : writeLogRecord(b, itemStart, next, (LogChange) changes[k], out, p);
-          if (p != itemEnd) {
-            throw new IllegalStateException("wrote an item of " + (p - itemEnd + changedLengths[k])
-                + " bytes measured at " + changedLengths[k]);
-          }
-        }
-      } else {
-        System.arraycopy(b, fieldStart, out, p, next - fieldStart);
-        p += next - fieldStart;
+  private int writeScope(byte[] b, int start, int end, byte[] out, int p) throws InvalidProtocolBufferException {
+    Fields scope = scopeFields.of(b, start, end);
+    while (scope.next()) {
+      if (scope.tag != CONTAINER_TAG) {
+        p = scope.copyField(out, p);
+        continue;
       }
-      pos = next;
+      int k = cursor++;
+      if (verdicts[k] == Sampler.KEEP) {
+        p = scope.copyField(out, p);
+      } else if (verdicts[k] == Sampler.KEEP_CHANGED) {
+        out[p++] = (byte) CONTAINER_TAG;
+        p = OtlpWire.writeVarint(out, p, changedLengths[k]);
+        int itemEnd = p + changedLengths[k];
+        p = signal == Signal.TRACES
+            ? writeSpan(b, scope.valueStart, scope.valueEnd, (byte[]) changes[k], out, p)
+            : writeLogRecord(b, scope.valueStart, scope.valueEnd, (LogChange) changes[k], out, p);
+        if (p != itemEnd) {
+          throw new IllegalStateException("wrote an item of " + (p - itemEnd + changedLengths[k])
+              + " bytes measured at " + changedLengths[k]);
+        }
+      }
     }
     return p;
   }
@@ -584,69 +485,53 @@ final class EncodedSampling {
   }
 
   /** A span's length with its {@code trace_state} replaced by {@code ts} (left out when empty). */
-  private static int spanLength(byte[] b, int pos, int end, byte[] ts) throws InvalidProtocolBufferException {
+  private int spanLength(byte[] b, int start, int end, byte[] ts) throws InvalidProtocolBufferException {
     int length = fieldLength(SPAN_TRACE_STATE, ts.length);
-    while (pos < end) {
-      int fieldStart = pos;
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      int next = OtlpWire.skipValue(b, (int) t, end, tag & 7, tag >>> 3);
-      if (tag >>> 3 != SPAN_TRACE_STATE) {
-        length += next - fieldStart;
+    Fields span = itemFields.of(b, start, end);
+    while (span.next()) {
+      if (span.field() != SPAN_TRACE_STATE) {
+        length += span.fieldLength();
       }
-      pos = next;
     }
     return length;
   }
 
   /** Writes a span with its {@code trace_state} replaced, in field order (before the first later field). */
-  private static int writeSpan(byte[] b, int pos, int end, byte[] ts, byte[] out, int p)
+  private int writeSpan(byte[] b, int start, int end, byte[] ts, byte[] out, int p)
       throws InvalidProtocolBufferException {
     boolean written = false;
-    while (pos < end) {
-      int fieldStart = pos;
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      int field = tag >>> 3;
-      int next = OtlpWire.skipValue(b, (int) t, end, tag & 7, field);
-      if (!written && field >= SPAN_TRACE_STATE) {
-        p = writeBytesField(SPAN_TRACE_STATE, ts, 0, ts.length, out, p);
+    Fields span = itemFields.of(b, start, end);
+    while (span.next()) {
+      if (!written && span.field() >= SPAN_TRACE_STATE) {
+        p = writeBytesField(SPAN_TRACE_STATE, ts, out, p);
         written = true;
       }
-      if (field != SPAN_TRACE_STATE) {
-        System.arraycopy(b, fieldStart, out, p, next - fieldStart);
-        p += next - fieldStart;
+      if (span.field() != SPAN_TRACE_STATE) {
+        p = span.copyField(out, p);
       }
-      pos = next;
     }
-    return written ? p : writeBytesField(SPAN_TRACE_STATE, ts, 0, ts.length, out, p);
+    return written ? p : writeBytesField(SPAN_TRACE_STATE, ts, out, p);
   }
 
-  /** A log record's length with its sampling attributes changed. */
-  private static int logRecordLength(byte[] b, int pos, int end, LogChange c) throws InvalidProtocolBufferException {
+  /** A log record's length with its sampling attributes changed, as {@link #writeLogRecord} writes it. */
+  private int logRecordLength(byte[] b, int start, int end, LogChange c) throws InvalidProtocolBufferException {
     int length = 0;
     boolean thresholdSeen = false;
     boolean randomnessSeen = false;
-    while (pos < end) {
-      int fieldStart = pos;
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      int next = OtlpWire.skipValue(b, (int) t, end, tag & 7, tag >>> 3);
-      int keep = next - fieldStart;
-      if (tag == ((LOG_ATTRIBUTES << 3) | WIRE_LEN)) {
-        int vs = (int) OtlpWire.readLengthPrefix(b, (int) t, end);
-        long key = keyOf(b, vs, next);
-        if (c.touchesThreshold() && !thresholdSeen && equal(b, (int) (key >>> 32), (int) key, THRESHOLD_KEY)) {
+    Fields record = itemFields.of(b, start, end);
+    while (record.next()) {
+      int here = record.fieldLength();
+      if (record.tag == ((LOG_ATTRIBUTES << 3) | WIRE_LEN)) {
+        long key = keyOf(b, record);
+        if (c.touchesThreshold() && !thresholdSeen && equal(b, key, THRESHOLD_KEY)) {
           thresholdSeen = true;
-          keep = c.threshold() == null ? 0 : attributeLength(THRESHOLD_KEY, c.threshold());
-        } else if (c.randomness() != null && !randomnessSeen
-            && equal(b, (int) (key >>> 32), (int) key, RANDOMNESS_KEY)) {
+          here = c.threshold() == null ? 0 : attributeLength(THRESHOLD_KEY, c.threshold());
+        } else if (c.randomness() != null && !randomnessSeen && equal(b, key, RANDOMNESS_KEY)) {
           randomnessSeen = true;
-          keep = attributeLength(RANDOMNESS_KEY, c.randomness());
+          here = attributeLength(RANDOMNESS_KEY, c.randomness());
         }
       }
-      length += keep;
-      pos = next;
+      length += here;
     }
     if (c.randomness() != null && !randomnessSeen) {
       length += attributeLength(RANDOMNESS_KEY, c.randomness());
@@ -661,37 +546,27 @@ final class EncodedSampling {
    * Writes a log record with its sampling attributes changed: an attribute that exists is
    * replaced where it is (or removed), a new one is added after the others.
    */
-  private static int writeLogRecord(byte[] b, int pos, int end, LogChange c, byte[] out, int p)
+  private int writeLogRecord(byte[] b, int start, int end, LogChange c, byte[] out, int p)
       throws InvalidProtocolBufferException {
     boolean thresholdSeen = false;
     boolean randomnessSeen = false;
-    while (pos < end) {
-      int fieldStart = pos;
-      long t = OtlpWire.readVarint32(b, pos, end);
-      int tag = (int) (t >>> 32);
-      int next = OtlpWire.skipValue(b, (int) t, end, tag & 7, tag >>> 3);
-      boolean copy = true;
-      if (tag == ((LOG_ATTRIBUTES << 3) | WIRE_LEN)) {
-        int vs = (int) OtlpWire.readLengthPrefix(b, (int) t, end);
-        long key = keyOf(b, vs, next);
-        if (c.touchesThreshold() && !thresholdSeen && equal(b, (int) (key >>> 32), (int) key, THRESHOLD_KEY)) {
+    Fields record = itemFields.of(b, start, end);
+    while (record.next()) {
+      if (record.tag == ((LOG_ATTRIBUTES << 3) | WIRE_LEN)) {
+        long key = keyOf(b, record);
+        if (c.touchesThreshold() && !thresholdSeen && equal(b, key, THRESHOLD_KEY)) {
           thresholdSeen = true;
-          copy = false;
           if (c.threshold() != null) {
             p = writeAttribute(THRESHOLD_KEY, c.threshold(), out, p);
           }
-        } else if (c.randomness() != null && !randomnessSeen
-            && equal(b, (int) (key >>> 32), (int) key, RANDOMNESS_KEY)) {
+          continue;
+        } else if (c.randomness() != null && !randomnessSeen && equal(b, key, RANDOMNESS_KEY)) {
           randomnessSeen = true;
-          copy = false;
           p = writeAttribute(RANDOMNESS_KEY, c.randomness(), out, p);
+          continue;
         }
       }
-      if (copy) {
-        System.arraycopy(b, fieldStart, out, p, next - fieldStart);
-        p += next - fieldStart;
-      }
-      pos = next;
+      p = record.copyField(out, p);
     }
     if (c.randomness() != null && !randomnessSeen) {
       p = writeAttribute(RANDOMNESS_KEY, c.randomness(), out, p);
@@ -715,15 +590,10 @@ final class EncodedSampling {
   private static int writeAttribute(byte[] key, String value, byte[] out, int p) {
     out[p++] = (byte) ((LOG_ATTRIBUTES << 3) | WIRE_LEN);
     p = OtlpWire.writeVarint(out, p, keyValueLength(key, value));
-    p = writeBytesField(KEY_VALUE_KEY, key, 0, key.length, out, p);
+    p = writeBytesField(KEY_VALUE_KEY, key, out, p);
     out[p++] = (byte) ((KEY_VALUE_VALUE << 3) | WIRE_LEN);
     p = OtlpWire.writeVarint(out, p, fieldLength(ANY_STRING, value.length()));
-    out[p++] = (byte) ((ANY_STRING << 3) | WIRE_LEN);
-    p = OtlpWire.writeVarint(out, p, value.length());
-    for (int i = 0; i < value.length(); i++) {
-      out[p++] = (byte) value.charAt(i);
-    }
-    return p;
+    return writeBytesField(ANY_STRING, value.getBytes(StandardCharsets.US_ASCII), out, p);
   }
 
   /** The encoded length of a length-delimited field of {@code length} bytes; an empty one is left out. */
@@ -731,32 +601,93 @@ final class EncodedSampling {
     return length == 0 ? 0 : OtlpWire.varintSize((long) field << 3) + OtlpWire.varintSize(length) + length;
   }
 
-  private static int writeBytesField(int field, byte[] value, int off, int len, byte[] out, int p) {
-    if (len == 0) {
+  private static int writeBytesField(int field, byte[] value, byte[] out, int p) {
+    if (value.length == 0) {
       return p;
     }
     p = OtlpWire.writeVarint(out, p, ((long) field << 3) | WIRE_LEN);
-    p = OtlpWire.writeVarint(out, p, len);
-    System.arraycopy(value, off, out, p, len);
-    return p + len;
+    p = OtlpWire.writeVarint(out, p, value.length);
+    System.arraycopy(value, 0, out, p, value.length);
+    return p + value.length;
   }
 
-  private static boolean equal(byte[] b, int start, int end, byte[] key) {
-    return end - start == key.length && Arrays.equals(b, start, end, key, 0, key.length);
-  }
-
-  private static boolean sameBytes(byte[] a, byte[] b, int start, int end) {
-    return Arrays.equals(a, 0, a.length, b, start, end);
+  /** True when the bytes at the packed start and end {@code range} are {@code key}. */
+  private static boolean equal(byte[] b, long range, byte[] key) {
+    return end(range) - start(range) == key.length && Arrays.equals(b, start(range), end(range), key, 0, key.length);
   }
 
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
+  /**
+   * Steps through the fields of one encoded message: after {@link #next}, the field's tag, where
+   * it starts, and where its value starts and ends (a length-delimited value without its length).
+   * Lengths are checked against the message's end, so a malformed value is an
+   * {@link InvalidProtocolBufferException}, never a read out of bounds.
+   */
+  private static final class Fields {
+    byte[] b;
+    int start;
+    int end;
+    int pos;
+    int tag;
+    int fieldStart;
+    int valueStart;
+    int valueEnd;
+
+    Fields of(byte[] bytes, int from, int to) {
+      b = bytes;
+      start = from;
+      end = to;
+      pos = from;
+      return this;
+    }
+
+    boolean next() throws InvalidProtocolBufferException {
+      if (pos >= end) {
+        return false;
+      }
+      fieldStart = pos;
+      long t = OtlpWire.readVarint32(b, pos, end);
+      tag = (int) (t >>> 32);
+      int p = (int) t;
+      if ((tag & 7) == WIRE_LEN) {
+        long l = OtlpWire.readLengthPrefix(b, p, end);
+        valueStart = (int) l;
+        valueEnd = valueStart + (int) (l >>> 32);
+      } else {
+        valueStart = p;
+        valueEnd = OtlpWire.skipValue(b, p, end, tag & 7, tag >>> 3);
+      }
+      pos = valueEnd;
+      return true;
+    }
+
+    int field() {
+      return tag >>> 3;
+    }
+
+    int wire() {
+      return tag & 7;
+    }
+
+    /** The field's bytes, tag and length included. */
+    int fieldLength() {
+      return valueEnd - fieldStart;
+    }
+
+    /** Copies the field as it is encoded into {@code out} at {@code p}; the position after it. */
+    int copyField(byte[] out, int p) {
+      System.arraycopy(b, fieldStart, out, p, valueEnd - fieldStart);
+      return p + valueEnd - fieldStart;
+    }
+  }
+
   /** The attribute changes of one kept log record; the strings are ASCII (hex digits). */
   record LogChange(String randomness, String threshold, boolean removeThreshold) {
     LogChange(Sampler.LogRecordEdit e) {
-      this(e.randomness, e.threshold, e.threshold == null && e.removeThreshold);
+      this(e.newRandomness, e.newThreshold, e.newThreshold == null && e.removeThreshold);
     }
 
     boolean touchesThreshold() {

@@ -111,65 +111,13 @@ final class Sampler {
       TraceStateEditor editor) {
     boolean hasTraceId = tidLen == 16 && !isZero(traceId, tidOff, 16);
     boolean valid = editor.parse(ts, tsOff, tsLen);
-    boolean carrier = valid;
-    boolean error = !valid;
-    boolean missing;
-    long r;
-    switch (mode) {
-      case NEVER -> {
-        missing = false;
-        r = Thresholds.MAX_RANDOMNESS;
-      }
-      case HASH_SEED -> {
-        missing = !hasTraceId;
-        r = hasTraceId ? HashSeed.randomness(HashSeed.hash(seed, traceId, tidOff, 16)) : Thresholds.MAX_RANDOMNESS;
-        if (valid && (editor.hasRandomness() || editor.hasThreshold())) {
-          error = true;
-          carrier = false;
-        } else if (valid && !missing) {
-          editor.setRandomness(r);
-        }
-      }
-      default -> {
-        if (valid && editor.hasRandomness()) {
-          missing = false;
-          r = editor.randomness();
-        } else if (valid && hasTraceId) {
-          missing = false;
-          r = Thresholds.traceIdRandomness(traceId, tidOff);
-        } else {
-          missing = true;
-          r = Thresholds.MAX_RANDOMNESS;
-        }
-      }
-    }
-    if (!error) {
-      if (missing) {
-        error = true;
-      } else if (editor.hasThreshold() && editor.threshold() > r) {
-        editor.clearThreshold();
-        error = true;
-      }
-    }
-    long t = error ? fallback() : decide(editor.hasThreshold(), editor.threshold());
-    boolean known = !error;
-    if (priority == PRIORITY_ZERO) {
-      t = Thresholds.NEVER;
-      known = true;
-    } else if (priority == PRIORITY_POSITIVE) {
-      t = Thresholds.ALWAYS;
-      known = true;
-    }
-    if (!Thresholds.samples(t, r)) {
-      return DROP;
-    }
-    if (!carrier) {
-      return KEEP;
-    }
-    if (known) {
-      editor.raiseThreshold(t);
-    }
-    return KEEP_CHANGED;
+    long priorityThreshold = switch (priority) {
+      case PRIORITY_ZERO -> Thresholds.NEVER;
+      case PRIORITY_POSITIVE -> Thresholds.ALWAYS;
+      default -> -1;
+    };
+    return decide(valid, editor, traceId, tidOff, hasTraceId, traceId, tidOff, hasTraceId ? 16 : 0,
+        priorityThreshold);
   }
 
   /**
@@ -179,77 +127,75 @@ final class Sampler {
    * @return {@link #DROP}, {@link #KEEP}, or {@link #KEEP_CHANGED} when {@code edit} has changes
    */
   int decideLogRecord(LogRecordInputs in, LogRecordEdit edit) {
-    edit.clear();
     boolean hasTraceId = in.traceIdLength == 16 && !isZero(in.traceId, in.traceIdOffset, 16);
-    long th = -1;
-    long rv = -1;
-    boolean valid = true;
-    if (in.thresholdLength > 0) {
-      th = Thresholds.parseThreshold(in.threshold, in.thresholdOffset, in.thresholdLength);
-      valid = th >= 0;
+    boolean valid = edit.reset(in);
+    long priorityThreshold = -1;
+    if (!Double.isNaN(in.priorityPercent) && in.priorityPercent != 0) {
+      priorityThreshold = Thresholds.fromProbability(in.priorityPercent / 100, precision);
     }
-    if (in.randomnessLength > 0) {
-      rv = Thresholds.parseRandomness(in.randomness, in.randomnessOffset, in.randomnessLength);
-      valid &= rv >= 0;
+    int verdict;
+    if (logsHashTraceId && hasTraceId) {
+      verdict = decide(valid, edit, in.traceId, in.traceIdOffset, true, in.traceId, in.traceIdOffset, 16,
+          priorityThreshold);
+    } else {
+      verdict = decide(valid, edit, in.traceId, in.traceIdOffset, hasTraceId, in.source, in.sourceOffset,
+          in.sourceLength, priorityThreshold);
     }
+    return verdict == KEEP_CHANGED && edit.isEmpty() ? KEEP : verdict;
+  }
+
+  /**
+   * The decision, for a span or a log record alike.
+   *
+   * @param valid whether the item's sampling state parsed; when not, {@code c} holds nothing
+   * @param c the item's threshold and randomness, changed as the kept item should carry them
+   * @param hasTraceId whether {@code traceId} holds a trace ID (16 bytes, not all zero)
+   * @param key what {@code hash_seed} mode hashes, {@code keyLen} 0 (or less) for nothing
+   * @param priorityThreshold the threshold the item's priority sets, or -1 for none
+   */
+  private int decide(boolean valid, Carrier c, byte[] traceId, int tidOff, boolean hasTraceId, byte[] key,
+      int keyOff, int keyLen, long priorityThreshold) {
     boolean carrier = valid;
     boolean error = !valid;
-    boolean missing;
-    long r;
+    boolean missing = false;
+    long r = Thresholds.MAX_RANDOMNESS;
     switch (mode) {
-      case NEVER -> {
-        missing = false;
-        r = Thresholds.MAX_RANDOMNESS;
-      }
+      case NEVER -> { }
       case HASH_SEED -> {
-        if (logsHashTraceId && hasTraceId) {
-          missing = false;
-          r = HashSeed.randomness(HashSeed.hash(seed, in.traceId, in.traceIdOffset, 16));
-        } else if (in.sourceLength > 0) {
-          missing = false;
-          r = HashSeed.randomness(HashSeed.hash(seed, in.source, in.sourceOffset, in.sourceLength));
-        } else {
-          missing = true;
-          r = Thresholds.MAX_RANDOMNESS;
+        missing = keyLen <= 0;
+        if (!missing) {
+          r = HashSeed.randomness(HashSeed.hash(seed, key, keyOff, keyLen));
         }
-        if (valid && (rv >= 0 || th >= 0)) {
+        if (valid && (c.hasRandomness() || c.hasThreshold())) {
           error = true;
           carrier = false;
         } else if (valid && !missing) {
-          edit.randomness = Thresholds.encodeRandomness(r);
+          c.setRandomness(r);
         }
       }
       default -> {
-        if (valid && rv >= 0) {
-          missing = false;
-          r = rv;
+        if (valid && c.hasRandomness()) {
+          r = c.randomness();
         } else if (valid && hasTraceId) {
-          missing = false;
-          r = Thresholds.traceIdRandomness(in.traceId, in.traceIdOffset);
+          r = Thresholds.traceIdRandomness(traceId, tidOff);
         } else {
           missing = true;
-          r = Thresholds.MAX_RANDOMNESS;
         }
       }
     }
     if (!error) {
       if (missing) {
         error = true;
-      } else if (th > r) {
-        edit.removeThreshold = true;
-        th = -1;
+      } else if (c.hasThreshold() && c.threshold() > r) {
+        c.clearThreshold();
         error = true;
       }
     }
-    long t = error ? fallback() : decide(th >= 0, th);
+    long t = error ? fallback() : decide(c.hasThreshold(), c.threshold());
     boolean known = !error;
-    if (!Double.isNaN(in.priorityPercent)) {
-      double p = in.priorityPercent / 100;
-      long pt = p != 0 ? Thresholds.fromProbability(p, precision) : -1;
-      if (pt >= 0) {
-        t = pt;
-        known = true;
-      }
+    if (priorityThreshold >= 0) {
+      t = priorityThreshold;
+      known = true;
     }
     if (!Thresholds.samples(t, r)) {
       return DROP;
@@ -257,10 +203,10 @@ final class Sampler {
     if (!carrier) {
       return KEEP;
     }
-    if (known && !(th >= 0 && th > t)) {
-      edit.threshold = Thresholds.encodeThreshold(t);
+    if (known) {
+      c.raiseThreshold(t);
     }
-    return edit.isEmpty() ? KEEP : KEEP_CHANGED;
+    return KEEP_CHANGED;
   }
 
   /** The threshold for an item the sampler could not decide: drop it when failing closed, else keep it. */
@@ -323,23 +269,106 @@ final class Sampler {
     }
   }
 
-  /** The attribute changes a kept log record gets; reused from record to record. */
-  static final class LogRecordEdit {
+  /**
+   * Where an item carries its sampling threshold and randomness, and how they change: a span's
+   * tracestate ({@link TraceStateEditor}) or a log record's attributes ({@link LogRecordEdit}).
+   */
+  interface Carrier {
+    boolean hasThreshold();
+
+    long threshold();
+
+    boolean hasRandomness();
+
+    long randomness();
+
+    /** Sets the randomness the item was decided with. */
+    void setRandomness(long r);
+
+    /** Removes the threshold, as for one that the randomness contradicts. */
+    void clearThreshold();
+
+    /** Records that the item was kept at threshold {@code t}, unless it arrived with a higher one. */
+    void raiseThreshold(long t);
+  }
+
+  /**
+   * A log record's {@code sampling.threshold} and {@code sampling.randomness} as read, and the
+   * changes a kept record gets; reused from record to record.
+   */
+  static final class LogRecordEdit implements Carrier {
+    private long threshold = -1;
+    private long randomness = -1;
     /** The new {@code sampling.randomness}, or null to leave it. */
-    String randomness;
+    String newRandomness;
     /** The new {@code sampling.threshold}, or null to leave it. */
-    String threshold;
-    /** Whether to remove {@code sampling.threshold} (when {@link #threshold} is null). */
+    String newThreshold;
+    /** Whether to remove {@code sampling.threshold} (when {@link #newThreshold} is null). */
     boolean removeThreshold;
 
-    void clear() {
-      randomness = null;
-      threshold = null;
+    /** Starts over with the record {@code in} describes; false when an attribute does not parse. */
+    boolean reset(LogRecordInputs in) {
+      newRandomness = null;
+      newThreshold = null;
       removeThreshold = false;
+      threshold = -1;
+      randomness = -1;
+      boolean valid = true;
+      if (in.thresholdLength > 0) {
+        threshold = Thresholds.parseThreshold(in.threshold, in.thresholdOffset, in.thresholdLength);
+        valid = threshold >= 0;
+      }
+      if (in.randomnessLength > 0) {
+        randomness = Thresholds.parseRandomness(in.randomness, in.randomnessOffset, in.randomnessLength);
+        valid &= randomness >= 0;
+      }
+      return valid;
+    }
+
+    @Override
+    public boolean hasThreshold() {
+      return threshold >= 0;
+    }
+
+    @Override
+    public long threshold() {
+      return threshold;
+    }
+
+    @Override
+    public boolean hasRandomness() {
+      return randomness >= 0;
+    }
+
+    @Override
+    public long randomness() {
+      return randomness;
+    }
+
+    @Override
+    public void setRandomness(long r) {
+      randomness = r;
+      newRandomness = Thresholds.encodeRandomness(r);
+    }
+
+    @Override
+    public void clearThreshold() {
+      threshold = -1;
+      newThreshold = null;
+      removeThreshold = true;
+    }
+
+    @Override
+    public void raiseThreshold(long t) {
+      if (threshold > t) {
+        return;
+      }
+      threshold = t;
+      newThreshold = Thresholds.encodeThreshold(t);
     }
 
     boolean isEmpty() {
-      return randomness == null && threshold == null && !removeThreshold;
+      return newRandomness == null && newThreshold == null && !removeThreshold;
     }
   }
 }

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * {@code rv}, then {@code th}, then its other keys in their order; the other vendors' entries
  * follow unchanged, in their order, without the blanks around them.
  */
-final class TraceStateEditor {
+final class TraceStateEditor implements Sampler.Carrier {
   private static final int MAX_LENGTH = 1024;
   private static final int MAX_MEMBERS = 32;
   private static final int MAX_KEY = 256;
@@ -148,31 +148,37 @@ final class TraceStateEditor {
     return true;
   }
 
-  boolean hasRandomness() {
+  @Override
+  public boolean hasRandomness() {
     return hasRandomness;
   }
 
-  long randomness() {
+  @Override
+  public long randomness() {
     return randomness;
   }
 
-  boolean hasThreshold() {
+  @Override
+  public boolean hasThreshold() {
     return hasThreshold;
   }
 
-  long threshold() {
+  @Override
+  public long threshold() {
     return threshold;
   }
 
   /** Sets {@code rv}. */
-  void setRandomness(long r) {
+  @Override
+  public void setRandomness(long r) {
     hasRandomness = true;
     randomness = r;
     rvWritten = Thresholds.encodeRandomness(r);
   }
 
   /** Removes {@code th}, as for a threshold that the randomness contradicts. */
-  void clearThreshold() {
+  @Override
+  public void clearThreshold() {
     if (hasThreshold) {
       hasThreshold = false;
       threshold = 0;
@@ -185,7 +191,8 @@ final class TraceStateEditor {
    * threshold is only ever raised: when the item arrived with a higher one (a lower probability),
    * that one stays as it was written.
    */
-  void raiseThreshold(long t) {
+  @Override
+  public void raiseThreshold(long t) {
     if (hasThreshold && threshold > t) {
       return;
     }

@@ -230,9 +230,9 @@ class SamplerTest {
       // Seed 7 and "log-1": FNV-1a 0x84578bca, low 14 bits 3018; 20% is 3276 buckets, 18% 2949.
       source("log-1");
       assertThat(decide(logs(20, 7, "", "record", true))).isEqualTo(KEEP_CHANGED);
-      assertThat(edit.randomness).isEqualTo("d0d4211d454bca");
+      assertThat(edit.newRandomness).isEqualTo("d0d4211d454bca");
       // 16384 - 3276 = 13108 = 0x3334, shifted by 42 bits: th "ccd".
-      assertThat(edit.threshold).isEqualTo("ccd");
+      assertThat(edit.newThreshold).isEqualTo("ccd");
       assertThat(decide(logs(18, 7, "", "record", true))).isEqualTo(DROP);
       // "abc": low 14 bits 11654, kept at 75% (12288 buckets), not at 50%.
       source("abc");
@@ -246,7 +246,7 @@ class SamplerTest {
       source("abc");
       assertThat(decide(logs(50, 7, "", "record", true))).as("decided by \"abc\", not the trace ID").isEqualTo(DROP);
       assertThat(decide(logs(50, 42, "", "traceID", true))).as("decided by the trace ID").isEqualTo(KEEP_CHANGED);
-      assertThat(edit.randomness).isEqualTo("85801d4b531e9f");
+      assertThat(edit.newRandomness).isEqualTo("85801d4b531e9f");
     }
 
     @Test
@@ -254,7 +254,7 @@ class SamplerTest {
       traceId(ZERO_ID);
       source("log-1");
       assertThat(decide(logs(20, 7, "", "traceID", true))).isEqualTo(KEEP_CHANGED);
-      assertThat(edit.randomness).isEqualTo("d0d4211d454bca");
+      assertThat(edit.newRandomness).isEqualTo("d0d4211d454bca");
       in.clear();
       traceId(ZERO_ID);
       assertThat(decide(logs(100, 7, "", "traceID", true))).as("no randomness at all").isEqualTo(DROP);
@@ -275,12 +275,12 @@ class SamplerTest {
       randomness("e0000000000000");
       threshold("8");
       assertThat(decide(logs(25, 0, "proportional", "traceID", true))).isEqualTo(KEEP_CHANGED);
-      assertThat(edit.threshold).isEqualTo("e");
-      assertThat(edit.randomness).isNull();
+      assertThat(edit.newThreshold).isEqualTo("e");
+      assertThat(edit.newRandomness).isNull();
       assertThat(decide(logs(10, 0, "proportional", "traceID", true))).isEqualTo(DROP);
       assertThat(decide(logs(10, 0, "equalizing", "traceID", true))).isEqualTo(DROP);
       assertThat(decide(logs(25, 0, "equalizing", "traceID", true))).isEqualTo(KEEP_CHANGED);
-      assertThat(edit.threshold).isEqualTo("c");
+      assertThat(edit.newThreshold).isEqualTo("c");
     }
 
     @Test
@@ -298,7 +298,7 @@ class SamplerTest {
       threshold("8");
       assertThat(decide(logs(100, 0, "proportional", "traceID", false))).isEqualTo(KEEP_CHANGED);
       assertThat(edit.removeThreshold).isTrue();
-      assertThat(edit.threshold).isNull();
+      assertThat(edit.newThreshold).isNull();
     }
 
     @Test
@@ -306,11 +306,11 @@ class SamplerTest {
       source("abc");
       in.priorityPercent = 100;
       assertThat(decide(logs(1, 7, "", "record", true))).isEqualTo(KEEP_CHANGED);
-      assertThat(edit.threshold).isEqualTo("0");
+      assertThat(edit.newThreshold).isEqualTo("0");
       // 75%: "abc" (11654 of 16384, R's top bits 16383 - 11654) is kept at T = 0x4 << 52.
       in.priorityPercent = 75;
       assertThat(decide(logs(1, 7, "", "record", true))).isEqualTo(KEEP_CHANGED);
-      assertThat(edit.threshold).isEqualTo("4");
+      assertThat(edit.newThreshold).isEqualTo("4");
       in.priorityPercent = 50;
       assertThat(decide(logs(100, 7, "", "record", true))).isEqualTo(DROP);
       // 0 and numbers past 100% do not count: the configured percentage decides.
