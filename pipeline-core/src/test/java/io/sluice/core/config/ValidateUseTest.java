@@ -57,9 +57,9 @@ class ValidateUseTest {
   private static final ConfigLoader LOADER = new ConfigLoader(Factories.of(new FakeComponents.OtlpReceiverFactory(),
       new LogsKeyProcessorFactory(), new FakeComponents.DebugExporterFactory()), Map.of());
 
-  @Test
-  void aProblemForTheSignalsInUseIsReportedAtItsKey() {
-    ConfigException e = catchThrowableOfType(ConfigException.class, () -> LOADER.loadYaml("use.yaml", """
+  /** logs_key with its logs-only key set, in a traces pipeline and a pipeline of {@code other}. */
+  private static String config(String other) {
+    return """
         receivers:
           otlp:
         processors:
@@ -73,11 +73,17 @@ class ValidateUseTest {
               receivers: [otlp]
               processors: [logs_key]
               exporters: [debug]
-            metrics:
+            %s:
               receivers: [otlp]
               processors: [logs_key]
               exporters: [debug]
-        """));
+        """.formatted(other);
+  }
+
+  @Test
+  void aProblemForTheSignalsInUseIsReportedAtItsKey() {
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> LOADER.loadYaml("use.yaml",
+        config("metrics")));
     assertThat(e).isNotNull();
     assertThat(e.errors()).hasSize(1);
     ConfigError err = e.errors().get(0);
@@ -89,24 +95,6 @@ class ValidateUseTest {
 
   @Test
   void noProblemWhenAPipelineOfThatSignalUsesIt() throws Exception {
-    LOADER.loadYaml("use.yaml", """
-        receivers:
-          otlp:
-        processors:
-          logs_key:
-            logs_only: x
-        exporters:
-          debug:
-        service:
-          pipelines:
-            traces:
-              receivers: [otlp]
-              processors: [logs_key]
-              exporters: [debug]
-            logs:
-              receivers: [otlp]
-              processors: [logs_key]
-              exporters: [debug]
-        """);
+    LOADER.loadYaml("use.yaml", config("logs"));
   }
 }

@@ -178,27 +178,12 @@ class ProbabilisticSamplerProcessorConfigTest {
   @Test
   void logsOnlyKeysAreFineOnAProcessorThatALogsPipelineAlsoUses() throws Exception {
     load("""
-        receivers:
-          otlp:
         processors:
           probabilistic_sampler:
             sampling_percentage: 10
             attribute_source: record
             from_attribute: logId
-        exporters:
-          otlp:
-            endpoint: 127.0.0.1:4317
-        service:
-          pipelines:
-            traces:
-              receivers: [otlp]
-              processors: [probabilistic_sampler]
-              exporters: [otlp]
-            logs:
-              receivers: [otlp]
-              processors: [probabilistic_sampler]
-              exporters: [otlp]
-        """);
+        """ + pipelines("traces", "logs"));
   }
 
   @Test
@@ -240,7 +225,15 @@ class ProbabilisticSamplerProcessorConfigTest {
 
   /** {@code processors} followed by a pipeline of {@code signal} using probabilistic_sampler. */
   private static ConfigException failing(String processors, String signal) {
-    String yaml = processors + """
+    String yaml = processors + pipelines(signal);
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> load(yaml));
+    assertThat(e).as("config errors for:\n%s", yaml).isNotNull();
+    return e;
+  }
+
+  /** An otlp receiver and exporter, and a pipeline of each signal using probabilistic_sampler. */
+  private static String pipelines(String... signals) {
+    StringBuilder sb = new StringBuilder("""
         receivers:
           otlp:
         exporters:
@@ -248,14 +241,12 @@ class ProbabilisticSamplerProcessorConfigTest {
             endpoint: 127.0.0.1:4317
         service:
           pipelines:
-            %s:
-              receivers: [otlp]
-              processors: [probabilistic_sampler]
-              exporters: [otlp]
-        """.formatted(signal);
-    ConfigException e = catchThrowableOfType(ConfigException.class, () -> load(yaml));
-    assertThat(e).as("config errors for:\n%s", yaml).isNotNull();
-    return e;
+        """);
+    for (String signal : signals) {
+      sb.append("    ").append(signal).append(":\n      receivers: [otlp]\n      processors: [probabilistic_sampler]\n")
+          .append("      exporters: [otlp]\n");
+    }
+    return sb.toString();
   }
 
   private static ConfigError error(ConfigException e, String key) {
