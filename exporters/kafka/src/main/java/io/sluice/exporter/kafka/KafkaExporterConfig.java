@@ -39,7 +39,7 @@ import java.util.Set;
  * {@code partition_traces_by_id} every trace is a message of its own keyed by its trace ID (32
  * lower-case hex digits), so all spans of a trace land on one partition; with
  * {@code partition_metrics_by_resource_attributes} / {@code partition_logs_by_resource_attributes}
- * every resource is a message keyed by a hash of its attributes; {@code partition_logs_by_trace_id}
+ * the resources of a batch with equal attributes form a message keyed by a hash of them; {@code partition_logs_by_trace_id}
  * keys log records by their trace ID. The partition of a key is chosen by
  * {@code record_partitioner.sticky_key.hasher}: {@code sarama_compat} (the Collector's default,
  * FNV-1a, so both put a key on the same partition) or {@code murmur2} (the Java client's).

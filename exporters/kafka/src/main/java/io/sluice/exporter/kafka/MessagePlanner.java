@@ -26,8 +26,8 @@ import java.util.Objects;
 import java.util.function.ToIntFunction;
 
 /**
- * Cuts a batch into the exporter's requests: the messages it becomes (one per trace, per resource
- * or per log record when keyed; the whole batch otherwise), grouped by topic and partition. A
+ * Cuts a batch into the exporter's requests: the messages it becomes (one per trace, per distinct
+ * resource or per log record when keyed; the whole batch otherwise), grouped by topic and partition. A
  * batch that needs no cutting (one topic, no keys, an OTLP encoding) is not planned at all: it is
  * written as it came, its resources copied into the message as the bytes they arrived in.
  */

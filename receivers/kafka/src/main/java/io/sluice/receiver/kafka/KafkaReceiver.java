@@ -26,6 +26,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -354,7 +355,11 @@ final class KafkaReceiver implements Receiver {
               w.committed = -1;
             }
           });
-          pollLog.log("Receiver '{}': committing offsets failed; trying again: {}", id, e.toString());
+          if (e instanceof RebalanceInProgressException) {
+            LOG.debug("Receiver '{}': a rebalance holds up the commit of {}; it is made again", id, done);
+          } else {
+            pollLog.log("Receiver '{}': committing offsets failed; trying again: {}", id, e.toString());
+          }
         }
       });
     }

@@ -70,6 +70,13 @@ final class PartitionWorker {
   /** Poll thread only: the consumer has this partition paused. */
   boolean paused;
 
+  /**
+   * Message bytes decoded in one turn of the event loop (eight times as many for
+   * {@code otlp_proto}, which is only scanned): a large chunk is decoded over several turns so
+   * that other work on the loop goes on in between.
+   */
+  static final long DECODE_SLICE_BYTES = 128 * 1024;
+
   /** Context only: chunks waiting their turn. */
   private final ArrayDeque<List<ConsumerRecord<byte[], byte[]>>> waiting = new ArrayDeque<>();
   private boolean sending;
@@ -128,7 +135,7 @@ final class PartitionWorker {
     pump();
   }
 
-  /** Sends the next chunk when none is in the pipeline. */
+  /** Starts on the next chunk when none is being decoded or is in the pipeline. */
   private void pump() {
     while (!sending) {
       List<ConsumerRecord<byte[], byte[]>> records = waiting.poll();
@@ -139,16 +146,41 @@ final class PartitionWorker {
         inFlight.decrementAndGet();
         continue;
       }
-      long after = records.get(records.size() - 1).offset() + 1;
-      Batch batch = decode(records);
-      if (batch == null || batch.isEmpty()) {
-        settle(after);
-        continue;
-      }
       sending = true;
       inPipeline = true;
-      attempt(batch, after, 0, System.nanoTime());
+      Envelope envelope = new Envelope(receiver.ctx.id(), System.nanoTime(), "", metadata);
+      decode(records, 0, new ArrayList<>(records.size()), envelope);
     }
+  }
+
+  /**
+   * Decodes the chunk's messages from {@code from} on, about {@link #DECODE_SLICE_BYTES} per turn of
+   * the event loop, then offers the batch they make (or passes the chunk over when none decodes).
+   */
+  private void decode(List<ConsumerRecord<byte[], byte[]>> records, int from, List<Batch> parts,
+      Envelope envelope) {
+    int i = decodeSlice(records, from, parts, envelope);
+    long after = records.get(records.size() - 1).offset() + 1;
+    if (i < records.size()) {
+      context.runOnContext(v -> {
+        if (revoked || stopping) {
+          inFlight.decrementAndGet();
+          idle();
+          pump();
+        } else {
+          decode(records, i, parts, envelope);
+        }
+      });
+      return;
+    }
+    Batch batch = parts.isEmpty() ? null : Batch.join(signal, parts, envelope);
+    if (batch == null || batch.isEmpty()) {
+      settle(after);
+      idle();
+      pump();
+      return;
+    }
+    attempt(batch, after, 0, System.nanoTime());
   }
 
   private void attempt(Batch batch, long after, int attempt, long firstTry) {
@@ -227,19 +259,23 @@ final class PartitionWorker {
   }
 
   /**
-   * The chunk's messages as one batch, or null when none decodes. A message that does not decode is
+   * Decodes messages from {@code from} into {@code parts} until about {@link #DECODE_SLICE_BYTES}
+   * are done; returns the index of the first message left. A message that does not decode is
    * counted, logged and left out.
    */
-  private Batch decode(List<ConsumerRecord<byte[], byte[]>> records) {
-    Envelope envelope = new Envelope(receiver.ctx.id(), System.nanoTime(), "", metadata);
+  private int decodeSlice(List<ConsumerRecord<byte[], byte[]>> records, int from, List<Batch> parts,
+      Envelope envelope) {
     long now = System.currentTimeMillis() * 1_000_000L;
-    List<Batch> parts = new ArrayList<>(records.size());
+    long budget = encoding.kind() == KafkaEncoding.Kind.OTLP_PROTO ? 8 * DECODE_SLICE_BYTES : DECODE_SLICE_BYTES;
     int bad = 0;
-    for (ConsumerRecord<byte[], byte[]> r : records) {
+    int i = from;
+    for (; i < records.size() && budget > 0; i++) {
+      ConsumerRecord<byte[], byte[]> r = records.get(i);
       byte[] value = r.value();
       if (value == null) {
         continue; // a tombstone carries nothing
       }
+      budget -= value.length;
       try {
         Batch b = KafkaPayloads.decode(signal, encoding, value, envelope, now);
         if (receiver.config.headerExtraction().enabled()) {
@@ -255,7 +291,7 @@ final class PartitionWorker {
     if (bad > 0) {
       receiver.malformed.inc(bad);
     }
-    return parts.isEmpty() ? null : Batch.join(signal, parts, envelope);
+    return i;
   }
 
   /** The batch with the configured headers of its message as resource attributes {@code kafka.header.<name>}. */
