@@ -235,27 +235,47 @@ final class KafkaExporter implements RequestSender {
 
   /** A keyed request's topic and partition: the helper sends one such request at a time, in order. */
   Object keyOf(Batch request) {
+    List<Planned> ps = plansOf(request);
+    if (ps.size() != 1) {
+      return null;
+    }
+    Planned p = ps.get(0);
+    return p.keyed ? new Planned.PartitionKey(p.topic, p.partition) : null;
+  }
+
+  /**
+   * The plan of a request: the one split() made, else (a request the helper read back from a
+   * persistent queue, or merged) planned again from its content, which gives the same messages.
+   */
+  private List<Planned> plansOf(Batch request) {
     Planned p = plans.get(request);
-    return p == null || !p.keyed ? null : new Planned.PartitionKey(p.topic, p.partition);
+    if (p != null) {
+      return List.of(p);
+    }
+    List<Planned> ps = planner.passesThrough(request) ? List.of(planner.whole(request)) : planner.plan(request);
+    if (ps.size() == 1) {
+      plans.put(request, ps.get(0));
+    }
+    return ps;
   }
 
   @Override
   public Future<Void> send(Batch request) {
-    Planned p = plans.get(request);
-    if (p == null) {
-      if (planner.passesThrough(request)) {
-        p = planner.whole(request);
-        plans.put(request, p);
-      } else {
-        // Not cut by split() (a request that came back from elsewhere): plan it now, all parts at once.
-        List<Future<Void>> parts = new ArrayList<>();
-        for (Planned part : planner.plan(request)) {
-          parts.add(write(request, part));
-        }
-        return Future.all(parts).mapEmpty();
-      }
+    List<Planned> ps;
+    try {
+      ps = plansOf(request);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new PermanentException("Exporter '" + id + "' could not read the "
+          + request.signal() + " it was given: " + e.getMessage(), e));
     }
-    return write(request, p);
+    if (ps.size() == 1) {
+      return write(request, ps.get(0));
+    }
+    List<Future<Void>> parts = new ArrayList<>(ps.size());
+    for (Planned part : ps) {
+      parts.add(write(request, part));
+    }
+    return Future.all(parts).mapEmpty();
   }
 
   private Future<Void> write(Batch request, Planned p) {
