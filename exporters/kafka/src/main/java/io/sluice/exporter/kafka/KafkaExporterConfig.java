@@ -269,11 +269,7 @@ public record KafkaExporterConfig(
     for (Signal s : Signal.values()) {
       String key = s.configName();
       SignalSettings ss = settings(s);
-      if (ss.encoding() != null) {
-        checkEncoding(problems, key + ".encoding", ss.encoding(), s);
-      } else if (encoding != null) {
-        checkEncoding(problems, "encoding", encoding, s);
-      }
+      KafkaEncoding.validate(problems, s, ss.encoding(), encoding, true);
       if (topic(s).isEmpty()) {
         problems.add(new ConfigProblem(key + ".topic", "must not be empty"));
       }
@@ -324,19 +320,6 @@ public record KafkaExporterConfig(
     problems.addAll(retryOnFailure.validate("retry_on_failure"));
     problems.addAll(sendingQueue.validate("sending_queue"));
     return problems;
-  }
-
-  private static void checkEncoding(List<ConfigProblem> problems, String key, String name, Signal s) {
-    try {
-      KafkaEncoding.parse(name, s, true);
-    } catch (IllegalArgumentException e) {
-      String msg = e.getMessage();
-      if (key.equals("encoding")) {
-        msg = "the top-level encoding applies to " + s + " too, which has none of its own: " + msg
-            + "; or set " + s.configName() + ".encoding";
-      }
-      problems.add(new ConfigProblem(key, msg));
-    }
   }
 
   /** True when a signal's messages are keyed by trace ID or resource. */

@@ -286,11 +286,7 @@ public record KafkaReceiverConfig(
     for (Signal s : Signal.values()) {
       String key = s.configName();
       SignalTopics st = settings(s);
-      if (st.encoding() != null) {
-        checkEncoding(problems, key + ".encoding", st.encoding(), s);
-      } else if (encoding != null) {
-        checkEncoding(problems, "encoding", encoding, s);
-      }
+      KafkaEncoding.validate(problems, s, st.encoding(), encoding, false);
       if (st.topic() != null && st.topics() != null && !st.topics().isEmpty()) {
         problems.add(new ConfigProblem(key + ".topic", "set either " + key + ".topics or the older " + key
             + ".topic, not both"));
@@ -378,19 +374,6 @@ public record KafkaReceiverConfig(
     }
     problems.addAll(errorBackoff.validate("error_backoff"));
     return problems;
-  }
-
-  private static void checkEncoding(List<ConfigProblem> problems, String key, String name, Signal s) {
-    try {
-      KafkaEncoding.parse(name, s, false);
-    } catch (IllegalArgumentException e) {
-      String msg = e.getMessage();
-      if (key.equals("encoding")) {
-        msg = "the top-level encoding applies to " + s + " too, which has none of its own: " + msg
-            + "; or set " + s.configName() + ".encoding";
-      }
-      problems.add(new ConfigProblem(key, msg));
-    }
   }
 
   private static void checkRegex(List<ConfigProblem> problems, String key, String regex) {

@@ -1,5 +1,6 @@
 package io.sluice.translation.kafka;
 
+import io.sluice.core.ConfigProblem;
 import io.sluice.core.Signal;
 import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
@@ -93,6 +94,25 @@ public record KafkaEncoding(String name, Kind kind, Charset charset) {
     } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
       throw new IllegalArgumentException("\"" + n + "\" names the charset \"" + cs + "\", which this JVM does not"
           + " have; use text (UTF-8) or a charset such as text_iso-8859-1, text_shift_jis, text_utf-16");
+    }
+  }
+
+  /**
+   * Adds the problem with a signal's encoding, if any: its own ({@code <signal>.encoding}) or,
+   * when it has none, the older top-level {@code encoding}, which applies to it too.
+   */
+  public static void validate(List<ConfigProblem> problems, Signal signal, String own, String topLevel,
+      boolean exporter) {
+    String name = own != null ? own : topLevel;
+    if (name == null) {
+      return;
+    }
+    try {
+      parse(name, signal, exporter);
+    } catch (IllegalArgumentException e) {
+      problems.add(own != null ? new ConfigProblem(signal.configName() + ".encoding", e.getMessage())
+          : new ConfigProblem("encoding", "the top-level encoding applies to " + signal + " too, which has none of"
+              + " its own: " + e.getMessage() + "; or set " + signal.configName() + ".encoding"));
     }
   }
 
