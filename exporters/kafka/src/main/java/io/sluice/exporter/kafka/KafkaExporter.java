@@ -213,7 +213,11 @@ final class KafkaExporter implements RequestSender {
   /** The requests a batch goes out as; the helper queues, sends and retries each on its own. */
   List<Batch> split(Batch batch) {
     if (planner.passesThrough(batch)) {
-      return List.of(batch);
+      // A request of its own even when it carries the batch as it came: a plan belongs to one
+      // consume() (the same batch given twice is written twice).
+      Batch request = batch.withEncoded(batch.encoded());
+      plans.put(request, planner.whole(request));
+      return List.of(request);
     }
     List<Planned> planned = planner.plan(batch);
     List<Batch> requests = new ArrayList<>(planned.size());

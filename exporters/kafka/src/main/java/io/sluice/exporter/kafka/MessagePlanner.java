@@ -85,12 +85,20 @@ final class MessagePlanner {
     byte[] batchKey = batchKey(batch);
     switch (s) {
       case TRACES -> {
+        if (config.partitionTracesById() && config.topicFromAttribute().isEmpty()) {
+          // The spans' trace IDs are all it takes: cut by trace without parsing.
+          String topic = Objects.requireNonNullElse(fixedTopic, config.topic(s));
+          for (TraceGrouper.Trace t : TraceGrouper.group(batch.encoded())) {
+            items.add(new Item(topic, t.key(), t.content(), null));
+          }
+          break;
+        }
         for (ResourceSpans rs : batch.resourceSpans()) {
           String topic = topicOf(s, rs.getResource(), fixedTopic);
           if (config.partitionTracesById()) {
             items.addAll(byTrace(rs, topic));
           } else {
-            items.add(new Item(topic, batchKey, List.of(rs), null));
+            items.add(new Item(s, topic, batchKey, rs, null));
           }
         }
       }
@@ -99,7 +107,7 @@ final class MessagePlanner {
           String topic = topicOf(s, rm.getResource(), fixedTopic);
           byte[] key = config.partitionMetricsByResourceAttributes() ? MessageKeys.resourceKey(rm.getResource())
               : batchKey;
-          items.add(new Item(topic, key, List.of(rm), null));
+          items.add(new Item(s, topic, key, rm, null));
         }
       }
       case LOGS -> {
@@ -113,7 +121,7 @@ final class MessagePlanner {
           } else if (config.partitionLogsByTraceId()) {
             items.addAll(logsByTrace(rl, topic));
           } else {
-            items.add(new Item(topic, resourceKey, List.of(rl), null));
+            items.add(new Item(s, topic, resourceKey, rl, null));
           }
         }
       }
@@ -141,23 +149,21 @@ final class MessagePlanner {
    * and messages into requests (by topic and partition; keyless messages by topic).
    */
   private List<Planned> group(Signal s, List<Item> items) {
-    Map<MessageId, List<Object>> messages = new LinkedHashMap<>();
+    Map<MessageId, List<EncodedResources>> messages = new LinkedHashMap<>();
     List<byte[]> raws = new ArrayList<>();
     for (Item it : items) {
+      KeyBytes key = it.key() == null ? null : new KeyBytes(it.key());
+      // Raw messages are one per record: each gets its own id, which keeps its place among the others.
+      MessageId id = new MessageId(it.topic(), key, it.raw() != null ? raws.size() : -1);
       if (it.raw() != null) {
-        // Raw messages are one per record; keep their place among the others by a unique id.
-        MessageId id = new MessageId(it.topic(), it.key() == null ? null : new KeyBytes(it.key()), raws.size());
         raws.add(it.raw());
-        messages.put(id, new ArrayList<>(it.resources()));
-      } else {
-        MessageId id = new MessageId(it.topic(), it.key() == null ? null : new KeyBytes(it.key()), -1);
-        messages.computeIfAbsent(id, x -> new ArrayList<>()).addAll(it.resources());
       }
+      messages.computeIfAbsent(id, x -> new ArrayList<>(1)).add(it.content());
     }
     Map<RequestId, List<Planned.Message>> requests = new LinkedHashMap<>();
-    for (Map.Entry<MessageId, List<Object>> e : messages.entrySet()) {
+    for (Map.Entry<MessageId, List<EncodedResources>> e : messages.entrySet()) {
       MessageId id = e.getKey();
-      EncodedResources content = EncodedResources.encode(s, e.getValue());
+      EncodedResources content = EncodedResources.concat(s, e.getValue());
       byte[] key = id.key() == null ? null : id.key().bytes();
       byte[] raw = id.rawIndex() >= 0 ? raws.get(id.rawIndex()) : null;
       int partition = -1;
@@ -186,7 +192,8 @@ final class MessagePlanner {
           .setResource(rs.getResource()).setSchemaUrl(rs.getSchemaUrl())).addScopeSpans(scope));
     }
     List<Item> out = new ArrayList<>(traces.size());
-    traces.forEach((traceId, b) -> out.add(new Item(topic, MessageKeys.traceKey(traceId), List.of(b.build()), null)));
+    traces.forEach((traceId, b) -> out.add(new Item(Signal.TRACES, topic, MessageKeys.traceKey(traceId), b.build(),
+        null)));
     return out;
   }
 
@@ -203,7 +210,8 @@ final class MessagePlanner {
           .setResource(rl.getResource()).setSchemaUrl(rl.getSchemaUrl())).addScopeLogs(scope));
     }
     List<Item> out = new ArrayList<>(traces.size());
-    traces.forEach((traceId, b) -> out.add(new Item(topic, MessageKeys.traceKey(traceId), List.of(b.build()), null)));
+    traces.forEach((traceId, b) -> out.add(new Item(Signal.LOGS, topic, MessageKeys.traceKey(traceId), b.build(),
+        null)));
     return out;
   }
 
@@ -217,14 +225,17 @@ final class MessagePlanner {
                 .addLogRecords(r))
             .build();
         byte[] key = config.partitionLogsByTraceId() ? MessageKeys.traceKey(r.getTraceId()) : resourceKey;
-        out.add(new Item(topic, key, List.of(one), KafkaPayloads.rawBody(r.getBody())));
+        out.add(new Item(Signal.LOGS, topic, key, one, KafkaPayloads.rawBody(r.getBody())));
       }
     }
     return out;
   }
 
-  /** Resources bound for one message (or part of one), with its topic and key. */
-  private record Item(String topic, byte[] key, List<?> resources, byte[] raw) {
+  /** Resources bound for one message (or part of one), encoded, with its topic and key. */
+  private record Item(String topic, byte[] key, EncodedResources content, byte[] raw) {
+    Item(Signal signal, String topic, byte[] key, Object resource, byte[] raw) {
+      this(topic, key, EncodedResources.encode(signal, List.of(resource)), raw);
+    }
   }
 
   /** A message: topic, key, and for raw messages their own index (so each stays apart). */

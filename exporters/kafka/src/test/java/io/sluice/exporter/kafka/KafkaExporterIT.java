@@ -132,10 +132,12 @@ class KafkaExporterIT {
     deliver(e, traces);
     deliver(e, points);
     deliver(e, records);
+    // The same batch given again is written again.
+    deliver(e, traces);
 
     // Acknowledged means written: every message is there as soon as consume() completed.
     List<ResourceSpans> outSpans = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : KafkaTestClients.readAll(broker.bootstrap(), spans, 1, WAIT)) {
+    for (ConsumerRecord<byte[], byte[]> r : KafkaTestClients.readAll(broker.bootstrap(), spans, 2, WAIT)) {
       assertThat(r.key()).isNull();
       outSpans.addAll(TracesData.parseFrom(r.value()).getResourceSpansList());
     }
@@ -147,7 +149,9 @@ class KafkaExporterIT {
     for (ConsumerRecord<byte[], byte[]> r : KafkaTestClients.readAll(broker.bootstrap(), logs, 1, WAIT)) {
       outLogs.addAll(LogsData.parseFrom(r.value()).getResourceLogsList());
     }
-    assertThat(outSpans).isEqualTo(traces.resourceSpans());
+    List<ResourceSpans> twice = new ArrayList<>(traces.resourceSpans());
+    twice.addAll(traces.resourceSpans());
+    assertThat(outSpans).isEqualTo(twice);
     assertThat(outMetrics).isEqualTo(points.resourceMetrics());
     assertThat(outLogs).isEqualTo(records.resourceLogs());
   }

@@ -89,6 +89,38 @@ class MessagePlannerTest {
   }
 
   @Test
+  void cuttingByTraceKeepsEveryResourceAndScopeFieldOfEachSpan() throws Exception {
+    ResourceSpans a = TestData.resourceSpans("a", 16, 7);
+    ResourceSpans twoScopes = a.toBuilder().setSchemaUrl("https://opentelemetry.io/schemas/1.24.0")
+        .setResource(a.getResource().toBuilder().setDroppedAttributesCount(3))
+        .addScopeSpans(a.getScopeSpans(0).toBuilder().setSchemaUrl("s2")
+            .setScope(a.getScopeSpans(0).getScope().toBuilder().setName("other"))
+            .addSpans(Span.newBuilder().setName("no trace id").setSpanId(com.google.protobuf.ByteString.copyFrom(
+                new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))))
+        .build();
+    Batch batch = Batch.traces(List.of(twoScopes, TestData.resourceSpans("b", 9, 7)),
+        Envelope.of(ComponentId.of("t")));
+
+    List<TraceGrouper.Trace> traces = TraceGrouper.group(batch.encoded());
+
+    List<Object> out = new ArrayList<>();
+    for (TraceGrouper.Trace t : traces) {
+      for (Object rs : t.content().decode()) {
+        for (var ss : ((ResourceSpans) rs).getScopeSpansList()) {
+          for (Span span : ss.getSpansList()) {
+            assertThat(new String(t.key(), StandardCharsets.US_ASCII)).isEqualTo(HexFormat.of().formatHex(
+                span.getTraceId().toByteArray()));
+          }
+        }
+      }
+      out.addAll(OtlpItems.of(Signal.TRACES, t.content().decode()));
+    }
+    assertThat(out).containsExactlyInAnyOrderElementsOf(OtlpItems.of(Signal.TRACES, batch.resources()));
+    assertThat(traces).extracting(t -> new String(t.key(), StandardCharsets.US_ASCII)).contains("")
+        .doesNotHaveDuplicates();
+  }
+
+  @Test
   void untilATopicsPartitionCountIsKnownItsKeyedMessagesGoInOneRequest() throws Exception {
     MessagePlanner p = planner("partition_traces_by_id: true", Map.of());
     List<Planned> plans = p.plan(TestData.traces(32, 3));
