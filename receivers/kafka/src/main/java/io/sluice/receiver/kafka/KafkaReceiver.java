@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -55,6 +56,10 @@ final class KafkaReceiver implements Receiver {
   static final int MAX_CHUNKS_IN_FLIGHT = 4;
   /** The longest one poll blocks; the loop also pauses, resumes and commits between polls. */
   static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+  /** How often the partitions' lag is brought up to date from the brokers' end offsets. */
+  static final long LAG_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(2);
+  /** How long one lookup of end offsets may hold the poll thread. */
+  static final Duration LAG_TIMEOUT = Duration.ofSeconds(2);
   /** How long shutdown waits for the pipeline's answer to the chunks it holds. */
   static final long SHUTDOWN_WAIT_MILLIS = 5000;
 
@@ -68,6 +73,8 @@ final class KafkaReceiver implements Receiver {
   final RateLimitedLog refusedLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
   final RateLimitedLog droppedLog = new RateLimitedLog(LOG, Level.ERROR, 60, TimeUnit.SECONDS);
   private final RateLimitedLog pollLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
+  /** The partitions assigned now, for the gauges (the poll thread's own map is not safe to read elsewhere). */
+  private final Map<TopicPartition, PartitionWorker> assignedNow = new ConcurrentHashMap<>();
   private Context[] contexts;
   private PollLoop loop;
   private Future<Void> startFuture;
@@ -80,6 +87,7 @@ final class KafkaReceiver implements Receiver {
     this.metrics = ctx.metrics().receiver(ctx.id(), "kafka");
     this.malformed = ctx.metrics().sharedCounter("sluice_receiver_malformed_messages",
         "Messages a receiver could not decode and skipped.", "component_id").labelValues(id);
+    PartitionGauges.register(ctx.metrics(), id, assignedNow::values);
   }
 
   @Override
@@ -229,13 +237,49 @@ final class KafkaReceiver implements Receiver {
           w.revoke();
         }
         partitions.clear();
+        assignedNow.clear();
         assigned = 0;
         paused = 0;
         stopped.complete();
       }
     }
 
+    /**
+     * Each partition's lag: the records after the last one the pipeline acknowledged (or, before
+     * any, after the consumer's position), from the brokers' end offsets. A paused partition is
+     * not fetched, so the consumer's own lag figure would stand still: the end offsets are asked for.
+     */
+    private void refreshLag() {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      Map<TopicPartition, Long> ends;
+      try {
+        ends = consumer.endOffsets(partitions.keySet(), LAG_TIMEOUT);
+      } catch (WakeupException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        return; // asked again at the next refresh
+      }
+      for (PartitionWorker w : partitions.values()) {
+        Long end = ends.get(w.tp);
+        if (end == null) {
+          continue;
+        }
+        long from = w.acknowledged;
+        if (from < 0) {
+          try {
+            from = consumer.position(w.tp, Duration.ZERO);
+          } catch (RuntimeException e) {
+            continue;
+          }
+        }
+        w.lag = Math.max(0, end - from);
+      }
+    }
+
     private void loop() {
+      long nextLag = System.nanoTime();
       long interval = config.autocommit().interval().toNanos();
       long nextCommit = System.nanoTime() + interval;
       while (running) {
@@ -250,6 +294,10 @@ final class KafkaReceiver implements Receiver {
             }
           }
           long now = System.nanoTime();
+          if (now - nextLag >= 0) {
+            refreshLag();
+            nextLag = now + LAG_REFRESH_NANOS;
+          }
           if (!config.autocommit().enable() || now - nextCommit >= 0) {
             commitAcknowledged(false);
             nextCommit = now + interval;
@@ -421,6 +469,8 @@ final class KafkaReceiver implements Receiver {
     }
 
     private void refreshCounts() {
+      assignedNow.keySet().retainAll(partitions.keySet());
+      assignedNow.putAll(partitions);
       assigned = partitions.size();
       int n = 0;
       for (PartitionWorker w : partitions.values()) {

@@ -67,8 +67,10 @@ final class PartitionWorker {
 
   /** Poll thread only: the offset last committed, -1 before any. */
   long committed = -1;
-  /** Poll thread only: the consumer has this partition paused. */
-  boolean paused;
+  /** Written on the poll thread only: the consumer has this partition paused. */
+  volatile boolean paused;
+  /** Written on the poll thread only: records after the last one acknowledged, -1 until known. */
+  volatile long lag = -1;
 
   /**
    * Message bytes decoded in one turn of the event loop (eight times as many for

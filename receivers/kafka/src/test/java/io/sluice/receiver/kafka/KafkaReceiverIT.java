@@ -210,6 +210,11 @@ class KafkaReceiverIT {
     assertThat(KafkaTestClients.committed(broker.bootstrap(), group, topic)).isEmpty();
     assertThat(SelfMetricsReader.counter(metrics, "sluice_receiver_accepted_items", "component_id", "kafka/bp"))
         .isZero();
+    assertThat(SelfMetricsReader.gauge(metrics, "sluice_receiver_kafka_partition_paused", "component_id", "kafka/bp"))
+        .isEqualTo(1);
+    // The messages written while paused wait in Kafka: the consumer's lag says so.
+    await().atMost(WAIT).until(() -> SelfMetricsReader.gauge(metrics, "sluice_receiver_kafka_partition_lag",
+        "component_id", "kafka/bp") >= 10);
 
     sink.clear();
     refuse.set(false);
@@ -217,6 +222,10 @@ class KafkaReceiverIT {
     await().atMost(WAIT).until(() -> sink.itemCount(Signal.TRACES) >= 120);
     await().atMost(WAIT).until(() -> total(KafkaTestClients.committed(broker.bootstrap(), group, topic)) == 30);
     assertThat(r.pausedPartitions()).isZero();
+    assertThat(SelfMetricsReader.gauge(metrics, "sluice_receiver_kafka_partition_paused", "component_id", "kafka/bp"))
+        .isZero();
+    await().atMost(WAIT).until(() -> SelfMetricsReader.gauge(metrics, "sluice_receiver_kafka_partition_lag",
+        "component_id", "kafka/bp") == 0);
     List<Object> want = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       want.addAll(OtlpItems.of(Signal.TRACES, List.of(TestData.resourceSpans("a", 4, i))));
