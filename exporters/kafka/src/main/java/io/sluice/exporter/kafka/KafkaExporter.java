@@ -11,7 +11,6 @@ import io.sluice.translation.kafka.KafkaEncoding;
 import io.sluice.translation.kafka.KafkaPartitioner;
 import io.sluice.translation.kafka.KafkaPayloads;
 import io.sluice.translation.kafka.KafkaTls;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +67,6 @@ final class KafkaExporter implements RequestSender {
   private final Map<Batch, Planned> plans = new WeakHashMap<>();
   private final Map<String, TopicPartitions> partitionCounts = new ConcurrentHashMap<>();
   private final List<Header> staticHeaders;
-  private Context context;
   private volatile KafkaProducer<byte[], byte[]> producer;
   private ExecutorService producerThread;
 
@@ -82,10 +80,6 @@ final class KafkaExporter implements RequestSender {
     config.recordHeaders().forEach((k, v) -> h.add(new RecordHeader(k, v == null ? new byte[0]
         : v.getBytes(StandardCharsets.UTF_8))));
     this.staticHeaders = List.copyOf(h);
-  }
-
-  void bind(Context context) {
-    this.context = context;
   }
 
   /** A topic's partition count as last looked up. */

@@ -56,7 +56,6 @@ public final class KafkaExporterFactory implements ExporterFactory<KafkaExporter
         .onStart(sender::start)
         .onShutdown(sender::shutdown)
         .build();
-    sender.bind(helper.context());
     return helper;
   }
 }

@@ -213,7 +213,8 @@ class KafkaExporterConfigTest {
   void shutdownWorksWithoutStartAndTwiceAndTheExporterStartsAgain() throws Exception {
     try (TestVertx tv = TestVertx.create()) {
       Exporter e = new KafkaExporterFactory().create(TestContexts.context(tv.vertx(), ComponentKind.EXPORTER,
-          "kafka"), KafkaExporterConfig.defaults());
+          "kafka"), ConfigLoader.bindComponent(new KafkaExporterFactory(), "brokers: [127.0.0.1:"
+          + io.sluice.core.testkit.Ports.freePort() + "]"));
       e.shutdown().await(30, TimeUnit.SECONDS);
       e.shutdown().await(30, TimeUnit.SECONDS);
       e.start().await(30, TimeUnit.SECONDS);
