@@ -376,6 +376,23 @@ class KafkaExporterIT {
     }
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"gzip", "snappy", "lz4", "zstd"})
+  void everyCompressionWritesWhatAPlainConsumerReadsBack(String compression) throws Exception {
+    String topic = KafkaTestClients.uniqueTopic("compressed-" + compression);
+    Exporter e = start("""
+        metrics: {topic: %s}
+        producer: {compression: %s}
+        """.formatted(topic, compression));
+    Batch points = TestData.metrics(20, 9);
+    deliver(e, points);
+
+    List<ConsumerRecord<byte[], byte[]>> records = KafkaTestClients.readAll(broker.bootstrap(), topic, 1, WAIT);
+    assertThat(records).hasSize(1);
+    assertThat(MetricsData.parseFrom(records.get(0).value()).getResourceMetricsList())
+        .isEqualTo(points.resourceMetrics());
+  }
+
   @Test
   void aBrokerThatCannotBeReachedFailsTheBatchRetryably() throws Exception {
     KafkaExporterConfig c = ConfigLoader.bindComponent(new KafkaExporterFactory(), """
