@@ -26,6 +26,19 @@ public record RetrySettings(
     return new RetrySettings(false, Duration.ofSeconds(5), 0.5, 1.5, Duration.ofSeconds(30), Duration.ofMinutes(5));
   }
 
+  /**
+   * The wait before try number {@code attempt + 1} (attempt 0 is the wait after the first
+   * failure), in milliseconds: {@code initial_interval} times {@code multiplier} per attempt, at
+   * most {@code max_interval}, spread by {@code randomization_factor}.
+   */
+  public long delayMillis(int attempt) {
+    double interval = initialInterval.toMillis() * Math.pow(multiplier, attempt);
+    interval = Math.min(interval, maxInterval.toMillis());
+    double spread = randomizationFactor * interval;
+    return Math.max(1, (long) (interval - spread + java.util.concurrent.ThreadLocalRandom.current().nextDouble()
+        * (2 * spread + 1)));
+  }
+
   /** Problems with paths under {@code prefix} (normally {@code retry_on_failure}). */
   public List<ConfigProblem> validate(String prefix) {
     List<ConfigProblem> problems = new ArrayList<>();

@@ -97,6 +97,20 @@ public final class OtlpJson {
     return out.toByteArray();
   }
 
+  /**
+   * The OTLP/JSON form of a message of type {@code type} given as its protobuf encoding
+   * ({@code wire}, which must be valid), UTF-8, on one line: no parsing into objects first.
+   */
+  public static byte[] encode(Descriptor type, byte[] wire) {
+    ByteArrayBuilder out = new ByteArrayBuilder(Math.max(256, Math.min(wire.length * 2, 1 << 24)));
+    try {
+      writeJson(type, wire, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
   /** The OTLP/JSON form of {@code message}, on one line. */
   public static String encodeToString(Message message) {
     return new String(encode(message), StandardCharsets.UTF_8);

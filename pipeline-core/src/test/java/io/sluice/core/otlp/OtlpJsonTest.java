@@ -210,6 +210,16 @@ class OtlpJsonTest {
   }
 
   @Test
+  void encodesWireBytesAsItEncodesTheParsedMessage() {
+    ExportTraceServiceRequest req = ExportTraceServiceRequest.newBuilder()
+        .addResourceSpans(TestData.resourceSpans("checkout", 20, 1))
+        .build();
+
+    assertThat(new String(OtlpJson.encode(io.opentelemetry.proto.trace.v1.TracesData.getDescriptor(),
+        req.toByteArray()), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(OtlpJson.encodeToString(req));
+  }
+
+  @Test
   void roundTripsRealisticMetrics() {
     ExportMetricsServiceRequest req = ExportMetricsServiceRequest.newBuilder()
         .addResourceMetrics(TestData.resourceMetrics("checkout", 40, 3))
