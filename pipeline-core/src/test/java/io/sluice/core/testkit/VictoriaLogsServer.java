@@ -12,12 +12,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,44 +78,7 @@ public final class VictoriaLogsServer implements AutoCloseable {
    * {@code ${SLUICE_SERVERS_CACHE:-~/.cache/sluice/servers}/victoria-logs-<hash>}.
    */
   static Path binary() throws IOException {
-    Path repo = repoDir();
-    Path module = repo.resolve(MODULE);
-    byte[] goMod = Files.readAllBytes(module.resolve("go.mod"));
-    byte[] goSum = Files.readAllBytes(module.resolve("go.sum"));
-    String hash;
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(goMod);
-      sha.update(goSum);
-      hash = HexFormat.of().formatHex(sha.digest()).substring(0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    String cache = System.getenv("SLUICE_SERVERS_CACHE");
-    Path dir = cache == null || cache.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "sluice",
-        "servers") : Path.of(cache);
-    Path binary = dir.resolve("victoria-logs-" + hash);
-    if (!Files.isExecutable(binary)) {
-      throw new IllegalStateException("VictoriaLogs is not built: " + binary + " is missing. Run "
-          + repo.resolve("bin/build-test-servers") + " (it builds it from the Go module proxy with the go tool,"
-          + " about 30 s; bin/test runs it too)");
-    }
-    return binary;
-  }
-
-  /** The repository's root: {@code -Dsluice.repo.dir}, else the nearest parent holding {@code bin/build-test-servers}. */
-  private static Path repoDir() {
-    String prop = System.getProperty("sluice.repo.dir");
-    if (prop != null && !prop.isBlank()) {
-      return Path.of(prop).toAbsolutePath().normalize();
-    }
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("bin/build-test-servers"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("Cannot find the repository root (with bin/build-test-servers) above "
-        + Path.of("").toAbsolutePath() + "; set -Dsluice.repo.dir");
+    return GoServers.binary("victoria-logs", MODULE, "VictoriaLogs", "about 30 s");
   }
 
   private void awaitReady() throws IOException, InterruptedException {
