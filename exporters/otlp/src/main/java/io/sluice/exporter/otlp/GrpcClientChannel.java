@@ -28,6 +28,9 @@ import io.vertx.core.internal.VertxInternal;
 import java.io.File;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,17 +56,19 @@ public final class GrpcClientChannel {
   private final Vertx vertx;
   private final ContextInternal context;
   private final ManagedChannel managed;
+  private final ExecutorService offload;
   private final Channel channel;
   private final CallOptions options;
 
   private GrpcClientChannel(String id, String target, GrpcClientSettings config, Vertx vertx,
-      ContextInternal context, ManagedChannel managed, Channel channel) {
+      ContextInternal context, ManagedChannel managed, ExecutorService offload, Channel channel) {
     this.id = id;
     this.target = target;
     this.config = config;
     this.vertx = vertx;
     this.context = context;
     this.managed = managed;
+    this.offload = offload;
     this.channel = channel;
     CallOptions o = CallOptions.DEFAULT;
     if (config.waitForReady()) {
@@ -95,21 +100,42 @@ public final class GrpcClientChannel {
     }
     ContextInternal ci = (ContextInternal) context;
     return ci.executeBlocking(() -> {
-      ManagedChannel managed = build(ctx.vertx(), endpoint, config, plaintext ? null : sslContext(config.tls()),
-          auth);
+      ExecutorService offload = offloadExecutor(id);
+      ManagedChannel managed;
+      try {
+        managed = build(ctx.vertx(), endpoint, config, plaintext ? null : sslContext(config.tls()), auth, offload);
+      } catch (Exception | Error e) {
+        offload.shutdown();
+        throw e;
+      }
       Metadata md = new Metadata();
       for (Map.Entry<String, String> h : config.headers().entrySet()) {
         md.put(Metadata.Key.of(h.getKey(), Metadata.ASCII_STRING_MARSHALLER), h.getValue());
       }
       Channel channel = md.keys().isEmpty() ? managed
           : ClientInterceptors.intercept(managed, MetadataUtils.newAttachHeadersInterceptor(md));
-      return new GrpcClientChannel(id, endpoint.target(), config, ctx.vertx(), ci, managed, channel);
+      return new GrpcClientChannel(id, endpoint.target(), config, ctx.vertx(), ci, managed, offload, channel);
     }).map(opened -> {
       LOG.info("Exporter '{}' sends {} to '{}' ({}, compression {}, balancer {})", id, protocol,
           opened.target, plaintext ? "plaintext" : "TLS",
           config.grpcEncoding() == null ? "none" : config.grpcEncoding(), config.balancerName());
       return opened;
     });
+  }
+
+  /**
+   * The thread gRPC resolves names on, started here, on a worker: left to itself gRPC starts one
+   * the first time a call needs a name resolved, on the event loop that made the call, and
+   * starting a thread can take hundreds of milliseconds on a loaded machine.
+   */
+  private static ExecutorService offloadExecutor(String id) {
+    ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "sluice-grpc-offload-" + id);
+      t.setDaemon(true);
+      return t;
+    });
+    e.prestartAllCoreThreads();
+    return e;
   }
 
   private static SslContext sslContext(TlsClientSettings tls) throws Exception {
@@ -126,13 +152,14 @@ public final class GrpcClientChannel {
   }
 
   private static ManagedChannel build(Vertx vertx, GrpcEndpoint endpoint, GrpcClientSettings config, SslContext ssl,
-      HttpClientAuth auth) {
+      HttpClientAuth auth, ExecutorService offload) {
     VertxInternal vx = (VertxInternal) vertx;
     // An explicit dns target: a bare "host:port" could otherwise be read as a URI whose scheme is the host.
     NettyChannelBuilder b = NettyChannelBuilder.forTarget("dns:///" + endpoint.target())
         .eventLoopGroup(vx.nettyEventLoopGroup())
         .channelFactory(vx.transport().channelFactory(false))
         .directExecutor()
+        .offloadExecutor(offload)
         .compressorRegistry(GrpcCompressors.registry())
         .defaultLoadBalancingPolicy(config.balancerName())
         .userAgent("Sluice");
@@ -186,10 +213,12 @@ public final class GrpcClientChannel {
       long now = System.nanoTime();
       if (ch.isTerminated()) {
         vertx.cancelTimer(tid);
+        offload.shutdown();
         LOG.info("Exporter '{}' closed its gRPC channel to '{}'", id, target);
         done.tryComplete();
       } else if (now - giveUpAt > 0) {
         vertx.cancelTimer(tid);
+        offload.shutdown();
         LOG.warn("Exporter '{}': the gRPC channel to '{}' did not terminate in time; leaving it", id, target);
         done.tryComplete();
       } else if (now - forceAt > 0 && !forced[0]) {
