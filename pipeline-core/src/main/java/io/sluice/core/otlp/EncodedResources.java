@@ -138,6 +138,32 @@ public final class EncodedResources {
     return size;
   }
 
+  /**
+   * The array holding resource message {@code i} (0 &lt;= i &lt; {@link #size()}), which starts at
+   * {@link #offset(int)} and is {@link #length(int)} bytes long; for readers of the encoded
+   * fields. The array is shared: never write to it.
+   */
+  public byte[] array(int i) {
+    return arrays[index(i)];
+  }
+
+  /** Where resource message {@code i} starts in {@link #array(int)}. */
+  public int offset(int i) {
+    return offsets[index(i)];
+  }
+
+  /** The length of resource message {@code i}, in bytes. */
+  public int length(int i) {
+    return lengths[index(i)];
+  }
+
+  private int index(int i) {
+    if (i < 0 || i >= size) {
+      throw new IndexOutOfBoundsException("resource " + i + " of " + size);
+    }
+    return i;
+  }
+
   /** Spans, data points or log records in all of them. */
   public int itemCount() {
     return itemCount;

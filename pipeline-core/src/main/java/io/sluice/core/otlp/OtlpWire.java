@@ -141,7 +141,7 @@ public final class OtlpWire {
    * Reads a varint of at most 32 bits (a tag or a length) at {@code pos}: the value in the high
    * half of the result (as an unsigned int), the position after it in the low half.
    */
-  static long readVarint32(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  public static long readVarint32(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
     if (pos >= end) {
       throw malformed("a varint runs past the end of its message");
     }
@@ -164,7 +164,7 @@ public final class OtlpWire {
   }
 
   /** The position after the value of a field with the given wire type that starts at {@code pos}. */
-  static int skipValue(byte[] b, int pos, int end, int wire, int field) throws InvalidProtocolBufferException {
+  public static int skipValue(byte[] b, int pos, int end, int wire, int field) throws InvalidProtocolBufferException {
     if (wire != WIRE_LEN) {
       return skipScalar(b, pos, end, wire, field);
     }
@@ -176,7 +176,7 @@ public final class OtlpWire {
   }
 
   /** Reads a varint at {@code pos}, checking it ends before {@code end}. */
-  static long readVarint(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  public static long readVarint(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
     long v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos >= end) {
@@ -192,7 +192,7 @@ public final class OtlpWire {
   }
 
   /** The position after the varint at {@code pos}, which {@link #readVarint} has checked. */
-  static int varintEnd(byte[] b, int pos) {
+  public static int varintEnd(byte[] b, int pos) {
     while (b[pos] < 0) {
       pos++;
     }
@@ -200,7 +200,7 @@ public final class OtlpWire {
   }
 
   /** Reads a length prefix and checks that the bytes it announces are there. */
-  static int readLength(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  public static int readLength(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
     return (int) (readLengthPrefix(b, pos, end) >>> 32);
   }
 

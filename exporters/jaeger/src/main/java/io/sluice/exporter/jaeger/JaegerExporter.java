@@ -87,7 +87,7 @@ final class JaegerExporter implements RequestSender {
     }
     JaegerEncoder.Encoded request;
     try {
-      request = encoder.encode(batch.resourceSpans());
+      request = encoder.encode(batch.encoded());
     } catch (RuntimeException e) {
       return Future.failedFuture(e instanceof PermanentException ? e : new PermanentException("Exporter '" + id
           + "' could not translate spans for Jaeger: " + e.getMessage(), e));
