@@ -347,4 +347,146 @@ class JaegerEncoderTest {
     assertThat(second.getProcess().getServiceName()).isEqualTo("small");
     assertThat(second.getSpansList()).hasSize(1);
   }
+
+  // The OTLP bytes as encoders other than protobuf-java may write them.
+
+  /** A ResourceSpans message of the given resource, scope and span bytes, in the order given. */
+  private static byte[] resourceSpansBytes(ByteString resource, ByteString scopeSpans, boolean resourceLast)
+      throws java.io.IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+    if (!resourceLast) {
+      out.writeBytes(1, resource);
+    }
+    out.writeBytes(2, scopeSpans);
+    if (resourceLast) {
+      out.writeBytes(1, resource);
+    }
+    out.flush();
+    return bytes.toByteArray();
+  }
+
+  private static Model.Batch encodeBytes(byte[]... resourceSpans) throws Exception {
+    java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(request);
+    for (byte[] rs : resourceSpans) {
+      out.writeByteArray(1, rs);
+    }
+    out.flush();
+    byte[] r = request.toByteArray();
+    JaegerEncoder.Encoded e = new JaegerEncoder().encode(io.sluice.core.otlp.EncodedResources.scanRequest(
+        io.sluice.core.Signal.TRACES, r, 0, r.length));
+    return PostSpansRequests.batch(e.bytes());
+  }
+
+  @Test
+  void readsFieldsInAnyOrderAndSkipsUnknownOnes() throws Exception {
+    Span attributesAndIds = span().addAttributes(str("first", "1")).build();
+    Span events = Span.newBuilder().addEvents(Span.Event.newBuilder().setName("e").setTimeUnixNano(7)
+        .addAttributes(integer("n", 1))).build();
+    Span more = Span.newBuilder().addAttributes(str("second", "2")).setParentSpanId(PARENT)
+        .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+            .addField(99, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(5).build())
+            .addField(98, com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                .addLengthDelimited(ByteString.copyFromUtf8("x")).build()).build())
+        .build();
+    // Events before some attributes, the parent last: one span, as a parser would merge it.
+    ByteString spanBytes = events.toByteString().concat(attributesAndIds.toByteString()).concat(more.toByteString());
+    ByteString scope = InstrumentationScope.newBuilder().setName("late.scope").build().toByteString();
+    java.io.ByteArrayOutputStream ss = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(ss);
+    out.writeBytes(2, spanBytes);
+    out.writeBytes(1, scope); // the scope after its spans
+    out.flush();
+
+    Model.Batch b = encodeBytes(resourceSpansBytes(resource(str("service.name", "api")).toByteString(),
+        ByteString.copyFrom(ss.toByteArray()), true));
+
+    assertThat(b.getProcess().getServiceName()).isEqualTo("api");
+    Model.Span j = b.getSpans(0);
+    assertThat(j.getSpanId()).isEqualTo(SPAN);
+    assertThat(j.getReferences(0).getSpanId()).isEqualTo(PARENT);
+    assertThat(tags(j.getTagsList())).containsExactly("otel.scope.name=STRING:late.scope", "first=STRING:1",
+        "second=STRING:2");
+    assertThat(j.getLogsList()).hasSize(1);
+    assertThat(tags(j.getLogs(0).getFieldsList())).containsExactly("event=STRING:e", "n=INT64:1");
+  }
+
+  @Test
+  void aFieldGivenTwiceCountsLastAndMessagesMerge() throws Exception {
+    Span first = span().setName("first name").setKind(Span.SpanKind.SPAN_KIND_CLIENT)
+        .setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR).setMessage("broken")).build();
+    Span second = Span.newBuilder().setName("second name")
+        .setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_OK)).build();
+    java.io.ByteArrayOutputStream ss = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(ss);
+    out.writeBytes(2, first.toByteString().concat(second.toByteString()));
+    out.flush();
+
+    Model.Span j = encodeBytes(resourceSpansBytes(resource(str("service.name", "api")).toByteString(),
+        ByteString.copyFrom(ss.toByteArray()), false)).getSpans(0);
+
+    // As protobuf merges: the later name and code, the earlier status message kept.
+    assertThat(j.getOperationName()).isEqualTo("second name");
+    assertThat(tags(j.getTagsList())).containsExactly("span.kind=STRING:client", "otel.status_code=STRING:OK",
+        "otel.status_description=STRING:broken");
+  }
+
+  @Test
+  void aServiceNameOfAnotherTypeIsItsTextAndTheLastOneCounts() {
+    Resource r = resource(str("service.name", "first"), str("host.name", "h"),
+        kv("service.name", AnyValue.newBuilder().setIntValue(42).build()));
+
+    Model.Batch b = encode(resourceSpans(r, InstrumentationScope.getDefaultInstance(), span().build()));
+
+    assertThat(b.getProcess().getServiceName()).isEqualTo("42");
+    assertThat(tags(b.getProcess().getTagsList())).containsExactly("host.name=STRING:h");
+  }
+
+  @Test
+  void aMalformedAttributeInsideASpanFailsTheRequestSayingSo() throws Exception {
+    // A span whose attribute claims 50 bytes and holds 3: the request's own framing is sound.
+    java.io.ByteArrayOutputStream sp = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(sp);
+    out.writeBytes(1, TRACE);
+    out.writeBytes(2, SPAN);
+    out.writeByteArray(9, new byte[] {0x0a, 50, 'k'});
+    out.flush();
+    java.io.ByteArrayOutputStream ss = new java.io.ByteArrayOutputStream();
+    out = com.google.protobuf.CodedOutputStream.newInstance(ss);
+    out.writeByteArray(2, sp.toByteArray());
+    out.flush();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> encodeBytes(resourceSpansBytes(
+        resource(str("service.name", "api")).toByteString(), ByteString.copyFrom(ss.toByteArray()), false)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("malformed")
+        .hasMessageContaining("runs past the end");
+  }
+
+  @Test
+  void manyResourcesLinksAndSpansGrowTheColumns() {
+    ResourceSpans[] rs = new ResourceSpans[12];
+    for (int i = 0; i < rs.length; i++) {
+      Span.Builder s = span().setSpanId(id(String.format("%016x", i + 1)));
+      for (int l = 0; l < 40; l++) {
+        s.addLinks(Span.Link.newBuilder().setTraceId(OTHER_TRACE).setSpanId(id(String.format("%016x", 1000 + l))));
+      }
+      Span[] spans = new Span[100];
+      for (int k = 0; k < spans.length; k++) {
+        spans[k] = s.setSpanId(id(String.format("%08x%08x", i, k))).build();
+      }
+      rs[i] = resourceSpans(resource(str("service.name", "svc-" + i)), InstrumentationScope.getDefaultInstance(),
+          spans);
+    }
+
+    Model.Batch b = encode(rs);
+
+    assertThat(b.getProcess().getServiceName()).isEqualTo("svc-0");
+    assertThat(b.getSpansList()).hasSize(1200);
+    assertThat(b.getSpans(1199).getProcess().getServiceName()).isEqualTo("svc-11");
+    assertThat(b.getSpans(1199).getReferencesList()).hasSize(40);
+    assertThat(b.getSpans(1199).getReferences(39).getSpanId()).isEqualTo(id(String.format("%016x", 1039)));
+    assertThat(b.getSpans(99).hasProcess()).isFalse();
+  }
 }
