@@ -15,10 +15,8 @@ import io.sluice.core.otlp.EncodedResources;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.util.RateLimitedLog;
 import io.sluice.exporter.otlp.GrpcClientChannel;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.internal.ContextInternal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,52 +34,30 @@ import org.slf4j.event.Level;
  * retries and the timeout are the {@link io.sluice.core.exporterhelper.ExporterHelper}'s; the
  * helper's request splitter ({@link #byProcess}) makes the requests.
  *
- * <p>Everything here runs on the helper's context: the translation, and the promise an answer
+ * <p>Everything here runs on the helper's context, where the channel's {@link
+ * GrpcClientChannel.Owner} opens and closes it: the translation, and the promise an answer
  * completes (answers arrive on a Netty loop).
  */
 final class JaegerExporter implements RequestSender {
   private static final Logger LOG = LoggerFactory.getLogger(JaegerExporter.class);
   static final String INVALID_IDS = "invalid_ids";
 
-  private final ComponentContext ctx;
   private final String id;
-  private final JaegerExporterConfig config;
+  private final GrpcClientChannel.Owner owner;
   private final SelfMetrics.ExporterMetrics metrics;
   private final RateLimitedLog invalidLog;
   private final JaegerEncoder encoder = new JaegerEncoder();
-  private ContextInternal context;
-  private GrpcClientChannel channel;
 
-  JaegerExporter(ComponentContext ctx, JaegerExporterConfig config) {
-    this.ctx = ctx;
+  JaegerExporter(ComponentContext ctx, JaegerExporterConfig config, GrpcClientChannel.Owner owner) {
     this.id = ctx.id().toString();
-    this.config = config;
+    this.owner = owner;
     this.metrics = ctx.metrics().exporter(ctx.id());
     this.invalidLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
   }
 
-  /** The exporter helper's context: every call of this class runs there. */
-  void bind(Context helperContext) {
-    this.context = (ContextInternal) helperContext;
-  }
-
-  /** Builds the channel (on a worker: it reads key and CA files). */
-  Future<Void> start() {
-    return GrpcClientChannel.open(ctx, context, config, "spans over Jaeger's gRPC API").map(opened -> {
-      channel = opened;
-      return null;
-    });
-  }
-
-  /** Closes the channel once everything queued was sent, without blocking. */
-  Future<Void> shutdown() {
-    GrpcClientChannel ch = channel;
-    channel = null;
-    return ch == null ? Future.succeededFuture() : ch.close();
-  }
-
   @Override
   public Future<Void> send(Batch batch) {
+    GrpcClientChannel channel = owner.channel();
     if (channel == null) {
       return Future.failedFuture(new RetryableException("Exporter '" + id + "' has no open gRPC channel"));
     }
@@ -100,7 +76,7 @@ final class JaegerExporter implements RequestSender {
     if (request.spans() == 0) {
       return Future.succeededFuture();
     }
-    Promise<Void> done = context.promise();
+    Promise<Void> done = owner.context().promise();
     ClientCalls.asyncUnaryCall(channel.newCall(PostSpans.METHOD), request.bytes(),
         new StreamObserver<PostSpans.Response>() {
           @Override
@@ -108,7 +84,7 @@ final class JaegerExporter implements RequestSender {
 
           @Override
           public void onError(Throwable t) {
-            done.tryFail(failure(id, channel == null ? config.endpoint() : channel.target(), request.spans(), t));
+            done.tryFail(failure(id, channel.target(), request.spans(), t));
           }
 
           @Override

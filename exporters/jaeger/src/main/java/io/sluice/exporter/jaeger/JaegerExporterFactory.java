@@ -5,6 +5,7 @@ import io.sluice.core.Exporter;
 import io.sluice.core.ExporterFactory;
 import io.sluice.core.Signal;
 import io.sluice.core.exporterhelper.ExporterHelper;
+import io.sluice.exporter.otlp.GrpcClientChannel;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -36,17 +37,17 @@ public final class JaegerExporterFactory implements ExporterFactory<JaegerExport
 
   @Override
   public Exporter create(ComponentContext ctx, JaegerExporterConfig config) {
-    JaegerExporter sender = new JaegerExporter(ctx, config);
+    GrpcClientChannel.Owner channel = new GrpcClientChannel.Owner(ctx, config, "spans over Jaeger's gRPC API");
     long max = config.maxRequestSize();
-    ExporterHelper helper = ExporterHelper.builder(ctx, sender)
+    ExporterHelper helper = ExporterHelper.builder(ctx, new JaegerExporter(ctx, config, channel))
         .timeout(config.timeout())
         .queue(config.sendingQueue())
         .retry(config.retryOnFailure())
-        .onStart(sender::start)
-        .onShutdown(sender::shutdown)
+        .onStart(channel::open)
+        .onShutdown(channel::close)
         .requestSplitter(b -> JaegerExporter.byProcess(b, max))
         .build();
-    sender.bind(helper.context());
+    channel.bind(helper.context());
     return helper;
   }
 }

@@ -78,6 +78,55 @@ public final class GrpcClientChannel {
   }
 
   /**
+   * An exporter's channel across its starts and shutdowns: opened by the exporter helper's start
+   * and closed by its shutdown, both on the helper's context, where the sender reads it.
+   */
+  public static final class Owner {
+    private final ComponentContext ctx;
+    private final GrpcClientSettings config;
+    private final String protocol;
+    private ContextInternal context;
+    private GrpcClientChannel channel;
+
+    /** @param protocol what the exporter sends, for the log line ("OTLP over gRPC") */
+    public Owner(ComponentContext ctx, GrpcClientSettings config, String protocol) {
+      this.ctx = ctx;
+      this.config = config;
+      this.protocol = protocol;
+    }
+
+    /** The exporter helper's context, where the channel is opened, closed and used. */
+    public void bind(Context helperContext) {
+      context = (ContextInternal) helperContext;
+    }
+
+    /** The helper's context, for promises the sender completes there. */
+    public ContextInternal context() {
+      return context;
+    }
+
+    /** Opens the channel (on a worker: it reads key and CA files). */
+    public Future<Void> open() {
+      return GrpcClientChannel.open(ctx, context, config, protocol).map(opened -> {
+        channel = opened;
+        return null;
+      });
+    }
+
+    /** Closes the channel once its calls are done, without blocking. */
+    public Future<Void> close() {
+      GrpcClientChannel ch = channel;
+      channel = null;
+      return ch == null ? Future.succeededFuture() : ch.close();
+    }
+
+    /** The open channel; null before the first start and after a shutdown. */
+    public GrpcClientChannel channel() {
+      return channel;
+    }
+  }
+
+  /**
    * Builds the channel on a worker of {@code context}: reading key and CA files and the JVM's
    * trust store is blocking I/O, and so is loading grpc's classes the first time.
    *

@@ -19,10 +19,8 @@ import io.sluice.core.Signal;
 import io.sluice.core.exporterhelper.RequestSender;
 import io.sluice.core.otlp.EncodedResources;
 import io.sluice.core.util.RateLimitedLog;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.internal.ContextInternal;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -34,58 +32,34 @@ import org.slf4j.event.Level;
  * {@link RetryableException} or a {@link PermanentException}. Queueing, retries and the timeout
  * are the {@link io.sluice.core.exporterhelper.ExporterHelper}'s.
  *
- * <p>The channel ({@link GrpcClientChannel}) is built in {@link #start()} and touched only on the
- * helper's context; answers arrive on a Netty loop and are handed to that context through
- * promises bound to it.
+ * <p>The channel ({@link GrpcClientChannel}) is opened and closed by the helper's start and
+ * shutdown and touched only on the helper's context; answers arrive on a Netty loop and are
+ * handed to that context through promises bound to it.
  */
 final class OtlpExporter implements RequestSender {
   private static final Logger LOG = LoggerFactory.getLogger(OtlpExporter.class);
 
-  private final ComponentContext ctx;
   private final String id;
-  private final OtlpExporterConfig config;
   private final GrpcEndpoint endpoint;
+  private final GrpcClientChannel.Owner owner;
   private final RateLimitedLog rejectedLog;
   private final RateLimitedLog warningLog;
-  private ContextInternal context;
 
-  private GrpcClientChannel channel;
-
-  OtlpExporter(ComponentContext ctx, OtlpExporterConfig config) {
-    this.ctx = ctx;
+  OtlpExporter(ComponentContext ctx, OtlpExporterConfig config, GrpcClientChannel.Owner owner) {
     this.id = ctx.id().toString();
-    this.config = config;
     this.endpoint = GrpcEndpoint.parse(config.endpoint());
+    this.owner = owner;
     this.rejectedLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
     this.warningLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
   }
 
-  /** The exporter helper's context: every call of this class runs there. */
-  void bind(Context helperContext) {
-    this.context = (ContextInternal) helperContext;
-  }
-
-  /** Builds the channel (on a worker: it reads key and CA files). */
-  Future<Void> start() {
-    return GrpcClientChannel.open(ctx, context, config, "OTLP over gRPC").map(opened -> {
-      channel = opened;
-      return null;
-    });
-  }
-
-  /** Closes the channel once everything queued was sent, without blocking. */
-  Future<Void> shutdown() {
-    GrpcClientChannel ch = channel;
-    channel = null;
-    return ch == null ? Future.succeededFuture() : ch.close();
-  }
-
   @Override
   public Future<Void> send(Batch batch) {
+    GrpcClientChannel channel = owner.channel();
     if (channel == null) {
       return Future.failedFuture(new RetryableException("Exporter '" + id + "' has no open gRPC channel"));
     }
-    Promise<Void> done = context.promise();
+    Promise<Void> done = owner.context().promise();
     EncodedResources req;
     try {
       req = batch.encoded();
