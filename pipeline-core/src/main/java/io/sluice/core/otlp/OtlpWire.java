@@ -18,12 +18,12 @@ import io.sluice.core.Signal;
 public final class OtlpWire {
   private OtlpWire() {}
 
-  static final int WIRE_VARINT = 0;
-  static final int WIRE_FIXED64 = 1;
-  static final int WIRE_LEN = 2;
-  static final int WIRE_START_GROUP = 3;
-  static final int WIRE_END_GROUP = 4;
-  static final int WIRE_FIXED32 = 5;
+  public static final int WIRE_VARINT = 0;
+  public static final int WIRE_FIXED64 = 1;
+  public static final int WIRE_LEN = 2;
+  public static final int WIRE_START_GROUP = 3;
+  public static final int WIRE_END_GROUP = 4;
+  public static final int WIRE_FIXED32 = 5;
 
   /** The field of an {@code Export*ServiceRequest} (and of {@code TracesData} etc.) holding resources. */
   static final int REQUEST_RESOURCES = 1;

@@ -5,7 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Finds the servers {@code bin/build-test-servers} builds from the Go module proxy, where it
@@ -61,5 +64,31 @@ final class GoServers {
     }
     throw new IllegalStateException("Cannot find the repository root (with bin/build-test-servers) above "
         + Path.of("").toAbsolutePath() + "; set -Dsluice.repo.dir");
+  }
+
+  /** Stops a server process (TERM, then KILL after 10 s) and deletes its temporary directory. */
+  static void stop(Process process, Path dir) {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory left behind
+    }
+  }
+
+  /** A server's log file as text, or why it cannot be read. */
+  static String log(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
   }
 }

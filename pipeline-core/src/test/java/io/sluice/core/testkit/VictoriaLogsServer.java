@@ -14,12 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A real VictoriaLogs server (built from the Go module proxy by {@code bin/build-test-servers})
@@ -116,11 +114,7 @@ public final class VictoriaLogsServer implements AutoCloseable {
 
   /** What the server logged so far. */
   public String log() {
-    try {
-      return Files.readString(dir.resolve("victoria-logs.log"));
-    } catch (IOException e) {
-      return "(no log: " + e.getMessage() + ")";
-    }
+    return GoServers.log(dir.resolve("victoria-logs.log"));
   }
 
   /**
@@ -161,18 +155,6 @@ public final class VictoriaLogsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // a temporary directory left behind
-    }
+    GoServers.stop(process, dir);
   }
 }

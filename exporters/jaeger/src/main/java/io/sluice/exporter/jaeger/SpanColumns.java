@@ -30,11 +30,11 @@ import java.util.List;
  * <p>The arrays grow as needed and are kept from one request to the next; one thread at a time.
  */
 final class SpanColumns {
-  // OTLP wire types and tags (field << 3 | wire type)
-  private static final int VARINT = 0;
-  private static final int I64 = 1;
-  private static final int LEN = 2;
-  private static final int I32 = 5;
+  // OTLP tags (field << 3 | wire type)
+  private static final int VARINT = OtlpWire.WIRE_VARINT;
+  private static final int I64 = OtlpWire.WIRE_FIXED64;
+  private static final int LEN = OtlpWire.WIRE_LEN;
+  private static final int I32 = OtlpWire.WIRE_FIXED32;
   /** ResourceSpans{1 resource, 2 scope_spans}, Resource{1 attributes}. */
   private static final int RESOURCE = 1 << 3 | LEN;
   private static final int SCOPE_SPANS = 2 << 3 | LEN;
