@@ -83,8 +83,8 @@ public final class JaegerTranslationRunner {
     table.put("translate a parsed batch (objects → OTLP bytes → Jaeger)", decoded.describe());
     table.put("parse alone (OTLP bytes → objects)", parse.describe());
     table.put("OTLP decode + encode (pass-through floor)", String.format(Locale.ROOT,
-        "%.2f CPU-s per million spans, %,.0f spans/s", floor.threadCpuSecondsPerMillionSpans(),
-        floor.spansPerSecond()));
+        "%.2f CPU-s per million spans (%,.0f spans per CPU-second)", floor.threadCpuSecondsPerMillionSpans(),
+        1e6 / floor.threadCpuSecondsPerMillionSpans()));
     table.put("Jaeger request bytes / OTLP request bytes", String.format(Locale.ROOT, "%.3f", sizeRatio));
     Reports.sayTable(table);
 
@@ -96,6 +96,13 @@ public final class JaegerTranslationRunner {
         .append(" attributes per span), each loop ").append(Durations.format(duration)).append(" after ")
         .append(Durations.format(warmup)).append(" of warm-up. CPU time is the looping thread's.\n\n");
     Reports.markdownTable(md, table, "loop", "result");
+    double loadAtStart = Reports.oneMinuteLoad(load);
+    if (loadAtStart > 1) {
+      md.append(String.format(Locale.ROOT, "%nNOTE: the machine was busy (1-minute load %.2f on %d CPUs at the start):"
+          + " the figures are this thread's CPU time, which other processes inflate less than they do wall time,"
+          + " but caches and frequency are shared; compare with runs on a quiet machine.%n", loadAtStart,
+          Runtime.getRuntime().availableProcessors()));
+    }
     md.append(Reports.machineMarkdown(home, Path.of(ProcessHandle.current().info().command().orElse("java")), load));
     md.append("\nRunner JVM options: `").append(Reports.runnerJvmOptions()).append("`\n");
     Files.createDirectories(results);
@@ -115,8 +122,8 @@ public final class JaegerTranslationRunner {
     }
 
     String describe() {
-      return String.format(Locale.ROOT, "%.2f CPU-s per million spans, %,.0f spans/s", cpuSecondsPerMillion(),
-          spans / (cpuNanos / 1e9));
+      return String.format(Locale.ROOT, "%.2f CPU-s per million spans (%,.0f spans per CPU-second)",
+          cpuSecondsPerMillion(), spans / (cpuNanos / 1e9));
     }
   }
 
