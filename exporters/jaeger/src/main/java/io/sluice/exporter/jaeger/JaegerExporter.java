@@ -109,13 +109,22 @@ final class JaegerExporter implements RequestSender {
     String message = "Exporter '" + id + "' could not send " + spans + " spans to Jaeger at '" + target + "': "
         + status.getCode() + (description == null ? "" : " (" + description + ")");
     return switch (status.getCode()) {
-      case RESOURCE_EXHAUSTED -> description != null && description.toLowerCase(Locale.ROOT).contains("larger than")
+      case RESOURCE_EXHAUSTED -> tooLarge(description)
           ? new PermanentException(message + "; lower 'max_request_size' below the server's message limit", t)
           : new RetryableException(message, retryAfter, t);
       case CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS ->
           new RetryableException(message, retryAfter, t);
       default -> new PermanentException(message, t);
     };
+  }
+
+  /** True for a gRPC server's refusal of a message over its size limit (Go's and Java's wording). */
+  private static boolean tooLarge(String description) {
+    if (description == null) {
+      return false;
+    }
+    String d = description.toLowerCase(Locale.ROOT);
+    return d.contains("larger than max") || d.contains("exceeds maximum size");
   }
 
   /**
