@@ -51,7 +51,10 @@ final class GoServers {
     return binary;
   }
 
-  /** The repository's root: {@code -Dsluice.repo.dir}, else the nearest parent holding {@code bin/build-test-servers}. */
+  /**
+   * The repository's root: {@code -Dsluice.repo.dir}, else the nearest parent holding
+   * {@code bin/build-test-servers}.
+   */
   static Path repoDir() {
     String prop = System.getProperty("sluice.repo.dir");
     if (prop != null && !prop.isBlank()) {

@@ -221,8 +221,10 @@ final class JaegerEncoder {
       ref(a, columns.lTrace[l], columns.lSpan[l], columns.lType[l]);
     }
     uint(SPAN_FLAGS, columns.sFlags[k] & SAMPLED);
-    time(SPAN_START_TIME, columns.sStart[k]);
-    time(SPAN_DURATION, Long.compareUnsigned(columns.sEnd[k], columns.sStart[k]) > 0 ? columns.sEnd[k] - columns.sStart[k] : 0);
+    long start = columns.sStart[k];
+    long end = columns.sEnd[k];
+    time(SPAN_START_TIME, start);
+    time(SPAN_DURATION, Long.compareUnsigned(end, start) > 0 ? end - start : 0);
     tags(k, a);
     for (int ev = columns.sEventFrom[k]; ev < columns.sEventTo[k]; ev++) {
       begin(SPAN_LOGS);

@@ -65,8 +65,8 @@ class JaegerEncoderTest {
   }
 
   private static Model.Span onlySpan(Span s) {
-    Model.Batch b = encode(resourceSpans(resource(str("service.name", "api")), InstrumentationScope.getDefaultInstance(),
-        s));
+    Model.Batch b = encode(resourceSpans(resource(str("service.name", "api")),
+        InstrumentationScope.getDefaultInstance(), s));
     assertThat(b.getSpansList()).hasSize(1);
     return b.getSpans(0);
   }

@@ -31,7 +31,8 @@ final class PostSpansRequests {
     Model.Batch batch = null;
     int tag;
     while ((tag = in.readTag()) != 0) {
-      if (WireFormat.getTagFieldNumber(tag) != 1 || WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+      if (WireFormat.getTagFieldNumber(tag) != 1
+          || WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
         throw new IllegalArgumentException("PostSpansRequest has only field 1 (batch); found tag " + tag);
       }
       if (batch != null) {
