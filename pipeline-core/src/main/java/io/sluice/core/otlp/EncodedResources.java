@@ -9,9 +9,12 @@ import io.sluice.core.PermanentException;
 import io.sluice.core.Signal;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Resource messages of one signal ({@code ResourceSpans}, {@code ResourceMetrics} or
@@ -133,6 +136,32 @@ public final class EncodedResources {
   /** Resource messages held. */
   public int size() {
     return size;
+  }
+
+  /**
+   * The array holding resource message {@code i} (0 &lt;= i &lt; {@link #size()}), which starts at
+   * {@link #offset(int)} and is {@link #length(int)} bytes long; for readers of the encoded
+   * fields. The array is shared: never write to it.
+   */
+  public byte[] array(int i) {
+    return arrays[index(i)];
+  }
+
+  /** Where resource message {@code i} starts in {@link #array(int)}. */
+  public int offset(int i) {
+    return offsets[index(i)];
+  }
+
+  /** The length of resource message {@code i}, in bytes. */
+  public int length(int i) {
+    return lengths[index(i)];
+  }
+
+  private int index(int i) {
+    if (i < 0 || i >= size) {
+      throw new IndexOutOfBoundsException("resource " + i + " of " + size);
+    }
+    return i;
   }
 
   /** Spans, data points or log records in all of them. */
@@ -291,6 +320,54 @@ public final class EncodedResources {
       out.add(current.build());
     }
     return out;
+  }
+
+  /**
+   * The resource messages grouped by their resource (field 1, compared as encoded bytes): one
+   * group per distinct resource, in the order each first appears, its messages in their order.
+   * Itself when all share one resource. An exporter that writes one request per resource (as
+   * Jaeger's batches carry one process) groups without parsing.
+   */
+  public List<EncodedResources> groupByResource() {
+    if (size <= 1) {
+      return List.of(this);
+    }
+    Map<ByteBuffer, Builder> groups = new LinkedHashMap<>();
+    for (int i = 0; i < size; i++) {
+      groups.computeIfAbsent(resourceOf(i), k -> new Builder(signal, 1))
+          .add(arrays[i], offsets[i], lengths[i], items[i]);
+    }
+    if (groups.size() == 1) {
+      return List.of(this);
+    }
+    List<EncodedResources> out = new ArrayList<>(groups.size());
+    for (Builder b : groups.values()) {
+      out.add(b.build());
+    }
+    return out;
+  }
+
+  /** The bytes of message {@code i}'s resource field (its first, if repeated); empty without one. */
+  private ByteBuffer resourceOf(int i) {
+    byte[] b = arrays[i];
+    int pos = offsets[i];
+    int end = pos + lengths[i];
+    try {
+      while (pos < end) {
+        long t = OtlpWire.readVarint32(b, pos, end);
+        int tag = (int) (t >>> 32);
+        pos = (int) t;
+        if (tag == ((1 << 3) | OtlpWire.WIRE_LEN)) {
+          int len = OtlpWire.readLength(b, pos, end);
+          pos = OtlpWire.varintEnd(b, pos);
+          return ByteBuffer.wrap(b, pos, len);
+        }
+        pos = OtlpWire.skipValue(b, pos, end, tag & 7, tag >>> 3);
+      }
+    } catch (InvalidProtocolBufferException e) {
+      // Checked when the slice was taken; a message that no longer scans groups with no resource.
+    }
+    return ByteBuffer.wrap(b, 0, 0);
   }
 
   private static void splitInto(EncodedResources one, int pieces, long max, List<EncodedResources> out) {

@@ -24,8 +24,8 @@ public final class OtlpWire {
   public static final int WIRE_VARINT = 0;
   public static final int WIRE_FIXED64 = 1;
   public static final int WIRE_LEN = 2;
-  static final int WIRE_START_GROUP = 3;
-  static final int WIRE_END_GROUP = 4;
+  public static final int WIRE_START_GROUP = 3;
+  public static final int WIRE_END_GROUP = 4;
   public static final int WIRE_FIXED32 = 5;
 
   /** The field of an {@code Export*ServiceRequest} (and of {@code TracesData} etc.) holding resources. */
@@ -203,7 +203,7 @@ public final class OtlpWire {
   }
 
   /** Reads a length prefix and checks that the bytes it announces are there. */
-  static int readLength(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  public static int readLength(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
     return (int) (readLengthPrefix(b, pos, end) >>> 32);
   }
 

@@ -65,6 +65,33 @@ class EncodedResourcesTest {
   }
 
   @Test
+  void groupsResourceMessagesByTheirResourceInOrderOfFirstAppearance() throws Exception {
+    ResourceSpans a1 = TestData.resourceSpans("a", 2, 1);
+    ResourceSpans b = TestData.resourceSpans("b", 3, 2);
+    ResourceSpans a2 = TestData.resourceSpans("a", 4, 3);
+    ResourceSpans none = ResourceSpans.newBuilder().addScopeSpans(a1.getScopeSpans(0)).build();
+    EncodedResources all = scan(Signal.TRACES, ExportTraceServiceRequest.newBuilder()
+        .addResourceSpans(a1).addResourceSpans(b).addResourceSpans(none).addResourceSpans(a2).build());
+
+    List<EncodedResources> groups = all.groupByResource();
+
+    assertThat(groups).hasSize(3);
+    assertThat(groups.get(0).decode()).isEqualTo(List.of(a1, a2));
+    assertThat(groups.get(0).itemCount()).isEqualTo(6);
+    assertThat(groups.get(1).decode()).isEqualTo(List.of(b));
+    assertThat(groups.get(2).decode()).isEqualTo(List.of(none));
+  }
+
+  @Test
+  void resourcesThatAllShareOneResourceAreOneGroup() throws Exception {
+    EncodedResources all = scan(Signal.LOGS, ExportLogsServiceRequest.newBuilder()
+        .addResourceLogs(TestData.resourceLogs("a", 2, 1)).addResourceLogs(TestData.resourceLogs("a", 3, 2))
+        .build());
+
+    assertThat(all.groupByResource()).containsExactly(all);
+  }
+
+  @Test
   void countsItemsOfEverySignalWithoutParsing() throws Exception {
     assertThat(scan(Signal.TRACES, traces()).itemCount())
         .isEqualTo(Batch.countItems(Signal.TRACES, traces().getResourceSpansList())).isEqualTo(19);

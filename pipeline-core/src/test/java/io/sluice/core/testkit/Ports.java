@@ -2,7 +2,9 @@ package io.sluice.core.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
 /** Free loopback ports for tests; never a well-known port. */
@@ -15,6 +17,15 @@ public final class Ports {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("no free loopback port", e);
+    }
+  }
+
+  /** A free loopback UDP port. */
+  public static int freeUdpPort() {
+    try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free loopback UDP port", e);
     }
   }
 }

@@ -12,17 +12,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A real VictoriaLogs server (built from the Go module proxy by {@code bin/build-test-servers})
@@ -81,44 +76,7 @@ public final class VictoriaLogsServer implements AutoCloseable {
    * {@code ${SLUICE_SERVERS_CACHE:-~/.cache/sluice/servers}/victoria-logs-<hash>}.
    */
   static Path binary() throws IOException {
-    Path repo = repoDir();
-    Path module = repo.resolve(MODULE);
-    byte[] goMod = Files.readAllBytes(module.resolve("go.mod"));
-    byte[] goSum = Files.readAllBytes(module.resolve("go.sum"));
-    String hash;
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(goMod);
-      sha.update(goSum);
-      hash = HexFormat.of().formatHex(sha.digest()).substring(0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    String cache = System.getenv("SLUICE_SERVERS_CACHE");
-    Path dir = cache == null || cache.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "sluice",
-        "servers") : Path.of(cache);
-    Path binary = dir.resolve("victoria-logs-" + hash);
-    if (!Files.isExecutable(binary)) {
-      throw new IllegalStateException("VictoriaLogs is not built: " + binary + " is missing. Run "
-          + repo.resolve("bin/build-test-servers") + " (it builds it from the Go module proxy with the go tool,"
-          + " about 30 s; bin/test runs it too)");
-    }
-    return binary;
-  }
-
-  /** The repository's root: {@code -Dsluice.repo.dir}, else the nearest parent holding {@code bin/build-test-servers}. */
-  private static Path repoDir() {
-    String prop = System.getProperty("sluice.repo.dir");
-    if (prop != null && !prop.isBlank()) {
-      return Path.of(prop).toAbsolutePath().normalize();
-    }
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("bin/build-test-servers"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("Cannot find the repository root (with bin/build-test-servers) above "
-        + Path.of("").toAbsolutePath() + "; set -Dsluice.repo.dir");
+    return GoServers.binary("victoria-logs", MODULE, "VictoriaLogs", "about 30 s");
   }
 
   private void awaitReady() throws IOException, InterruptedException {
@@ -156,11 +114,7 @@ public final class VictoriaLogsServer implements AutoCloseable {
 
   /** What the server logged so far. */
   public String log() {
-    try {
-      return Files.readString(dir.resolve("victoria-logs.log"));
-    } catch (IOException e) {
-      return "(no log: " + e.getMessage() + ")";
-    }
+    return GoServers.log(dir.resolve("victoria-logs.log"));
   }
 
   /**
@@ -201,18 +155,6 @@ public final class VictoriaLogsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // a temporary directory left behind
-    }
+    GoServers.stop(process, dir);
   }
 }

@@ -17,6 +17,11 @@ record GrpcEndpoint(String target, String scheme) {
    * @throws IllegalArgumentException saying what is wrong, quoting the value
    */
   static GrpcEndpoint parse(String endpoint) {
+    return parse(endpoint, 4317);
+  }
+
+  /** As {@link #parse(String)}, suggesting {@code defaultPort} (the protocol's usual port) in messages. */
+  static GrpcEndpoint parse(String endpoint, int defaultPort) {
     String s = endpoint.trim();
     String scheme = "";
     String lower = s.toLowerCase(Locale.ROOT);
@@ -35,13 +40,13 @@ record GrpcEndpoint(String target, String scheme) {
     }
     if (s.contains("/")) {
       throw new IllegalArgumentException("\"" + endpoint + "\" has a path; a gRPC endpoint is \"host:port\","
-          + " the service path is fixed by OTLP");
+          + " the service path is fixed by the protocol");
     }
     int colon = s.lastIndexOf(':');
     String host = colon < 0 ? s : s.substring(0, colon);
     if (colon < 0 || host.isEmpty() || (host.contains(":") && !(host.startsWith("[") && host.endsWith("]")))) {
       throw new IllegalArgumentException("\"" + endpoint + "\" is not \"host:port\"; did you mean \""
-          + (s.isEmpty() ? "localhost" : s) + ":4317\"?");
+          + (s.isEmpty() ? "localhost" : s) + ":" + defaultPort + "\"?");
     }
     String portText = s.substring(colon + 1);
     int port;
@@ -52,7 +57,7 @@ record GrpcEndpoint(String target, String scheme) {
     }
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("\"" + endpoint + "\" has port \"" + portText
-          + "\"; a port is a number from 1 to 65535 (OTLP/gRPC uses 4317)");
+          + "\"; a port is a number from 1 to 65535 (" + defaultPort + " is the usual one)");
     }
     return new GrpcEndpoint(s, scheme);
   }

@@ -12,8 +12,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The {@code otlp} exporter's config: OTLP over gRPC, with the Collector's key names and defaults.
@@ -54,9 +52,7 @@ public record OtlpExporterConfig(
     boolean waitForReady,
     int readBufferSize,
     int writeBufferSize,
-    AuthSettings auth) implements ComponentConfig {
-
-  static final Set<String> COMPRESSIONS = Set.of("gzip", "zstd", "snappy", "none", "");
+    AuthSettings auth) implements ComponentConfig, GrpcClientSettings {
 
   /**
    * Client keepalive, with the Collector's keys.
@@ -71,19 +67,19 @@ public record OtlpExporterConfig(
       timeout = timeout == null ? Duration.ofSeconds(20) : timeout;
     }
 
-    static Keepalive off() {
+    /** No pings. */
+    public static Keepalive off() {
       return new Keepalive(Duration.ZERO, Duration.ofSeconds(20), false);
     }
 
-    boolean enabled() {
+    /** True when pings are sent. */
+    public boolean enabled() {
       return !time.isZero() && !time.isNegative();
     }
   }
 
   /** 4 MiB, gRPC's default limit on a received message, less room for anything around it. */
   public static final long DEFAULT_MAX_REQUEST_SIZE = 4L * 1024 * 1024 - 64 * 1024;
-
-  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_.\\-]+");
 
   public OtlpExporterConfig {
     endpoint = endpoint == null ? "" : endpoint.trim();
@@ -123,75 +119,14 @@ public record OtlpExporterConfig(
         retryOnFailure, maxRequestSize, keepalive, waitForReady, readBufferSize, writeBufferSize, auth);
   }
 
-  /** The gRPC message encoding of requests, or null when they go uncompressed. */
-  String grpcEncoding() {
-    return compression.isEmpty() || compression.equals("none") ? null : compression;
-  }
-
   @Override
   public List<ConfigProblem> warnings() {
-    List<ConfigProblem> out = new ArrayList<>();
-    if (readBufferSize > 0) {
-      out.add(new ConfigProblem("read_buffer_size", "Sluice's gRPC transport sizes its buffers itself"));
-    }
-    if (writeBufferSize > 0) {
-      out.add(new ConfigProblem("write_buffer_size", "Sluice's gRPC transport sizes its buffers itself"));
-    }
-    return out;
+    return GrpcClientSettings.warnings(this);
   }
 
   @Override
   public List<ConfigProblem> validate() {
-    List<ConfigProblem> problems = new ArrayList<>();
-    if (endpoint.isEmpty()) {
-      problems.add(new ConfigProblem("endpoint", "is required: where to send OTLP over gRPC, such as"
-          + " \"otelcol:4317\""));
-    } else {
-      try {
-        GrpcEndpoint.parse(endpoint);
-      } catch (IllegalArgumentException e) {
-        problems.add(new ConfigProblem("endpoint", e.getMessage()));
-      }
-    }
-    if (!COMPRESSIONS.contains(compression)) {
-      problems.add(new ConfigProblem("compression", "\"" + compression
-          + "\" is not supported; use \"gzip\", \"zstd\", \"snappy\" or \"none\""));
-    }
-    if (keepalive.time().isNegative()) {
-      problems.add(new ConfigProblem("keepalive.time", "must be a duration such as \"30s\" (0 sends no pings)"));
-    }
-    if (keepalive.timeout().isZero() || keepalive.timeout().isNegative()) {
-      problems.add(new ConfigProblem("keepalive.timeout", "must be a positive duration such as \"10s\""));
-    }
-    if (readBufferSize < 0) {
-      problems.add(new ConfigProblem("read_buffer_size", readBufferSize + " is negative; give a size in bytes"));
-    }
-    if (writeBufferSize < 0) {
-      problems.add(new ConfigProblem("write_buffer_size", writeBufferSize + " is negative; give a size in bytes"));
-    }
-    if (auth != null) {
-      problems.addAll(auth.validate("auth"));
-    }
-    if (timeout == null || timeout.isNegative()) {
-      problems.add(new ConfigProblem("timeout", "must be a duration such as \"5s\" (0 means no limit)"));
-    }
-    if (!balancerName.equals("pick_first") && !balancerName.equals("round_robin")) {
-      problems.add(new ConfigProblem("balancer_name", "\"" + balancerName
-          + "\" is not supported; use \"pick_first\" or \"round_robin\""));
-    }
-    problems.addAll(tls.validate("tls"));
-    for (Map.Entry<String, String> h : headers.entrySet()) {
-      String name = h.getKey();
-      if (name == null || !HEADER_NAME.matcher(name).matches()) {
-        problems.add(new ConfigProblem("headers", "\"" + name + "\" is not a valid gRPC metadata name: use"
-            + " letters, digits, '-', '_' and '.'"));
-      } else if (name.toLowerCase(java.util.Locale.ROOT).endsWith("-bin")) {
-        problems.add(new ConfigProblem("headers." + name, "binary metadata (names ending in \"-bin\") cannot be"
-            + " configured; use a text header"));
-      } else if (h.getValue() == null) {
-        problems.add(new ConfigProblem("headers." + name, "has no value"));
-      }
-    }
+    List<ConfigProblem> problems = new ArrayList<>(GrpcClientSettings.validate(this, "OTLP over gRPC", "otelcol:4317"));
     if (maxRequestSize < 0) {
       problems.add(new ConfigProblem("max_request_size", maxRequestSize + " is negative; give the largest request"
           + " in bytes, such as " + DEFAULT_MAX_REQUEST_SIZE + ", or 0 for no limit"));

@@ -45,16 +45,16 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
 
   @Override
   public Exporter create(ComponentContext ctx, OtlpExporterConfig config) {
-    OtlpExporter sender = new OtlpExporter(ctx, config);
-    ExporterHelper helper = ExporterHelper.builder(ctx, sender)
+    GrpcClientChannel.Owner channel = new GrpcClientChannel.Owner(ctx, config, "OTLP over gRPC");
+    ExporterHelper helper = ExporterHelper.builder(ctx, new OtlpExporter(ctx, config, channel))
         .timeout(config.timeout())
         .queue(config.sendingQueue())
         .retry(config.retryOnFailure())
-        .onStart(sender::start)
-        .onShutdown(sender::shutdown)
+        .onStart(channel::open)
+        .onShutdown(channel::close)
         .requestSplitter(config.maxRequestSize() > 0 ? b -> splitBySize(b, config.maxRequestSize()) : null)
         .build();
-    sender.bind(helper.context());
+    channel.bind(helper.context());
     return helper;
   }
 
