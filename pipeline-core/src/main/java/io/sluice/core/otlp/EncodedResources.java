@@ -169,28 +169,9 @@ public final class EncodedResources {
     return itemCount;
   }
 
-  /** The array holding resource message {@code i} (0 &lt;= i &lt; {@link #size()}); never written to. */
-  public byte[] array(int i) {
-    return arrays[checkIndex(i)];
-  }
-
-  /** Where resource message {@code i} starts in its {@link #array}. */
-  public int offset(int i) {
-    return offsets[checkIndex(i)];
-  }
-
-  /** The encoded length of resource message {@code i}. */
-  public int length(int i) {
-    return lengths[checkIndex(i)];
-  }
-
   /** Spans, data points or log records in resource message {@code i}. */
   public int itemCount(int i) {
-    return items[checkIndex(i)];
-  }
-
-  private int checkIndex(int i) {
-    return java.util.Objects.checkIndex(i, size);
+    return items[index(i)];
   }
 
   /**
