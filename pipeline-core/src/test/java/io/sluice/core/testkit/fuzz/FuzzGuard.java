@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * type) are printed when the guard is closed, to show how deep the inputs got.
  */
 public final class FuzzGuard implements AutoCloseable {
-  static final long DEFAULT_TIMEOUT_SECONDS = 5;
+  static final long DEFAULT_TIMEOUT_SECONDS = 10;
 
   /** Work on one input. */
   @FunctionalInterface
