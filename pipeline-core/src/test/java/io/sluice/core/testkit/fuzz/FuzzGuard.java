@@ -151,9 +151,18 @@ public final class FuzzGuard implements AutoCloseable {
     return o;
   }
 
-  /** Records a named outcome for the summary (such as "200" for an HTTP status). */
+  /** Records a named outcome for the summary, beside those of {@link #run}. */
   public void count(String outcome) {
     outcomes.merge(outcome, 1L, Long::sum);
+  }
+
+  /**
+   * Records an input that was not run through {@link #run} (one sent over the network, say) and
+   * its outcome (such as "HTTP 400"), for the summary.
+   */
+  public void ran(String outcome) {
+    inputs++;
+    count(outcome);
   }
 
   /** A broken invariant; {@link #kind()} is what {@link Fuzz#run} keeps while minimizing. */

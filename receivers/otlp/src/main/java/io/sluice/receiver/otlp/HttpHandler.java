@@ -58,6 +58,9 @@ final class HttpHandler {
     }
   }
 
+  /** The most a request's body buffer starts with, whatever its Content-Length says. */
+  private static final long INITIAL_BODY_BUFFER = 256 * 1024;
+
   /** After answering 413, how much more of the body is read and dropped before the connection is closed. */
   private static final long DISCARD_ALLOWANCE = 16L * 1024 * 1024;
 
@@ -207,7 +210,10 @@ final class HttpHandler {
         tooLarge("the request body is " + declared + " bytes");
         return;
       }
-      body = Buffer.buffer((int) Math.max(256, Math.min(declared < 0 ? 16 * 1024 : declared, limit)));
+      // Sized by what is declared, but only up to INITIAL_BODY_BUFFER: the buffer grows as bytes
+      // arrive, so a client cannot make the receiver allocate a Content-Length it never sends.
+      body = Buffer.buffer((int) Math.max(256, Math.min(declared < 0 ? 16 * 1024 : declared,
+          Math.min(limit, INITIAL_BODY_BUFFER))));
       if (req.version() != HttpVersion.HTTP_2 && "100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
         req.response().writeContinue();
       }
