@@ -160,6 +160,39 @@ class ExpositionFuzzTest {
     }
   }
 
+  /**
+   * A target's string cache lives across its scrapes: a good body after a fuzzed one must come out
+   * as it does on its own, as the scrape loop after a broken scrape relies on.
+   */
+  @ParameterizedTest
+  @EnumSource(ExpositionFormat.class)
+  void aGoodBodyAfterAFuzzedOneConvertsAsItDoesAlone(ExpositionFormat format) throws Exception {
+    byte[] good = clientBody(format == ExpositionFormat.OPENMETRICS_TEXT);
+    Object alone = ScrapeToOtlp.convert(format.parse(good), TARGET, 1_700_000_000_000L);
+    StringCache strings = new StringCache(1024);
+    try (FuzzGuard guard = FuzzGuard.of("prometheus-after-fuzzed-" + format.name().toLowerCase(java.util.Locale.ROOT),
+        ParseException.class)) {
+      Fuzz.run(guard, Fuzz.tries(10_000), Mutator.of(seeds(format), DICTIONARY, 4), input -> {
+        guard.run(input, () -> {
+          try {
+            return format.parse(input, 0, input.length, strings);
+          } finally {
+            strings.endOfScrape();
+          }
+        });
+        Object after;
+        try {
+          after = ScrapeToOtlp.convert(format.parse(good, 0, good.length, strings), TARGET, 1_700_000_000_000L);
+        } finally {
+          strings.endOfScrape();
+        }
+        if (!after.equals(alone)) {
+          throw guard.failure("changed how the next good body converts", input);
+        }
+      });
+    }
+  }
+
   @Test
   void theSharedOpenMetricsCorpusIsThere() {
     Path dir = sharedCases();
