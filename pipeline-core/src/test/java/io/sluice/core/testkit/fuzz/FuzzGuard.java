@@ -58,6 +58,8 @@ public final class FuzzGuard implements AutoCloseable {
   private final AtomicReference<Thread> workerThread = new AtomicReference<>();
   private long inputs;
   private long seed;
+  private long slowestNanos;
+  private int slowestLength;
   private long startedNanos = System.nanoTime();
 
   private FuzzGuard(String target, List<Class<? extends Throwable>> allowed, long perInputByte, long fixed) {
@@ -105,14 +107,18 @@ public final class FuzzGuard implements AutoCloseable {
 
   private <T> Outcome<T> run(byte[] input, Body<T> body, boolean first) {
     long[] allocated = {-1};
+    long[] took = {0};
     Future<Outcome<T>> f = worker.submit(() -> {
+      long started = System.nanoTime();
       long before = allocatedBytes();
       try {
         T v = body.run();
         allocated[0] = allocatedBytes() - before;
+        took[0] = System.nanoTime() - started;
         return new Outcome<>(v, null);
       } catch (Throwable t) {
         allocated[0] = allocatedBytes() - before;
+        took[0] = System.nanoTime() - started;
         return new Outcome<>(null, t);
       }
     });
@@ -134,6 +140,10 @@ public final class FuzzGuard implements AutoCloseable {
       throw new IllegalStateException(e);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
+    }
+    if (took[0] > slowestNanos) {
+      slowestNanos = took[0];
+      slowestLength = input.length;
     }
     long limit = perInputByte * input.length + fixed;
     if (allocated[0] > limit && first) {
@@ -269,7 +279,9 @@ public final class FuzzGuard implements AutoCloseable {
   public void close() {
     if (inputs > 0) {
       System.out.println("fuzz " + target + ": " + inputs + " inputs in "
-          + (System.nanoTime() - startedNanos) / 1_000_000 + " ms (seed " + seed + "), " + outcomes);
+          + (System.nanoTime() - startedNanos) / 1_000_000 + " ms (seed " + seed + "), " + outcomes
+          + (slowestNanos == 0 ? "" : "; slowest input " + slowestNanos / 1_000_000 + " ms (" + slowestLength
+          + " bytes)"));
       inputs = 0;
       outcomes.clear();
     }
