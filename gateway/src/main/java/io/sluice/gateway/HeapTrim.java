@@ -14,49 +14,73 @@ import org.slf4j.LoggerFactory;
  * Gives memory back after a burst. Under load, batches that wait for their export outlive young
  * collections and are promoted to the old generation, which grows to hold them; once the load
  * falls, that memory stays resident, because the serial collector only shrinks the old
- * generation at a full collection and the next one may be hours away. Every minute, when the old
- * generation holds more than {@value #TRIM_ABOVE_MIB} MiB, this asks for a full collection from a
- * thread of its own (never an event loop); with {@code -XX:MaxHeapFreeRatio} (bin/sluice) the
- * collector then returns what it no longer needs. The pause is that of one full collection of a
- * heap whose live data is small: tens of milliseconds, once a minute at most.
+ * generation at a full collection and the next one may be hours away. Every
+ * {@value #PERIOD_SECONDS} seconds, when the old generation has more than {@value #TRIM_ABOVE_MIB}
+ * MiB committed, this asks for a full collection from a thread of its own (never an event loop);
+ * with {@code -XX:MaxHeapFreeRatio} and {@code -XX:-ShrinkHeapInSteps} (bin/sluice) the collector
+ * then returns at once what it no longer needs. When the data still held after that collection is
+ * itself over the threshold (a deep sending queue, say), collecting again soon would return
+ * little, so the checks pause for {@value #BACK_OFF_SECONDS} seconds. The pause is that of one
+ * full collection of a heap whose live data is small: tens of milliseconds.
  */
 final class HeapTrim {
   private static final Logger LOG = LoggerFactory.getLogger(HeapTrim.class);
   static final long TRIM_ABOVE_MIB = 64;
-  private static final long PERIOD_SECONDS = 60;
+  private static final long PERIOD_SECONDS = 10;
+  private static final long BACK_OFF_SECONDS = 60;
 
-  private HeapTrim() {}
+  private final List<MemoryPoolMXBean> old;
+  /** No collection is asked for before this {@link System#nanoTime()}. */
+  private long pausedUntil = System.nanoTime();
+
+  private HeapTrim(List<MemoryPoolMXBean> old) {
+    this.old = old;
+  }
 
   /** Starts the periodic check on a daemon thread; returns it so that a caller may stop it. */
   static ScheduledExecutorService start() {
-    List<MemoryPoolMXBean> old = ManagementFactory.getMemoryPoolMXBeans().stream()
+    HeapTrim trim = new HeapTrim(ManagementFactory.getMemoryPoolMXBeans().stream()
         .filter(p -> p.getType() == MemoryType.HEAP && !p.getName().contains("Eden")
             && !p.getName().contains("Survivor"))
-        .toList();
+        .toList());
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sluice-heap-trim");
       t.setDaemon(true);
       return t;
     });
-    timer.scheduleWithFixedDelay(() -> trim(old), PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
+    timer.scheduleWithFixedDelay(trim::check, PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
     return timer;
   }
 
-  private static void trim(List<MemoryPoolMXBean> old) {
-    long committed = 0;
+  private long committed() {
+    long sum = 0;
     for (MemoryPoolMXBean p : old) {
-      committed += p.getUsage().getCommitted();
+      sum += p.getUsage().getCommitted();
     }
-    if (committed <= TRIM_ABOVE_MIB << 20) {
+    return sum;
+  }
+
+  private long used() {
+    long sum = 0;
+    for (MemoryPoolMXBean p : old) {
+      sum += p.getUsage().getUsed();
+    }
+    return sum;
+  }
+
+  private void check() {
+    long before = committed();
+    long start = System.nanoTime();
+    if (before <= TRIM_ABOVE_MIB << 20 || start - pausedUntil < 0) {
       return;
     }
-    long start = System.nanoTime();
     System.gc();
-    long after = 0;
-    for (MemoryPoolMXBean p : old) {
-      after += p.getUsage().getCommitted();
+    long live = used();
+    long after = committed();
+    if (live > TRIM_ABOVE_MIB << 20) {
+      pausedUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(BACK_OFF_SECONDS);
     }
-    LOG.debug("Heap trim: old generation {} MiB committed before a full collection, {} MiB after ({} ms)",
-        committed >> 20, after >> 20, (System.nanoTime() - start) / 1_000_000);
+    LOG.debug("Heap trim: old generation {} MiB committed before a full collection, {} MiB after, {} MiB live"
+        + " ({} ms)", before >> 20, after >> 20, live >> 20, (System.nanoTime() - start) / 1_000_000);
   }
 }

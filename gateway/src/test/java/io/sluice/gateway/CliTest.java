@@ -151,6 +151,7 @@ class CliTest {
     assertThat(byKind.get("processors")).contains("batch", "memory_limiter");
     assertThat(byKind.get("exporters")).contains("debug", "file", "otlp", "otlphttp");
     assertThat(r.out()).contains("otlp (also otlp_grpc)");
+    assertThat(byKind.get("connectors")).contains("spanmetrics");
     assertThat(byKind.get("extensions")).contains("health_check");
   }
 

@@ -17,8 +17,6 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import io.sluice.core.testkit.Ports;
 import io.sluice.core.testkit.PrometheusServer;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.internal.VertxInternal;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -120,7 +118,7 @@ class PrometheusParityIT {
         """.formatted(target.getPort(), doomed.getPort()), List.of());
     dir = Files.createTempDirectory("sluice-parity-");
     Path file = GatewayFixtures.writeConfig(dir, "gateway.yaml", GATEWAY);
-    vertx = lenientVertx();
+    vertx = GatewayFixtures.lenientVertx(blockedLoops);
     gateway = GatewayFixtures.start(vertx, file, Map.of(
         "TARGET", Integer.toString(target.getPort()),
         "PROM_A", Integer.toString(promA.port()),
@@ -154,23 +152,6 @@ class PrometheusParityIT {
       dir.resolve("gateway.yaml").toFile().delete();
       dir.toFile().delete();
     }
-  }
-
-  /**
-   * Vert.x that reports event loops blocked for more than a second (TestVertx's limit is 200 ms).
-   * This class runs two Prometheus servers beside a cold gateway on a shared 2-core machine. With
-   * the 200 ms limit, about one run in five failed on one-time start-up work of the libraries,
-   * stretched by the load: Netty initialising its buffer-allocation JFR event class on the first
-   * request (211-325 ms), the HTTP client's first pooled connection. What a loop does per scrape
-   * stays far below a second.
-   */
-  private static Vertx lenientVertx() {
-    Vertx v = Vertx.vertx(new VertxOptions()
-        .setBlockedThreadCheckInterval(100).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
-        .setMaxEventLoopExecuteTime(1).setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS));
-    ((VertxInternal) v).blockedThreadChecker().setThreadBlockedHandler(e -> blockedLoops.add(
-        "'" + e.thread().getName() + "' blocked for " + e.duration() / 1_000_000 + " ms"));
-    return v;
   }
 
   @AfterEach

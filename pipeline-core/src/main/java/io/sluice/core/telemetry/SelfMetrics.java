@@ -40,6 +40,7 @@ public final class SelfMetrics {
   private final PrometheusRegistry registry;
   private final Counter receiverAccepted;
   private final Counter receiverRefused;
+  private final Counter receiverRefusedRequests;
   private final Counter processorIncoming;
   private final Counter processorOutgoing;
   private final Counter processorRefused;
@@ -69,6 +70,10 @@ public final class SelfMetrics {
         "component_id", "signal", "transport");
     receiverRefused = counter("sluice_receiver_refused_items",
         "Items a receiver took in but that its pipelines refused; the client was told to retry or that the data is bad.",
+        "component_id", "signal", "transport");
+    receiverRefusedRequests = counter("sluice_receiver_refused_requests",
+        "Requests a receiver refused before reading them, because the requests it already held and the pipeline had"
+            + " not acknowledged took its budget of bytes in flight; the client was told to retry.",
         "component_id", "signal", "transport");
     processorIncoming = counter("sluice_processor_incoming_items",
         "Items that entered a processor.", "component_id", "pipeline", "signal");
@@ -220,12 +225,19 @@ public final class SelfMetrics {
   public final class ReceiverMetrics {
     private final CounterDataPoint[] accepted = new CounterDataPoint[Signal.values().length];
     private final CounterDataPoint[] refused = new CounterDataPoint[Signal.values().length];
+    private final CounterDataPoint[] refusedRequests = new CounterDataPoint[Signal.values().length];
 
     private ReceiverMetrics(String id, String transport) {
       for (Signal s : Signal.values()) {
         accepted[s.ordinal()] = receiverAccepted.labelValues(id, s.configName(), transport);
         refused[s.ordinal()] = receiverRefused.labelValues(id, s.configName(), transport);
+        refusedRequests[s.ordinal()] = receiverRefusedRequests.labelValues(id, s.configName(), transport);
       }
+    }
+
+    /** A request refused unread, for want of room for its bytes; its items are not known. */
+    public void refusedUnread(Signal signal) {
+      refusedRequests[signal.ordinal()].inc();
     }
 
     public void accepted(Signal signal, long items) {

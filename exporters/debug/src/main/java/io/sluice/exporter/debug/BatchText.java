@@ -43,10 +43,13 @@ final class BatchText {
   // basic
   // ---------------------------------------------------------------------------------------------
 
-  /** "Traces: 3 resource spans, 512 spans" and the like. */
+  /**
+   * "Traces: 3 resource spans, 512 spans" and the like. Spans and log records are counted without
+   * parsing a batch that is still encoded; the number of metrics needs the metrics parsed.
+   */
   static String summary(Batch batch) {
     return switch (batch.signal()) {
-      case TRACES -> "Traces: " + batch.resources().size() + " resource spans, " + batch.itemCount() + " spans";
+      case TRACES -> "Traces: " + resourceCount(batch) + " resource spans, " + batch.itemCount() + " spans";
       case METRICS -> {
         int metrics = 0;
         for (ResourceMetrics rm : batch.resourceMetrics()) {
@@ -57,8 +60,12 @@ final class BatchText {
         yield "Metrics: " + batch.resources().size() + " resource metrics, " + metrics + " metrics, "
             + batch.itemCount() + " data points";
       }
-      case LOGS -> "Logs: " + batch.resources().size() + " resource logs, " + batch.itemCount() + " log records";
+      case LOGS -> "Logs: " + resourceCount(batch) + " resource logs, " + batch.itemCount() + " log records";
     };
+  }
+
+  private static int resourceCount(Batch batch) {
+    return batch.isEncoded() ? batch.encoded().size() : batch.resources().size();
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -184,7 +185,16 @@ final class HttpHandler {
     private final RequestState state = new RequestState(receiver);
     /** What the authenticator knows of the client; empty without one. */
     private final Map<String, String> client;
-    private Buffer body;
+    /**
+     * The body, copied straight from the frames: sized by {@code Content-Length} when the client
+     * gives one, so that it is copied once; grown by doubling when it does not.
+     */
+    private byte[] body;
+    private int fill;
+    /** Bytes of the body taken from the receiver's budget of bytes in flight so far. */
+    private long reservedBody;
+    /** The Content-Length, or -1. */
+    private long declared = -1;
     private boolean overflow;
     private long discarded;
 
@@ -210,10 +220,14 @@ final class HttpHandler {
         tooLarge("the request body is " + declared + " bytes");
         return;
       }
-      // Sized by what is declared, but only up to INITIAL_BODY_BUFFER: the buffer grows as bytes
-      // arrive, so a client cannot make the receiver allocate a Content-Length it never sends.
-      body = Buffer.buffer((int) Math.max(256, Math.min(declared < 0 ? 16 * 1024 : declared,
-          Math.min(limit, INITIAL_BODY_BUFFER))));
+      if (declared > 0 && !reserve(declared)) {
+        return;
+      }
+      // At most INITIAL_BODY_BUFFER before the bytes arrive: what a client declares but does not
+      // send is never allocated. A body that outgrows it moves once to an array of the declared
+      // size, so an honest body still ends in an array of its own length.
+      this.declared = declared;
+      body = new byte[(int) Math.min(declared < 0 ? 16 * 1024 : declared, Math.min(limit, INITIAL_BODY_BUFFER))];
       if (req.version() != HttpVersion.HTTP_2 && "100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
         req.response().writeContinue();
       }
@@ -240,11 +254,33 @@ final class HttpHandler {
         }
         return;
       }
-      if ((long) body.length() + chunk.length() > limit) {
+      int n = chunk.length();
+      if ((long) fill + n > limit) {
         tooLarge("the request body is over " + limit + " bytes");
         return;
       }
-      body.appendBuffer(chunk);
+      if (fill + n > reservedBody && !reserve(fill + n - reservedBody)) {
+        return;
+      }
+      if (fill + n > body.length) {
+        long grown = declared >= fill + n ? declared : Math.max(fill + n, 2L * body.length);
+        body = Arrays.copyOf(body, (int) Math.min(limit, grown));
+      }
+      chunk.getBytes(0, n, body, fill);
+      fill += n;
+    }
+
+    /** Takes {@code bytes} more of the receiver's budget, or refuses the request with 429. */
+    private boolean reserve(long bytes) {
+      if (state.reserve(bytes)) {
+        reservedBody += bytes;
+        return true;
+      }
+      overflow = true;
+      body = null;
+      metrics.refusedUnread(signal);
+      send(429, Refusal.RESOURCE_EXHAUSTED, receiver.inFlightRefusal(), OtlpReceiver.IN_FLIGHT_RETRY_AFTER);
+      return false;
     }
 
     private void tooLarge(String what) {
@@ -261,10 +297,11 @@ final class HttpHandler {
       state.handedOn();
       Map<String, String> metadata = OtlpCodec.metadata(config.includeMetadata(), req.headers(), client);
       Envelope envelope = new Envelope(receiver.id(), arrivedAt, "", metadata, Rejections.counting());
-      byte[] wire = body.getBytes();
+      byte[] wire = body;
+      int length = fill;
       body = null;
-      OtlpReceiver.onContext(context, receiver.decode(wire.length, codec != Decompression.IDENTITY, () -> {
-        Decompression.Bytes raw = codec.decompress(wire, wire.length, limit);
+      OtlpReceiver.onContext(context, receiver.decode(length, codec != Decompression.IDENTITY, () -> {
+        Decompression.Bytes raw = codec.decompress(wire, length, limit);
         return format == Format.JSON
             ? OtlpCodec.fromJson(signal, raw.array(), raw.length(), envelope)
             : OtlpCodec.fromProto(signal, raw.array(), raw.length(), envelope);

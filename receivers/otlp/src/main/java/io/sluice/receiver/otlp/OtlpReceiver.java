@@ -32,6 +32,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.ReadStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -41,6 +42,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -62,6 +64,10 @@ final class OtlpReceiver implements Receiver {
   static final long SHUTDOWN_GRACE_MS = 5_000;
   /** Bodies at least this large (as sent) are decompressed and decoded on a worker thread. */
   static final int OFFLOAD_PLAIN_BYTES = 1024 * 1024;
+  /** The least that {@link #reserveBytes} lets be in flight, however small the heap. */
+  static final long MIN_IN_FLIGHT_BYTES = 16L << 20;
+  /** What a client refused for bytes in flight is told to wait. */
+  static final Duration IN_FLIGHT_RETRY_AFTER = Duration.ofSeconds(1);
   /** Compressed bodies can expand a thousandfold, so they go to a worker from this size on. */
   static final int OFFLOAD_COMPRESSED_BYTES = 32 * 1024;
 
@@ -83,6 +89,9 @@ final class OtlpReceiver implements Receiver {
   private final GrpcHandler grpc;
   private final HttpHandler http;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Bytes of request bodies read and not answered yet; see {@link #reserveBytes}. */
+  private final AtomicLong inFlightBytes = new AtomicLong();
+  private final long maxInFlightBytes;
   private final RateLimitedLog unexpectedLog = new RateLimitedLog(log, Level.WARN, 60, TimeUnit.SECONDS);
   private volatile boolean accepting;
   private volatile WorkerExecutor worker;
@@ -105,6 +114,7 @@ final class OtlpReceiver implements Receiver {
     for (int i = 0, n = eventLoopCount(vi); i < n; i++) {
       loops.add(vi.createEventLoopContext());
     }
+    this.maxInFlightBytes = Math.max(MIN_IN_FLIGHT_BYTES, Runtime.getRuntime().maxMemory() / 4);
     this.grpc = protocols.grpc() == null ? null
         : new GrpcHandler(this, protocols.grpc(), ctx.metrics().receiver(ctx.id(), "grpc"));
     this.http = protocols.http() == null ? null
@@ -414,6 +424,37 @@ final class OtlpReceiver implements Receiver {
 
   void requestFinished() {
     inFlight.decrementAndGet();
+  }
+
+  /**
+   * Takes {@code bytes} of request body into the receiver's budget of bytes in flight: a quarter
+   * of the heap, shared by the receiver's requests from the moment their bodies are read until
+   * they are answered (which, for a request the pipeline has not acknowledged yet, includes the
+   * time it waits in {@code batch}). Over the budget a request is refused at once with a
+   * retryable answer, so that a pipeline slower than its clients pushes back on them instead of
+   * holding their requests until the heap is gone, with or without {@code memory_limiter}. A
+   * single request is always let in when nothing else is in flight.
+   *
+   * @return false when the bytes do not fit; nothing was taken then
+   */
+  boolean reserveBytes(long bytes) {
+    long now = inFlightBytes.addAndGet(bytes);
+    if (now > maxInFlightBytes && now != bytes) {
+      inFlightBytes.addAndGet(-bytes);
+      return false;
+    }
+    return true;
+  }
+
+  void releaseBytes(long bytes) {
+    inFlightBytes.addAndGet(-bytes);
+  }
+
+  /** Why a request that did not fit in {@link #reserveBytes} was refused. */
+  String inFlightRefusal() {
+    return "receiver '" + ctx.id() + "' holds " + (inFlightBytes.get() >> 20) + " MiB of requests that the pipeline"
+        + " has not acknowledged yet, its limit (a quarter of the heap, " + (maxInFlightBytes >> 20)
+        + " MiB); retry later";
   }
 
   /**

@@ -11,6 +11,8 @@ final class RequestState {
   private boolean counted;
   private boolean handedOn;
   private boolean done;
+  /** Bytes taken from the receiver's budget of bytes in flight, given back when the request ends. */
+  private long reserved;
 
   RequestState(OtlpReceiver receiver) {
     this.receiver = receiver;
@@ -22,6 +24,19 @@ final class RequestState {
       counted = true;
       receiver.requestStarted();
     }
+  }
+
+  /**
+   * Takes {@code bytes} more of the receiver's budget for this request's body.
+   *
+   * @return false when they do not fit: the request should be refused as overloaded
+   */
+  boolean reserve(long bytes) {
+    if (!receiver.reserveBytes(bytes)) {
+      return false;
+    }
+    reserved += bytes;
+    return true;
   }
 
   /** True once the request was answered or given up: nothing more is to be done with it. */
@@ -63,6 +78,10 @@ final class RequestState {
   }
 
   private void release() {
+    if (reserved > 0) {
+      receiver.releaseBytes(reserved);
+      reserved = 0;
+    }
     if (counted) {
       counted = false;
       receiver.requestFinished();
