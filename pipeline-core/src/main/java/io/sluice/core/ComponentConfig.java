@@ -1,6 +1,7 @@
 package io.sluice.core;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * A component's typed config: an immutable record whose components are the YAML keys in
@@ -22,6 +23,18 @@ public interface ComponentConfig {
    * them; a valid config may have some.
    */
   default List<ConfigProblem> warnings() {
+    return List.of();
+  }
+
+  /**
+   * Problems that depend on the signals of the pipelines the component is used in, such as a key
+   * that only applies to logs set on a component used only in traces pipelines; each with its key
+   * path, reported like {@link #validate()}'s. Checked once the pipelines are read, for components
+   * that some pipeline uses and whose config is otherwise valid.
+   *
+   * @param signals the signals of every pipeline that names the component; never empty
+   */
+  default List<ConfigProblem> validateUse(Set<Signal> signals) {
     return List.of();
   }
 }

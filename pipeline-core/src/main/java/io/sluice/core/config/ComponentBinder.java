@@ -147,6 +147,19 @@ final class ComponentBinder {
     return errors.size() == errorsBefore ? config : null;
   }
 
+  /**
+   * Adds {@code problems} found in a section bound before, each at the line of the key it names
+   * (or the section's own line when the key is not written in it).
+   */
+  static void report(YamlNode section, Location ownLocation, String pathPrefix, List<ConfigProblem> problems,
+      List<ConfigError> errors) {
+    Target target = new Target(section, ownLocation, pathPrefix);
+    for (ConfigProblem problem : problems) {
+      target.error(splitPath(problem.path()), problem.message());
+    }
+    errors.addAll(target.errors);
+  }
+
   /** The snake_case keys a config record accepts, sorted. */
   static List<String> validKeys(Class<?> type) {
     JavaType t = MAPPER.constructType(type);

@@ -16,7 +16,9 @@ import io.sluice.core.config.YamlNode.Location;
 import io.sluice.core.config.YamlNode.MapNode;
 import io.sluice.core.config.YamlNode.Scalar;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -108,6 +110,7 @@ final class ServiceAssembler {
     List<PipelineConfig> pipelines = pipelines(service, svc.entries().get("pipelines"));
     checkConnectorUses();
     checkAuthenticators(pipelines, serviceExtensions);
+    checkSignalUses(pipelines);
 
     if (!errors.isEmpty()) {
       return null;
@@ -316,6 +319,30 @@ final class ServiceAssembler {
       error(r.location(), path, kind.noun() + " \"" + r.id() + "\" does not support " + signal + "; it supports "
           + (supported.isEmpty() ? "no signals" : ordered(supported)) + ", so it cannot be in a " + signal
           + " pipeline");
+    }
+  }
+
+  /** Asks each receiver, processor and exporter a pipeline uses whether its config suits those pipelines' signals. */
+  private void checkSignalUses(List<PipelineConfig> pipelines) {
+    for (ComponentKind kind : List.of(ComponentKind.RECEIVER, ComponentKind.PROCESSOR, ComponentKind.EXPORTER)) {
+      Map<ComponentId, Set<Signal>> uses = new LinkedHashMap<>();
+      for (PipelineConfig p : pipelines) {
+        List<ComponentId> ids = switch (kind) {
+          case RECEIVER -> p.receivers();
+          case PROCESSOR -> p.processors();
+          default -> p.exporters();
+        };
+        for (ComponentId id : ids) {
+          uses.computeIfAbsent(id, k -> EnumSet.noneOf(Signal.class)).add(p.signal());
+        }
+      }
+      for (Map.Entry<ComponentId, Set<Signal>> use : uses.entrySet()) {
+        Defined d = defined.get(kind).get(use.getKey());
+        if (d != null && d.config() != null) {
+          ComponentBinder.report(d.section(), d.location(), kind.section() + "." + d.id(),
+              d.config().validateUse(Collections.unmodifiableSet(use.getValue())), errors);
+        }
+      }
     }
   }
 

@@ -140,6 +140,38 @@ public final class EncodedResources {
     return itemCount;
   }
 
+  /** The array holding resource message {@code i} (0 &lt;= i &lt; {@link #size()}); never written to. */
+  public byte[] array(int i) {
+    return arrays[checkIndex(i)];
+  }
+
+  /** Where resource message {@code i} starts in its {@link #array}. */
+  public int offset(int i) {
+    return offsets[checkIndex(i)];
+  }
+
+  /** The encoded length of resource message {@code i}. */
+  public int length(int i) {
+    return lengths[checkIndex(i)];
+  }
+
+  /** Spans, data points or log records in resource message {@code i}. */
+  public int itemCount(int i) {
+    return items[checkIndex(i)];
+  }
+
+  private int checkIndex(int i) {
+    return java.util.Objects.checkIndex(i, size);
+  }
+
+  /**
+   * Collects encoded resource messages of one signal, such as slices of this one's arrays and
+   * messages a component rewrote; each array must not be written after it is added.
+   */
+  public static Builder builder(Signal signal, int capacity) {
+    return new Builder(signal, capacity);
+  }
+
   /** The size of the {@code Export*ServiceRequest} that holds exactly these resources. */
   public long requestBytes() {
     return requestBytes;
@@ -299,7 +331,7 @@ public final class EncodedResources {
   }
 
   /** Collects slices. */
-  static final class Builder {
+  public static final class Builder {
     private final Signal signal;
     private byte[][] arrays;
     private int[] offsets;
@@ -316,7 +348,8 @@ public final class EncodedResources {
       items = new int[c];
     }
 
-    Builder add(byte[] array, int offset, int length, int n) {
+    /** Adds the resource message in {@code array[offset, offset + length)} holding {@code n} items. */
+    public Builder add(byte[] array, int offset, int length, int n) {
       if (size == arrays.length) {
         int c = size * 2;
         arrays = Arrays.copyOf(arrays, c);
@@ -332,7 +365,7 @@ public final class EncodedResources {
       return this;
     }
 
-    EncodedResources build() {
+    public EncodedResources build() {
       if (size == 0) {
         return empty(signal);
       }

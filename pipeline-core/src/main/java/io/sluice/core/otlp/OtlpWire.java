@@ -14,16 +14,19 @@ import io.sluice.core.Signal;
  * (gauge 5, sum 7, histogram 9, exponential histogram 10, summary 11), whose field 1 holds the
  * data points. A level's other fields (resource, scope, schema URL, a metric's name and unit, a
  * sum's temporality) are its header.
+ *
+ * <p>The readers and writers of single varints, tags and lengths are public for components that
+ * read a few fields of encoded items themselves (a sampler reading trace IDs).
  */
 public final class OtlpWire {
   private OtlpWire() {}
 
-  static final int WIRE_VARINT = 0;
-  static final int WIRE_FIXED64 = 1;
-  static final int WIRE_LEN = 2;
+  public static final int WIRE_VARINT = 0;
+  public static final int WIRE_FIXED64 = 1;
+  public static final int WIRE_LEN = 2;
   static final int WIRE_START_GROUP = 3;
   static final int WIRE_END_GROUP = 4;
-  static final int WIRE_FIXED32 = 5;
+  public static final int WIRE_FIXED32 = 5;
 
   /** The field of an {@code Export*ServiceRequest} (and of {@code TracesData} etc.) holding resources. */
   static final int REQUEST_RESOURCES = 1;
@@ -101,7 +104,7 @@ public final class OtlpWire {
    * it announces are there: the length in the high half of the result, the position of the
    * value's first byte in the low half.
    */
-  private static long readLengthPrefix(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  public static long readLengthPrefix(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
     long l = readVarint32(b, pos, end);
     int len = (int) (l >>> 32);
     if (len < 0 || len > end - (int) l) {
@@ -141,7 +144,7 @@ public final class OtlpWire {
    * Reads a varint of at most 32 bits (a tag or a length) at {@code pos}: the value in the high
    * half of the result (as an unsigned int), the position after it in the low half.
    */
-  static long readVarint32(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  public static long readVarint32(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
     if (pos >= end) {
       throw malformed("a varint runs past the end of its message");
     }
@@ -164,7 +167,7 @@ public final class OtlpWire {
   }
 
   /** The position after the value of a field with the given wire type that starts at {@code pos}. */
-  static int skipValue(byte[] b, int pos, int end, int wire, int field) throws InvalidProtocolBufferException {
+  public static int skipValue(byte[] b, int pos, int end, int wire, int field) throws InvalidProtocolBufferException {
     if (wire != WIRE_LEN) {
       return skipScalar(b, pos, end, wire, field);
     }
@@ -176,7 +179,7 @@ public final class OtlpWire {
   }
 
   /** Reads a varint at {@code pos}, checking it ends before {@code end}. */
-  static long readVarint(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
+  public static long readVarint(byte[] b, int pos, int end) throws InvalidProtocolBufferException {
     long v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos >= end) {
@@ -192,7 +195,7 @@ public final class OtlpWire {
   }
 
   /** The position after the varint at {@code pos}, which {@link #readVarint} has checked. */
-  static int varintEnd(byte[] b, int pos) {
+  public static int varintEnd(byte[] b, int pos) {
     while (b[pos] < 0) {
       pos++;
     }
@@ -205,7 +208,7 @@ public final class OtlpWire {
   }
 
   /** Bytes a varint takes. */
-  static int varintSize(long v) {
+  public static int varintSize(long v) {
     int n = 1;
     while ((v & ~0x7FL) != 0) {
       v >>>= 7;
@@ -214,7 +217,7 @@ public final class OtlpWire {
     return n;
   }
 
-  static int writeVarint(byte[] out, int pos, long v) {
+  public static int writeVarint(byte[] out, int pos, long v) {
     while ((v & ~0x7FL) != 0) {
       out[pos++] = (byte) ((v & 0x7F) | 0x80);
       v >>>= 7;
