@@ -29,6 +29,7 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.ReaderException;
 import org.yaml.snakeyaml.reader.StreamReader;
 import org.yaml.snakeyaml.resolver.Resolver;
 
@@ -54,8 +55,9 @@ final class YamlTree {
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(true); // reported by us, with both lines
     Node root;
+    StreamReader reader = new StreamReader(text);
     try {
-      Composer composer = new Composer(new ParserImpl(new StreamReader(text), options), new PlainResolver(), options);
+      Composer composer = new Composer(new ParserImpl(reader, options), new PlainResolver(), options);
       root = composer.getSingleNode();
     } catch (MarkedYAMLException e) {
       Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
@@ -71,8 +73,18 @@ final class YamlTree {
       errors.add(new ConfigError(file, mark == null ? 0 : mark.getLine() + 1, mark == null ? 0 : mark.getColumn() + 1,
           "", "invalid YAML: " + oneLine(problem)));
       return null;
+    } catch (ReaderException e) {
+      // A character YAML does not allow (a control character, say); SnakeYAML gives its position only.
+      int[] at = lineAndColumn(text, e.getPosition());
+      errors.add(new ConfigError(file, at[0], at[1], "", "invalid YAML: the character "
+          + String.format("U+%04X", e.getCodePoint()) + " is not allowed in a YAML file; remove it, or write it"
+          + " as an escape such as \\x07 in a double-quoted string"));
+      return null;
     } catch (YAMLException e) {
-      errors.add(new ConfigError(file, 0, 0, "", "invalid YAML: " + oneLine(String.valueOf(e.getMessage()))));
+      // A limit without a mark (too many aliases, too deep, too long): where reading had got to.
+      Mark reached = reader.getMark();
+      errors.add(new ConfigError(file, reached.getLine() + 1, reached.getColumn() + 1, "", "invalid YAML: "
+          + oneLine(String.valueOf(e.getMessage()))));
       return null;
     }
     if (root == null) {
@@ -81,6 +93,24 @@ final class YamlTree {
     int before = errors.size();
     YamlNode tree = new Converter(file, errors).convert(root);
     return errors.size() == before ? tree : null;
+  }
+
+  /** The 1-based line and column of the code point at {@code index} (counted in code points). */
+  static int[] lineAndColumn(String text, int index) {
+    int line = 1;
+    int column = 1;
+    int i = 0;
+    for (int cp = 0; cp < index && i < text.length(); cp++) {
+      char c = text.charAt(i);
+      if (c == '\n' || (c == '\r' && (i + 1 >= text.length() || text.charAt(i + 1) != '\n'))) {
+        line++;
+        column = 1;
+      } else {
+        column++;
+      }
+      i += Character.charCount(text.codePointAt(i));
+    }
+    return new int[] {line, column};
   }
 
   private static String oneLine(String s) {

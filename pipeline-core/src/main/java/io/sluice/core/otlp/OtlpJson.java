@@ -851,7 +851,11 @@ public final class OtlpJson {
     switch (p.currentToken()) {
       case VALUE_NUMBER_INT:
       case VALUE_NUMBER_FLOAT:
-        return p.getDoubleValue();
+        try {
+          return p.getDoubleValue();
+        } catch (NumberFormatException e) {
+          throw invalid(p, abbreviate(p.getText()) + " is not a number for '" + f.fd.getJsonName() + "'");
+        }
       case VALUE_STRING: {
         String s = p.getText();
         switch (s) {
@@ -898,13 +902,13 @@ public final class OtlpJson {
         return checkRange(p, f, p.getBigIntegerValue());
       }
       case VALUE_NUMBER_FLOAT: {
-        BigInteger v;
+        BigDecimal d;
         try {
-          v = p.getDecimalValue().toBigIntegerExact();
-        } catch (ArithmeticException e) {
-          throw invalid(p, p.getText() + " is not an integer, as '" + f.fd.getJsonName() + "' requires");
+          d = p.getDecimalValue();
+        } catch (NumberFormatException e) { // an exponent beyond what a BigDecimal holds
+          throw outOfRange(p, f, abbreviate(p.getText()));
         }
-        return checkRange(p, f, v);
+        return checkRange(p, f, exactInteger(p, f, d, p.getText()));
       }
       case VALUE_STRING:
         return integerFromString(p, f, p.getText());
@@ -931,16 +935,35 @@ public final class OtlpJson {
         return checkRange(p, f, i == 1 ? -v : v);
       }
     }
-    BigInteger v;
+    BigDecimal d;
     try {
       if (n == 0 || !s.strip().equals(s) || !isPlainNumber(s)) {
         throw new NumberFormatException();
       }
-      v = new BigDecimal(s).toBigIntegerExact();
+      d = new BigDecimal(s);
     } catch (NumberFormatException | ArithmeticException e) {
       throw invalid(p, "\"" + abbreviate(s) + "\" is not an integer, as '" + f.fd.getJsonName() + "' requires");
     }
-    return checkRange(p, f, v);
+    return checkRange(p, f, exactInteger(p, f, d, "\"" + s + "\""));
+  }
+
+  /**
+   * The integer value of {@code d}, refused when it has a fraction or more digits than any
+   * integer field holds. Checked before converting: a literal such as {@code 1e999999999} would
+   * otherwise make a BigInteger of a billion digits (minutes of CPU and gigabytes of memory).
+   */
+  private static BigInteger exactInteger(JsonParser p, FieldInfo f, BigDecimal d, String text) {
+    if (d.signum() == 0) {
+      return BigInteger.ZERO;
+    }
+    BigDecimal stripped = d.stripTrailingZeros();
+    if (stripped.scale() > 0) {
+      throw invalid(p, abbreviate(text) + " is not an integer, as '" + f.fd.getJsonName() + "' requires");
+    }
+    if ((long) stripped.precision() - stripped.scale() > 20) { // 2^64 has 20 digits
+      throw outOfRange(p, f, abbreviate(text));
+    }
+    return stripped.toBigIntegerExact();
   }
 
   private static boolean looksLikeInteger(String s) {
@@ -979,7 +1002,7 @@ public final class OtlpJson {
     throw outOfRange(p, f, v);
   }
 
-  private static PermanentException outOfRange(JsonParser p, FieldInfo f, BigInteger v) {
+  private static PermanentException outOfRange(JsonParser p, FieldInfo f, Object v) {
     return invalid(p, v + " is out of range for '" + f.fd.getJsonName() + "' ("
         + f.type.name().toLowerCase(java.util.Locale.ROOT) + ")");
   }

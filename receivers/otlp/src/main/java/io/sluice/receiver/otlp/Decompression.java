@@ -132,7 +132,10 @@ enum Decompression {
         }
       };
       case ZSTD -> new ZstdInputStreamNoFinalizer(raw).setLongMax(zstdWindowLog(limit));
-      case SNAPPY_FRAMED -> new SnappyFramedInputStream(raw, true);
+      case SNAPPY_FRAMED -> {
+        checkSnappyChunks(data, length);
+        yield new SnappyFramedInputStream(raw, true);
+      }
       default -> throw new IllegalStateException(name());
     };
   }
@@ -153,6 +156,26 @@ enum Decompression {
     int cmf = d[0] & 0xff;
     int flg = d[1] & 0xff;
     return (cmf & 0x0f) == 8 && (cmf >> 4) <= 7 && ((cmf << 8) | flg) % 31 == 0;
+  }
+
+  /**
+   * Checks that every chunk of a snappy framing-format body is all there before the library reads
+   * it: the library allocates what a chunk header claims (up to 16 MiB) before reading the chunk,
+   * so a 20-byte body could otherwise cost 16 MiB whatever the request size limit.
+   */
+  static void checkSnappyChunks(byte[] data, int length) throws IOException {
+    int pos = 0;
+    while (pos < length) {
+      if (length - pos < 4) {
+        throw new IOException("a chunk header at byte " + pos + " is cut short");
+      }
+      int chunkLength = (data[pos + 1] & 0xff) | (data[pos + 2] & 0xff) << 8 | (data[pos + 3] & 0xff) << 16;
+      if (chunkLength > length - pos - 4) {
+        throw new IOException("the chunk at byte " + pos + " claims " + chunkLength + " bytes, but the body has "
+            + (length - pos - 4) + " more");
+      }
+      pos += 4 + chunkLength;
+    }
   }
 
   private static Bytes drain(InputStream in, int compressedLength, long limit) throws IOException {

@@ -59,6 +59,9 @@ final class HttpHandler {
     }
   }
 
+  /** The most a request's body buffer starts with, whatever its Content-Length says. */
+  private static final long INITIAL_BODY_BUFFER = 256 * 1024;
+
   /** After answering 413, how much more of the body is read and dropped before the connection is closed. */
   private static final long DISCARD_ALLOWANCE = 16L * 1024 * 1024;
 
@@ -190,6 +193,8 @@ final class HttpHandler {
     private int fill;
     /** Bytes of the body taken from the receiver's budget of bytes in flight so far. */
     private long reservedBody;
+    /** The Content-Length, or -1. */
+    private long declared = -1;
     private boolean overflow;
     private long discarded;
 
@@ -218,7 +223,11 @@ final class HttpHandler {
       if (declared > 0 && !reserve(declared)) {
         return;
       }
-      body = new byte[(int) Math.min(declared < 0 ? 16 * 1024 : declared, limit)];
+      // At most INITIAL_BODY_BUFFER before the bytes arrive: what a client declares but does not
+      // send is never allocated. A body that outgrows it moves once to an array of the declared
+      // size, so an honest body still ends in an array of its own length.
+      this.declared = declared;
+      body = new byte[(int) Math.min(declared < 0 ? 16 * 1024 : declared, Math.min(limit, INITIAL_BODY_BUFFER))];
       if (req.version() != HttpVersion.HTTP_2 && "100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
         req.response().writeContinue();
       }
@@ -254,7 +263,8 @@ final class HttpHandler {
         return;
       }
       if (fill + n > body.length) {
-        body = Arrays.copyOf(body, (int) Math.min(limit, Math.max(fill + n, 2L * body.length)));
+        long grown = declared >= fill + n ? declared : Math.max(fill + n, 2L * body.length);
+        body = Arrays.copyOf(body, (int) Math.min(limit, grown));
       }
       chunk.getBytes(0, n, body, fill);
       fill += n;

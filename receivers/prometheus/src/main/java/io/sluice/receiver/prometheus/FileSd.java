@@ -13,6 +13,7 @@ import java.util.List;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Prometheus' file-based service discovery: files (JSON or YAML; the last path element may hold
@@ -88,7 +89,15 @@ final class FileSd {
 
   /** The target groups in one file's text (JSON is read as YAML). */
   static List<Group> parse(String text, String path) {
-    Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+    Object root;
+    try {
+      root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+    } catch (YAMLException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // SnakeYAML fails with a ClassCastException on some malformed tags, such as "!!binary []"
+      throw new IllegalArgumentException("not a valid YAML or JSON list of target groups: " + e.getMessage(), e);
+    }
     return Targets.groups(root, META_FILEPATH, path);
   }
 }
