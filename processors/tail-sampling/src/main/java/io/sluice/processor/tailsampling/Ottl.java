@@ -366,6 +366,10 @@ final class Ottl {
       String key = null;
       if (peek().kind == Tok.LBRACKET) {
         at++;
+        if (peek().kind != Tok.STRING) {
+          throw new OttlException("indexing " + sb + " with " + peek().describe() + " is not in Sluice's OTTL"
+              + " subset; only attributes[\"key\"] and resource.attributes[\"key\"] take a key");
+        }
         key = expect(Tok.STRING, "a key in quotes inside [ ]").text;
         expect(Tok.RBRACKET, "\"]\"");
         if (peek().kind == Tok.LBRACKET) {
