@@ -187,7 +187,7 @@ public final class SelfMetrics {
   /** A gauge that the components of one type share, as {@link #sharedCounter}. */
   public Gauge sharedGauge(String name, String help, String... labelNames) {
     return sharedGauges.computeIfAbsent(name,
-        n -> Gauge.builder().name(n).help(help).labelNames(labelNames).register(registry));
+        n -> Gauge.builder().name(n).help(help).labelNames(labelNames).withoutExemplars().register(registry));
   }
 
   /**

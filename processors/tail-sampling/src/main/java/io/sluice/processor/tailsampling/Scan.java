@@ -312,6 +312,9 @@ final class Scan {
 
   /** The shard that owns a trace ID. */
   static int shardOf(long hi, long lo, int shards) {
-    return Math.floorMod(TraceTable.slot(hi, lo) * 0x61C88647, shards);
+    // A mix of its own (not the table's slot hash), its high 32 bits scaled to [0, shards).
+    long h = (hi + 0x632BE59BD9B4E019L) * 0xBF58476D1CE4E5B9L ^ lo;
+    h = (h ^ (h >>> 31)) * 0x94D049BB133111EBL;
+    return (int) (((h >>> 32) * shards) >>> 32);
   }
 }
