@@ -50,7 +50,10 @@ final class Shard {
   private final TraceTable pending;
   private Trace head;
   private Trace tail;
+  /** Bytes counted against {@code max_bytes}: span bytes and bookkeeping of undecided traces. */
   private long pendingBytes;
+  /** The encoded span bytes alone of undecided traces. */
+  private long pendingSpanBytes;
   /** Bytes of sampled spans handed to the next consumer (or waiting to be again) and not yet taken. */
   private long outboundBytes;
   private final DecisionCache sampled;
@@ -124,6 +127,7 @@ final class Shard {
       head = null;
       tail = null;
       pendingBytes = 0;
+      pendingSpanBytes = 0;
       drainAfterClose();
     } else {
       decideAllThenDrain();
@@ -221,7 +225,7 @@ final class Shard {
     for (int k = 0, n = touched.size(); k < n; k++) {
       Trace t = touched.get(k);
       store(scan, t, localScopes);
-      if (owner.maxTraceBytes > 0 && t.bytes - Trace.OVERHEAD_BYTES > owner.maxTraceBytes
+      if (owner.maxTraceBytes > 0 && t.spanBytes > owner.maxTraceBytes
           && pending.get(t.hi, t.lo) == t) {
         decide(t, EARLY_TOO_LARGE, now);
       }
@@ -290,6 +294,8 @@ final class Shard {
       long added = size + Trace.RUN_OVERHEAD_BYTES;
       t.bytes += added;
       pendingBytes += added;
+      t.spanBytes += size;
+      pendingSpanBytes += size;
       i = j;
     }
   }
@@ -375,6 +381,7 @@ final class Shard {
     pending.remove(t);
     unlink(t);
     pendingBytes -= t.bytes;
+    pendingSpanBytes -= t.spanBytes;
     eval.compositeSub = null;
     int by = evaluate(t);
     Decision d = by >= 0 ? Decision.SAMPLED : by == -2 ? Decision.DROPPED : Decision.NOT_SAMPLED;
@@ -563,7 +570,7 @@ final class Shard {
   /** Updates what other threads read: the held counts and whether to refuse new batches. */
   private void publish() {
     heldTraces = pending.size();
-    heldBytes = pendingBytes + outboundBytes;
+    heldBytes = pendingSpanBytes + outboundBytes;
     refusing = outboundBytes >= owner.maxBytesPerShard / 2
         || owner.blockOnOverflow && pending.size() >= owner.maxTracesPerShard;
   }

@@ -50,8 +50,8 @@ final class TailSamplingMetrics {
     tracesOnMemory = m.sharedGauge(P + "sampling_traces_on_memory",
         "Traces held undecided.", "component_id", "pipeline").labelValues(id, pipeline);
     bytesOnMemory = m.sharedGauge(P + "bytes_on_memory",
-        "Bytes of spans held: undecided traces and sampled spans the next consumer has not taken yet"
-            + " (counted against max_bytes).", "component_id", "pipeline").labelValues(id, pipeline);
+        "Bytes of encoded spans held: undecided traces, and sampled spans the next consumer has not taken"
+            + " yet. max_bytes also counts the bookkeeping of undecided traces.", "component_id", "pipeline").labelValues(id, pipeline);
     newTraces = m.sharedCounter(P + "new_trace_id_received", "Traces seen for the first time.",
         "component_id", "pipeline").labelValues(id, pipeline);
     decisionLatency = m.sharedHistogram(P + "sampling_decision_latency_seconds",

@@ -27,6 +27,8 @@ final class Trace {
   int spans;
   /** Bytes counted against the budget: span bytes plus bookkeeping. */
   long bytes;
+  /** The encoded span bytes alone. */
+  long spanBytes;
   long minStart = Long.MAX_VALUE;
   long maxEnd = Long.MIN_VALUE;
   /** Bit {@code 1 << code} for each span status code seen (0 unset, 1 ok, 2 error, 3 anything else). */
