@@ -126,6 +126,8 @@ final class Shard {
       }
       head = null;
       tail = null;
+      pending.clear();
+      rootDue.clear();
       pendingBytes = 0;
       pendingSpanBytes = 0;
       drainAfterClose();
@@ -167,8 +169,14 @@ final class Shard {
 
   // ---- intake -------------------------------------------------------------------------------
 
-  /** Takes this shard's spans of a batch; on the shard's context. */
-  void take(Scan scan) {
+  /**
+   * Takes this shard's spans of a batch; on the shard's context. False when the shard is closed
+   * (the batch came in while the processor shut down): then nothing is taken.
+   */
+  boolean take(Scan scan) {
+    if (closed) {
+      return false;
+    }
     long now = owner.clock.getAsLong();
     long token = ++intakeToken;
     ScopeRef[] localScopes = new ScopeRef[scan.scopes];
@@ -240,6 +248,7 @@ final class Shard {
     }
     flush(now);
     publish();
+    return true;
   }
 
   /** Handles span {@code i} when its trace was decided; false when it is a new trace. */

@@ -191,7 +191,10 @@ final class TailSamplingProcessor implements Processor {
       }
       s.context.runOnContext(v -> {
         try {
-          s.take(scan);
+          if (!s.take(scan)) {
+            done.tryFail(new RetryableException("Tail sampling processor \"" + id + "\" in pipeline \"" + pipeline
+                + "\" is shutting down; retry once the gateway is back"));
+          }
         } catch (RuntimeException e) {
           LOG.error("Tail sampling processor \"{}\" in pipeline \"{}\" failed to take spans", id, pipeline, e);
           done.tryFail(e);

@@ -23,6 +23,11 @@ final class TraceTable {
     return size;
   }
 
+  void clear() {
+    java.util.Arrays.fill(values, null);
+    size = 0;
+  }
+
   static int slot(long hi, long lo) {
     long h = (hi ^ (lo * 0x9E3779B97F4A7C15L));
     h ^= h >>> 32;
