@@ -425,4 +425,37 @@ class TailSamplingProcessorTest {
     assertThat(SelfMetricsReader.counter(metrics, "sluice_processor_refused_items")).isGreaterThan(0);
     out.succeed();
   }
+
+  @Test
+  void aRootSpanBringsTheDecisionForwardWithDecisionWaitAfterRootReceived() throws Exception {
+    start("""
+        decision_wait: 1h
+        decision_wait_after_root_received: 100ms
+        policies: [{name: all, type: always_sample}]
+        """);
+    send(batch(resource(span(1, 1, 0, 1).build(), span(1, 2, 0, 1).build())));
+    assertThat(processor.shards()[0].pendingTraces() + processor.shards()[1].pendingTraces()).isEqualTo(1);
+    send(batch(resource(span(1, 0, 0, 5).build()))); // the root: no parent
+    await().atMost(DEADLINE).until(() -> out.itemCount(io.sluice.core.Signal.TRACES) == 3);
+    assertThat(counter("early_decisions")).isZero();
+  }
+
+  @Test
+  void withBlockOnOverflowNewTracesPastNumTracesAreRefusedNotDecidedEarly() throws Exception {
+    start("""
+        decision_wait: 1h
+        num_traces: 2
+        block_on_overflow: true
+        policies: [{name: all, type: always_sample}]
+        """);
+    Throwable refused = null;
+    for (long t = 1; t <= 10 && refused == null; t++) {
+      Future<Void> f = processor.consume(batch(resource(span(t, 0, 0, 1).build())));
+      await().atMost(DEADLINE).until(f::isComplete);
+      refused = f.cause();
+    }
+    assertThat(refused).isInstanceOf(ResourceExhaustedException.class).hasMessageContaining("num_traces");
+    assertThat(counter("early_decisions")).isZero();
+    assertThat(out.batches()).isEmpty();
+  }
 }
