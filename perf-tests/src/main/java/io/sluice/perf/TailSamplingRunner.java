@@ -359,7 +359,10 @@ public final class TailSamplingRunner {
     double heapBeyond = Double.NaN;
     double traces = Double.NaN;
     if (tail && jvm && rate > 0 && idleHeap > 0) {
-      // Under load: a full GC, then the heap, the traces and the span bytes held, read together.
+      // The load stops and its calls are answered (so no request is held in the receiver), then at
+      // once, before the traces in flight are decided: a full GC, then the heap, the traces and the
+      // span bytes held, read together.
+      gen.stop(Duration.ofSeconds(65));
       long heap = heapAfterGc(gateway.pid(), metricsPort);
       Map<String, Double> m = Reports.metrics(metricsPort,
           n -> n.startsWith("sluice_processor_tail_sampling_sampling_traces_on_memory")
@@ -596,7 +599,8 @@ public final class TailSamplingRunner {
         + " Peak RSS: VmHWM, reset before each level.\n"
         + "- Decision latency: Sluice's `sluice_processor_tail_sampling_sampling_decision_latency_seconds` (first span"
         + " of a trace to its decision) over the window.\n"
-        + "- Heap beyond spans: at the end of a fixed-rate window `jcmd <pid> GC.run`, then Sluice's heap in use,"
+        + "- Heap beyond spans: at the end of a fixed-rate window the load stops; once its calls are answered,"
+        + " `jcmd <pid> GC.run`, then Sluice's heap in use,"
         + " less its heap in use after a full GC at idle, less `sluice_processor_tail_sampling_bytes_on_memory` (the"
         + " encoded span bytes held), per `sampling_traces_on_memory`, times 10,000.\n"
         + "- Warm-up " + Durations.format(s.warmup()) + " at " + String.format(Locale.ROOT, "%,.0f", s.warmupRate())
