@@ -18,8 +18,10 @@ import java.util.List;
  */
 final class TailSamplingMetrics {
   private static final String P = "sluice_processor_tail_sampling_";
+  /** Seconds, with finer buckets just past 10 s and 30 s (common decision waits; 30 s is the default). */
   private static final double[] SECONDS = {
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 20, 30, 45, 60, 120, 300
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 10.25, 10.5, 11, 15, 20, 30, 30.25, 30.5, 31, 45, 60,
+    120, 300
   };
   static final List<String> EARLY_REASONS = List.of("num_traces", "max_bytes", "trace_too_large");
 
