@@ -213,12 +213,21 @@ public final class TailSamplingRunner {
         soak = soak(s, sink, pool, java, stamp, rate, notes);
       }
     }
+    // The processor's own heap per trace, in this JVM without receiver and exporter around it.
+    TailSamplingHeapProbe.Result probe = null;
+    if (s.peers().contains(BenchmarkRunner.Peer.SLUICE)) {
+      say("");
+      say("heap probe: the processor alone in this JVM, 2,000 interleaved requests held (decision_wait 1h)");
+      probe = TailSamplingHeapProbe.run(pool, 2000, 10);
+      say("  %,d traces held, %.0f span bytes each: %.2f MiB per 10,000 traces beyond the spans' bytes", probe.traces(),
+          probe.spanBytesPerTrace(), probe.beyondPer10k() / 1048576);
+    }
     double loadNow = Reports.oneMinuteLoad(loadAtStart);
     if (loadNow >= 0.6) {
       notes.add("The 1-minute load average was " + loadNow + " at the start: something else was using the CPUs,"
           + " so these figures are not final.");
     }
-    String summary = summary(s, runs, notes, soak);
+    String summary = summary(s, runs, notes, soak, probe);
     say("");
     System.out.print(summary);
     String md = "# Tail sampling: Sluice and the OpenTelemetry Collector" + (s.label().isEmpty() ? ""
@@ -487,8 +496,10 @@ public final class TailSamplingRunner {
       gen.disconnect();
       gateway.stop(Duration.ofSeconds(60));
     }
-    // The slope from minute 2 on: the first minute includes filling decision_wait's worth of traces.
-    List<double[]> fit = samples.size() > 2 ? samples.subList(1, samples.size()) : samples;
+    // The slope without the first fifth of the minutes (at least the first): they include filling
+    // decision_wait's worth of traces and the decision caches.
+    int skip = Math.min(samples.size() - 2, Math.max(1, samples.size() / 5));
+    List<double[]> fit = skip > 0 ? samples.subList(skip, samples.size()) : samples;
     double[] slope = slope(fit);
     String result = String.format(Locale.ROOT, "slope of the heap after full GC: %+.3f MiB per minute (minutes %d-%d,"
         + " mean %.1f MiB): %+.2f%% of the mean per hour", slope[0], (int) fit.get(0)[0],
@@ -520,7 +531,8 @@ public final class TailSamplingRunner {
 
   // ---- report --------------------------------------------------------------------------------
 
-  private static String summary(Settings s, Map<Run, GatewayRun> runs, List<String> notes, List<String> soak) {
+  private static String summary(Settings s, Map<Run, GatewayRun> runs, List<String> notes, List<String> soak,
+      TailSamplingHeapProbe.Result probe) {
     StringBuilder md = new StringBuilder("## Results\n\n");
     List<Double> rates = new ArrayList<>(s.rates());
     if (s.max()) {
@@ -562,6 +574,13 @@ public final class TailSamplingRunner {
     md.append("\nAims (issue 11): tail sampling keeps at least half of the pass-through throughput (spans/s taken"
         + " at the maximum, ratio >= 0.5), at least 1.5x the Collector's spans per CPU-second, and no heap growth in"
         + " the soak. At fixed rates both gateways take the whole rate, so there the CPU ratios speak, not spans/s.\n");
+    if (probe != null) {
+      md.append(String.format(Locale.ROOT, "\nHeap the processor holds beyond the spans' bytes, measured alone in the"
+          + " runner's JVM (no receiver or exporter buffers): **%.2f MiB per 10,000 traces in flight** (%,d bytes per"
+          + " trace; %,d traces of %.0f span bytes held). The per-level column above is the whole gateway's heap and"
+          + " includes its receiver's and exporter's buffers.\n", probe.beyondPer10k() / 1048576,
+          (long) (probe.beyondPer10k() / 10_000), probe.traces(), probe.spanBytesPerTrace()));
+    }
     md.append("\nIdle: ");
     for (GatewayRun g : runs.values()) {
       md.append(g.run().title).append(" RSS ").append(mib(g.idleRss()))
