@@ -65,6 +65,26 @@ final class LoadGenerator implements AutoCloseable {
   /** At a fixed rate: the intended send time (a nanoTime) of the last request sent. */
   private volatile long lastIntended;
   private Thread rateThread;
+  /** Makes the body of request {@code index}; null sends the pool's requests (stamped when asked). */
+  private volatile Bodies bodies;
+
+  /** Makes request bodies: request {@code index} stamped with {@code stamp} (-1: unstamped). */
+  interface Bodies {
+    byte[] body(long index, long stamp);
+  }
+
+  /** From now on the requests' bodies come from {@code b} (null: the pool's). */
+  void useBodies(Bodies b) {
+    this.bodies = b;
+  }
+
+  private byte[] body(long index, long stamp) {
+    Bodies b = bodies;
+    if (b != null) {
+      return b.body(index, stamp);
+    }
+    return stamp < 0 ? pool.get(index) : pool.stamped(index, stamp);
+  }
 
   LoadGenerator(String host, int port, TraceRequests pool, int connections) {
     this.pool = pool;
@@ -214,7 +234,7 @@ final class LoadGenerator implements AutoCloseable {
     }
     long i = next.getAndIncrement();
     long base = maxStampBase;
-    byte[] body = base < 0 ? pool.get(i) : pool.stamped(i, Math.max(0, System.nanoTime() - base));
+    byte[] body = body(i, base < 0 ? -1 : Math.max(0, System.nanoTime() - base));
     send(i, body, ok -> {
       if (ok) {
         sendNextInLoop();
@@ -238,7 +258,7 @@ final class LoadGenerator implements AutoCloseable {
         return;
       }
       long index = next.getAndIncrement();
-      send(index, stampBase < 0 ? pool.get(index) : pool.stamped(index, intended - stampBase), ok -> { });
+      send(index, body(index, stampBase < 0 ? -1 : intended - stampBase), ok -> { });
       lastIntended = intended;
     }
   }

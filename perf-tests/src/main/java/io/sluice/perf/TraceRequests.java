@@ -79,6 +79,15 @@ final class TraceRequests {
    * {@value #SPANS_PER_TRACE}), deterministically from {@code seed}.
    */
   static TraceRequests build(int count, int spansPerRequest, long seed) {
+    return build(count, spansPerRequest, seed, false);
+  }
+
+  /**
+   * As {@link #build(int, int, long)}; with {@code sameStart} every request's traces start at the
+   * same base time (instead of one second apart per request), so that spans of different pool
+   * requests put into one trace by {@link #retraced} lie within about half a second.
+   */
+  static TraceRequests build(int count, int spansPerRequest, long seed, boolean sameStart) {
     if (spansPerRequest <= 0 || spansPerRequest % SPANS_PER_TRACE != 0) {
       throw new IllegalArgumentException("spans per request must be a positive multiple of " + SPANS_PER_TRACE
           + ", got " + spansPerRequest);
@@ -90,7 +99,8 @@ final class TraceRequests {
     long attributes = 0;
     long spans = 0;
     for (int i = 0; i < count; i++) {
-      ExportTraceServiceRequest request = request(random, i, spansPerRequest, baseTime + i * 1_000_000_000L);
+      ExportTraceServiceRequest request = request(random, i, spansPerRequest,
+          baseTime + (sameStart ? 0 : i * 1_000_000_000L));
       for (ResourceSpans rs : request.getResourceSpansList()) {
         for (ScopeSpans ss : rs.getScopeSpansList()) {
           for (Span s : ss.getSpansList()) {
@@ -136,6 +146,106 @@ final class TraceRequests {
     byte[] copy = requests.get(index).clone();
     writeStamp(copy, stampOffsets[index], stamp);
     return copy;
+  }
+
+  // ---- interleaved traces (the tail sampling benchmark) -------------------------------------------
+
+  /** Spans per trace in {@link #retraced} requests. */
+  static final int RETRACED_SPANS_PER_TRACE = 10;
+
+  private volatile int[][] traceIdOffsets;
+
+  /**
+   * A copy of request {@code i} whose spans belong to traces of {@value #RETRACED_SPANS_PER_TRACE}
+   * spans spread over many requests, as real traffic interleaves them: span slot {@code q} of the
+   * request carries span {@code k = q % 10} of trace {@code (i - k * step, q / 10)}, so each trace
+   * starts in one request and has its k-th span {@code k * step} requests later. Trace IDs are
+   * random-looking 128-bit values from {@code seed}; the spans' other fields stay as in the pool.
+   * The request's span count must be a multiple of 10 for every trace to get all its spans.
+   */
+  byte[] retraced(long i, long step, long seed) {
+    int index = (int) Math.floorMod(i, (long) requests.size());
+    byte[] copy = requests.get(index).clone();
+    int[] offsets = traceIdOffsets()[index];
+    for (int q = 0; q < offsets.length; q++) {
+      int k = q % RETRACED_SPANS_PER_TRACE;
+      long origin = i - k * step;
+      long slot = q / RETRACED_SPANS_PER_TRACE;
+      long hi = mix(seed ^ (origin * 0x9E3779B97F4A7C15L) ^ (slot << 48));
+      long lo = mix(hi ^ 0xD1B54A32D192ED03L);
+      int off = offsets[q];
+      for (int b = 0; b < 8; b++) {
+        copy[off + b] = (byte) (hi >>> (56 - 8 * b));
+        copy[off + 8 + b] = (byte) (lo >>> (56 - 8 * b));
+      }
+    }
+    return copy;
+  }
+
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** Per pool request, where each span's 16 trace ID bytes are, in the order the spans are written. */
+  private int[][] traceIdOffsets() {
+    int[][] o = traceIdOffsets;
+    if (o == null) {
+      o = new int[requests.size()][];
+      for (int r = 0; r < o.length; r++) {
+        List<Integer> found = new ArrayList<>();
+        byte[] b = requests.get(r);
+        walk(b, 0, b.length, 0, found);
+        o[r] = found.stream().mapToInt(Integer::intValue).toArray();
+      }
+      traceIdOffsets = o;
+    }
+    return o;
+  }
+
+  /** Walks request (depth 0), ResourceSpans (1), ScopeSpans (2) down to Span (3) field 1. */
+  private static void walk(byte[] b, int from, int to, int depth, List<Integer> out) {
+    int p = from;
+    while (p < to) {
+      long tag = 0;
+      for (int shift = 0; ; shift += 7) {
+        byte x = b[p++];
+        tag |= (long) (x & 0x7F) << shift;
+        if (x >= 0) {
+          break;
+        }
+      }
+      int field = (int) (tag >>> 3);
+      int wire = (int) tag & 7;
+      switch (wire) {
+        case 0 -> {
+          while (b[p++] < 0) {
+            // continuation
+          }
+        }
+        case 1 -> p += 8;
+        case 5 -> p += 4;
+        case 2 -> {
+          int len = 0;
+          for (int shift = 0; ; shift += 7) {
+            byte x = b[p++];
+            len |= (x & 0x7F) << shift;
+            if (x >= 0) {
+              break;
+            }
+          }
+          boolean container = depth < 3 && field == (depth == 0 ? 1 : 2);
+          if (container) {
+            walk(b, p, p + len, depth + 1, out);
+          } else if (depth == 3 && field == 1 && len == 16) {
+            out.add(p);
+          }
+          p += len;
+        }
+        default -> throw new IllegalStateException("unexpected wire type " + wire);
+      }
+    }
   }
 
   static void writeStamp(byte[] target, int offset, long stamp) {

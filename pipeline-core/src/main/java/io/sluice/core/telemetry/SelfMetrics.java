@@ -4,6 +4,7 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -56,6 +57,8 @@ public final class SelfMetrics {
   private final Counter batchSizeTrigger;
   private final List<QueueGauge> queues = new CopyOnWriteArrayList<>();
   private final Map<String, Counter> sharedCounters = new ConcurrentHashMap<>();
+  private final Map<String, Gauge> sharedGauges = new ConcurrentHashMap<>();
+  private final Map<String, Histogram> sharedHistograms = new ConcurrentHashMap<>();
 
   private record QueueGauge(String componentId, LongSupplier size, long capacity) {}
 
@@ -184,6 +187,21 @@ public final class SelfMetrics {
    */
   public Counter sharedCounter(String name, String help, String... labelNames) {
     return sharedCounters.computeIfAbsent(name, n -> counter(n, help, labelNames));
+  }
+
+  /** A gauge that the components of one type share, as {@link #sharedCounter}. */
+  public Gauge sharedGauge(String name, String help, String... labelNames) {
+    return sharedGauges.computeIfAbsent(name,
+        n -> Gauge.builder().name(n).help(help).labelNames(labelNames).withoutExemplars().register(registry));
+  }
+
+  /**
+   * A histogram (classic buckets with these upper bounds) that the components of one type share,
+   * as {@link #sharedCounter}.
+   */
+  public Histogram sharedHistogram(String name, String help, double[] upperBounds, String... labelNames) {
+    return sharedHistograms.computeIfAbsent(name, n -> Histogram.builder().name(n).help(help).labelNames(labelNames)
+        .classicOnly().classicUpperBounds(upperBounds).withoutExemplars().register(registry));
   }
 
   /** Items every exporter has given up on since the start (the health check's pipeline check). */
