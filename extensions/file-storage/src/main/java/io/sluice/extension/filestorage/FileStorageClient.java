@@ -33,6 +33,7 @@ final class FileStorageClient implements StorageClient {
         throw new IllegalStateException("The storage client \"" + name + "\" of extension '" + extension.id()
             + "' is closed");
       }
+      store.reopenIfFailed();
       return work.call();
     });
   }
@@ -69,7 +70,7 @@ final class FileStorageClient implements StorageClient {
         }
         store.commit();
       } catch (RuntimeException e) {
-        store.rollback();
+        store.rollbackAfter(e);
         throw e;
       }
       return null;

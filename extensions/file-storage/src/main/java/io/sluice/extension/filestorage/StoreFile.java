@@ -105,6 +105,33 @@ final class StoreFile {
     liveBytes = bytes;
   }
 
+  /**
+   * Opens the file again when MVStore closed it after a failed write (a full disk, an I/O error):
+   * MVStore gives up on a store whose write failed, and without this every later call would fail
+   * until the gateway restarts. What was committed before the failure is read back as it was.
+   */
+  void reopenIfFailed() {
+    if (!store.isClosed()) {
+      return;
+    }
+    LOG.warn("Opening \"{}\" again after a write to it failed", file);
+    store = builder(file).open();
+    map = store.openMap(MAP);
+    verify();
+  }
+
+  /** Drops the changes since the last commit after a failed write; nothing to drop when the write closed the store. */
+  void rollbackAfter(RuntimeException failure) {
+    if (store.isClosed()) {
+      return;
+    }
+    try {
+      store.rollback();
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
   byte[] get(String key) {
     return map.get(key);
   }
@@ -184,11 +211,6 @@ final class StoreFile {
     }
   }
 
-  /** Drops the changes since the last commit, after a failed batch. */
-  void rollback() {
-    store.rollback();
-  }
-
   /** Rewrites the file when it grew past {@code neededBytes} and now holds at most {@code triggerBytes}. */
   void compactIfRebounded(long neededBytes, long triggerBytes, long maxTransactionSize) throws IOException {
     long size = Files.size(file);
@@ -233,6 +255,9 @@ final class StoreFile {
   }
 
   void close() {
+    if (store.isClosed()) {
+      return; // closed by a failed write; everything committed before it is on disk
+    }
     try {
       commit();
     } finally {
