@@ -629,51 +629,59 @@ public final class ExporterHelper implements Exporter {
       int budget = DISPATCH_BUDGET;
       // Without a queue every request is sent at once, as it comes (one per key at a time).
       int limit = queue.enabled() ? queue.numConsumers() : Integer.MAX_VALUE;
-      while (inFlight < limit && (!retriesDue.isEmpty() || !ready.isEmpty())) {
-        if (budget-- == 0) {
-          // Sends are completing at once (a fast backend): carry on in a later task, not all in this one.
-          if (!dispatchScheduled) {
-            dispatchScheduled = true;
-            context.runOnContext(v -> {
-              dispatchScheduled = false;
-              dispatch();
-            });
+      while (true) {
+        while (inFlight < limit && (!retriesDue.isEmpty() || !ready.isEmpty())) {
+          if (budget-- == 0) {
+            // Sends are completing at once (a fast backend): carry on in a later task, not all in this one.
+            if (!dispatchScheduled) {
+              dispatchScheduled = true;
+              context.runOnContext(v -> {
+                dispatchScheduled = false;
+                dispatch();
+              });
+            }
+            return;
           }
-          return;
-        }
-        Runnable due = retriesDue.poll();
-        if (due != null) {
-          backingOff--;
+          Runnable due = retriesDue.poll();
+          if (due != null) {
+            backingOff--;
+            inFlight++;
+            due.run();
+            continue;
+          }
+          KeyQueue k = ready.poll();
+          Queued next = k.waiting.poll();
+          pending--;
+          pendingBytes -= next.request().sizeBytes();
+          if (queue.enabled()) {
+            Batch r = next.request();
+            inMemory.sub(sizeOf(r), r.sizeBytes(), r.itemCount(), 1);
+            publish();
+            admitBlocked(); // the room this request leaves
+          }
           inFlight++;
-          due.run();
-          continue;
+          k.busy = true;
+          sendWithRetry(next.request(), k.key != null).onComplete(ar -> {
+            inFlight--;
+            k.busy = false;
+            if (!k.waiting.isEmpty()) {
+              ready.add(k);
+            } else if (k.key != null) {
+              keys.remove(k.key);
+            }
+            if (next.done() != null) {
+              next.done().handle(ar);
+            }
+            dispatch();
+            checkDrained();
+          });
         }
-        KeyQueue k = ready.poll();
-        Queued next = k.waiting.poll();
-        pending--;
-        pendingBytes -= next.request().sizeBytes();
-        if (queue.enabled()) {
-          Batch r = next.request();
-          inMemory.sub(sizeOf(r), r.sizeBytes(), r.itemCount(), 1);
-          publish();
-          admitBlocked(); // the room this request leaves
+        // A persistent queue reads records back as requests leave memory; a read may answer at
+        // once and queue more, and so may the record that waited for room.
+        loadMore();
+        if (inFlight >= limit || (retriesDue.isEmpty() && ready.isEmpty())) {
+          break;
         }
-        inFlight++;
-        k.busy = true;
-        sendWithRetry(next.request(), k.key != null).onComplete(ar -> {
-          inFlight--;
-          k.busy = false;
-          if (!k.waiting.isEmpty()) {
-            ready.add(k);
-          } else if (k.key != null) {
-            keys.remove(k.key);
-          }
-          if (next.done() != null) {
-            next.done().handle(ar);
-          }
-          dispatch();
-          checkDrained();
-        });
       }
     } finally {
       dispatching = false;
@@ -825,8 +833,10 @@ public final class ExporterHelper implements Exporter {
       if (entries.size() < LOAD_PAGE) {
         done.complete();
       } else {
-        // The next key after the last one read.
-        scan(client, entries.get(entries.size() - 1).key() + '\0', r, done);
+        // The next key after the last one read; in a task of its own, so that reads answered at
+        // once do not nest.
+        String next = entries.get(entries.size() - 1).key() + '\0';
+        context.runOnContext(v -> scan(client, next, r, done));
       }
     });
   }
@@ -1027,27 +1037,32 @@ public final class ExporterHelper implements Exporter {
     return true;
   }
 
-  /** Reads records left on disk back into memory, in order, while it has room. */
-  private void loadMore() {
+  /**
+   * Reads records left on disk back into memory, in order, while it has room: the record waiting
+   * for room at once (true when it was queued now), the next ones with a read whose answer
+   * dispatches again.
+   */
+  private boolean loadMore() {
     if (!persistent || store == null || !spilled || loading || stopping || !started) {
-      return;
+      return false;
     }
     if (parked != null) {
       if (!place(parked)) {
-        return;
+        return false;
       }
       onDisk.sub(parked.tally);
       parked = null;
       publish();
+      return true;
     }
     if (nextLoadSeq >= committedEnd) {
       spilled = false;
       onDisk.reset(); // nothing is on disk only any more: undoes any drift from records found corrupt late
       publish();
-      return;
+      return false;
     }
     if (!windowFits(1)) {
-      return;
+      return false;
     }
     loading = true;
     long to = committedEnd;
@@ -1092,6 +1107,7 @@ public final class ExporterHelper implements Exporter {
       publish();
       dispatch();
     });
+    return false;
   }
 
   @Override

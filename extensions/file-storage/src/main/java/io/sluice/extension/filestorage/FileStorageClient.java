@@ -122,6 +122,12 @@ final class FileStorageClient implements StorageClient {
     return store;
   }
 
+  /** On the worker: drops the store file unclosed, as a killed process does; later calls fail. */
+  void crashForTest() {
+    closed = true;
+    store.store.closeImmediately();
+  }
+
   /** On the worker: compacts the file when it shrank back after growing (compaction.on_rebound). */
   void compactOnRebound() {
     if (!closed) {
