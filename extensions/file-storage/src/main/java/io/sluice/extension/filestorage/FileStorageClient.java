@@ -122,6 +122,10 @@ final class FileStorageClient implements StorageClient {
     return store;
   }
 
+  FileStorageExtension extensionForTest() {
+    return extension;
+  }
+
   /** On the worker: drops the store file unclosed, as a killed process does; later calls fail. */
   void crashForTest() {
     closed = true;

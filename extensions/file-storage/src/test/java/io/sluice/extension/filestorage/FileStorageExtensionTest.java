@@ -224,6 +224,22 @@ class FileStorageExtensionTest {
   }
 
   @Test
+  void aStoreThatAFailedWriteClosedIsOpenedAgainByTheNextCall() throws Exception {
+    StorageClient c = client(extension(config()));
+    await(c.set("before", b("1")));
+    // MVStore closes a store whose write failed (a full disk); the client must not stay broken.
+    await(((FileStorageClient) c).extensionForTest().worker().executeBlocking(() -> {
+      ((FileStorageClient) c).storeForTest().store.closeImmediately();
+      return null;
+    }));
+
+    await(c.set("after", b("2")));
+
+    assertThat(await(c.get("before"))).isEqualTo(b("1"));
+    assertThat(await(c.get("after"))).isEqualTo(b("2"));
+  }
+
+  @Test
   void startFailsNamingTheDirectoryWhenItIsMissingAndNotToBeCreated() {
     FileStorageConfig d = FileStorageConfig.defaults();
     Path missing = dir.resolve("missing/sub");
