@@ -80,7 +80,7 @@ public final class PersistentQueueRunner {
   }
 
   private record Result(String scenario, double throughAcked, double throughDelivered, double cpuPerMillion,
-      long storeAfterThrough, double fill, long storeBytes, double drain) {}
+      long storeAfterThrough, double fill, long storeBytes, double drain, String cpuByThreadGroup) {}
 
   private void run(List<String> scenarios) throws Exception {
     String load = Files.readString(Path.of("/proc/loadavg")).trim();
@@ -105,6 +105,12 @@ public final class PersistentQueueRunner {
       md.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %.2f | %s | %,.0f | %s | %,.0f |%n", r.scenario(),
           r.throughAcked(), r.throughDelivered(), r.cpuPerMillion(), mib(r.storeAfterThrough()), r.fill(),
           mib(r.storeBytes()), r.drain()));
+    }
+    md.append("\nCPU in the through window by thread group (the feeder, which parses each request as a receiver"
+        + " would, runs on the runner's main thread: \"other threads\"; the file_storage worker is among the"
+        + " workers):\n\n");
+    for (Result r : results) {
+      md.append("- ").append(r.scenario()).append(": ").append(r.cpuByThreadGroup()).append('\n');
     }
     md.append(Reports.machineMarkdown(home, Path.of(System.getProperty("java.home"), "bin", "java"), load));
     md.append("\nRunner JVM options: `").append(Reports.runnerJvmOptions()).append("`\n");
@@ -185,16 +191,20 @@ public final class PersistentQueueRunner {
       long ackedBefore = warm.ackedItems.get();
       long deliveredBefore = backend.delivered.get();
       long cpuBefore = ProcStats.cpuTicks(pid);
+      Map<Long, ProcStats.ThreadTicks> threadsBefore = ProcStats.threadTicks(pid);
       long t0 = System.nanoTime();
       warm.runFor(duration);
       double seconds = (System.nanoTime() - t0) / 1e9;
       double cpu = ProcStats.ticksToSeconds(ProcStats.cpuTicks(pid) - cpuBefore);
+      Map<String, Long> groups = ProcStats.ticksByGroup(threadsBefore, ProcStats.threadTicks(pid));
       double acked = (warm.ackedItems.get() - ackedBefore) / seconds;
       long deliveredInWindow = backend.delivered.get() - deliveredBefore;
       double delivered = deliveredInWindow / seconds;
       warm.awaitAnswers();
       awaitDelivered(backend, warm.ackedItems.get(), Duration.ofSeconds(120));
       long storeAfterThrough = persistent ? storeSize(dir) : -1;
+      String where = ProcStats.describeGroups(groups, deliveredInWindow, "spans");
+      say("  through, CPU by thread group: %s", where);
       say("  through: %,.0f spans/s acknowledged, %,.0f delivered, %.2f CPU-s per million spans (%d refused)%s",
           acked, delivered, cpu / (deliveredInWindow / 1e6), warm.refused.get(),
           persistent ? ", store file " + mib(storeAfterThrough) : "");
@@ -229,7 +239,7 @@ public final class PersistentQueueRunner {
       say("  drain: %,.0f spans/s%s", drain, persistent ? " (from the start, reading the backlog from disk)" : "");
       helper.shutdown().await(60, TimeUnit.SECONDS);
       return new Result(name, acked, delivered, cpu / (deliveredInWindow / 1e6), storeAfterThrough, fillRate,
-          storeBytes, drain);
+          storeBytes, drain, where);
     } finally {
       if (storage != null) {
         storage.shutdown().await(60, TimeUnit.SECONDS);

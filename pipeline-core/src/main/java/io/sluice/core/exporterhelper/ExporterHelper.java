@@ -95,7 +95,7 @@ public final class ExporterHelper implements Exporter {
 
   /** Sends one dispatch() starts before it lets other work on the event loop run. */
   private static final int DISPATCH_BUDGET = 256;
-  /** Records one read of a persistent queue takes from disk. */
+  /** The most records one read of a persistent queue takes from disk. */
   private static final int LOAD_PAGE = 32;
   /** How long a persistent queue waits before reading again after a read failed. */
   private static final long READ_RETRY_MS = 1000;
@@ -160,6 +160,8 @@ public final class ExporterHelper implements Exporter {
   private boolean loading;
   /** A record read back that waits for room (keys) in memory before the ones after it. */
   private Loaded parked;
+  /** The size of the records read back lately, to size the next read. */
+  private long recordBytesAverage;
   /** Batches held by {@code block_on_overflow} until the queue has room, oldest first. */
   private final ArrayDeque<Blocked> blocked = new ArrayDeque<>();
   private long blockedBytes;
@@ -797,7 +799,8 @@ public final class ExporterHelper implements Exporter {
 
   /** Reads the records from {@code from} on, one page at a time, queueing what memory takes. */
   private void scan(StorageClient client, String from, Recovery r, Promise<Void> done) {
-    store.scan(from, LOAD_PAGE).onComplete(ar -> {
+    int limit = readLimit();
+    store.scan(from, limit).onComplete(ar -> {
       if (ar.failed()) {
         done.fail(ar.cause());
         return;
@@ -830,7 +833,7 @@ public final class ExporterHelper implements Exporter {
           onDisk.add(l.tally);
         }
       }
-      if (entries.size() < LOAD_PAGE) {
+      if (entries.size() < limit) {
         done.complete();
       } else {
         // The next key after the last one read; in a task of its own, so that reads answered at
@@ -942,6 +945,19 @@ public final class ExporterHelper implements Exporter {
     return m == null || m.isBlank() ? c.getClass().getSimpleName() : m;
   }
 
+  /**
+   * How many records the next read takes: as many as fit in a sixteenth of the queue's memory
+   * (at most 16 MiB, at most {@link #LOAD_PAGE}) at the size of the records read so far, and one
+   * before any was read, so that a read of large records never takes much of a small heap.
+   */
+  private int readLimit() {
+    if (recordBytesAverage <= 0) {
+      return 1;
+    }
+    long budget = Math.max(1 << 20, Math.min(16L << 20, maxQueuedBytes / 16));
+    return (int) Math.max(1, Math.min(LOAD_PAGE, budget / recordBytesAverage));
+  }
+
   /** Whether requests of {@code bytes} fit in memory now; an empty queue takes any. */
   private boolean windowFits(long bytes) {
     return (pending == 0 && accumulators.isEmpty()) || pendingBytes + accumulatedBytes + bytes <= maxQueuedBytes;
@@ -969,6 +985,8 @@ public final class ExporterHelper implements Exporter {
    * logged.
    */
   private Loaded decode(long seq, byte[] value) {
+    long len = value == null ? 0 : value.length;
+    recordBytesAverage = recordBytesAverage <= 0 ? len : (recordBytesAverage * 7 + len) / 8;
     try {
       QueueRecord.Decoded d = QueueRecord.decode(value, ctx.id());
       Tally t = new Tally();
@@ -1067,7 +1085,8 @@ public final class ExporterHelper implements Exporter {
     loading = true;
     long to = committedEnd;
     PersistentQueue s = store;
-    s.read(nextLoadSeq, to, LOAD_PAGE).onComplete(ar -> {
+    int limit = readLimit();
+    s.read(nextLoadSeq, to, limit).onComplete(ar -> {
       loading = false;
       if (stopping || store != s) {
         checkDrained();
@@ -1101,7 +1120,7 @@ public final class ExporterHelper implements Exporter {
           break;
         }
       }
-      if (parked == null && entries.size() < LOAD_PAGE) {
+      if (parked == null && entries.size() < limit) {
         nextLoadSeq = Math.max(nextLoadSeq, to);
       }
       publish();
