@@ -58,7 +58,8 @@ import org.junit.jupiter.api.io.TempDir;
  * without pause; the gateway is killed with SIGKILL twice: once while both backends are down
  * (everything acknowledged is only on disk), and once while it is draining into them. After the
  * last start every acknowledged item must be at its backend, and an item may arrive twice only
- * if it was in flight at a kill. The numbers of the run are printed.
+ * if it was in flight at a kill. A second case runs the gateway out of disk room and back. The
+ * numbers of each run are printed.
  */
 class PersistentQueueKillIT {
   private static final int ITEMS_PER_REQUEST = 50;
@@ -115,6 +116,10 @@ class PersistentQueueKillIT {
   }
 
   private String config(int grpc, int otlpBackend, String lokiUrl, int health, int metrics) {
+    return config(grpc, otlpBackend, lokiUrl, health, metrics, false);
+  }
+
+  private String config(int grpc, int otlpBackend, String lokiUrl, int health, int metrics, boolean fsync) {
     return """
         receivers:
           otlp:
@@ -143,6 +148,7 @@ class PersistentQueueKillIT {
           file_storage:
             directory: %s
             create_directory: true
+            fsync: %s
           health_check:
             endpoint: 127.0.0.1:%d
         service:
@@ -157,12 +163,26 @@ class PersistentQueueKillIT {
             logs:
               receivers: [otlp]
               exporters: [loki]
-        """.formatted(grpc, otlpBackend, CONSUMERS, lokiUrl, CONSUMERS, dir.resolve("queue"), health, metrics);
+        """.formatted(grpc, otlpBackend, CONSUMERS, lokiUrl, CONSUMERS, dir.resolve("queue"), fsync, health, metrics);
   }
 
   private Process start(Path config, int health, String logName) throws IOException {
+    return start(config, health, logName, 0);
+  }
+
+  /**
+   * Starts the gateway through bin/sluice; with {@code fileSizeLimitKiB} above 0 under that soft
+   * limit on the size of any file it writes ({@code ulimit -S -f}), so that its store files run out
+   * of room as on a full disk: the write fails with an IOException ("File too large") in MVStore as
+   * it does with "No space left on device", and it needs no root or small filesystem to set up.
+   * {@link #freeRoom} lifts the limit again.
+   */
+  private Process start(Path config, int health, String logName, int fileSizeLimitKiB) throws IOException {
     Path log = dir.resolve(logName);
-    ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--config", config.toString())
+    List<String> cmd = fileSizeLimitKiB <= 0 ? List.of(launcher.toString(), "--config", config.toString())
+        : List.of("bash", "-c", "ulimit -S -f " + fileSizeLimitKiB + " && exec \"$0\" \"$@\"", launcher.toString(),
+            "--config", config.toString());
+    ProcessBuilder pb = new ProcessBuilder(cmd)
         .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().remove("JAVA_OPTS");
     pb.environment().remove("JAVA_TOOL_OPTIONS");
@@ -307,6 +327,64 @@ class PersistentQueueKillIT {
     assertThat(third).contains("resumes").doesNotContain("corrupt").doesNotContain("OutOfMemoryError");
     assertThat(sum(end, "sluice_exporter_send_failed_items_total")).as("items the exporters gave up on").isZero();
     assertThat(sum(end, "sluice_exporter_dropped_items_total")).as("items Loki refused").isZero();
+  }
+
+  /** Lifts the gateway's file size limit (bin/sluice execs java, so the pid is the JVM's), as freeing disk space. */
+  private void freeRoom() throws Exception {
+    Process p;
+    try {
+      p = new ProcessBuilder("prlimit", "--pid", Long.toString(gateway.pid()), "--fsize=unlimited:")
+          .redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new AssertionError("prlimit (util-linux) is needed to lift the gateway's file size limit: install"
+          + " util-linux", e);
+    }
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("prlimit: %s", out).isZero();
+  }
+
+  @Test
+  void aFullDiskRefusesBatchesWithAClearLogAndWritesAgainOnceThereIsRoom() throws Exception {
+    int grpc = Ports.freePort();
+    int otlpPort = Ports.freePort(); // the OTLP backend is down until the disk is full
+    int health = Ports.freePort();
+    int metrics = Ports.freePort();
+    loki = VictoriaLogsServer.start();
+    Path full = GatewayFixtures.writeConfig(dir, "full.yaml", config(grpc, otlpPort, loki.lokiPushUrl(), health,
+        metrics, true));
+    gateway = start(full, health, "full.log", 8 * 1024); // no file of the gateway's beyond 8 MiB
+    sender = new NumberedSender(grpc);
+    sender.start();
+
+    await("the full store file refuses batches").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+        .until(() -> sender.failures().getOrDefault(Status.Code.RESOURCE_EXHAUSTED, 0L) >= 20);
+    assertThat(gateway.isAlive()).as("the gateway runs on with its disk full").isTrue();
+    assertThat(GatewayFixtures.statusOf(health, "/")).isEqualTo(200);
+    String log = Files.readString(dir.resolve("full.log"));
+    assertThat(log).contains("Exporter 'otlp' could not write").contains("to its persistent queue in 'file_storage'")
+        .contains("File too large").doesNotContain("OutOfMemoryError");
+    Map<String, Double> whileFull = GatewayFixtures.scrape(metrics);
+    assertThat(sum(whileFull, "sluice_exporter_enqueue_failed_items_total")).isPositive();
+    int ackedWhileFull = sender.ackedSpans.size();
+
+    // Room on the disk again (as an operator frees space) and the backend up: the gateway takes
+    // spans again, and delivers everything it acknowledged.
+    freeRoom();
+    otlpSink = startOtlpSink(otlpPort);
+    await("spans acknowledged again once the queue drained").atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(200)).until(() -> sender.ackedSpans.size() >= ackedWhileFull + 2_000);
+    sender.stop();
+    Set<Integer> acked = Set.copyOf(sender.ackedSpans);
+    await("every acknowledged span at the backend").atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200)).until(() -> lost(acked, snapshot(spansAtSink)) == 0);
+    Map<Integer, Integer> spans = snapshot(spansAtSink);
+    System.out.printf("PersistentQueueKillIT (full disk): %d spans acknowledged before the store file was full, %d in"
+            + " all, %d at the backend, lost %d, twice %d; client refusals %s; the gateway counted %.0f spans refused"
+            + "%n", ackedWhileFull, acked.size(), spans.size(), lost(acked, spans), duplicated(spans), sender.failures(),
+        sum(whileFull, "sluice_exporter_enqueue_failed_items_total"));
+    assertThat(lost(acked, spans)).as("acknowledged spans lost").isZero();
+    assertThat(gateway.isAlive()).isTrue();
   }
 
   private static double sum(Map<String, Double> samples, String name) {
@@ -463,9 +541,9 @@ class PersistentQueueKillIT {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       stopping.countDown();
-      channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      channel.shutdownNow();
     }
   }
 }

@@ -38,6 +38,8 @@ final class PersistentQueue {
   private List<Promise<Void>> committed = new ArrayList<>();
   private List<String> removals = new ArrayList<>();
   private boolean committing;
+  /** The last commit failed: the next one takes the removals alone. */
+  private boolean removalsFirst;
   private long retryTimer = -1;
   private boolean closing;
   private List<Promise<Void>> idleWaiters = new ArrayList<>();
@@ -130,11 +132,21 @@ final class PersistentQueue {
       context.owner().cancelTimer(retryTimer);
       retryTimer = -1;
     }
-    List<Write> batch = writes;
-    List<Promise<Void>> waiting = committed;
+    // After a failed commit (a full disk) removals go alone: they need far less room than new
+    // records, and the room of what they remove is what lets new records in again.
+    boolean removalsOnly = removalsFirst && !removals.isEmpty();
+    List<Write> batch;
+    List<Promise<Void>> waiting;
+    if (removalsOnly) {
+      batch = new ArrayList<>();
+      waiting = List.of();
+    } else {
+      batch = writes;
+      waiting = committed;
+      writes = new ArrayList<>();
+      committed = new ArrayList<>();
+    }
     List<String> removing = removals;
-    writes = new ArrayList<>();
-    committed = new ArrayList<>();
     removals = new ArrayList<>();
     for (String k : removing) {
       batch.add(Write.delete(k));
@@ -143,6 +155,7 @@ final class PersistentQueue {
     client.write(batch).onComplete(ar -> {
       committing = false;
       if (ar.succeeded()) {
+        removalsFirst = false;
         waiting.forEach(Promise::complete);
         commit();
         return;
@@ -151,16 +164,19 @@ final class PersistentQueue {
       // The records stay on disk: remove them in a later commit.
       removing.addAll(removals);
       removals = removing;
+      // Removals alone next, unless they just failed alone: then new records get their answer first.
+      removalsFirst = !removalsOnly;
       if (closing) {
         LOG.warn("Exporter '{}' could not remove {} delivered records from its persistent queue before closing it;"
             + " they will be sent again after the next start", exporterId, removals.size(), ar.cause());
         removals = new ArrayList<>();
         commit();
-      } else if (writes.isEmpty() && !removals.isEmpty()) {
+      } else if (writes.isEmpty() && !removals.isEmpty() && removalsOnly) {
         LOG.debug("Exporter '{}' could not remove {} delivered records from its persistent queue; trying again",
             exporterId, removals.size(), ar.cause());
         retryTimer = context.setTimer(RETRY_REMOVALS_MS, t -> {
           retryTimer = -1;
+          removalsFirst = true;
           commit();
         });
       } else {
