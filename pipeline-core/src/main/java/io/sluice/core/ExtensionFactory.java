@@ -6,6 +6,15 @@ import java.util.Set;
 public interface ExtensionFactory<C extends ComponentConfig> extends ComponentFactory<C> {
   Extension create(ComponentContext ctx, C config);
 
+  /**
+   * True when the extensions made keep components' state (they implement
+   * {@link io.sluice.core.storage.StorageExtension}), so that a component's {@code storage:} may
+   * name them.
+   */
+  default boolean providesStorage() {
+    return false;
+  }
+
   @Override
   default ComponentKind kind() {
     return ComponentKind.EXTENSION;

@@ -423,7 +423,7 @@ final class ServiceAssembler {
       if (authenticator != null && authenticator.value() instanceof Scalar s && !s.isNull()) {
         checkAuthenticator(s, keyPath + ".authenticator", serviceExtensions, "an authenticator");
       } else if (e.key().equals("storage") && e.value() instanceof Scalar s && !s.isNull() && !s.text().isBlank()) {
-        checkAuthenticator(s, keyPath, serviceExtensions, "a storage extension");
+        checkStorage(s, keyPath, serviceExtensions);
       } else {
         findAuthenticators(e.value(), keyPath, serviceExtensions);
       }
@@ -447,6 +447,43 @@ final class ServiceAssembler {
     } else {
       error(value.location(), path, notDefined(id, what + " must be defined under \"extensions\" and listed"
           + " in service.extensions", extensions.keySet(), Set.of()));
+    }
+  }
+
+  /**
+   * A {@code storage: <id>} must name a storage extension (such as {@code file_storage}) that is
+   * defined and listed in {@code service.extensions}.
+   */
+  private void checkStorage(Scalar value, String path, List<ComponentId> serviceExtensions) {
+    ComponentId id;
+    try {
+      id = ComponentId.parse(value.text());
+    } catch (IllegalArgumentException e) {
+      return; // the component's own validation reports it
+    }
+    Map<ComponentId, Defined> extensions = defined.get(ComponentKind.EXTENSION);
+    Set<ComponentId> storages = new LinkedHashSet<>();
+    extensions.forEach((k, d) -> {
+      if (d.factory() instanceof ExtensionFactory<?> f && f.providesStorage()) {
+        storages.add(k);
+      }
+    });
+    Defined d = extensions.get(id);
+    if (d == null) {
+      error(value.location(), path, notDefined(id, "a storage extension must be defined under \"extensions\", such"
+          + " as \"file_storage: {directory: /var/lib/sluice/file_storage}\", and listed in service.extensions",
+          storages, Set.of()));
+      return;
+    }
+    if (d.factory() != null && !(d.factory() instanceof ExtensionFactory<?> f && f.providesStorage())) {
+      error(value.location(), path, "the extension \"" + id + "\" is a " + d.factory().type() + " extension, which"
+          + " keeps no state; name a storage extension such as file_storage (storage extensions defined: "
+          + list(storages) + ")");
+      return;
+    }
+    if (!serviceExtensions.contains(id)) {
+      error(value.location(), path, "the extension \"" + id + "\" is not listed in service.extensions, so it does"
+          + " not run; add it there, such as \"service: {extensions: [" + id + "]}\"");
     }
   }
 

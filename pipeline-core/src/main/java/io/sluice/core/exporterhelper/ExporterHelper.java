@@ -2,11 +2,16 @@ package io.sluice.core.exporterhelper;
 
 import io.sluice.core.Batch;
 import io.sluice.core.ComponentContext;
+import io.sluice.core.ComponentKind;
 import io.sluice.core.Exporter;
+import io.sluice.core.PermanentException;
 import io.sluice.core.ResourceExhaustedException;
 import io.sluice.core.RetryableException;
 import io.sluice.core.otlp.EncodedResources;
+import io.sluice.core.storage.StorageClient;
+import io.sluice.core.storage.StorageExtension;
 import io.sluice.core.telemetry.SelfMetrics;
+import io.sluice.core.util.RateLimitedLog;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -23,10 +28,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The machinery every exporter shares: a bounded in-memory sending queue, a fixed number of
@@ -57,8 +64,22 @@ import org.slf4j.LoggerFactory;
  * a full queue is (unless no key is busy at all, so a batch with more keys than the bound is
  * still taken once the exporter is idle). Requests without a key are each their own key.
  *
+ * <p>With {@code sending_queue.storage} the queue is persistent: the requests of a batch (after the
+ * splitter) are written to the storage extension, one record each with a checksum, and the batch
+ * is acknowledged once that write is committed (and synced, with the extension's {@code fsync}).
+ * A record is removed once its request was delivered or given up on, so after a crash or a
+ * restart the queue resumes with what was on disk: nothing acknowledged is lost, and what is sent
+ * twice is at most what was in flight. Records go out in the order they were written (per key
+ * with a request key). The queue's size and capacity count what is on disk; what it holds in
+ * memory at once is bounded by {@link Builder#maxQueuedBytes} and {@link Builder#maxKeys}, and
+ * the rest is read back from disk, in order, as room frees. A record that fails its checksum is
+ * skipped, removed, counted and logged; a write that fails (a full disk) refuses the batch, as a
+ * full queue does. Disk work runs on the extension's worker, never on this exporter's context.
+ *
  * <p>{@link #shutdown()} stops intake, then completes once every queued and in-flight batch is
- * delivered or given up on; the gateway bounds that wait with its shutdown deadline.
+ * delivered or given up on; the gateway bounds that wait with its shutdown deadline. A
+ * persistent queue sends nothing new once shutdown begins: it waits for the attempts in flight,
+ * and leaves everything else on disk for the next start.
  */
 public final class ExporterHelper implements Exporter {
   private static final Logger LOG = LoggerFactory.getLogger(ExporterHelper.class);
@@ -74,6 +95,10 @@ public final class ExporterHelper implements Exporter {
 
   /** Sends one dispatch() starts before it lets other work on the event loop run. */
   private static final int DISPATCH_BUDGET = 256;
+  /** The most records one read of a persistent queue takes from disk. */
+  private static final int LOAD_PAGE = 32;
+  /** How long a persistent queue waits before reading again after a read failed. */
+  private static final long READ_RETRY_MS = 1000;
 
   private final ComponentContext ctx;
   private final String id;
@@ -91,6 +116,11 @@ public final class ExporterHelper implements Exporter {
   private final int maxKeys;
   private final SelfMetrics.ExporterMetrics metrics;
   private final RequestRetrier retrier;
+  /** True when the queue is kept in a storage extension. */
+  private final boolean persistent;
+  private final SelfMetrics.PersistentQueueMetrics persistentMetrics;
+  private final RateLimitedLog storageLog = new RateLimitedLog(LOG, Level.ERROR, 60, TimeUnit.SECONDS);
+  private final RateLimitedLog corruptLog = new RateLimitedLog(LOG, Level.ERROR, 60, TimeUnit.SECONDS);
 
   /** The keys with requests queued or in flight (keyless requests are not here). */
   private final Map<Object, KeyQueue> keys = new HashMap<>();
@@ -105,9 +135,33 @@ public final class ExporterHelper implements Exporter {
   private int backingOff;
   /** Next attempts of keyed requests whose backoff is over, waiting for a slot; served first. */
   private final ArrayDeque<Runnable> retriesDue = new ArrayDeque<>();
-  /** What waits in the queue, in units of {@code sizer}: requests queued and in accumulators. */
-  private long queuedSize;
+  /** What waits in memory: requests queued and in accumulators. */
+  private final Tally inMemory = new Tally();
+  /** Requests of a persistent queue being written, acknowledged once the write is committed. */
+  private final Tally writing = new Tally();
+  /** Records of a persistent queue on disk and not yet read back into memory ({@link #spilled}). */
+  private final Tally onDisk = new Tally();
+  /** What waits in the queue, in units of {@code sizer}; items; bytes: for the metrics. */
   private volatile long queued;
+  private volatile long queuedItems;
+  private volatile long queuedBytes;
+  /** Backoff timers of requests between attempts: true for keyed ones (which gave up their slot). */
+  private final Map<Long, Boolean> backoffTimers = new HashMap<>();
+
+  /** The persistent queue's records on disk, while started; null for a queue in memory. */
+  private PersistentQueue store;
+  /** Records from {@link #nextLoadSeq} on are on disk only and are read back in order. */
+  private boolean spilled;
+  /** The first record not yet taken into memory, while {@link #spilled}. */
+  private long nextLoadSeq;
+  /** One past the last record whose write was committed. */
+  private long committedEnd;
+  /** A read of records is running. */
+  private boolean loading;
+  /** A record read back that waits for room (keys) in memory before the ones after it. */
+  private Loaded parked;
+  /** The size of the records read back lately, to size the next read. */
+  private long recordBytesAverage;
   /** Batches held by {@code block_on_overflow} until the queue has room, oldest first. */
   private final ArrayDeque<Blocked> blocked = new ArrayDeque<>();
   private long blockedBytes;
@@ -145,8 +199,35 @@ public final class ExporterHelper implements Exporter {
     this.maxKeys = b.maxKeys;
     this.metrics = b.ctx.metrics().exporter(b.ctx.id());
     this.retrier = new RequestRetrier(id, context, retry, timeout, metrics);
+    this.persistent = queue.persistent();
+    this.persistentMetrics = persistent ? b.ctx.metrics().persistentQueue(b.ctx.id()) : null;
     if (queue.enabled()) {
-      b.ctx.metrics().registerQueue(b.ctx.id(), () -> queued, queue.queueSize());
+      long capacityItems = queue.sizer().equals("items") ? queue.queueSize() : -1;
+      long capacityBytes = queue.sizer().equals("bytes") ? Math.min(queue.queueSize(), maxQueuedBytes) : maxQueuedBytes;
+      b.ctx.metrics().registerQueue(b.ctx.id(), () -> queued, queue.queueSize(), new SelfMetrics.QueueContents() {
+        @Override
+        public long items() {
+          return queuedItems;
+        }
+
+        @Override
+        public long bytes() {
+          return queuedBytes;
+        }
+
+        @Override
+        public long capacityItems() {
+          return capacityItems;
+        }
+
+        @Override
+        public long capacityBytes() {
+          return capacityBytes;
+        }
+      });
+    } else if (queue.storage() != null) {
+      LOG.warn("Exporter '{}': sending_queue.storage \"{}\" has no effect while the queue is disabled"
+          + " (sending_queue.enabled: false); batches are not written to disk", id, queue.storage());
     }
   }
 
@@ -176,11 +257,15 @@ public final class ExporterHelper implements Exporter {
       if (f == null) {
         stopping = false;
         shutdownFuture = null;
-        Future<Void> starting = onContext(call(onStart));
+        Future<Void> starting = onContext(call(onStart)).compose(x -> !persistent ? Future.succeededFuture()
+            : openStore().recover(e -> onContext(call(onShutdown)).transform(y -> Future.failedFuture(e))));
         startFuture = starting;
         starting.onComplete(ar -> {
           if (ar.succeeded()) {
             started = !stopping;
+            if (started && persistent) {
+              dispatch(); // what the queue found on disk
+            }
           } else if (startFuture == starting) {
             startFuture = null; // a later start() tries again
           }
@@ -242,7 +327,11 @@ public final class ExporterHelper implements Exporter {
       return;
     }
     Object[] keyOf = new Object[requests.size()];
-    if (requestKey != null && !fitsKeys(requests, keyOf)) {
+    if (requestKey != null) {
+      computeKeys(requests, keyOf);
+    }
+    // A persistent queue keeps requests whose keys do not fit on disk until they do.
+    if (requestKey != null && !persistent && !keysFit(keyOf)) {
       metrics.enqueueFailed(batch.signal(), batch.itemCount());
       ack.fail(new ResourceExhaustedException("Exporter '" + id + "': " + keys.size() + " keys have requests"
           + " queued or in flight, the most it holds at once is " + maxKeys + "; the backend is slower than the"
@@ -272,7 +361,12 @@ public final class ExporterHelper implements Exporter {
           retryDelayHint()));
       return;
     }
-    admit(requests, keyOf, ack);
+    admit(batch, requests, keyOf, ack);
+  }
+
+  /** True when nothing waits in the queue (on disk or in memory); in flight does not count. */
+  private boolean queueEmpty() {
+    return pending == 0 && accumulators.isEmpty() && writing.count == 0 && onDisk.count == 0 && !spilled;
   }
 
   /**
@@ -280,11 +374,15 @@ public final class ExporterHelper implements Exporter {
    * takes any batch, so one larger than the whole queue is not refused for ever.
    */
   private String overflow(long size, long bytes) {
-    if (pending == 0 && accumulators.isEmpty()) {
+    if (queueEmpty()) {
       return null;
     }
-    if (queuedSize + size > queue.queueSize()) {
+    if (queuedSize() + size > queue.queueSize()) {
       return "sending queue is full (" + queue.queueSize() + " " + queue.sizer() + ")";
+    }
+    if (persistent && queuedBytesNow() + bytes > maxQueuedBytes) {
+      return "persistent sending queue holds " + queuedBytesNow() + " bytes, its limit is " + maxQueuedBytes
+          + " (a quarter of the heap, at most 512 MiB)";
     }
     if (pendingBytes + accumulatedBytes + bytes > maxQueuedBytes) {
       return "sending queue holds " + (pendingBytes + accumulatedBytes) + " bytes, its limit in memory is "
@@ -293,8 +391,31 @@ public final class ExporterHelper implements Exporter {
     return null;
   }
 
-  /** Queues requests that fit; the acknowledgement comes now, or on delivery with wait_for_result. */
-  private void admit(List<Batch> requests, Object[] keyOf, Promise<Void> ack) {
+  /** What waits, in units of the queue's sizer: in memory, being written and on disk. */
+  private long queuedSize() {
+    return inMemory.size + writing.size + onDisk.size;
+  }
+
+  private long queuedBytesNow() {
+    return inMemory.bytes + writing.bytes + onDisk.bytes;
+  }
+
+  /** Makes what waits visible to the metrics. */
+  private void publish() {
+    queued = queuedSize();
+    queuedItems = inMemory.items + writing.items + onDisk.items;
+    queuedBytes = queuedBytesNow();
+  }
+
+  /**
+   * Queues requests that fit; the acknowledgement comes now, or on delivery with wait_for_result,
+   * or, for a persistent queue, once they are written.
+   */
+  private void admit(Batch batch, List<Batch> requests, Object[] keyOf, Promise<Void> ack) {
+    if (persistent) {
+      persist(batch, requests, keyOf, ack);
+      return;
+    }
     Handler<AsyncResult<Void>> delivered = queue.waitForResult() ? allDelivered(requests.size(), ack) : null;
     for (int i = 0; i < requests.size(); i++) {
       if (queue.batch() != null) {
@@ -330,7 +451,7 @@ public final class ExporterHelper implements Exporter {
       }
       blocked.poll();
       blockedBytes -= b.bytes();
-      admit(b.requests(), b.keyOf(), b.ack());
+      admit(b.batch(), b.requests(), b.keyOf(), b.ack());
     }
   }
 
@@ -348,10 +469,6 @@ public final class ExporterHelper implements Exporter {
     return "bytes".equals(queue.batchSizer()) ? r.sizeBytes() : r.itemCount();
   }
 
-  private void setQueued(long size) {
-    queuedSize = size;
-    queued = size;
-  }
 
   /**
    * Adds a request to its signal's and key's accumulator, which goes into the queue as one request
@@ -376,7 +493,8 @@ public final class ExporterHelper implements Exporter {
     }
     acc.size += batchSizeOf(request);
     accumulatedBytes += request.sizeBytes();
-    setQueued(queuedSize + sizeOf(request));
+    inMemory.add(sizeOf(request), request.sizeBytes(), request.itemCount(), 1);
+    publish();
     if (acc.size >= queue.batch().minSize()) {
       flush(acc);
     }
@@ -391,12 +509,10 @@ public final class ExporterHelper implements Exporter {
       context.owner().cancelTimer(acc.timer);
       acc.timer = -1;
     }
-    long before = 0;
     for (Batch part : acc.parts) {
       accumulatedBytes -= part.sizeBytes();
-      before += sizeOf(part);
+      inMemory.sub(sizeOf(part), part.sizeBytes(), part.itemCount(), 1);
     }
-    setQueued(queuedSize - before);
     Batch merged = Batch.join(acc.key.signal(), acc.parts, acc.parts.get(0).envelope());
     List<Batch> requests = new ArrayList<>();
     for (Batch piece : cutToMaxSize(merged)) {
@@ -449,16 +565,18 @@ public final class ExporterHelper implements Exporter {
     return out;
   }
 
-  /**
-   * Computes each request's key into {@code keyOf}; false when the keys new to the exporter would
-   * bring it over {@link #maxKeys} while some key is busy.
-   */
-  private boolean fitsKeys(List<Batch> requests, Object[] keyOf) {
+  /** Computes each request's key into {@code keyOf}. */
+  private void computeKeys(List<Batch> requests, Object[] keyOf) {
+    for (int i = 0; i < requests.size(); i++) {
+      keyOf[i] = requestKey.apply(requests.get(i));
+    }
+  }
+
+  /** False when the keys new to the exporter would bring it over {@link #maxKeys} while some key is busy. */
+  private boolean keysFit(Object[] keyOf) {
     int added = 0;
     Set<Object> fresh = null;
-    for (int i = 0; i < requests.size(); i++) {
-      Object k = requestKey.apply(requests.get(i));
-      keyOf[i] = k;
+    for (Object k : keyOf) {
       if (k != null && !keys.containsKey(k)) {
         if (fresh == null) {
           fresh = new HashSet<>();
@@ -478,7 +596,8 @@ public final class ExporterHelper implements Exporter {
     pending++;
     pendingBytes += request.sizeBytes();
     if (queue.enabled()) {
-      setQueued(queuedSize + sizeOf(request));
+      inMemory.add(sizeOf(request), request.sizeBytes(), request.itemCount(), 1);
+      publish();
     }
     if (!k.busy && k.waiting.size() == 1) {
       ready.add(k);
@@ -502,55 +621,69 @@ public final class ExporterHelper implements Exporter {
     if (dispatching) {
       return; // a send completed at once inside the loop below, which carries on
     }
+    if (persistent && stopping) {
+      return; // what waits stays on disk for the next start
+    }
     dispatching = true;
     try {
       admitBlocked();
+      loadMore();
       int budget = DISPATCH_BUDGET;
       // Without a queue every request is sent at once, as it comes (one per key at a time).
       int limit = queue.enabled() ? queue.numConsumers() : Integer.MAX_VALUE;
-      while (inFlight < limit && (!retriesDue.isEmpty() || !ready.isEmpty())) {
-        if (budget-- == 0) {
-          // Sends are completing at once (a fast backend): carry on in a later task, not all in this one.
-          if (!dispatchScheduled) {
-            dispatchScheduled = true;
-            context.runOnContext(v -> {
-              dispatchScheduled = false;
-              dispatch();
-            });
+      while (true) {
+        while (inFlight < limit && (!retriesDue.isEmpty() || !ready.isEmpty())) {
+          if (budget-- == 0) {
+            // Sends are completing at once (a fast backend): carry on in a later task, not all in this one.
+            if (!dispatchScheduled) {
+              dispatchScheduled = true;
+              context.runOnContext(v -> {
+                dispatchScheduled = false;
+                dispatch();
+              });
+            }
+            return;
           }
-          return;
-        }
-        Runnable due = retriesDue.poll();
-        if (due != null) {
-          backingOff--;
+          Runnable due = retriesDue.poll();
+          if (due != null) {
+            backingOff--;
+            inFlight++;
+            due.run();
+            continue;
+          }
+          KeyQueue k = ready.poll();
+          Queued next = k.waiting.poll();
+          pending--;
+          pendingBytes -= next.request().sizeBytes();
+          if (queue.enabled()) {
+            Batch r = next.request();
+            inMemory.sub(sizeOf(r), r.sizeBytes(), r.itemCount(), 1);
+            publish();
+            admitBlocked(); // the room this request leaves
+          }
           inFlight++;
-          due.run();
-          continue;
+          k.busy = true;
+          sendWithRetry(next.request(), k.key != null).onComplete(ar -> {
+            inFlight--;
+            k.busy = false;
+            if (!k.waiting.isEmpty()) {
+              ready.add(k);
+            } else if (k.key != null) {
+              keys.remove(k.key);
+            }
+            if (next.done() != null) {
+              next.done().handle(ar);
+            }
+            dispatch();
+            checkDrained();
+          });
         }
-        KeyQueue k = ready.poll();
-        Queued next = k.waiting.poll();
-        pending--;
-        pendingBytes -= next.request().sizeBytes();
-        if (queue.enabled()) {
-          setQueued(queuedSize - sizeOf(next.request()));
-          admitBlocked(); // the room this request leaves
+        // A persistent queue reads records back as requests leave memory; a read may answer at
+        // once and queue more, and so may the record that waited for room.
+        loadMore();
+        if (inFlight >= limit || (retriesDue.isEmpty() && ready.isEmpty())) {
+          break;
         }
-        inFlight++;
-        k.busy = true;
-        sendWithRetry(next.request(), k.key != null).onComplete(ar -> {
-          inFlight--;
-          k.busy = false;
-          if (!k.waiting.isEmpty()) {
-            ready.add(k);
-          } else if (k.key != null) {
-            keys.remove(k.key);
-          }
-          if (next.done() != null) {
-            next.done().handle(ar);
-          }
-          dispatch();
-          checkDrained();
-        });
       }
     } finally {
       dispatching = false;
@@ -563,25 +696,437 @@ public final class ExporterHelper implements Exporter {
    */
   private Future<Void> sendWithRetry(Batch batch, boolean keyed) {
     return retrier.send(batch.signal(), batch.itemCount(), batch.signal().itemName(), () -> sender.send(batch),
-        keyed ? this::backOffWithoutASlot : null);
+        keyed ? this::backOffWithoutASlot : persistent ? this::backOffHoldingTheSlot : null);
   }
 
   /** A keyed request between attempts: its slot goes to other work until its next attempt is due. */
   private void backOffWithoutASlot(long delayMillis, Runnable next) {
     inFlight--;
+    if (persistent && stopping) {
+      checkDrained(); // no next attempt: the request stays on disk for the next start
+      return;
+    }
     backingOff++;
-    context.setTimer(delayMillis, tid -> {
+    long[] timer = {-1};
+    timer[0] = context.setTimer(delayMillis, tid -> {
+      backoffTimers.remove(timer[0]);
       retriesDue.add(next);
       dispatch();
     });
+    backoffTimers.put(timer[0], true);
     dispatch(); // the key stays busy, so this starts other keys' work only
   }
 
+  /** A request without a key of a persistent queue between attempts; it keeps its slot, as in memory. */
+  private void backOffHoldingTheSlot(long delayMillis, Runnable next) {
+    if (stopping) {
+      inFlight--;
+      checkDrained(); // no next attempt: the request stays on disk for the next start
+      return;
+    }
+    long[] timer = {-1};
+    timer[0] = context.setTimer(delayMillis, tid -> {
+      backoffTimers.remove(timer[0]);
+      next.run();
+    });
+    backoffTimers.put(timer[0], false);
+  }
+
   private void checkDrained() {
-    if (stopping && drained != null && pending == 0 && inFlight == 0 && backingOff == 0
-        && accumulators.isEmpty()) {
+    if (!stopping || drained == null) {
+      return;
+    }
+    if (persistent ? inFlight == 0 && backingOff == 0 && writing.count == 0 && !loading
+        : pending == 0 && inFlight == 0 && backingOff == 0 && accumulators.isEmpty()) {
       drained.tryComplete();
     }
+  }
+
+  // ---------------------------------------------------------------- the persistent queue
+
+  /**
+   * Opens the storage client of a persistent queue and reads back what it holds: every record is
+   * checked, counted and (as far as memory allows) queued again, before any new batch is taken.
+   */
+  private Future<Void> openStore() {
+    String key = "exporters." + id + ".sending_queue.storage";
+    StorageExtension extension;
+    try {
+      extension = StorageExtension.resolve(ctx, key, queue.storage());
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(new IllegalStateException("Exporter '" + id + "': " + e.getMessage(), e));
+    }
+    return onContext(extension.client(ComponentKind.EXPORTER, ctx.id(), null))
+        .recover(e -> Future.failedFuture(new IllegalStateException("Exporter '" + id + "' could not open its"
+            + " persistent queue in '" + queue.storage() + "': " + e.getMessage(), e)))
+        .compose(client -> {
+          store = new PersistentQueue(id, context, client);
+          resetQueueState();
+          Recovery r = new Recovery();
+          Promise<Void> done = context.promise();
+          scan(client, PersistentQueue.PREFIX, r, done);
+          return done.future().onSuccess(v -> {
+            committedEnd = r.nextSeq;
+            store.nextSequence(r.nextSeq);
+            if (!spilled) {
+              nextLoadSeq = committedEnd;
+            }
+            publish();
+            if (r.records > 0 || r.corrupt > 0) {
+              LOG.info("Exporter '{}' resumes {} requests ({} items, {} bytes) from its persistent queue in '{}'{}",
+                  id, r.records, r.items, r.bytes, queue.storage(),
+                  r.corrupt == 0 ? "" : "; " + r.corrupt + " corrupt records were skipped and removed");
+            } else {
+              LOG.info("Exporter '{}' keeps its sending queue in '{}'", id, queue.storage());
+            }
+          }).recover(e -> {
+            PersistentQueue s = store;
+            store = null;
+            return s.close().transform(x -> Future.failedFuture(new IllegalStateException("Exporter '" + id
+                + "' could not read its persistent queue in '" + queue.storage() + "': " + e.getMessage(), e)));
+          });
+        });
+  }
+
+  /** What a recovery found. */
+  private static final class Recovery {
+    long records;
+    long items;
+    long bytes;
+    long corrupt;
+    long nextSeq;
+  }
+
+  /** Reads the records from {@code from} on, one page at a time, queueing what memory takes. */
+  private void scan(StorageClient client, String from, Recovery r, Promise<Void> done) {
+    int limit = readLimit();
+    store.scan(from, limit).onComplete(ar -> {
+      if (ar.failed()) {
+        done.fail(ar.cause());
+        return;
+      }
+      List<StorageClient.Entry> entries = ar.result();
+      for (StorageClient.Entry e : entries) {
+        long seq = PersistentQueue.seqOf(e.key());
+        if (seq < 0) {
+          r.corrupt++;
+          skipCorrupt(-1, e.key(), "its key is not a record key");
+          continue;
+        }
+        r.nextSeq = Math.max(r.nextSeq, seq + 1);
+        Loaded l = decode(seq, e.value());
+        if (l == null) {
+          r.corrupt++;
+          continue;
+        }
+        r.records++;
+        r.items += l.tally.items;
+        r.bytes += l.tally.bytes;
+        persistentMetrics.recovered(l.record.batch().signal(), l.record.items());
+        if (spilled) {
+          onDisk.add(l.tally);
+        } else if (split(l) && !place(l)) {
+          // The first record memory has no room for: it goes first once there is.
+          spilled = true;
+          parked = l;
+          nextLoadSeq = seq + 1;
+          onDisk.add(l.tally);
+        }
+      }
+      if (entries.size() < limit) {
+        done.complete();
+      } else {
+        // The next key after the last one read; in a task of its own, so that reads answered at
+        // once do not nest.
+        String next = entries.get(entries.size() - 1).key() + '\0';
+        context.runOnContext(v -> scan(client, next, r, done));
+      }
+    });
+  }
+
+  /** Empties what the queue holds in memory (a start after a shutdown reads it all from disk again). */
+  private void resetQueueState() {
+    for (Accumulator acc : accumulators.values()) {
+      if (acc.timer >= 0) {
+        context.owner().cancelTimer(acc.timer);
+      }
+    }
+    accumulators.clear();
+    accumulatedBytes = 0;
+    for (KeyQueue k : keys.values()) {
+      k.waiting.clear();
+    }
+    for (KeyQueue k : ready) {
+      k.waiting.clear();
+    }
+    keys.clear();
+    ready.clear();
+    pending = 0;
+    pendingBytes = 0;
+    inMemory.reset();
+    onDisk.reset();
+    spilled = false;
+    parked = null;
+    loading = false;
+    publish();
+  }
+
+  /**
+   * Writes the requests of one batch to the persistent queue, one record each, and acknowledges
+   * the batch once they are committed; then queues them in memory, or leaves them on disk when
+   * earlier records are still there or memory is full.
+   */
+  private void persist(Batch batch, List<Batch> requests, Object[] keyOf, Promise<Void> ack) {
+    long ageMillis = Math.max(0, (System.nanoTime() - batch.envelope().receivedAtNanos()) / 1_000_000);
+    long arrival = System.currentTimeMillis() - ageMillis;
+    List<byte[]> records = new ArrayList<>(requests.size());
+    Tally t = new Tally();
+    try {
+      for (int i = 0; i < requests.size(); i++) {
+        Batch r = requests.get(i);
+        records.add(QueueRecord.encode(r, keyOf[i] == null ? null : String.valueOf(keyOf[i]), arrival));
+        t.add(sizeOf(r), r.sizeBytes(), r.itemCount(), 1);
+      }
+    } catch (RuntimeException e) {
+      metrics.enqueueFailed(batch.signal(), batch.itemCount());
+      ack.fail(new PermanentException("Exporter '" + id + "' cannot store the batch in its persistent queue: "
+          + e.getMessage(), e));
+      return;
+    }
+    PersistentQueue s = store;
+    writing.add(t);
+    publish();
+    s.append(records).onComplete(ar -> {
+      writing.sub(t);
+      if (ar.failed()) {
+        publish();
+        metrics.enqueueFailed(batch.signal(), batch.itemCount());
+        String why = rootMessage(ar.cause());
+        storageLog.log("Exporter '{}' could not write {} {} to its persistent queue in '{}', so it refuses them"
+            + " and will until writing works again: {}", id, batch.itemCount(), batch.signal().itemName(),
+            queue.storage(), why);
+        ack.fail(new ResourceExhaustedException("Exporter '" + id + "' could not write to its persistent queue: "
+            + why, retryDelayHint()));
+        checkDrained();
+        return;
+      }
+      long first = ar.result();
+      committedEnd = Math.max(committedEnd, first + requests.size());
+      persistentMetrics.persisted(batch.signal(), t.items);
+      ack.complete();
+      if (stopping || store != s) {
+        checkDrained(); // on disk for the next start
+        return;
+      }
+      if (spilled || !windowFits(t.bytes) || (requestKey != null && !keysFit(keyOf))) {
+        if (!spilled) {
+          spilled = true;
+          nextLoadSeq = first;
+        }
+        onDisk.add(t);
+      } else {
+        for (int i = 0; i < requests.size(); i++) {
+          Stored st = new Stored(first + i, 1);
+          enqueueOrAccumulate(requests.get(i), keyOf[i], settle(st));
+        }
+        nextLoadSeq = first + requests.size();
+      }
+      publish();
+      dispatch();
+    });
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String m = c.getMessage();
+    return m == null || m.isBlank() ? c.getClass().getSimpleName() : m;
+  }
+
+  /**
+   * How many records the next read takes: as many as fit in a sixteenth of the queue's memory
+   * (at most 16 MiB, at most {@link #LOAD_PAGE}) at the size of the records read so far, and one
+   * before any was read, so that a read of large records never takes much of a small heap.
+   */
+  private int readLimit() {
+    if (recordBytesAverage <= 0) {
+      return 1;
+    }
+    long budget = Math.max(1 << 20, Math.min(16L << 20, maxQueuedBytes / 16));
+    return (int) Math.max(1, Math.min(LOAD_PAGE, budget / recordBytesAverage));
+  }
+
+  /** Whether requests of {@code bytes} fit in memory now; an empty queue takes any. */
+  private boolean windowFits(long bytes) {
+    return (pending == 0 && accumulators.isEmpty()) || pendingBytes + accumulatedBytes + bytes <= maxQueuedBytes;
+  }
+
+  private void enqueueOrAccumulate(Batch request, Object key, Handler<AsyncResult<Void>> done) {
+    if (queue.batch() != null) {
+      accumulate(request, key, done);
+    } else {
+      enqueue(request, key, done);
+    }
+  }
+
+  /** Hears how each request of a record ended; removes the record once all have. */
+  private Handler<AsyncResult<Void>> settle(Stored st) {
+    return ar -> {
+      if (--st.unsettled == 0 && store != null) {
+        store.remove(st.seq);
+      }
+    };
+  }
+
+  /**
+   * Decodes a record read from disk; null when it is corrupt, which is then removed, counted and
+   * logged.
+   */
+  private Loaded decode(long seq, byte[] value) {
+    long len = value == null ? 0 : value.length;
+    recordBytesAverage = recordBytesAverage <= 0 ? len : (recordBytesAverage * 7 + len) / 8;
+    try {
+      QueueRecord.Decoded d = QueueRecord.decode(value, ctx.id());
+      Tally t = new Tally();
+      t.add(sizeOf(d.batch()), d.bytes(), d.items(), 1);
+      return new Loaded(seq, d, t);
+    } catch (QueueRecord.Corrupt e) {
+      skipCorrupt(seq, PersistentQueue.key(seq), e.getMessage());
+      return null;
+    }
+  }
+
+  private void skipCorrupt(long seq, String key, String why) {
+    persistentMetrics.corrupt(1);
+    corruptLog.log("Exporter '{}' skipped the record \"{}\" of its persistent queue in '{}' and removed it: {};"
+        + " what it held is lost", id, key, queue.storage(), why);
+    if (seq >= 0) {
+      store.remove(seq);
+    } else {
+      store.removeKey(key);
+    }
+  }
+
+  /**
+   * Splits a record read back into its requests and their keys; false when the exporter cannot
+   * take it (its splitter fails), in which case it is dropped, counted and removed.
+   */
+  private boolean split(Loaded l) {
+    if (l.requests != null) {
+      return true;
+    }
+    Batch b = l.record.batch();
+    try {
+      l.requests = requestSplitter == null ? List.of(b) : requestSplitter.apply(b);
+      l.keyOf = new Object[l.requests.size()];
+      if (requestKey != null) {
+        computeKeys(l.requests, l.keyOf);
+      }
+      return true;
+    } catch (RuntimeException e) {
+      metrics.sendFailed(b.signal(), b.itemCount());
+      storageLog.log("Exporter '{}' dropped {} {} read back from its persistent queue: {}", id, b.itemCount(),
+          b.signal().itemName(), e.getMessage(), e);
+      store.remove(l.seq);
+      return false;
+    }
+  }
+
+  /** Queues the requests of a record read back when memory (bytes, keys) has room for them. */
+  private boolean place(Loaded l) {
+    long bytes = 0;
+    for (Batch r : l.requests) {
+      bytes += r.sizeBytes();
+    }
+    if (!windowFits(bytes) || (requestKey != null && !keysFit(l.keyOf))) {
+      return false;
+    }
+    Stored st = new Stored(l.seq, l.requests.size());
+    if (l.requests.isEmpty()) {
+      store.remove(l.seq);
+      return true;
+    }
+    Handler<AsyncResult<Void>> done = settle(st);
+    for (int i = 0; i < l.requests.size(); i++) {
+      enqueueOrAccumulate(l.requests.get(i), l.keyOf[i], done);
+    }
+    return true;
+  }
+
+  /**
+   * Reads records left on disk back into memory, in order, while it has room: the record waiting
+   * for room at once (true when it was queued now), the next ones with a read whose answer
+   * dispatches again.
+   */
+  private boolean loadMore() {
+    if (!persistent || store == null || !spilled || loading || stopping || !started) {
+      return false;
+    }
+    if (parked != null) {
+      if (!place(parked)) {
+        return false;
+      }
+      onDisk.sub(parked.tally);
+      parked = null;
+      publish();
+      return true;
+    }
+    if (nextLoadSeq >= committedEnd) {
+      spilled = false;
+      onDisk.reset(); // nothing is on disk only any more: undoes any drift from records found corrupt late
+      publish();
+      return false;
+    }
+    if (!windowFits(1)) {
+      return false;
+    }
+    loading = true;
+    long to = committedEnd;
+    PersistentQueue s = store;
+    int limit = readLimit();
+    s.read(nextLoadSeq, to, limit).onComplete(ar -> {
+      loading = false;
+      if (stopping || store != s) {
+        checkDrained();
+        return;
+      }
+      if (ar.failed()) {
+        storageLog.log("Exporter '{}' could not read its persistent queue in '{}'; trying again in {} ms: {}", id,
+            queue.storage(), READ_RETRY_MS, rootMessage(ar.cause()));
+        context.setTimer(READ_RETRY_MS, t -> dispatch());
+        return;
+      }
+      List<StorageClient.Entry> entries = ar.result();
+      for (StorageClient.Entry e : entries) {
+        long seq = PersistentQueue.seqOf(e.key());
+        if (seq < nextLoadSeq) {
+          continue;
+        }
+        nextLoadSeq = seq + 1;
+        Loaded l = decode(seq, e.value());
+        if (l == null) {
+          continue;
+        }
+        if (!split(l)) {
+          onDisk.sub(l.tally);
+          continue;
+        }
+        if (place(l)) {
+          onDisk.sub(l.tally);
+        } else {
+          parked = l;
+          break;
+        }
+      }
+      if (parked == null && entries.size() < limit) {
+        nextLoadSeq = Math.max(nextLoadSeq, to);
+      }
+      publish();
+      dispatch();
+    });
+    return false;
   }
 
   @Override
@@ -595,19 +1140,29 @@ public final class ExporterHelper implements Exporter {
       stopping = true;
       drained = context.promise();
       // What waits for room was never acknowledged: its senders hear to try again. What is being
-      // gathered was, and goes out now.
+      // gathered was, and goes out now (a persistent queue keeps it on disk instead).
       while (!blocked.isEmpty()) {
         Blocked b = blocked.poll();
         blockedBytes -= b.bytes();
         metrics.enqueueFailed(b.batch().signal(), b.batch().itemCount());
         b.ack().tryFail(new RetryableException("Exporter '" + id + "' is shutting down"));
       }
-      for (Accumulator acc : List.copyOf(accumulators.values())) {
-        flush(acc);
+      if (persistent) {
+        long waiting = queuedSize();
+        abandonRetries();
+        resetQueueState();
+        if (waiting > 0 || inFlight > 0) {
+          LOG.info("Exporter '{}' is shutting down: {} {} wait in its persistent queue for the next start; waiting"
+              + " for the {} requests in flight", id, waiting, queue.sizer(), inFlight);
+        }
+      } else {
+        for (Accumulator acc : List.copyOf(accumulators.values())) {
+          flush(acc);
+        }
       }
       dispatch();
       checkDrained();
-      if (pending > 0 || inFlight > 0 || backingOff > 0) {
+      if (!persistent && (pending > 0 || inFlight > 0 || backingOff > 0)) {
         LOG.info("Exporter '{}' is shutting down: sending {} queued and {} in-flight batches", id,
             pending, inFlight + backingOff);
       }
@@ -615,6 +1170,7 @@ public final class ExporterHelper implements Exporter {
       Future<Boolean> wasStarted = startFuture == null ? Future.succeededFuture(false)
           : startFuture.transform(ar -> Future.succeededFuture(ar.succeeded()));
       Future<Void> done = onContext(wasStarted.compose(s -> drained.future()
+          .compose(x -> closeStore())
           .compose(x -> s ? call(onShutdown) : Future.succeededFuture())));
       shutdownFuture = done;
       done.onComplete(ar -> {
@@ -626,6 +1182,34 @@ public final class ExporterHelper implements Exporter {
     return p.future();
   }
 
+  /** Cancels the next attempts of requests between attempts: they stay on disk for the next start. */
+  private void abandonRetries() {
+    for (Map.Entry<Long, Boolean> t : backoffTimers.entrySet()) {
+      context.owner().cancelTimer(t.getKey());
+      if (t.getValue()) {
+        backingOff--;
+      } else {
+        inFlight--;
+      }
+    }
+    backoffTimers.clear();
+    backingOff -= retriesDue.size();
+    retriesDue.clear();
+  }
+
+  /** Commits the removals of what was delivered and closes the persistent queue's client. */
+  private Future<Void> closeStore() {
+    PersistentQueue s = store;
+    store = null;
+    if (s == null) {
+      return Future.succeededFuture();
+    }
+    return onContext(s.close()).recover(e -> {
+      LOG.warn("Exporter '{}' could not close its persistent queue in '{}' cleanly", id, queue.storage(), e);
+      return Future.succeededFuture();
+    });
+  }
+
   /** Keys with requests queued or in flight now; call on {@link #context()}. */
   int activeKeys() {
     return keys.size();
@@ -633,6 +1217,69 @@ public final class ExporterHelper implements Exporter {
 
   /** A request waiting, and who to tell how it ended (null when the queue acknowledged it already). */
   private record Queued(Batch request, Handler<AsyncResult<Void>> done) {
+  }
+
+  /** A record of a persistent queue in memory, and how many of its requests have not ended yet. */
+  private static final class Stored {
+    final long seq;
+    int unsettled;
+
+    Stored(long seq, int unsettled) {
+      this.seq = seq;
+      this.unsettled = unsettled;
+    }
+  }
+
+  /** A record read back from disk: what it holds and counts for, and its requests once split. */
+  private static final class Loaded {
+    final long seq;
+    final QueueRecord.Decoded record;
+    final Tally tally;
+    List<Batch> requests;
+    Object[] keyOf;
+
+    Loaded(long seq, QueueRecord.Decoded record, Tally tally) {
+      this.seq = seq;
+      this.record = record;
+      this.tally = tally;
+    }
+  }
+
+  /** What some requests count for: in the queue's sizer, bytes, items, and how many requests. */
+  private static final class Tally {
+    long size;
+    long bytes;
+    long items;
+    long count;
+
+    void add(long s, long b, long i, long n) {
+      size += s;
+      bytes += b;
+      items += i;
+      count += n;
+    }
+
+    void add(Tally t) {
+      add(t.size, t.bytes, t.items, t.count);
+    }
+
+    void sub(long s, long b, long i, long n) {
+      size = Math.max(0, size - s);
+      bytes = Math.max(0, bytes - b);
+      items = Math.max(0, items - i);
+      count = Math.max(0, count - n);
+    }
+
+    void sub(Tally t) {
+      sub(t.size, t.bytes, t.items, t.count);
+    }
+
+    void reset() {
+      size = 0;
+      bytes = 0;
+      items = 0;
+      count = 0;
+    }
   }
 
   /** A batch held by {@code block_on_overflow}, with what admitting it needs. */

@@ -1,6 +1,7 @@
 package io.sluice.core.exporterhelper;
 
 import io.sluice.core.ConfigProblem;
+import io.sluice.core.storage.StorageExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,20 +23,41 @@ import java.util.Locale;
  * @param waitForResult acknowledge a batch once it is delivered rather than once it is queued
  * @param batch exporter-side batching of what waits in the queue; null (the default) sends each
  *     batch as it came
+ * @param storage the id of a storage extension ({@code file_storage}) that makes the queue
+ *     persistent: a batch is written to disk before it is acknowledged, and removed only once the
+ *     backend took it, so the queue survives a restart or a crash; null or empty keeps the queue in
+ *     memory only
  */
 public record QueueSettings(boolean enabled, int numConsumers, int queueSize, String sizer,
-    boolean blockOnOverflow, boolean waitForResult, Batching batch) {
+    boolean blockOnOverflow, boolean waitForResult, Batching batch, String storage) {
 
   /** The sizers {@code sizer} accepts. */
   public static final List<String> SIZERS = List.of("requests", "items", "bytes");
 
   public QueueSettings {
     sizer = sizer == null || sizer.isBlank() ? "requests" : sizer.trim().toLowerCase(Locale.ROOT);
+    storage = storage == null || storage.isBlank() ? null : storage.trim();
   }
 
-  /** A queue counting requests, without batching. */
+  /** An in-memory queue. */
+  public QueueSettings(boolean enabled, int numConsumers, int queueSize, String sizer, boolean blockOnOverflow,
+      boolean waitForResult, Batching batch) {
+    this(enabled, numConsumers, queueSize, sizer, blockOnOverflow, waitForResult, batch, null);
+  }
+
+  /** An in-memory queue counting requests, without batching. */
   public QueueSettings(boolean enabled, int numConsumers, int queueSize) {
     this(enabled, numConsumers, queueSize, "requests", false, false, null);
+  }
+
+  /** True when batches wait on disk, in the storage extension {@link #storage} names. */
+  public boolean persistent() {
+    return enabled && storage != null;
+  }
+
+  /** The same queue kept in the storage extension {@code id}. */
+  public QueueSettings withStorage(String id) {
+    return new QueueSettings(enabled, numConsumers, queueSize, sizer, blockOnOverflow, waitForResult, batch, id);
   }
 
   public static QueueSettings defaults() {
@@ -90,6 +112,14 @@ public record QueueSettings(boolean enabled, int numConsumers, int queueSize, St
     if (!SIZERS.contains(sizer)) {
       problems.add(new ConfigProblem(prefix + ".sizer", "\"" + sizer + "\" is not a sizer; use "
           + String.join(", ", SIZERS)));
+    }
+    if (storage != null) {
+      problems.addAll(StorageExtension.validateId(prefix + ".storage", storage));
+      if (enabled && waitForResult) {
+        problems.add(new ConfigProblem(prefix + ".wait_for_result", "cannot be used with a persistent queue"
+            + " (storage: \"" + storage + "\"), which acknowledges a batch once it is on disk; remove"
+            + " wait_for_result or storage (the Collector refuses this combination too)"));
+      }
     }
     if (batch != null) {
       String at = prefix + ".batch";

@@ -55,12 +55,29 @@ public final class SelfMetrics {
   private final Histogram batchSendSize;
   private final Counter batchTimeoutTrigger;
   private final Counter batchSizeTrigger;
+  private final Counter queuePersisted;
+  private final Counter queueRecovered;
+  private final Counter queueCorrupt;
   private final List<QueueGauge> queues = new CopyOnWriteArrayList<>();
   private final Map<String, Counter> sharedCounters = new ConcurrentHashMap<>();
   private final Map<String, Gauge> sharedGauges = new ConcurrentHashMap<>();
   private final Map<String, Histogram> sharedHistograms = new ConcurrentHashMap<>();
 
-  private record QueueGauge(String componentId, LongSupplier size, long capacity) {}
+  private record QueueGauge(String componentId, LongSupplier size, long capacity, QueueContents contents) {}
+
+  /**
+   * What an exporter's sending queue holds, in items and encoded bytes, and the most it may hold
+   * in each ({@code -1} where it has no such limit); read when the metrics are scraped.
+   */
+  public interface QueueContents {
+    long items();
+
+    long bytes();
+
+    long capacityItems();
+
+    long capacityBytes();
+  }
 
   public SelfMetrics() {
     this(new PrometheusRegistry());
@@ -134,6 +151,58 @@ public final class SelfMetrics {
         .labelNames("component_id")
         .callback(cb -> queues.forEach(q -> cb.call(q.capacity(), q.componentId())))
         .register(registry);
+    GaugeWithCallback.builder()
+        .name("sluice_exporter_queue_size_items")
+        .help("Items (spans, metric points, log records) waiting in an exporter's sending queue.")
+        .labelNames("component_id")
+        .callback(cb -> queues.forEach(q -> {
+          if (q.contents() != null) {
+            cb.call(q.contents().items(), q.componentId());
+          }
+        }))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("sluice_exporter_queue_size_bytes")
+        .help("Encoded bytes waiting in an exporter's sending queue.")
+        .unit(Unit.BYTES)
+        .labelNames("component_id")
+        .callback(cb -> queues.forEach(q -> {
+          if (q.contents() != null) {
+            cb.call(q.contents().bytes(), q.componentId());
+          }
+        }))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("sluice_exporter_queue_capacity_items")
+        .help("How many items an exporter's sending queue holds at most (only for queues that count items).")
+        .labelNames("component_id")
+        .callback(cb -> queues.forEach(q -> {
+          if (q.contents() != null && q.contents().capacityItems() >= 0) {
+            cb.call(q.contents().capacityItems(), q.componentId());
+          }
+        }))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("sluice_exporter_queue_capacity_bytes")
+        .help("How many encoded bytes an exporter's sending queue holds at most.")
+        .unit(Unit.BYTES)
+        .labelNames("component_id")
+        .callback(cb -> queues.forEach(q -> {
+          if (q.contents() != null && q.contents().capacityBytes() >= 0) {
+            cb.call(q.contents().capacityBytes(), q.componentId());
+          }
+        }))
+        .register(registry);
+    queuePersisted = counter("sluice_exporter_queue_persisted_items",
+        "Items an exporter's persistent sending queue wrote to disk before acknowledging them.",
+        "component_id", "signal");
+    queueRecovered = counter("sluice_exporter_queue_recovered_items",
+        "Items an exporter's persistent sending queue found on disk when it started, to be sent again.",
+        "component_id", "signal");
+    queueCorrupt = counter("sluice_exporter_queue_corrupt_records",
+        "Records of an exporter's persistent sending queue that failed their checksum or did not parse; each was"
+            + " skipped, removed and logged. Their items are lost.",
+        "component_id");
     registerProcessMetrics();
   }
 
@@ -234,9 +303,50 @@ public final class SelfMetrics {
    * later registration for the same component (after a config reload) replaces the earlier one.
    */
   public synchronized void registerQueue(ComponentId id, LongSupplier size, long capacity) {
+    registerQueue(id, size, capacity, null);
+  }
+
+  /**
+   * Reports an exporter's queue as {@link #registerQueue(ComponentId, LongSupplier, long)} does,
+   * and also what it holds in items and bytes ({@code sluice_exporter_queue_size_items},
+   * {@code _size_bytes}, {@code _capacity_items}, {@code _capacity_bytes}).
+   */
+  public synchronized void registerQueue(ComponentId id, LongSupplier size, long capacity, QueueContents contents) {
     String key = id.toString();
     queues.removeIf(q -> q.componentId().equals(key));
-    queues.add(new QueueGauge(key, size, capacity));
+    queues.add(new QueueGauge(key, size, capacity, contents));
+  }
+
+  /** The counters of one exporter's persistent sending queue. */
+  public PersistentQueueMetrics persistentQueue(ComponentId id) {
+    return new PersistentQueueMetrics(id.toString());
+  }
+
+  /** Counts of a persistent sending queue: items written and recovered, records found corrupt. */
+  public final class PersistentQueueMetrics {
+    private final CounterDataPoint[] persisted = new CounterDataPoint[Signal.values().length];
+    private final CounterDataPoint[] recovered = new CounterDataPoint[Signal.values().length];
+    private final CounterDataPoint corrupt;
+
+    private PersistentQueueMetrics(String id) {
+      for (Signal s : Signal.values()) {
+        persisted[s.ordinal()] = queuePersisted.labelValues(id, s.configName());
+        recovered[s.ordinal()] = queueRecovered.labelValues(id, s.configName());
+      }
+      corrupt = queueCorrupt.labelValues(id);
+    }
+
+    public void persisted(Signal signal, long items) {
+      persisted[signal.ordinal()].inc(items);
+    }
+
+    public void recovered(Signal signal, long items) {
+      recovered[signal.ordinal()].inc(items);
+    }
+
+    public void corrupt(long records) {
+      corrupt.inc(records);
+    }
   }
 
   /** Counts for one receiver on one transport (grpc, http, scrape). */

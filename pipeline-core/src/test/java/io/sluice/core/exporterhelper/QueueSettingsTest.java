@@ -42,4 +42,25 @@ class QueueSettingsTest {
       assertThat(p.message()).contains("more than queue_size 100");
     });
   }
+
+  @Test
+  void aStorageMakesTheQueuePersistentOnlyWhileItIsEnabled() {
+    QueueSettings q = new QueueSettings(true, 1, 100, "items", false, false, null, " file_storage/q ");
+    assertThat(q.storage()).isEqualTo("file_storage/q");
+    assertThat(q.persistent()).isTrue();
+    assertThat(q.validate("sending_queue")).isEmpty();
+    assertThat(new QueueSettings(false, 1, 100, "items", false, false, null, "file_storage").persistent()).isFalse();
+    assertThat(new QueueSettings(true, 1, 100, "items", false, false, null, "").storage()).isNull();
+  }
+
+  @Test
+  void aStorageRefusesWaitForResultAndAnIdThatDoesNotParse() {
+    QueueSettings waits = new QueueSettings(true, 1, 100, "requests", false, true, null, "file_storage");
+    assertThat(waits.validate("sending_queue")).singleElement().satisfies(p -> {
+      assertThat(p.path()).isEqualTo("sending_queue.wait_for_result");
+      assertThat(p.message()).contains("persistent queue").contains("\"file_storage\"");
+    });
+    QueueSettings bad = new QueueSettings(true, 1, 100, "requests", false, false, null, "file storage");
+    assertThat(bad.validate("sending_queue")).extracting(ConfigProblem::path).containsExactly("sending_queue.storage");
+  }
 }

@@ -456,6 +456,11 @@ public record PrometheusRemoteWriteExporterConfig(
           : "wait_for_result"), "is not supported by prometheusremotewrite's shards; a full queue refuses"
           + " batches and the pipeline retries them"));
     }
+    if (sendingQueue.storage() != null) {
+      problems.add(new ConfigProblem("sending_queue.storage", "prometheusremotewrite keeps its shards' queues in"
+          + " memory only; remove storage (a persistent queue works with the exporters built on the exporter"
+          + " helper, such as otlp, otlphttp and loki)"));
+    }
     if (remoteWriteQueue != null) {
       problems.addAll(effectiveQueue().validate("remote_write_queue"));
       problems.addAll(remoteWriteQueue.validate("remote_write_queue"));

@@ -33,6 +33,7 @@ final class FileStorageClient implements StorageClient {
         throw new IllegalStateException("The storage client \"" + name + "\" of extension '" + extension.id()
             + "' is closed");
       }
+      store.reopenIfFailed();
       return work.call();
     });
   }
@@ -69,7 +70,7 @@ final class FileStorageClient implements StorageClient {
         }
         store.commit();
       } catch (RuntimeException e) {
-        store.rollback();
+        store.rollbackAfter(e);
         throw e;
       }
       return null;
@@ -119,6 +120,16 @@ final class FileStorageClient implements StorageClient {
 
   StoreFile storeForTest() {
     return store;
+  }
+
+  FileStorageExtension extensionForTest() {
+    return extension;
+  }
+
+  /** On the worker: drops the store file unclosed, as a killed process does; later calls fail. */
+  void crashForTest() {
+    closed = true;
+    store.store.closeImmediately();
   }
 
   /** On the worker: compacts the file when it shrank back after growing (compaction.on_rebound). */

@@ -180,4 +180,9 @@ final class FileStorageExtension implements StorageExtension {
   List<String> openClientNames() {
     return List.copyOf(clients.keySet());
   }
+
+  /** The open client of that file name; on the worker. */
+  FileStorageClient clientForTest(String name) {
+    return clients.get(name);
+  }
 }

@@ -25,6 +25,11 @@ public final class FileStorageExtensionFactory implements ExtensionFactory<FileS
   }
 
   @Override
+  public boolean providesStorage() {
+    return true;
+  }
+
+  @Override
   public Extension create(ComponentContext ctx, FileStorageConfig config) {
     return new FileStorageExtension(ctx, config);
   }

@@ -16,6 +16,8 @@ import org.h2.mvstore.DataUtils;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
+import org.h2.mvstore.type.ByteArrayDataType;
+import org.h2.mvstore.type.StringDataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +34,14 @@ import org.slf4j.LoggerFactory;
  */
 final class StoreFile {
   private static final Logger LOG = LoggerFactory.getLogger(StoreFile.class);
-  private static final String MAP = "state";
+  /** The map of keys and values: strings and byte arrays, each written as a whole. */
+  private static final String MAP = "kv";
+  /**
+   * Where earlier builds kept them, with MVStore's generic object type, which writes and reads a
+   * byte array one byte at a time (several times slower for the large values of a sending queue);
+   * a file that has it is moved to {@link #MAP} when opened.
+   */
+  private static final String LEGACY_MAP = "state";
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS")
       .withZone(ZoneOffset.UTC);
   /** Suffix of the copy a compaction writes before it replaces the store file. */
@@ -48,8 +57,43 @@ final class StoreFile {
   private StoreFile(Path file, MVStore store, boolean fsync) {
     this.file = file;
     this.store = store;
-    this.map = store.openMap(MAP);
+    this.map = openMap(store);
     this.fsync = fsync;
+    reuseSpaceAtOnceWhenSynced();
+    migrateLegacy();
+  }
+
+  private static MVMap<String, byte[]> openMap(MVStore s) {
+    return s.openMap(MAP, new MVMap.Builder<String, byte[]>().keyType(StringDataType.INSTANCE)
+        .valueType(ByteArrayDataType.INSTANCE));
+  }
+
+  /** Moves the entries of a file written by an earlier build into {@link #MAP}, in one commit. */
+  private void migrateLegacy() {
+    if (store.isReadOnly() || !store.hasMap(LEGACY_MAP)) {
+      return;
+    }
+    MVMap<String, byte[]> old = store.openMap(LEGACY_MAP);
+    int n = 0;
+    for (Cursor<String, byte[]> c = old.cursor(null); c.hasNext(); n++) {
+      String key = c.next();
+      map.putIfAbsent(key, c.getValue());
+    }
+    store.removeMap(old);
+    commit();
+    LOG.info("Moved the {} entries of \"{}\" to the current format", n, file);
+  }
+
+  /**
+   * With fsync every commit is on the device before the next one starts, so the space of chunks
+   * that hold nothing live any more can be written over at once; MVStore otherwise keeps them 45 s
+   * (its retention time, for disks that flush their buffers late), and a store written fast (a
+   * sending queue) grows by everything written in that time. Without fsync the retention stays.
+   */
+  private void reuseSpaceAtOnceWhenSynced() {
+    if (fsync) {
+      store.setRetentionTime(0);
+    }
   }
 
   static StoreFile open(Path file, FileStorageConfig config, ComponentId extension, Runnable countCorrupt)
@@ -105,6 +149,34 @@ final class StoreFile {
     liveBytes = bytes;
   }
 
+  /**
+   * Opens the file again when MVStore closed it after a failed write (a full disk, an I/O error):
+   * MVStore gives up on a store whose write failed, and without this every later call would fail
+   * until the gateway restarts. What was committed before the failure is read back as it was.
+   */
+  void reopenIfFailed() {
+    if (!store.isClosed()) {
+      return;
+    }
+    LOG.warn("Opening \"{}\" again after a write to it failed", file);
+    store = builder(file).open();
+    map = openMap(store);
+    reuseSpaceAtOnceWhenSynced();
+    verify();
+  }
+
+  /** Drops the changes since the last commit after a failed write; nothing to drop when the write closed the store. */
+  void rollbackAfter(RuntimeException failure) {
+    if (store.isClosed()) {
+      return;
+    }
+    try {
+      store.rollback();
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
   byte[] get(String key) {
     return map.get(key);
   }
@@ -143,11 +215,13 @@ final class StoreFile {
     MVStore store = null;
     try {
       store = new MVStore.Builder().fileName(file.toString()).readOnly().recoveryMode().open();
-      if (store.hasMap(MAP)) {
-        MVMap<String, byte[]> map = store.openMap(MAP);
-        for (Cursor<String, byte[]> c = map.cursor(null); c.hasNext(); ) {
-          String key = c.next();
-          out.add(Map.entry(key, c.getValue()));
+      for (String name : List.of(LEGACY_MAP, MAP)) {
+        if (store.hasMap(name)) {
+          MVMap<String, byte[]> map = name.equals(MAP) ? openMap(store) : store.openMap(name);
+          for (Cursor<String, byte[]> c = map.cursor(null); c.hasNext(); ) {
+            String key = c.next();
+            out.add(Map.entry(key, c.getValue()));
+          }
         }
       }
     } catch (RuntimeException e) {
@@ -184,11 +258,6 @@ final class StoreFile {
     }
   }
 
-  /** Drops the changes since the last commit, after a failed batch. */
-  void rollback() {
-    store.rollback();
-  }
-
   /** Rewrites the file when it grew past {@code neededBytes} and now holds at most {@code triggerBytes}. */
   void compactIfRebounded(long neededBytes, long triggerBytes, long maxTransactionSize) throws IOException {
     long size = Files.size(file);
@@ -211,7 +280,7 @@ final class StoreFile {
     Files.deleteIfExists(tmp);
     MVStore copy = builder(tmp).open();
     try {
-      MVMap<String, byte[]> target = copy.openMap(MAP);
+      MVMap<String, byte[]> target = openMap(copy);
       long inTransaction = 0;
       for (Cursor<String, byte[]> c = map.cursor(null); c.hasNext(); ) {
         String key = c.next();
@@ -229,10 +298,14 @@ final class StoreFile {
     store.close();
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     store = builder(file).open();
-    map = store.openMap(MAP);
+    map = openMap(store);
+    reuseSpaceAtOnceWhenSynced();
   }
 
   void close() {
+    if (store.isClosed()) {
+      return; // closed by a failed write; everything committed before it is on disk
+    }
     try {
       commit();
     } finally {

@@ -224,6 +224,41 @@ class FileStorageExtensionTest {
   }
 
   @Test
+  void aStoreThatAFailedWriteClosedIsOpenedAgainByTheNextCall() throws Exception {
+    StorageClient c = client(extension(config()));
+    await(c.set("before", b("1")));
+    // MVStore closes a store whose write failed (a full disk); the client must not stay broken.
+    await(((FileStorageClient) c).extensionForTest().worker().executeBlocking(() -> {
+      ((FileStorageClient) c).storeForTest().store.closeImmediately();
+      return null;
+    }));
+
+    await(c.set("after", b("2")));
+
+    assertThat(await(c.get("before"))).isEqualTo(b("1"));
+    assertThat(await(c.get("after"))).isEqualTo(b("2"));
+  }
+
+  @Test
+  void aFileWrittenByAnEarlierBuildIsReadAndMovedToTheCurrentFormat() throws Exception {
+    // Earlier builds kept the entries in the map "state" with MVStore's generic value type.
+    org.h2.mvstore.MVStore old = new org.h2.mvstore.MVStore.Builder()
+        .fileName(dir.resolve("receiver_filelog_app_logs.mvstore").toString()).autoCommitDisabled().open();
+    org.h2.mvstore.MVMap<String, byte[]> state = old.openMap("state");
+    state.put("a", b("1"));
+    state.put("b", b("22"));
+    old.commit();
+    old.close();
+
+    StorageClient c = client(extension(config()));
+
+    assertThat(keys(await(c.range(null, null, 0)))).containsExactly("a", "b");
+    assertThat(await(c.get("b"))).isEqualTo(b("22"));
+    await(c.set("c", b("3")));
+    assertThat(keys(await(c.range(null, null, 0)))).containsExactly("a", "b", "c");
+  }
+
+  @Test
   void startFailsNamingTheDirectoryWhenItIsMissingAndNotToBeCreated() {
     FileStorageConfig d = FileStorageConfig.defaults();
     Path missing = dir.resolve("missing/sub");
