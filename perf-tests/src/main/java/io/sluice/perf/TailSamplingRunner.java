@@ -483,14 +483,17 @@ public final class TailSamplingRunner {
         gateway.sleepWhileAlive(Duration.ofNanos(Math.max(0, due - System.nanoTime())));
         long heap = heapAfterGc(gateway.pid(), metricsPort);
         Map<String, Double> m = Reports.metrics(metricsPort,
-            n -> n.equals("sluice_processor_tail_sampling_sampling_traces_on_memory"));
+            n -> n.equals("sluice_processor_tail_sampling_sampling_traces_on_memory")
+                || n.equals("sluice_processor_tail_sampling_bytes_on_memory"));
         double traces = m.getOrDefault("sluice_processor_tail_sampling_sampling_traces_on_memory", Double.NaN);
-        String line = String.format(Locale.ROOT, "minute %3d: heap after full GC %8.1f MiB, %,.0f traces held,"
-            + " RSS %s, %,d spans taken", minute, heap / 1048576.0, traces, mib(gateway.rssBytes()),
+        double spanBytes = m.getOrDefault("sluice_processor_tail_sampling_bytes_on_memory", 0.0);
+        String line = String.format(Locale.ROOT, "minute %3d: heap after full GC %8.1f MiB, of which span bytes held"
+            + " %6.1f MiB: %6.1f MiB beyond them; %,.0f traces held, RSS %s, %,d spans taken", minute,
+            heap / 1048576.0, spanBytes / 1048576, (heap - spanBytes) / 1048576, traces, mib(gateway.rssBytes()),
             gen.acceptedSpans());
         say("  %s", line);
         lines.add(line);
-        samples.add(new double[] {minute, heap / 1048576.0});
+        samples.add(new double[] {minute, heap / 1048576.0, (heap - spanBytes) / 1048576});
       }
       drain(gen, sink, gateway, s, "[soak]", notes);
       gen.disconnect();
@@ -500,12 +503,19 @@ public final class TailSamplingRunner {
     // decision_wait's worth of traces and the decision caches.
     int skip = Math.min(samples.size() - 2, Math.max(1, samples.size() / 5));
     List<double[]> fit = skip > 0 ? samples.subList(skip, samples.size()) : samples;
-    double[] slope = slope(fit);
-    String result = String.format(Locale.ROOT, "slope of the heap after full GC: %+.3f MiB per minute (minutes %d-%d,"
-        + " mean %.1f MiB): %+.2f%% of the mean per hour", slope[0], (int) fit.get(0)[0],
-        (int) fit.get(fit.size() - 1)[0], slope[1], slope[1] == 0 ? 0 : slope[0] * 60 / slope[1] * 100);
-    say("  %s", result);
-    lines.add(result);
+    for (int col = 1; col <= 2; col++) {
+      List<double[]> xy = new ArrayList<>();
+      for (double[] f : fit) {
+        xy.add(new double[] {f[0], f[col]});
+      }
+      double[] slope = slope(xy);
+      String result = String.format(Locale.ROOT, "slope of the heap after full GC%s: %+.3f MiB per minute (minutes"
+          + " %d-%d, mean %.1f MiB): %+.2f%% of the mean per hour", col == 1 ? "" : " beyond the span bytes held",
+          slope[0], (int) fit.get(0)[0], (int) fit.get(fit.size() - 1)[0], slope[1],
+          slope[1] == 0 ? 0 : slope[0] * 60 / slope[1] * 100);
+      say("  %s", result);
+      lines.add(result);
+    }
     return lines;
   }
 
