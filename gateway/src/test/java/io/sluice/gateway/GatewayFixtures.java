@@ -141,6 +141,42 @@ final class GatewayFixtures {
     return samples;
   }
 
+  /** The sum of every series of {@code name} in a {@link #scrape}. */
+  static double sum(Map<String, Double> samples, String name) {
+    double total = 0;
+    for (Map.Entry<String, Double> e : samples.entrySet()) {
+      if (e.getKey().startsWith(name + "{")) {
+        total += e.getValue();
+      }
+    }
+    return total;
+  }
+
+  /**
+   * The packaged gateway, {@code -Dsluice.jar} or {@code target/sluice.jar}; fails the test saying
+   * how to build it when it is missing.
+   */
+  static Path packagedJar() {
+    String prop = System.getProperty("sluice.jar");
+    Path jar = (prop == null || prop.isBlank() ? Path.of("target", "sluice.jar") : Path.of(prop)).toAbsolutePath();
+    if (!Files.isRegularFile(jar)) {
+      org.assertj.core.api.Assertions.fail(jar + " is missing: this test runs the packaged gateway. Build it first"
+          + " with `mvn -B -pl gateway -am package -DskipTests` (or run `mvn verify`).");
+    }
+    return jar;
+  }
+
+  /** {@code bin/sluice} of the repository the jar was built in; fails the test when there is none. */
+  static Path launcher(Path jar) {
+    for (Path d = jar.getParent(); d != null; d = d.getParent()) {
+      Path candidate = d.resolve("bin").resolve("sluice");
+      if (Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    return org.assertj.core.api.Assertions.fail("bin/sluice not found above " + jar);
+  }
+
   /**
    * The samples of a text-format or OpenMetrics exposition, keyed by their labels with the name as
    * {@code __name__}; timestamps and exemplars are left out.

@@ -81,21 +81,8 @@ class PersistentQueueKillIT {
 
   @BeforeAll
   static void findTheJarAndTheLauncher() {
-    String prop = System.getProperty("sluice.jar");
-    jar = (prop == null || prop.isBlank() ? Path.of("target", "sluice.jar") : Path.of(prop)).toAbsolutePath();
-    if (!Files.isRegularFile(jar)) {
-      fail(jar + " is missing: this test runs the packaged gateway. Build it first with"
-          + " `mvn -B -pl gateway -am package -DskipTests` (or run `mvn verify`).");
-    }
-    for (Path d = jar.getParent(); d != null && launcher == null; d = d.getParent()) {
-      Path candidate = d.resolve("bin").resolve("sluice");
-      if (Files.isExecutable(candidate)) {
-        launcher = candidate;
-      }
-    }
-    if (launcher == null) {
-      fail("bin/sluice not found above " + jar);
-    }
+    jar = GatewayFixtures.packagedJar();
+    launcher = GatewayFixtures.launcher(jar);
   }
 
   @AfterEach
@@ -388,13 +375,7 @@ class PersistentQueueKillIT {
   }
 
   private static double sum(Map<String, Double> samples, String name) {
-    double total = 0;
-    for (Map.Entry<String, Double> e : samples.entrySet()) {
-      if (e.getKey().startsWith(name + "{")) {
-        total += e.getValue();
-      }
-    }
-    return total;
+    return GatewayFixtures.sum(samples, name);
   }
 
   /**

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The gateway's own metrics, named as the Collector names its {@code otelcol_*} metrics but with
@@ -151,48 +152,16 @@ public final class SelfMetrics {
         .labelNames("component_id")
         .callback(cb -> queues.forEach(q -> cb.call(q.capacity(), q.componentId())))
         .register(registry);
-    GaugeWithCallback.builder()
-        .name("sluice_exporter_queue_size_items")
-        .help("Items (spans, metric points, log records) waiting in an exporter's sending queue.")
-        .labelNames("component_id")
-        .callback(cb -> queues.forEach(q -> {
-          if (q.contents() != null) {
-            cb.call(q.contents().items(), q.componentId());
-          }
-        }))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("sluice_exporter_queue_size_bytes")
-        .help("Encoded bytes waiting in an exporter's sending queue.")
-        .unit(Unit.BYTES)
-        .labelNames("component_id")
-        .callback(cb -> queues.forEach(q -> {
-          if (q.contents() != null) {
-            cb.call(q.contents().bytes(), q.componentId());
-          }
-        }))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("sluice_exporter_queue_capacity_items")
-        .help("How many items an exporter's sending queue holds at most (only for queues that count items).")
-        .labelNames("component_id")
-        .callback(cb -> queues.forEach(q -> {
-          if (q.contents() != null && q.contents().capacityItems() >= 0) {
-            cb.call(q.contents().capacityItems(), q.componentId());
-          }
-        }))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("sluice_exporter_queue_capacity_bytes")
-        .help("How many encoded bytes an exporter's sending queue holds at most.")
-        .unit(Unit.BYTES)
-        .labelNames("component_id")
-        .callback(cb -> queues.forEach(q -> {
-          if (q.contents() != null && q.contents().capacityBytes() >= 0) {
-            cb.call(q.contents().capacityBytes(), q.componentId());
-          }
-        }))
-        .register(registry);
+    queueContentsGauge("sluice_exporter_queue_size_items",
+        "Items (spans, metric points, log records) waiting in an exporter's sending queue.", null,
+        QueueContents::items);
+    queueContentsGauge("sluice_exporter_queue_size_bytes", "Encoded bytes waiting in an exporter's sending queue.",
+        Unit.BYTES, QueueContents::bytes);
+    queueContentsGauge("sluice_exporter_queue_capacity_items",
+        "How many items an exporter's sending queue holds at most (only for queues that count items).", null,
+        QueueContents::capacityItems);
+    queueContentsGauge("sluice_exporter_queue_capacity_bytes",
+        "How many encoded bytes an exporter's sending queue holds at most.", Unit.BYTES, QueueContents::capacityBytes);
     queuePersisted = counter("sluice_exporter_queue_persisted_items",
         "Items an exporter's persistent sending queue wrote to disk before acknowledging them.",
         "component_id", "signal");
@@ -204,6 +173,21 @@ public final class SelfMetrics {
             + " skipped, removed and logged. Their items are lost.",
         "component_id");
     registerProcessMetrics();
+  }
+
+  /** A gauge of what exporters' queues hold; a queue with no such figure (negative) has no sample. */
+  private void queueContentsGauge(String name, String help, Unit unit, ToLongFunction<QueueContents> value) {
+    GaugeWithCallback.Builder b = GaugeWithCallback.builder().name(name).help(help).labelNames("component_id")
+        .callback(cb -> queues.forEach(q -> {
+          long v = q.contents() == null ? -1 : value.applyAsLong(q.contents());
+          if (v >= 0) {
+            cb.call(v, q.componentId());
+          }
+        }));
+    if (unit != null) {
+      b.unit(unit);
+    }
+    b.register(registry);
   }
 
   private Counter counter(String name, String help, String... labels) {
