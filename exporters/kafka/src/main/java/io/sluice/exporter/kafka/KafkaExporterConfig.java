@@ -185,6 +185,13 @@ public record KafkaExporterConfig(
   }
 
   public KafkaExporterConfig {
+    // A persistent queue acknowledges a batch once it is on disk, which is what waiting for
+    // Kafka's answer gives without one: the default to wait gives way to it.
+    if (sendingQueue != null && sendingQueue.storage() != null && sendingQueue.waitForResult()) {
+      QueueSettings q = sendingQueue;
+      sendingQueue = new QueueSettings(q.enabled(), q.numConsumers(), q.queueSize(), q.sizer(),
+          q.blockOnOverflow(), false, q.batch(), q.storage());
+    }
     brokers = brokers == null ? List.of() : List.copyOf(brokers);
     protocolVersion = protocolVersion == null ? "" : protocolVersion.trim();
     clientId = clientId == null ? "otel-collector" : clientId;

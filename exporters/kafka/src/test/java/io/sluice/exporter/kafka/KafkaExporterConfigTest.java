@@ -97,6 +97,18 @@ class KafkaExporterConfigTest {
   }
 
   @Test
+  void aPersistentQueueTakesThePlaceOfWaitingForKafka() throws Exception {
+    KafkaExporterConfig c = ConfigLoader.bindComponent(new KafkaExporterFactory(), """
+        sending_queue:
+          storage: file_storage
+        """);
+    assertThat(c.validate()).isEmpty();
+    assertThat(c.sendingQueue().waitForResult()).isFalse();
+    assertThat(c.sendingQueue().storage()).isEqualTo("file_storage");
+    assertThat(new KafkaExporterFactory().defaultConfig().sendingQueue().waitForResult()).isTrue();
+  }
+
+  @Test
   void aTlsBlockEvenEmptyMeansTlsAndNoBlockMeansPlaintext() throws Exception {
     KafkaExporterFactory f = new KafkaExporterFactory();
     assertThat(ConfigLoader.bindComponent(f, "client_id: x").tls()).isNull();
