@@ -385,6 +385,27 @@ class PersistentSendingQueueTest {
   }
 
   @Test
+  void withBlockOnOverflowAFullQueueHoldsTheBatchUnacknowledgedUntilThereIsRoom() throws Exception {
+    FileStorageExtension fs = storage(false);
+    Backend backend = new Backend(false);
+    QueueSettings blocking = new QueueSettings(true, 1, 2, "requests", true, false, null, STORAGE.toString());
+    ExporterHelper h = started(builder(fs, backend).queue(blocking));
+    get(h.consume(numbered("a", 0, 10))); // in flight
+    await().atMost(WAIT).until(() -> backend.calls.get() > 0);
+    get(h.consume(numbered("a", 10, 10)));
+    get(h.consume(numbered("a", 20, 10))); // the queue is full
+
+    Future<Void> held = h.consume(numbered("a", 30, 10));
+    // Not acknowledged (nor refused) while the queue is full.
+    await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> !held.isComplete());
+
+    backend.up.set(true);
+    get(held);
+    await().atMost(WAIT).until(() -> backend.delivered.size() == 40);
+    assertThat(backend.numbers()).containsExactlyElementsOf(range(0, 40));
+  }
+
+  @Test
   void theQueueHoldsAtMostItsByteLimitOnDisk() throws Exception {
     FileStorageExtension fs = storage(false);
     Backend backend = new Backend(false);
