@@ -385,6 +385,27 @@ class PersistentSendingQueueTest {
   }
 
   @Test
+  void withBlockOnOverflowAFullQueueHoldsTheBatchUnacknowledgedUntilThereIsRoom() throws Exception {
+    FileStorageExtension fs = storage(false);
+    Backend backend = new Backend(false);
+    QueueSettings blocking = new QueueSettings(true, 1, 2, "requests", true, false, null, STORAGE.toString());
+    ExporterHelper h = started(builder(fs, backend).queue(blocking));
+    get(h.consume(numbered("a", 0, 10))); // in flight
+    await().atMost(WAIT).until(() -> backend.calls.get() > 0);
+    get(h.consume(numbered("a", 10, 10)));
+    get(h.consume(numbered("a", 20, 10))); // the queue is full
+
+    Future<Void> held = h.consume(numbered("a", 30, 10));
+    // Not acknowledged (nor refused) while the queue is full.
+    await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> !held.isComplete());
+
+    backend.up.set(true);
+    get(held);
+    await().atMost(WAIT).until(() -> backend.delivered.size() == 40);
+    assertThat(backend.numbers()).containsExactlyElementsOf(range(0, 40));
+  }
+
+  @Test
   void theQueueHoldsAtMostItsByteLimitOnDisk() throws Exception {
     FileStorageExtension fs = storage(false);
     Backend backend = new Backend(false);
@@ -609,6 +630,25 @@ class PersistentSendingQueueTest {
         range(20, 30).stream()).toList());
   }
 
+  @Test
+  void aBatchIsAcknowledgedOnlyOnceItsWriteIsCommitted() throws Exception {
+    FileStorageExtension fs = storage(true);
+    FullDisk disk = new FullDisk(fs);
+    Backend backend = new Backend(false);
+    ExporterHelper h = started(builder(disk, backend).queue(queue(1, 1000, "requests")));
+
+    disk.slow.set(true);
+    Future<Void> ack = h.consume(numbered("a", 0, 10));
+    await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> !ack.isComplete());
+    assertThat(counter("sluice_exporter_queue_persisted_items_total", "component_id", "otlp/pq", "signal", "traces"))
+        .isZero();
+
+    disk.release();
+    get(ack);
+    assertThat(counter("sluice_exporter_queue_persisted_items_total", "component_id", "otlp/pq", "signal", "traces"))
+        .isEqualTo(10);
+  }
+
   /**
    * The file_storage extension whose writes fail, while {@link #full}, as MVStore's do on a full
    * disk: an {@code MVStoreException} caused by the {@code IOException} "No space left on device".
@@ -616,6 +656,9 @@ class PersistentSendingQueueTest {
    */
   static final class FullDisk implements StorageExtension {
     final AtomicBoolean full = new AtomicBoolean();
+    /** While set, writes wait (before reaching the store) until it is cleared. */
+    final AtomicBoolean slow = new AtomicBoolean();
+    private final List<Runnable> held = new CopyOnWriteArrayList<>();
     private final FileStorageExtension real;
 
     FullDisk(FileStorageExtension real) {
@@ -642,6 +685,13 @@ class PersistentSendingQueueTest {
 
         @Override
         public Future<Void> write(List<Write> writes) {
+          if (slow.get()) {
+            // Goes on later on the caller's context, where the client answers, as it would now.
+            io.vertx.core.internal.ContextInternal caller = io.vertx.core.internal.ContextInternal.current();
+            io.vertx.core.Promise<Void> p = caller.promise();
+            held.add(() -> caller.runOnContext(v -> c.write(writes).onComplete(p)));
+            return p.future();
+          }
           if (full.get() && writes.stream().anyMatch(w -> !w.isDelete())) {
             // As MVStore reports it: the IOException of the write is the last argument, its cause.
             return Future.failedFuture(DataUtils.newMVStoreException(DataUtils.ERROR_WRITING_FAILED,
@@ -666,6 +716,14 @@ class PersistentSendingQueueTest {
           return c.close();
         }
       });
+    }
+
+    /** Lets the writes that waited go on, in order. */
+    void release() {
+      slow.set(false);
+      List<Runnable> all = List.copyOf(held);
+      held.clear();
+      all.forEach(Runnable::run);
     }
 
     @Override
