@@ -229,17 +229,27 @@ public final class ServiceGraph implements Host {
     downstream.forEach((to, pipelines) -> {
       String key = cid + "[" + from + "->" + to + "]";
       Component c = connectors.get(key);
+      SelfMetrics.ConnectorMetrics counts = metrics.connector(cid, from, to);
       if (c == null) {
         List<Consumer> next = new ArrayList<>();
         pipelines.forEach(q -> next.add(entries.get(q.id())));
-        c = named(factory.create(context(ComponentKind.CONNECTOR, cid, ""), s.config(), from, to,
-            FanOutConsumer.of(next)), "connector '" + cid + "' (" + from + " to " + to + ")");
+        Consumer fanOut = FanOutConsumer.of(next);
+        Consumer out = batch -> {
+          counts.outgoing(batch.itemCount());
+          return fanOut.consume(batch);
+        };
+        c = named(factory.create(context(ComponentKind.CONNECTOR, cid, ""), s.config(), from, to, out),
+            "connector '" + cid + "' (" + from + " to " + to + ")");
         connectors.put(key, c);
         for (PipelineConfig q : pipelines) {
           connectorsFeeding.computeIfAbsent(q.id(), k -> new ArrayList<>()).add(c);
         }
       }
-      outs.add((Consumer) c);
+      Consumer in = (Consumer) c;
+      outs.add(batch -> {
+        counts.incoming(batch.itemCount());
+        return in.consume(batch);
+      });
     });
     return FanOutConsumer.of(outs);
   }

@@ -59,10 +59,14 @@ public final class SelfMetrics {
   private final Counter queuePersisted;
   private final Counter queueRecovered;
   private final Counter queueCorrupt;
+  private final Counter connectorIncoming;
+  private final Counter connectorOutgoing;
   private final List<QueueGauge> queues = new CopyOnWriteArrayList<>();
   private final Map<String, Counter> sharedCounters = new ConcurrentHashMap<>();
   private final Map<String, Gauge> sharedGauges = new ConcurrentHashMap<>();
   private final Map<String, Histogram> sharedHistograms = new ConcurrentHashMap<>();
+  /** Per gauge of {@link #gaugeSource}: its sources by component id. */
+  private final Map<String, Map<String, GaugeSource>> gaugeSources = new ConcurrentHashMap<>();
 
   private record QueueGauge(String componentId, LongSupplier size, long capacity, QueueContents contents) {}
 
@@ -172,6 +176,10 @@ public final class SelfMetrics {
         "Records of an exporter's persistent sending queue that failed their checksum or did not parse; each was"
             + " skipped, removed and logged. Their items are lost.",
         "component_id");
+    connectorIncoming = counter("sluice_connector_incoming_items",
+        "Items that entered a connector from the pipelines it exports for, by their signal.", "component_id", "signal");
+    connectorOutgoing = counter("sluice_connector_outgoing_items",
+        "Items a connector passed on to the pipelines it receives for, by their signal.", "component_id", "signal");
     registerProcessMetrics();
   }
 
@@ -257,6 +265,49 @@ public final class SelfMetrics {
         .classicOnly().classicUpperBounds(upperBounds).withoutExemplars().register(registry));
   }
 
+  /**
+   * Where a gauge of {@link #gaugeSource} reads one component's samples when the metrics are
+   * scraped: {@code sink.set(value, labelValues...)} once per sample, label values in the order of
+   * the gauge's label names after {@code component_id}.
+   */
+  @FunctionalInterface
+  public interface GaugeSource {
+    void collect(GaugeSink sink);
+  }
+
+  /** Takes one sample of a {@link GaugeSource}. */
+  @FunctionalInterface
+  public interface GaugeSink {
+    void set(double value, String... labelValues);
+  }
+
+  /**
+   * Adds one component's samples to the gauge {@code name} (labels {@code component_id} then
+   * {@code labelNames}), read from {@code source} at each scrape: for state that components of one
+   * type keep per target, file or partition. The gauge is registered with the first source; a
+   * later source for the same component (after a config reload) replaces the earlier one. Read
+   * from the scraping thread, so {@code source} reads only state safe to read from any thread.
+   */
+  public void gaugeSource(String name, String help, List<String> labelNames, ComponentId id, GaugeSource source) {
+    gaugeSources.computeIfAbsent(name, n -> {
+      Map<String, GaugeSource> sources = new ConcurrentHashMap<>();
+      String[] labels = new String[labelNames.size() + 1];
+      labels[0] = "component_id";
+      for (int i = 0; i < labelNames.size(); i++) {
+        labels[i + 1] = labelNames.get(i);
+      }
+      GaugeWithCallback.builder().name(n).help(help).labelNames(labels)
+          .callback(cb -> sources.forEach((component, src) -> src.collect((value, values) -> {
+            String[] all = new String[values.length + 1];
+            all[0] = component;
+            System.arraycopy(values, 0, all, 1, values.length);
+            cb.call(value, all);
+          })))
+          .register(registry);
+      return sources;
+    }).put(id.toString(), source);
+  }
+
   /** Items every exporter has given up on since the start (the health check's pipeline check). */
   public double exporterSendFailedTotal() {
     double sum = 0;
@@ -304,6 +355,31 @@ public final class SelfMetrics {
   /** The counters of one exporter's persistent sending queue. */
   public PersistentQueueMetrics persistentQueue(ComponentId id) {
     return new PersistentQueueMetrics(id.toString());
+  }
+
+  /** The counters of one connector instance, from signal {@code from} to signal {@code to}. */
+  public ConnectorMetrics connector(ComponentId id, Signal from, Signal to) {
+    return new ConnectorMetrics(connectorIncoming.labelValues(id.toString(), from.configName()),
+        connectorOutgoing.labelValues(id.toString(), to.configName()));
+  }
+
+  /** Items into and out of one connector instance. */
+  public static final class ConnectorMetrics {
+    private final CounterDataPoint incoming;
+    private final CounterDataPoint outgoing;
+
+    private ConnectorMetrics(CounterDataPoint incoming, CounterDataPoint outgoing) {
+      this.incoming = incoming;
+      this.outgoing = outgoing;
+    }
+
+    public void incoming(long items) {
+      incoming.inc(items);
+    }
+
+    public void outgoing(long items) {
+      outgoing.inc(items);
+    }
   }
 
   /** Counts of a persistent sending queue: items written and recovered, records found corrupt. */
