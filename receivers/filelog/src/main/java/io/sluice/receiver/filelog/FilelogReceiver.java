@@ -58,6 +58,8 @@ final class FilelogReceiver implements Receiver {
   private Tailer tailer;
   private StorageClient storage;
   private volatile boolean running;
+  /** The files of the last acknowledged poll, for the file gauges (read from the scraping thread). */
+  private volatile List<Tailer.FileOffset> tailed = List.of();
   private long timer = -1;
   private long reportedSplits;
   private Promise<Void> cycleDone;
@@ -82,6 +84,16 @@ final class FilelogReceiver implements Receiver {
     this.splitEntries = ctx.metrics().sharedCounter("sluice_receiver_split_log_entries",
         "Log entries longer than max_log_size that a receiver cut into pieces.", "component_id")
         .labelValues(ctx.id().toString());
+    ctx.metrics().gaugeSource("sluice_receiver_filelog_file_offset_bytes",
+        "Per file a filelog receiver knows: the offset up to which its pipeline acknowledged the file's entries.",
+        List.of("path"), ctx.id(), sink -> tailed.forEach(f -> sink.set(f.offset(), f.path())));
+    ctx.metrics().gaugeSource("sluice_receiver_filelog_file_size_bytes",
+        "Per file a filelog receiver knows: its size when last read (not for compressed files).",
+        List.of("path"), ctx.id(), sink -> tailed.forEach(f -> {
+          if (f.size() >= 0) {
+            sink.set(f.size(), f.path());
+          }
+        }));
   }
 
   @Override
@@ -211,6 +223,7 @@ final class FilelogReceiver implements Receiver {
 
   /** The batch is acknowledged (or dropped for good): its offsets become the checkpoint. */
   private void acknowledged(Tailer.Poll poll) {
+    tailed = poll.files();
     Future<Void> written = storage == null || poll.checkpoints().isEmpty() ? Future.succeededFuture()
         : storage.write(poll.checkpoints()).recover(e -> {
           LOG.warn("Receiver '{}' could not write its checkpoints; they are written with the next batch",
@@ -253,6 +266,7 @@ final class FilelogReceiver implements Receiver {
     Promise<Void> stopped = Promise.promise();
     context.runOnContext(v -> {
       running = false;
+      tailed = List.of();
       boolean retryPending = timer >= 0 && cycleDone != null && !cycleDone.future().isComplete();
       if (timer >= 0) {
         ctx.vertx().cancelTimer(timer);

@@ -57,8 +57,15 @@ final class Tailer {
   private static final int FORGET_AFTER_POLLS = 3;
 
   /** One poll's result: the batch, and the checkpoints to write once it is acknowledged. */
+  /**
+   * One poll's outcome; {@code files}: every file known after it, with the offset reading goes on
+   * from (acknowledged once the poll's batch is).
+   */
   record Poll(List<ResourceLogs> resources, int entries, List<Write> checkpoints, List<Path> finished,
-      boolean more, long splits) {}
+      boolean more, long splits, List<FileOffset> files) {}
+
+  /** A file known to the receiver: where reading goes on and its size when last read ({@code -1}: not known). */
+  record FileOffset(String path, long offset, long size) {}
 
   private final ComponentId id;
   private final FilelogReceiverConfig config;
@@ -182,8 +189,15 @@ final class Tailer {
     }
     forgotten.forEach(k -> checkpoints.add(Write.delete(k)));
     forgotten.clear();
+    List<FileOffset> files = new ArrayList<>(known.size());
+    for (FileState s : known) {
+      if (s.path != null) {
+        // a compressed file's size is of its compressed bytes, its offset in the uncompressed ones
+        files.add(new FileOffset(s.path.toString(), s.offset, s.gzip ? -1 : s.lastSize));
+      }
+    }
     return new Poll(batch.resources(), batch.entries(), checkpoints, finished, more || batch.full(),
-        splitter.splits());
+        splitter.splits(), List.copyOf(files));
   }
 
   private List<FileState> identify(List<Path> paths, long now, boolean keepOpen, Set<FileState> touched) {

@@ -8,6 +8,7 @@ import io.sluice.core.Consumer;
 import io.sluice.core.Envelope;
 import io.sluice.core.Receiver;
 import io.sluice.core.Signal;
+import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
 import io.sluice.core.util.RateLimitedLog;
 import io.sluice.receiver.prometheus.PrometheusReceiverConfig.FileSdConfig;
@@ -34,6 +35,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +66,8 @@ final class PrometheusReceiver implements Receiver {
   private final ReceiverMetrics metrics;
   private final RateLimitedLog refusedLog = new RateLimitedLog(log, Level.WARN, 60, TimeUnit.SECONDS);
   private final String id;
+  /** Every target's loop while it is scraped, for the target gauges (read from the scraping thread). */
+  private final Set<ScrapeLoop> scraped = ConcurrentHashMap.newKeySet();
 
   // touched only on the context
   private final Map<String, Job> jobs = new LinkedHashMap<>();
@@ -118,6 +123,43 @@ final class PrometheusReceiver implements Receiver {
     this.context = ((VertxInternal) vertx).createEventLoopContext();
     this.metrics = ctx.metrics().receiver(ctx.id(), "scrape");
     this.id = ctx.id().toString();
+    registerTargetGauges(ctx);
+  }
+
+  /**
+   * Per target: {@code sluice_receiver_scrape_target_up} (1 when its last scrape succeeded),
+   * {@code _last_scrape_timestamp_seconds} and {@code _last_error_timestamp_seconds} with the last
+   * failure's reason as its {@code error} label (one series per target: the latest failure).
+   */
+  private void registerTargetGauges(ComponentContext ctx) {
+    List<String> labels = List.of("job", "instance");
+    targetGauge(ctx, "sluice_receiver_scrape_target_up",
+        "1 when the last scrape of a prometheus receiver's target succeeded, 0 when it failed.", labels,
+        (sink, t, h) -> sink.set(h.up() ? 1 : 0, t.job(), t.instance()));
+    targetGauge(ctx, "sluice_receiver_scrape_target_last_scrape_timestamp_seconds",
+        "When the last scrape of a prometheus receiver's target started.", labels,
+        (sink, t, h) -> sink.set(h.lastScrapeMs() / 1000.0, t.job(), t.instance()));
+    targetGauge(ctx, "sluice_receiver_scrape_target_last_error_timestamp_seconds",
+        "When the last failed scrape of a prometheus receiver's target started; its reason is the error label.",
+        List.of("job", "instance", "error"), (sink, t, h) -> {
+          if (h.lastError() != null) {
+            sink.set(h.lastErrorMs() / 1000.0, t.job(), t.instance(), h.lastError());
+          }
+        });
+  }
+
+  /** One sample of a target gauge from a target that has been scraped at least once. */
+  private interface TargetSample {
+    void add(SelfMetrics.GaugeSink sink, Target target, ScrapeLoop.Health health);
+  }
+
+  private void targetGauge(ComponentContext ctx, String name, String help, List<String> labels, TargetSample sample) {
+    ctx.metrics().gaugeSource(name, help, labels, ctx.id(), sink -> scraped.forEach(loop -> {
+      ScrapeLoop.Health h = loop.health();
+      if (h != null) {
+        sample.add(sink, loop.target(), h);
+      }
+    }));
   }
 
   @Override
@@ -364,6 +406,7 @@ final class PrometheusReceiver implements Receiver {
       log.info("Receiver '{}' stopped scraping target '{}' of job '{}'", id, e.getValue().target().url(),
           job.sc.jobName());
       stale.add(e.getValue().stop());
+      scraped.remove(e.getValue());
       return true;
     });
     long targetLimit = job.sc.targetLimit(global);
@@ -380,6 +423,7 @@ final class PrometheusReceiver implements Receiver {
         loop = new ScrapeLoop(vertx, job.client, worker, e.getValue(), job.settings, this::push);
         loop.forceError(forced);
         job.loops.put(e.getKey(), loop);
+        scraped.add(loop);
         loop.start();
         log.debug("Receiver '{}' scrapes target '{}' of job '{}'", id, e.getValue().url(), job.sc.jobName());
       } else {
@@ -459,6 +503,7 @@ final class PrometheusReceiver implements Receiver {
         sds.addAll(job.httpSds);
         for (ScrapeLoop loop : job.loops.values()) {
           stale.add(loop.stop());
+          scraped.remove(loop);
         }
         clients.add(job.client);
         Duration timeout = job.sc.timeout(config.config().global());

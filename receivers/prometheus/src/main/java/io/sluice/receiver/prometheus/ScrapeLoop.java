@@ -125,6 +125,14 @@ final class ScrapeLoop {
   /** When the next scrape is due (ms since the epoch): this target's slot in its interval. */
   private long nextDueMs;
   private HttpClientRequest inFlight;
+  /** What the status page and the target gauges read, from any thread; null before the first scrape ended. */
+  private volatile Health health;
+
+  /**
+   * How the target's scrapes went: {@code up} of the last one, when it started (ms since the
+   * epoch), and the last failure's reason and time (null and 0 when none failed).
+   */
+  record Health(boolean up, long lastScrapeMs, String lastError, long lastErrorMs) {}
 
   ScrapeLoop(Vertx vertx, HttpClient client, Offload worker, Target target,
       Settings settings, Consumer<ResourceMetrics> sink) {
@@ -154,6 +162,11 @@ final class ScrapeLoop {
 
   Target target() {
     return target;
+  }
+
+  /** How the target's scrapes went; null before the first one ended. Safe from any thread. */
+  Health health() {
+    return health;
   }
 
   /**
@@ -295,6 +308,8 @@ final class ScrapeLoop {
       previous = outcome.series();
       previousBodyId = outcome.bodyId();
       reported = true;
+      Health h = health;
+      health = new Health(true, startMs, h == null ? null : h.lastError(), h == null ? 0 : h.lastErrorMs());
       if (lastReason != null) {
         log.info("Receiver '{}' scraped target '{}' of job '{}' again", settings.componentId(), target.url(),
             target.job());
@@ -514,6 +529,7 @@ final class ScrapeLoop {
     }
     failures.log("Receiver '{}' failed to scrape target '{}' of job '{}': {}", settings.componentId(),
         target.url(), target.job(), reason);
+    health = new Health(false, startMs, reason, startMs);
     Map<SeriesKey, FamilyMeta> series = previous;
     previous = new HashMap<>();
     previousBodyId = 0;
