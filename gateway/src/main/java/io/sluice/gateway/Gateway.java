@@ -68,6 +68,9 @@ public final class Gateway {
     }
     ServiceGraph g = ServiceGraph.build(vertx, metrics, config.definition());
     graph = g;
+    if (metricsServer != null) {
+      metricsServer.showing(config.definition());
+    }
     try {
       await(g.start(), timeout, "starting the pipelines");
     } catch (Exception e) {

@@ -1,6 +1,7 @@
 package io.sluice.core.telemetry;
 
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.sluice.core.service.ServiceGraph;
 import io.sluice.core.tls.ServerTls;
 import io.sluice.core.tls.TlsServerSettings;
 import io.sluice.core.util.HostPort;
@@ -15,7 +16,11 @@ import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Serves the gateway's self-metrics in Prometheus text format on {@code /metrics}, over TLS when configured. */
+/**
+ * Serves the gateway's self-metrics in Prometheus text format on {@code /metrics}, and the live
+ * status page built from the same registry on {@code /status} ({@link StatusPage}), over TLS
+ * when configured.
+ */
 public final class MetricsServer {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
 
@@ -26,6 +31,9 @@ public final class MetricsServer {
   private final TlsServerSettings tlsSettings;
   private HttpServer server;
   private ServerTls tls;
+  private volatile StatusPage statusPage;
+  /** The pipelines the status page shows; null until the gateway starts some. */
+  private volatile ServiceGraph.Definition graph;
 
   public MetricsServer(Vertx vertx, SelfMetrics metrics, HostPort address) {
     this(vertx, metrics, address, null);
@@ -43,7 +51,10 @@ public final class MetricsServer {
     if (server != null) {
       return Future.succeededFuture();
     }
-    Future<ServerTls> loaded = ServerTls.startIfSet(vertx, tlsSettings, "self-metrics (service.telemetry.metrics.tls)");
+    Future<ServerTls> loaded = vertx.executeBlocking(() -> {
+      statusPage = StatusPage.load();
+      return null;
+    }).compose(v -> ServerTls.startIfSet(vertx, tlsSettings, "self-metrics (service.telemetry.metrics.tls)"));
     return loaded.compose(t -> {
       HttpServer s = vertx.createHttpServer(ServerTls.applyIfSet(t, new HttpServerOptions()))
           .requestHandler(this::handle);
@@ -53,7 +64,10 @@ public final class MetricsServer {
       }
       return s.listen(address.port(), address.host());
     })
-        .onSuccess(x -> LOG.info("Self-metrics on {}://{}/metrics", tlsSettings == null ? "http" : "https", address))
+        .onSuccess(x -> {
+          String scheme = tlsSettings == null ? "http" : "https";
+          LOG.info("Self-metrics on {}://{}/metrics, status page on {}://{}/status", scheme, address, scheme, address);
+        })
         .recover(err -> Future.failedFuture(new IllegalStateException(
             "cannot serve self-metrics on " + address + " (service.telemetry.metrics.address): " + err.getMessage(),
             err)))
@@ -65,9 +79,19 @@ public final class MetricsServer {
     return server == null ? -1 : server.actualPort();
   }
 
+  /** Shows {@code definition}'s pipelines on the status page; called with each config started. */
+  public void showing(ServiceGraph.Definition definition) {
+    graph = definition;
+  }
+
   private void handle(HttpServerRequest req) {
+    if (StatusPage.handles(req.path())) {
+      statusPage.handle(req, metrics, graph);
+      return;
+    }
     if (!req.path().equals("/metrics")) {
-      req.response().setStatusCode(404).end("Not found: " + req.path() + "; metrics are on /metrics\n");
+      req.response().setStatusCode(404)
+          .end("Not found: " + req.path() + "; metrics are on /metrics, the status page on /status\n");
       return;
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(16384);
