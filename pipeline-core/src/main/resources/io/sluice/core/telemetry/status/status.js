@@ -271,7 +271,7 @@
   }
 
   /** Adds one point per line to a plot's history and redraws it; a new set of lines makes a new plot. */
-  function plot(name, elementId, lines, time, yLabel) {
+  function plot(name, elementId, lines, time, yLabel, yMax) {
     const h = history[name];
     const labels = lines.map((l) => l.label);
     if (labels.join('\n') !== h.labels.join('\n')) {
@@ -297,10 +297,11 @@
       plots[name] = new uPlot({
         width: Math.max(300, container.clientWidth),
         height: 240,
-        scales: {x: {time: true}, y: {range: (u, min, max) => [0, Math.max(1, max * 1.1)]}},
+        scales: {x: {time: true}, y: {range: (u, min, max) => [0, yMax || Math.max(1, max * 1.1)]}},
         axes: [{}, {label: yLabel, size: 60, values: (u, ticks) => ticks.map(fmt)}],
+        legend: {live: false},
         series: [{}].concat(lines.map((l, i) => ({label: l.label, stroke: PALETTE[i % PALETTE.length], width: 2,
-          value: (u, v) => fmt(v)}))),
+          points: {show: false}}))),
       }, data, container);
     } else {
       plots[name].setData(data);
@@ -316,7 +317,7 @@
       label: id,
       value: 100 * total(data, 'sluice_exporter_queue_size', id) / total(data, 'sluice_exporter_queue_capacity', id),
     }));
-    plot('queues', 'chart-queues', queueLines, data.time, '% full');
+    plot('queues', 'chart-queues', queueLines, data.time, '% full', 100);
   }
 
   async function refresh() {

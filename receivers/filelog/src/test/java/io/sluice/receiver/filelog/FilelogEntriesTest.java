@@ -62,6 +62,36 @@ class FilelogEntriesTest {
   }
 
   @Test
+  void eachFilesAcknowledgedOffsetAndSizeAreSelfMetrics() throws Exception {
+    Path file = dir.resolve("app.log");
+    Files.writeString(file, "one\ntwo\n", UTF_8);
+    FilelogReceiver r = h.start(yaml());
+    h.awaitExactly(List.of("one", "two"));
+    String[] labels = {"component_id", "filelog", "path", file.toString()};
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+        fileGauge("sluice_receiver_filelog_file_offset_bytes", labels) == 8.0);
+    assertThat(SelfMetricsReader.gauge(h.metrics, "sluice_receiver_filelog_file_size_bytes", labels)).isEqualTo(8.0);
+
+    Files.writeString(file, "three\n", UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    h.awaitExactly(List.of("one", "two", "three"));
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+        fileGauge("sluice_receiver_filelog_file_offset_bytes", labels) == 14.0);
+
+    h.stop(r);
+    assertThat(Double.isNaN(fileGauge("sluice_receiver_filelog_file_offset_bytes", labels)))
+        .as("no series once the receiver stopped").isTrue();
+  }
+
+  /** The gauge's value, or NaN while it has no such series. */
+  private double fileGauge(String name, String... labels) {
+    try {
+      return SelfMetricsReader.gauge(h.metrics, name, labels);
+    } catch (AssertionError none) {
+      return Double.NaN;
+    }
+  }
+
+  @Test
   void theLastLineWithoutNewlineIsSentAfterTheForceFlushPeriod() throws Exception {
     Files.writeString(dir.resolve("app.log"), "complete\nno newline yet", UTF_8);
     h.start(yaml());

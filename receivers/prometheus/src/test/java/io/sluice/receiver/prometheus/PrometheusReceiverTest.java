@@ -866,6 +866,51 @@ class PrometheusReceiverTest {
   }
 
   @Test
+  void reportsEachTargetsHealthAndLastErrorInSelfMetrics() throws Exception {
+    FakeTarget t = target("a 1\n");
+    String closed = "127.0.0.1:" + Ports.freePort();
+    SelfMetrics selfMetrics = new SelfMetrics();
+    PrometheusReceiverConfig config = ConfigLoader.bindComponent(factory,
+        "config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\"", "\"" + closed + "\""));
+    receiver = factory.create(TestContexts.context(vertx, ComponentKind.RECEIVER, "prometheus/self", selfMetrics),
+        config, Map.of(Signal.METRICS, consumer));
+    long before = System.currentTimeMillis() / 1000;
+    receiver.start().await(10, TimeUnit.SECONDS);
+    String[] up = {"component_id", "prometheus/self", "job", "j", "instance", t.address()};
+    String[] down = {"component_id", "prometheus/self", "job", "j", "instance", closed};
+    await().atMost(WAIT).until(() -> targetGauge(selfMetrics, "sluice_receiver_scrape_target_up", up) == 1.0
+        && targetGauge(selfMetrics, "sluice_receiver_scrape_target_up", down) == 0.0);
+    assertThat(SelfMetricsReader.gauge(selfMetrics, "sluice_receiver_scrape_target_last_scrape_timestamp_seconds",
+        up)).isGreaterThanOrEqualTo(before);
+    assertThat(SelfMetricsReader.gauge(selfMetrics, "sluice_receiver_scrape_target_last_error_timestamp_seconds",
+        down)).isGreaterThanOrEqualTo(before);
+    String error = selfMetrics.registry().scrape().stream()
+        .filter(m -> m.getMetadata().getName().equals("sluice_receiver_scrape_target_last_error_timestamp_seconds"))
+        .flatMap(m -> m.getDataPoints().stream())
+        .map(dp -> dp.getLabels().get("instance") + " " + dp.getLabels().get("error"))
+        .reduce("", String::concat);
+    assertThat(error).as("one last error, of the closed port").startsWith(closed + " ").containsIgnoringCase("refused");
+
+    // a target that goes down keeps its health and error current; one that goes away has no series left
+    t.stop();
+    await().atMost(WAIT).until(() -> targetGauge(selfMetrics, "sluice_receiver_scrape_target_up", up) == 0.0);
+    receiver.shutdown().await(10, TimeUnit.SECONDS);
+    receiver = null;
+    assertThat(selfMetrics.registry().scrape().stream()
+        .filter(m -> m.getMetadata().getName().startsWith("sluice_receiver_scrape_target_"))
+        .mapToInt(m -> m.getDataPoints().size()).sum()).isZero();
+  }
+
+  /** The gauge's value, or NaN while it has no such series (before the target's first scrape ended). */
+  private static double targetGauge(SelfMetrics metrics, String name, String... labels) {
+    try {
+      return SelfMetricsReader.gauge(metrics, name, labels);
+    } catch (AssertionError notYet) {
+      return Double.NaN;
+    }
+  }
+
+  @Test
   void sendsBasicAuthBearerTokensAndQueryParams() throws Exception {
     FakeTarget basic = target("basic 1\n");
     FakeTarget bearer = target("bearer 1\n");
