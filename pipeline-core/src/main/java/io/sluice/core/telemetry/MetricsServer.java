@@ -31,7 +31,7 @@ public final class MetricsServer {
   private final TlsServerSettings tlsSettings;
   private HttpServer server;
   private ServerTls tls;
-  private volatile StatusPage statusPage;
+  private final StatusPage statusPage;
   /** The pipelines the status page shows; null until the gateway starts some. */
   private volatile ServiceGraph.Definition graph;
 
@@ -39,8 +39,12 @@ public final class MetricsServer {
     this(vertx, metrics, address, null);
   }
 
-  /** With {@code tls} null, serves plaintext. */
+  /**
+   * With {@code tls} null, serves plaintext. The first server of the JVM reads the status page's
+   * files from the class path: construct it off the event loop.
+   */
   public MetricsServer(Vertx vertx, SelfMetrics metrics, HostPort address, TlsServerSettings tls) {
+    this.statusPage = StatusPage.get();
     this.vertx = vertx;
     this.metrics = metrics;
     this.address = address;
@@ -51,10 +55,7 @@ public final class MetricsServer {
     if (server != null) {
       return Future.succeededFuture();
     }
-    Future<ServerTls> loaded = vertx.executeBlocking(() -> {
-      statusPage = StatusPage.load();
-      return null;
-    }).compose(v -> ServerTls.startIfSet(vertx, tlsSettings, "self-metrics (service.telemetry.metrics.tls)"));
+    Future<ServerTls> loaded = ServerTls.startIfSet(vertx, tlsSettings, "self-metrics (service.telemetry.metrics.tls)");
     return loaded.compose(t -> {
       HttpServer s = vertx.createHttpServer(ServerTls.applyIfSet(t, new HttpServerOptions()))
           .requestHandler(this::handle);

@@ -41,8 +41,17 @@ final class StatusPage {
 
   private record Asset(String contentType, Buffer body) {}
 
-  /** Reads the page's files from the class path (blocking: call it off the event loop). */
-  static StatusPage load() {
+  /** The page, its files read from the class path with the first call (blocking: call it off the event loop). */
+  static StatusPage get() {
+    return Loaded.PAGE;
+  }
+
+  /** Holds the page once it is read: the files in the jar do not change. */
+  private static final class Loaded {
+    static final StatusPage PAGE = load();
+  }
+
+  private static StatusPage load() {
     StatusPage page = new StatusPage();
     page.add("/status", "text/html; charset=utf-8", OWN + "index.html");
     page.add("/status/status.js", "text/javascript; charset=utf-8", OWN + "status.js");

@@ -89,7 +89,9 @@ class StatusPageTest {
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
     assertThat(page.body()).contains("status/uPlot.iife.min.js", "status/status.js", "status/status.css");
-    assertThat(get("/status/status.js").body()).contains("status.json");
+    String script = get("/status/status.js").body();
+    assertThat(script).contains("status.json");
+    assertThat(get("/status/status.js").body()).as("the same file served again").isEqualTo(script);
     HttpResponse<String> uplot = get("/status/uPlot.iife.min.js");
     assertThat(uplot.statusCode()).isEqualTo(200);
     assertThat(uplot.body()).contains("uPlot");
