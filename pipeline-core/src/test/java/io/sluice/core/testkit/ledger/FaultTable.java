@@ -29,7 +29,7 @@ public final class FaultTable {
     return file;
   }
 
-  /** One case's row. */
+  /** One case's row; a negative count is one the case does not measure. */
   public record Row(String name, long sent, long acknowledged, long refused, long delivered, long lost,
       long duplicated, long reordered, String notes) {
     public static Row of(String name, ItemLedger.Counts c, String notes) {
@@ -58,8 +58,14 @@ public final class FaultTable {
     }
 
     String markdown() {
-      return "| " + name + " | " + sent + " | " + acknowledged + " | " + refused + " | " + delivered + " | " + lost
-          + " | " + duplicated + " | " + reordered + " | " + notes + " |\n";
+      return "| " + name + " | " + cell(sent) + " | " + cell(acknowledged) + " | " + cell(refused) + " | "
+          + cell(delivered) + " | " + cell(lost) + " | " + cell(duplicated) + " | " + cell(reordered) + " | " + notes
+          + " |\n";
+    }
+
+    /** A count, or a dash for one the case does not measure (negative). */
+    private static String cell(long n) {
+      return n < 0 ? "-" : Long.toString(n);
     }
   }
 
