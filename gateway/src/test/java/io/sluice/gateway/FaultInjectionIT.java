@@ -238,10 +238,8 @@ class FaultInjectionIT {
     await("the gateways run through the outage").during(OUTAGE).atMost(OUTAGE.plusSeconds(10))
         .pollInterval(Duration.ofSeconds(1)).until(() -> all.stream().allMatch(c -> c.gateway.isAlive()));
     Map<Case, Long> ackedDuring = new LinkedHashMap<>();
-    Map<Case, Map<String, Double>> atTheEnd = new LinkedHashMap<>();
     for (Case c : all) {
       ackedDuring.put(c, c.counts().acknowledged() - ackedAtOutage.get(c));
-      atTheEnd.put(c, c.scrape());
     }
 
     // Back up: everything acknowledged arrives, and the gateways take data again.
@@ -260,7 +258,7 @@ class FaultInjectionIT {
 
     for (Case c : all) {
       ItemLedger.Counts counts = c.counts();
-      double refusedByQueue = GatewayFixtures.sum(atTheEnd.get(c), "sluice_exporter_enqueue_failed_items_total");
+      double refusedByQueue = GatewayFixtures.sum(c.scrape(), "sluice_exporter_enqueue_failed_items_total");
       c.report(String.format("%d acknowledged during the outage; refusals %s; the gateway counted %.0f items refused"
               + " by its full queue", ackedDuring.get(c), counts.refusedBy(), refusedByQueue));
       assertThat(counts.lost()).as("%s: acknowledged items lost", c.name).isZero();
@@ -318,14 +316,16 @@ class FaultInjectionIT {
     ItemLedger.Counts poison = c.ledger.counts(poisoned);
     c.report(String.format("400 is permanent: the %d items lost are stream %d's, each refused by the backend with"
             + " 400 and dropped by the gateway, which counted them (sluice_exporter_send_failed_items_total %.0f);"
-            + " %.0f requests retried after 429/503", poison.lost(), poisoned,
-        GatewayFixtures.sum(end, "sluice_exporter_send_failed_items_total"),
-        GatewayFixtures.sum(end, "sluice_exporter_retried_requests_total")));
+            + " %.0f requests retried after 429/503, none sooner than Retry-After asked (shortest wait %s)",
+        poison.lost(), poisoned, GatewayFixtures.sum(end, "sluice_exporter_send_failed_items_total"),
+        GatewayFixtures.sum(end, "sluice_exporter_retried_requests_total"), c.backend.shortestWaitAfter429()));
     assertThat(poison.acknowledged()).as("items of the poisoned stream acknowledged").isPositive();
     assertThat(poison.delivered()).as("items of the poisoned stream the backend took").isZero();
     assertThat(c.counts().lost()).as("items lost: exactly the poisoned stream's").isEqualTo(poison.acknowledged());
     assertThat(c.counts().duplicated()).as("duplicates (a refused request was not taken)").isZero();
     assertThat(c.backend.byStatus()).containsKeys(429, 503, 400);
+    assertThat(c.backend.shortestWaitAfter429()).as("the shortest wait before a request answered 429 with"
+        + " Retry-After: 1 came again").isGreaterThanOrEqualTo(Duration.ofSeconds(1));
     assertThat(GatewayFixtures.sum(end, "sluice_exporter_retried_requests_total"))
         .as("requests retried after 429 and 503").isGreaterThanOrEqualTo(
             c.backend.byStatus().get(429) + c.backend.byStatus().get(503));

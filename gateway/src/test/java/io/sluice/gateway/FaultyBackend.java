@@ -13,6 +13,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -58,6 +60,9 @@ final class FaultyBackend implements AutoCloseable {
   private final ItemLedger ledger;
   private final AtomicLong requests = new AtomicLong();
   private final Map<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
+  /** When each request (by its first span id) last got a 429. */
+  private final Map<String, Long> answered429 = new ConcurrentHashMap<>();
+  private final AtomicLong shortestWaitAfter429 = new AtomicLong(Long.MAX_VALUE);
   private volatile Policy policy = (n, sources) -> Answer.OK;
   private volatile HttpServer server;
 
@@ -112,6 +117,15 @@ final class FaultyBackend implements AutoCloseable {
     }
     Answer a = policy.answer(requests.incrementAndGet(), sources(export));
     byStatus.computeIfAbsent(a.status(), k -> new LongAdder()).increment();
+    String key = firstSpanId(export);
+    Long refusedAt = answered429.remove(key);
+    long now = System.nanoTime();
+    if (refusedAt != null) {
+      shortestWaitAfter429.accumulateAndGet(now - refusedAt, Math::min);
+    }
+    if (a.status() == 429) {
+      answered429.put(key, now);
+    }
     if (a.status() / 100 == 2) {
       spans.receive(export, ledger);
     }
@@ -146,6 +160,27 @@ final class FaultyBackend implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  private static String firstSpanId(ExportTraceServiceRequest export) {
+    for (ResourceSpans rs : export.getResourceSpansList()) {
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        for (Span s : ss.getSpansList()) {
+          return HexFormat.of().formatHex(s.getSpanId().toByteArray());
+        }
+      }
+    }
+    return "";
+  }
+
+  /**
+   * The shortest time from a 429 answer to the same request's next arrival (by its first span
+   * id), as the backend sees it: at least the wait the client made; null when no request answered
+   * 429 came again.
+   */
+  Duration shortestWaitAfter429() {
+    long n = shortestWaitAfter429.get();
+    return n == Long.MAX_VALUE ? null : Duration.ofNanos(n);
   }
 
   long requests() {
