@@ -197,7 +197,8 @@ class FaultInjectionIT {
     /** Adds the case's row to the summary table and prints it with the ledger in full. */
     void report(String notes) {
       ItemLedger.Counts c = counts();
-      System.out.printf("FaultInjectionIT %s: %s; backend answers %s; %s%n", name, c, backend.byStatus(), notes);
+      System.out.printf("FaultInjectionIT %s: %s; backend answers %s; sender ticks skipped (every stream waiting"
+          + " for an answer) %d; %s%n", name, c, backend.byStatus(), sender == null ? 0 : sender.skipped(), notes);
       FaultSuite.table().add(FaultTable.Row.of(name, c, notes));
     }
 

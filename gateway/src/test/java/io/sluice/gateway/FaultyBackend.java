@@ -73,10 +73,6 @@ final class FaultyBackend implements AutoCloseable {
     this.ledger = ledger;
   }
 
-  int port() {
-    return port;
-  }
-
   String endpoint() {
     return "http://127.0.0.1:" + port;
   }
@@ -181,10 +177,6 @@ final class FaultyBackend implements AutoCloseable {
   Duration shortestWaitAfter429() {
     long n = shortestWaitAfter429.get();
     return n == Long.MAX_VALUE ? null : Duration.ofNanos(n);
-  }
-
-  long requests() {
-    return requests.get();
   }
 
   /** Requests answered, by status. */

@@ -76,10 +76,6 @@ final class GatewayProcess implements AutoCloseable {
     return gw;
   }
 
-  Process process() {
-    return process;
-  }
-
   long pid() {
     return process.pid();
   }
