@@ -1,7 +1,6 @@
 package io.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
@@ -73,7 +72,7 @@ class PersistentQueueKillIT {
   private static Path launcher;
 
   @TempDir Path dir;
-  private Process gateway;
+  private GatewayProcess gateway;
   private NumberedSender sender;
   private Server otlpSink;
   private VictoriaLogsServer loki;
@@ -90,9 +89,8 @@ class PersistentQueueKillIT {
     if (sender != null) {
       sender.close();
     }
-    if (gateway != null && gateway.isAlive()) {
-      gateway.destroyForcibly();
-      gateway.waitFor(10, TimeUnit.SECONDS);
+    if (gateway != null) {
+      gateway.close();
     }
     if (otlpSink != null) {
       otlpSink.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
@@ -153,7 +151,7 @@ class PersistentQueueKillIT {
         """.formatted(grpc, otlpBackend, CONSUMERS, lokiUrl, CONSUMERS, dir.resolve("queue"), fsync, health, metrics);
   }
 
-  private Process start(Path config, int health, String logName) throws IOException {
+  private GatewayProcess start(Path config, int health, String logName) throws IOException {
     return start(config, health, logName, 0);
   }
 
@@ -164,32 +162,16 @@ class PersistentQueueKillIT {
    * it does with "No space left on device", and it needs no root or small filesystem to set up.
    * {@link #freeRoom} lifts the limit again.
    */
-  private Process start(Path config, int health, String logName, int fileSizeLimitKiB) throws IOException {
-    Path log = dir.resolve(logName);
-    List<String> cmd = fileSizeLimitKiB <= 0 ? List.of(launcher.toString(), "--config", config.toString())
-        : List.of("bash", "-c", "ulimit -S -f " + fileSizeLimitKiB + " && exec \"$0\" \"$@\"", launcher.toString(),
-            "--config", config.toString());
-    ProcessBuilder pb = new ProcessBuilder(cmd)
-        .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().remove("JAVA_OPTS");
-    pb.environment().remove("JAVA_TOOL_OPTIONS");
-    pb.environment().remove("JDK_JAVA_OPTIONS");
-    pb.environment().put("SLUICE_MEMORY", "384m");
-    pb.environment().put("SLUICE_JAR", jar.toString());
-    pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    Process p = pb.start();
-    await("the gateway is healthy").atMost(Duration.ofSeconds(60)).until(() -> {
-      if (!p.isAlive()) {
-        fail("The gateway exited with " + p.exitValue() + ":\n" + Files.readString(log));
-      }
-      return GatewayFixtures.statusOf(health, "/") == 200;
-    });
-    return p;
+  private GatewayProcess start(Path config, int health, String logName, int fileSizeLimitKiB) throws IOException {
+    GatewayProcess.Launch launch = new GatewayProcess.Launch(dir, config, health, logName).memory("384m");
+    if (fileSizeLimitKiB > 0) {
+      launch = launch.prefix("bash", "-c", "ulimit -S -f " + fileSizeLimitKiB + " && exec \"$0\" \"$@\"");
+    }
+    return GatewayProcess.start(launch);
   }
 
   private void kill() throws InterruptedException {
-    gateway.destroyForcibly(); // SIGKILL
-    assertThat(gateway.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    gateway.kill9();
   }
 
   private Server startOtlpSink(int port) throws IOException {
