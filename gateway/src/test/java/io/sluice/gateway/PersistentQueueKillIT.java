@@ -171,12 +171,7 @@ class PersistentQueueKillIT {
             "--config", config.toString());
     ProcessBuilder pb = new ProcessBuilder(cmd)
         .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().remove("JAVA_OPTS");
-    pb.environment().remove("JAVA_TOOL_OPTIONS");
-    pb.environment().remove("JDK_JAVA_OPTIONS");
-    pb.environment().put("SLUICE_MEMORY", "384m");
-    pb.environment().put("SLUICE_JAR", jar.toString());
-    pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    GatewayFixtures.launcherEnv(pb.environment(), jar, "384m");
     Process p = pb.start();
     await("the gateway is healthy").atMost(Duration.ofSeconds(60)).until(() -> {
       if (!p.isAlive()) {

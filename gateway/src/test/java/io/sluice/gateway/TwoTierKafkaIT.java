@@ -249,12 +249,7 @@ class TwoTierKafkaIT {
     Path log = dir.resolve(name + ".log");
     ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--config", config.toString())
         .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().remove("JAVA_OPTS");
-    pb.environment().remove("JAVA_TOOL_OPTIONS");
-    pb.environment().remove("JDK_JAVA_OPTIONS");
-    pb.environment().put("SLUICE_MEMORY", "256m");
-    pb.environment().put("SLUICE_JAR", jar.toString());
-    pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    GatewayFixtures.launcherEnv(pb.environment(), jar, "256m");
     Process p = pb.start();
     gateways.add(p);
     await("gateway " + name + " healthy").atMost(WAIT).until(() -> {
@@ -589,6 +584,17 @@ class TwoTierKafkaIT {
     }
   }
 
+  /** One otlp_proto message per trace of {@code [from, to)}, each with its first two spans. */
+  static List<byte[]> messages(int from, int to) {
+    List<byte[]> out = new ArrayList<>();
+    for (int n = from; n < to; n++) {
+      out.add(TracesData.newBuilder().addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(
+          ScopeSpans.newBuilder().addSpans(span(n, 0, 1_000_000_000L)).addSpans(span(n, 1, 1_000_000_000L))))
+          .build().toByteArray());
+    }
+    return out;
+  }
+
   @Test
   void whileTheBackendRefusesTheReceiverPausesCommitsNothingAndResumesWithNothingLost() throws Exception {
     String topic = KafkaTestClients.uniqueTopic("tiers-bp");
@@ -617,23 +623,11 @@ class TwoTierKafkaIT {
               exporters: [otlp]
         """.formatted(broker.bootstrap(), group, topic, sink.port));
 
-    List<byte[]> first = new ArrayList<>();
-    for (int n = 0; n < 40; n++) {
-      first.add(TracesData.newBuilder().addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(
-          ScopeSpans.newBuilder().addSpans(span(n, 0, 1_000_000_000L)).addSpans(span(n, 1, 1_000_000_000L))))
-          .build().toByteArray());
-    }
-    KafkaTestClients.produce(broker.bootstrap(), topic, first);
+    KafkaTestClients.produce(broker.bootstrap(), topic, messages(0, 40));
 
     await("the exporter fails and the receiver pauses").atMost(WAIT).until(() -> sink.refused.get() >= 5
         && sum(GatewayFixtures.scrape(g.metrics()), "sluice_receiver_kafka_partition_paused") >= 1);
-    List<byte[]> second = new ArrayList<>();
-    for (int n = 40; n < 60; n++) {
-      second.add(TracesData.newBuilder().addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(
-          ScopeSpans.newBuilder().addSpans(span(n, 0, 1_000_000_000L)).addSpans(span(n, 1, 1_000_000_000L))))
-          .build().toByteArray());
-    }
-    KafkaTestClients.produce(broker.bootstrap(), topic, second);
+    KafkaTestClients.produce(broker.bootstrap(), topic, messages(40, 60));
     // The exporter keeps failing for many commit intervals: no offset is committed meanwhile.
     long refusedBefore = sink.refused.get();
     await("the exporter fails for a while longer").atMost(WAIT).until(() -> sink.refused.get() >= refusedBefore + 10);

@@ -306,20 +306,16 @@ public final class KafkaRunner {
       gen.startRate(rate, -1);
     }
     ingest.sleepWhileAlive(s.settle());
-    long t0 = System.nanoTime();
-    long acc0 = gen.acceptedSpans();
-    long del0 = sink.spans();
-    long ic0 = ingest.cpuTicks();
-    long pc0 = process == null ? 0 : process.cpuTicks();
-    long fail0 = gen.failedRequests();
+    Counters a = Counters.read(gen, sink, ingest, process);
     ingest.sleepWhileAlive(s.duration());
-    long t1 = System.nanoTime();
-    long acc1 = gen.acceptedSpans();
-    long del1 = sink.spans();
-    long ic1 = ingest.cpuTicks();
-    long pc1 = process == null ? 0 : process.cpuTicks();
-    long fail1 = gen.failedRequests();
-    double seconds = (t1 - t0) / 1e9;
+    Counters b = Counters.read(gen, sink, ingest, process);
+    double seconds = (b.nanos() - a.nanos()) / 1e9;
+    long acc0 = a.accepted();
+    long acc1 = b.accepted();
+    long del0 = a.delivered();
+    long del1 = b.delivered();
+    long fail0 = a.failed();
+    long fail1 = b.failed();
     if (rate > 0 && (acc1 - acc0) / seconds < rate * 0.95) {
       notes.add(String.format(Locale.ROOT, "%s%,.0f spans/s: took %,.0f spans/s, below the rate (%,d calls refused)",
           tag, rate, (acc1 - acc0) / seconds, fail1 - fail0));
@@ -330,8 +326,19 @@ public final class KafkaRunner {
       notes.add(String.format(Locale.ROOT, "%s%s: the sink got %,d spans in the window for %,d taken (what the"
           + " gateways hold grew or shrank)", tag, title, del1 - del0, acc1 - acc0));
     }
-    return new Level(rate, seconds, acc1 - acc0, del1 - del0, ic1 - ic0, process == null ? -1 : pc1 - pc0,
+    return new Level(rate, seconds, acc1 - acc0, del1 - del0, b.ingestTicks() - a.ingestTicks(),
+        process == null ? -1 : b.processTicks() - a.processTicks(),
         ingest.peakRssBytes(), process == null ? -1 : process.peakRssBytes(), fail1 - fail0);
+  }
+
+  /** What the load generator, the sink and both tiers' CPU counters said at one moment. */
+  private record Counters(long nanos, long accepted, long delivered, long failed, long ingestTicks,
+      long processTicks) {
+    static Counters read(LoadGenerator gen, TraceSink sink, ServerProcess ingest, ServerProcess process)
+        throws IOException {
+      return new Counters(System.nanoTime(), gen.acceptedSpans(), sink.spans(), gen.failedRequests(),
+          ingest.cpuTicks(), process == null ? 0 : process.cpuTicks());
+    }
   }
 
   /** Stops the load and waits until the sink has been quiet for a while: everything through both tiers. */
@@ -429,23 +436,14 @@ public final class KafkaRunner {
   }
 
   private static String configs(Settings s) {
-    StringBuilder md = new StringBuilder("\n## Configs\n");
-    for (Path c : List.of(s.ingestConfig(), s.processConfig(), s.passConfig())) {
-      try {
-        md.append("\n`").append(s.home().relativize(c)).append("`:\n\n```yaml\n").append(Files.readString(c))
-            .append("```\n");
-      } catch (IOException e) {
-        md.append("\n(cannot read ").append(c).append(")\n");
-      }
-    }
-    return md.toString();
+    return Reports.configsMarkdown(s.home(), List.of(s.ingestConfig(), s.processConfig(), s.passConfig()));
   }
 
   private static String ratio(double r) {
-    return Double.isNaN(r) || Double.isInfinite(r) ? "-" : String.format(Locale.ROOT, "%.2f", r);
+    return Reports.ratio(r);
   }
 
   private static String mib(long bytes) {
-    return bytes < 0 ? "-" : String.format(Locale.ROOT, "%.0f MiB", bytes / 1048576.0);
+    return Reports.mib(bytes);
   }
 }
