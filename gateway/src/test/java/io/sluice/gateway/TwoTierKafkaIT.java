@@ -285,8 +285,24 @@ class TwoTierKafkaIT {
         """.formatted(grpc, broker.bootstrap(), topic));
   }
 
-  /** The processing tier: Kafka in, tail sampling, OTLP out to {@code sink} (no sending queue). */
+  /**
+   * The processing tier: Kafka in, tail sampling ({@code decisionWait} null: none), OTLP out to
+   * {@code sink} (no sending queue: a batch is acknowledged once the backend has it).
+   */
   Gateway processing(String name, String topic, String group, Duration decisionWait, Sink sink) throws IOException {
+    String sampling = decisionWait == null ? "" : """
+        processors:
+          tail_sampling:
+            decision_wait: %dms
+            num_traces: 100000
+            policies:
+              - name: errors
+                type: status_code
+                status_code: {status_codes: [ERROR]}
+              - name: slow
+                type: latency
+                latency: {threshold_ms: 500}
+        """.formatted(decisionWait.toMillis());
     return start(name, """
         receivers:
           kafka:
@@ -299,17 +315,7 @@ class TwoTierKafkaIT {
             autocommit: {interval: 200ms}
             traces: {topic: %s}
             encoding: otlp_proto
-        processors:
-          tail_sampling:
-            decision_wait: %dms
-            num_traces: 100000
-            policies:
-              - name: errors
-                type: status_code
-                status_code: {status_codes: [ERROR]}
-              - name: slow
-                type: latency
-                latency: {threshold_ms: 500}
+        """.formatted(broker.bootstrap(), name, group, topic) + sampling + """
         exporters:
           otlp:
             endpoint: 127.0.0.1:%d
@@ -319,9 +325,9 @@ class TwoTierKafkaIT {
         PIPELINES
             traces:
               receivers: [kafka]
-              processors: [tail_sampling]
+              processors: [%s]
               exporters: [otlp]
-        """.formatted(broker.bootstrap(), name, group, topic, decisionWait.toMillis(), sink.port));
+        """.formatted(sink.port, decisionWait == null ? "" : "tail_sampling"));
   }
 
   // ---- the consumer group ----
@@ -445,25 +451,50 @@ class TwoTierKafkaIT {
   }
 
   /**
-   * Node b is killed with SIGKILL while traces flow; node a takes its partitions over after the
-   * session timeout and reads them from b's last committed offsets. Must arrive whole: every kept
-   * trace of node a's partitions, every one node b had acknowledged at least decision_wait and 4 s
-   * before it died (decided and exported by then), and every one from b's last committed offsets
-   * on (read again by node a; a duplicate is allowed and counted).
-   *
-   * <p>Not asserted, counted: the kept traces node b acknowledged, and committed, in the last
-   * seconds before it died. {@code tail_sampling} acknowledges spans once it holds them (as the
-   * Collector's does), so the receiver commits their offsets while the trace waits for its
-   * decision in memory; a crash in that window loses the trace although its offsets were
-   * committed. The test prints how many were lost.
+   * What a run with a processing gateway killed mid-run left: node b's committed offsets a while
+   * before the kill ({@code s}) and at it ({@code k}), its partitions, the traces sent and where
+   * their spans are in the topic, and both backends.
    */
-  @Test
-  void aProcessingGatewayKilledMidRunLosesNothingItHadDecidedAndItsUncommittedRecordsGoToTheOther()
-      throws Exception {
-    String topic = KafkaTestClients.uniqueTopic("tiers-kill");
-    String group = KafkaTestClients.uniqueTopic("process-kill");
+  record KillRun(Map<Integer, Long> s, Map<Integer, Long> k, Set<Integer> partitionsOfB, int traces,
+      long refusedByIngest, Map<String, Map<Integer, List<Long>>> inTopic, Sink sinkA, Sink sinkB) {
+    /** Spans of each trace at either backend (a span twice counts once). */
+    Map<String, Integer> spansOut() {
+      Set<String> outSpans = new HashSet<>(sinkA.spans.keySet());
+      outSpans.addAll(sinkB.spans.keySet());
+      Map<String, Integer> out = new HashMap<>();
+      outSpans.forEach(x -> out.merge(x.substring(0, x.indexOf('/')), 1, Integer::sum));
+      return out;
+    }
+
+    /** Of {@code traces}, those with fewer spans at the backends than in Kafka. */
+    Set<String> incomplete(Set<String> traces) {
+      Map<String, Integer> out = spansOut();
+      Set<String> missing = new HashSet<>();
+      for (String t : traces) {
+        if (out.getOrDefault(t, 0) != inTopic.get(t).values().iterator().next().size()) {
+          missing.add(t);
+        }
+      }
+      return missing;
+    }
+
+    long duplicates() {
+      return sinkA.duplicates() + sinkB.duplicates();
+    }
+  }
+
+  /**
+   * Two processing gateways in one group (with tail sampling when {@code decisionWait} is not
+   * null); traces flow through the ingest gateway; once node b exported some, its committed offsets
+   * are read (S), it works on for decision_wait and 4 s more, and is killed with SIGKILL (bin/sluice
+   * execs the JVM); its committed offsets are read again (K). Node a takes its partitions over after
+   * the session timeout and reads them from K. Traces go on until 400 more were sent, then the run
+   * waits until node a committed every record.
+   */
+  KillRun killNodeBMidRun(String name, Duration decisionWait) throws Exception {
+    String topic = KafkaTestClients.uniqueTopic("tiers-" + name);
+    String group = KafkaTestClients.uniqueTopic("process-" + name);
     KafkaTestClients.createTopic(broker.bootstrap(), topic, PARTITIONS);
-    Duration decisionWait = Duration.ofSeconds(1);
     Sink sinkA = new Sink();
     Sink sinkB = new Sink();
     processing("a", topic, group, decisionWait, sinkA);
@@ -494,20 +525,16 @@ class TwoTierKafkaIT {
     sender.setDaemon(true);
     sender.start();
     try {
-      await("node b exported kept traces").atMost(WAIT).until(() -> sinkB.traces().size() >= 20);
-      // S: what node b had acknowledged (and committed) a while before it is killed: by the kill
-      // it has decided and exported every trace of those records. What it acknowledged after S
-      // may still be undecided in its tail-sampling buffer when it dies.
+      await("node b exported traces").atMost(WAIT).until(() -> sinkB.traces().size() >= 20);
       Map<Integer, Long> s = KafkaTestClients.committed(broker.bootstrap(), group, topic);
       int sentAtS = sent.get();
-      long settle = decisionWait.plusSeconds(4).toNanos();
+      long settle = (decisionWait == null ? Duration.ZERO : decisionWait).plusSeconds(4).toNanos();
       long sAt = System.nanoTime();
       await("node b keeps working for decision_wait and 4 s after S").atMost(WAIT)
           .until(() -> System.nanoTime() - sAt >= settle && sent.get() > sentAtS);
       Set<Integer> partitionsOfB = partitionsOf(assignment(group), "b");
-      b.process().destroyForcibly(); // SIGKILL: bin/sluice execs the JVM
+      b.process().destroyForcibly();
       assertThat(b.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
-      // K: node b's last commits. Its records from K on go to node a after the rebalance.
       Map<Integer, Long> k = KafkaTestClients.committed(broker.bootstrap(), group, topic);
       int sentAtKill = sent.get();
       await("node a took over every partition").atMost(WAIT)
@@ -515,73 +542,100 @@ class TwoTierKafkaIT {
       await("traces sent after the rebalance").atMost(WAIT).until(() -> sent.get() >= sentAtKill + 400);
       stop.set(true);
       sender.join(TimeUnit.SECONDS.toMillis(60));
-      int traces = sent.get();
-
       await("node a committed every record").atMost(WAIT).until(() -> allCommitted(group, topic));
       Map<String, Map<Integer, List<Long>>> inTopic = tracesInTopic(topic);
       assertThat(inTopic.values()).as("every trace's spans on one partition").allSatisfy(p -> assertThat(p).hasSize(1));
-
-      // Which kept traces must be at a backend: every one but those node b acknowledged between S and K.
-      Set<String> mustArrive = new HashSet<>();
-      Set<String> atRisk = new HashSet<>();
-      Set<String> keptTraces = new HashSet<>();
-      Set<String> notKeptTraces = new HashSet<>();
-      for (int n = 0; n < traces; n++) {
-        String id = hex(traceId(n));
-        Map<Integer, List<Long>> where = inTopic.get(id);
-        if (where == null) {
-          continue; // refused by the ingest gateway: never acknowledged to the client
-        }
-        (kept(n) ? keptTraces : notKeptTraces).add(id);
-        if (!kept(n)) {
-          continue;
-        }
-        int p = where.keySet().iterator().next();
-        long min = where.get(p).stream().mapToLong(Long::longValue).min().orElseThrow();
-        long max = where.get(p).stream().mapToLong(Long::longValue).max().orElseThrow();
-        boolean decidedByB = max < s.getOrDefault(p, 0L);
-        boolean redelivered = min >= k.getOrDefault(p, 0L);
-        if (!partitionsOfB.contains(p) || decidedByB || redelivered) {
-          mustArrive.add(id);
-        } else {
-          atRisk.add(id);
-        }
-      }
-      await("every kept trace that must arrive at a backend").atMost(WAIT).until(() -> {
-        Set<String> out = new HashSet<>(sinkA.traces());
-        out.addAll(sinkB.traces());
-        return out.containsAll(mustArrive);
-      });
-      Set<String> out = new HashSet<>(sinkA.traces());
-      out.addAll(sinkB.traces());
-      Set<String> lostAtRisk = new HashSet<>(atRisk);
-      lostAtRisk.removeAll(out);
-      Set<String> notKeptOut = new HashSet<>(notKeptTraces);
-      notKeptOut.retainAll(out);
-      Set<String> outSpans = new HashSet<>(sinkA.spans.keySet());
-      outSpans.addAll(sinkB.spans.keySet());
-      Map<String, Integer> spansOut = new HashMap<>();
-      outSpans.forEach(x -> spansOut.merge(x.substring(0, x.indexOf('/')), 1, Integer::sum));
-      Set<String> incomplete = new HashSet<>();
-      for (String t : mustArrive) {
-        int inKafka = inTopic.get(t).values().iterator().next().size();
-        if (spansOut.getOrDefault(t, 0) != inKafka) {
-          incomplete.add(t);
-        }
-      }
-      System.out.printf("TwoTierKafkaIT (kill -9): %d traces sent (%d refused requests at the ingest gateway),"
-              + " %d kept by the policies; node b held partitions %s, committed %s a while before the kill and %s"
-              + " at it; %d kept traces must arrive, all did; %d were acknowledged by node b between the two (in its"
-              + " tail-sampling buffer at most): %d of them lost; spans exported twice: %d; node a %d traces, node b"
-              + " %d%n", traces, refusedByIngest.get(), keptTraces.size(), partitionsOfB, s, k, mustArrive.size(),
-          atRisk.size(), lostAtRisk.size(), sinkA.duplicates() + sinkB.duplicates(), sinkA.traces().size(),
-          sinkB.traces().size());
-      assertThat(incomplete).as("kept traces that must arrive whole but lack spans").isEmpty();
-      assertThat(notKeptOut).as("traces the policies do not keep, exported").isEmpty();
-      assertThat(sinkB.traces()).as("traces node b exported before it was killed").isNotEmpty();
+      return new KillRun(s, k, partitionsOfB, sent.get(), refusedByIngest.get(), inTopic, sinkA, sinkB);
     } finally {
       stop.set(true);
     }
+  }
+
+  /**
+   * Node b of the tail-sampling tier is killed mid-run. Must arrive whole: every kept trace of node
+   * a's partitions, every one node b had acknowledged at least decision_wait and 4 s before it died
+   * (decided and exported by then), and every one from b's last committed offsets on (read again by
+   * node a; a duplicate is allowed and counted).
+   *
+   * <p>Not asserted, counted: the kept traces node b acknowledged, and committed, in the last
+   * seconds before it died. {@code tail_sampling} acknowledges spans once it holds them (as the
+   * Collector's does), so the receiver commits their offsets while the trace waits for its
+   * decision in memory; a crash in that window loses the trace although its offsets were
+   * committed. The test prints how many were lost.
+   */
+  @Test
+  void aTailSamplingGatewayKilledMidRunLosesNothingItHadDecidedAndItsUncommittedRecordsGoToTheOther()
+      throws Exception {
+    KillRun run = killNodeBMidRun("kill", Duration.ofSeconds(1));
+
+    Set<String> mustArrive = new HashSet<>();
+    Set<String> atRisk = new HashSet<>();
+    Set<String> keptTraces = new HashSet<>();
+    Set<String> notKeptTraces = new HashSet<>();
+    for (int n = 0; n < run.traces(); n++) {
+      String id = hex(traceId(n));
+      Map<Integer, List<Long>> where = run.inTopic().get(id);
+      if (where == null) {
+        continue; // refused by the ingest gateway: never acknowledged to the client
+      }
+      (kept(n) ? keptTraces : notKeptTraces).add(id);
+      if (!kept(n)) {
+        continue;
+      }
+      int p = where.keySet().iterator().next();
+      long min = where.get(p).stream().mapToLong(Long::longValue).min().orElseThrow();
+      long max = where.get(p).stream().mapToLong(Long::longValue).max().orElseThrow();
+      boolean decidedByB = max < run.s().getOrDefault(p, 0L);
+      boolean redelivered = min >= run.k().getOrDefault(p, 0L);
+      if (!run.partitionsOfB().contains(p) || decidedByB || redelivered) {
+        mustArrive.add(id);
+      } else {
+        atRisk.add(id);
+      }
+    }
+    await("every kept trace that must arrive at a backend").atMost(WAIT)
+        .until(() -> run.incomplete(mustArrive).isEmpty());
+    Set<String> out = run.spansOut().keySet();
+    Set<String> lostAtRisk = new HashSet<>(atRisk);
+    lostAtRisk.removeAll(out);
+    Set<String> notKeptOut = new HashSet<>(notKeptTraces);
+    notKeptOut.retainAll(out);
+    System.out.printf("TwoTierKafkaIT (kill -9, tail sampling): %d traces sent (%d refused requests at the ingest"
+            + " gateway), %d kept by the policies; node b held partitions %s, committed %s a while before the kill"
+            + " and %s at it; %d kept traces must arrive, all did; %d were acknowledged by node b between the two"
+            + " (in its tail-sampling buffer at most): %d of them lost; spans exported twice: %d; node a %d traces,"
+            + " node b %d%n", run.traces(), run.refusedByIngest(), keptTraces.size(), run.partitionsOfB(), run.s(),
+        run.k(), mustArrive.size(), atRisk.size(), lostAtRisk.size(), run.duplicates(), run.sinkA().traces().size(),
+        run.sinkB().traces().size());
+    assertThat(notKeptOut).as("traces the policies do not keep, exported").isEmpty();
+    assertThat(run.sinkB().traces()).as("traces node b exported before it was killed").isNotEmpty();
+  }
+
+  /**
+   * Node b of a tier without tail sampling ({@code kafka → otlp}, no sending queue, so the
+   * receiver's records are acknowledged once the backend has them) is killed mid-run: every trace
+   * in the topic arrives whole, those node b committed before it died included; what it had read
+   * past its last commit arrives again through node a (counted).
+   */
+  @Test
+  void aGatewayKilledMidRunLosesNothingItCommittedAndItsUncommittedRecordsGoToTheOther() throws Exception {
+    KillRun run = killNodeBMidRun("kill-plain", null);
+
+    Set<String> all = run.inTopic().keySet();
+    Set<String> committedByB = new HashSet<>();
+    run.inTopic().forEach((trace, where) -> where.forEach((p, offsets) -> {
+      if (run.partitionsOfB().contains(p) && offsets.stream().allMatch(o -> o < run.k().getOrDefault(p, 0L))) {
+        committedByB.add(trace);
+      }
+    }));
+    await("every trace at a backend").atMost(WAIT).until(() -> run.incomplete(all).isEmpty());
+    System.out.printf("TwoTierKafkaIT (kill -9, no tail sampling): %d traces sent (%d refused requests at the"
+            + " ingest gateway), %d in Kafka; node b held partitions %s and had committed %s at the kill (%d traces);"
+            + " all arrived; spans exported twice: %d; node a %d traces, node b %d%n", run.traces(),
+        run.refusedByIngest(), all.size(), run.partitionsOfB(), run.k(), committedByB.size(), run.duplicates(),
+        run.sinkA().traces().size(), run.sinkB().traces().size());
+    assertThat(committedByB).as("traces node b committed before it was killed").isNotEmpty();
+    assertThat(run.sinkB().traces()).as("traces node b exported").containsAll(committedByB);
   }
 
   /** One otlp_proto message per trace of {@code [from, to)}, each with its first two spans. */
