@@ -136,7 +136,7 @@ class CollectorJaegerProtoIT {
             group_id: %s
             initial_offset: earliest
             traces:
-              topic: %s
+              topics: [%s]
               encoding: jaeger_proto
         exporters:
           otlp:
