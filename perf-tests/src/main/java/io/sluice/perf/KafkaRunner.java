@@ -263,7 +263,7 @@ public final class KafkaRunner {
       say("  warm-up: %,.0f spans/s, %s", s.warmupRate(), Durations.format(s.warmup()));
       gen.startRate(s.warmupRate(), -1);
       ingest.sleepWhileAlive(s.warmup());
-      drain(gen, sink, ingest, process, s, tag + "after the warm-up");
+      drain(gen, sink, ingest, process, s, tag + "after the warm-up", notes);
       List<Double> rates = new ArrayList<>(s.rates());
       if (s.max()) {
         rates.add(0.0);
@@ -321,7 +321,7 @@ public final class KafkaRunner {
           tag, rate, (acc1 - acc0) / seconds, fail1 - fail0));
     }
     String title = rate == 0 ? "max" : String.format(Locale.ROOT, "%,.0f spans/s", rate);
-    drain(gen, sink, ingest, process, s, tag + "after " + title);
+    drain(gen, sink, ingest, process, s, tag + "after " + title, notes);
     if (Math.abs((del1 - del0) - (acc1 - acc0)) > 0.05 * (acc1 - acc0)) {
       notes.add(String.format(Locale.ROOT, "%s%s: the sink got %,d spans in the window for %,d taken (what the"
           + " gateways hold grew or shrank)", tag, title, del1 - del0, acc1 - acc0));
@@ -343,7 +343,7 @@ public final class KafkaRunner {
 
   /** Stops the load and waits until the sink has been quiet for a while: everything through both tiers. */
   private static void drain(LoadGenerator gen, TraceSink sink, ServerProcess ingest, ServerProcess process,
-      Settings s, String what) throws Exception {
+      Settings s, String what, List<String> notes) throws Exception {
     if (!gen.stop(Duration.ofSeconds(65))) {
       throw new BenchmarkFailed(what + ": calls still outstanding 65 s after the load stopped; the end of the log:\n"
           + ingest.logTail(40));
@@ -354,7 +354,10 @@ public final class KafkaRunner {
       throw new BenchmarkFailed(what + ": the processing tier exited; the end of its log:\n" + process.logTail(40));
     }
     if (sink.spans() < accepted) {
-      say("  %s: the sink has %,d spans of %,d taken", what, sink.spans(), accepted);
+      String lost = String.format(Locale.ROOT, "%s: the sink has %,d spans of %,d taken once it went quiet", what,
+          sink.spans(), accepted);
+      say("  %s", lost);
+      notes.add(lost);
     }
   }
 
