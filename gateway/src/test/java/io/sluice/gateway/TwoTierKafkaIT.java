@@ -50,7 +50,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,7 +66,13 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Every trace has {@value #SPANS_PER_TRACE} spans, sent in as many requests, each request
  * holding one span of many traces: only the keying by trace ID brings a trace's spans together on
  * one node. What decides a trace is on its first span (the error status, the slow root), so a
- * trace is decided alike whether its other spans arrived before the decision or after it.
+ * trace is decided alike whether its other spans arrived before the decision or after it, and
+ * what one node keeps of an input is known without running one: the kept spans of the input.
+ *
+ * <p>The cases: the two nodes together keep exactly that, each trace on one node; one node killed
+ * with SIGKILL mid-run, with and without tail sampling (what its committed offsets guarantee);
+ * and a processing gateway whose backend refuses for a while (the receiver pauses, commits
+ * nothing, and resumes with nothing lost).
  */
 class TwoTierKafkaIT {
   private static final int PARTITIONS = 4;
