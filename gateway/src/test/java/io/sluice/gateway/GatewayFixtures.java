@@ -166,6 +166,21 @@ final class GatewayFixtures {
     return jar;
   }
 
+  /**
+   * The environment bin/sluice gets to start the packaged gateway: the {@code jar}, a budget of
+   * {@code memory}, this test JVM's java (so the gateway does not depend on java being on the
+   * PATH), and nothing that overrides the JVM options. Changes and returns {@code env}.
+   */
+  static Map<String, String> launcherEnv(Map<String, String> env, Path jar, String memory) {
+    env.remove("JAVA_OPTS");
+    env.remove("JAVA_TOOL_OPTIONS");
+    env.remove("JDK_JAVA_OPTIONS");
+    env.put("SLUICE_MEMORY", memory);
+    env.put("SLUICE_JAR", jar.toString());
+    env.put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    return env;
+  }
+
   /** {@code bin/sluice} of the repository the jar was built in; fails the test when there is none. */
   static Path launcher(Path jar) {
     for (Path d = jar.getParent(); d != null; d = d.getParent()) {

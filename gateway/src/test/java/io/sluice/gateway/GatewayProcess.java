@@ -59,13 +59,7 @@ final class GatewayProcess implements AutoCloseable {
     cmd.addAll(launch.args());
     ProcessBuilder pb = new ProcessBuilder(cmd)
         .directory(launch.dir().toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().remove("JAVA_OPTS");
-    pb.environment().remove("JAVA_TOOL_OPTIONS");
-    pb.environment().remove("JDK_JAVA_OPTIONS");
-    pb.environment().put("SLUICE_MEMORY", launch.memory());
-    pb.environment().put("SLUICE_JAR", jar.toString());
-    // The JVM running the tests, so that the gateway does not depend on java being on the PATH.
-    pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    GatewayFixtures.launcherEnv(pb.environment(), jar, launch.memory());
     GatewayProcess gw = new GatewayProcess(pb.start(), log);
     await("the gateway's health endpoint answers 200").atMost(Duration.ofSeconds(60)).until(() -> {
       if (!gw.process.isAlive()) {

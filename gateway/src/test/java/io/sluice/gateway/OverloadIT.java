@@ -212,14 +212,7 @@ class OverloadIT {
 
   /** The environment bin/sluice gets: the memory budget and the jar, nothing that overrides the JVM options. */
   private static Map<String, String> launcherEnv(Map<String, String> env) {
-    env.remove("JAVA_OPTS");
-    env.remove("JAVA_TOOL_OPTIONS");
-    env.remove("JDK_JAVA_OPTIONS");
-    env.put("SLUICE_MEMORY", MEMORY_BUDGET);
-    env.put("SLUICE_JAR", jar.toString());
-    // The JVM running the tests, so that the gateway does not depend on java being on the PATH.
-    env.put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    return env;
+    return GatewayFixtures.launcherEnv(env, jar, MEMORY_BUDGET);
   }
 
   /** What {@code bin/sluice jvm-options} prints for the budget. */

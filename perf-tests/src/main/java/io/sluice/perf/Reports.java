@@ -196,4 +196,28 @@ final class Reports {
       return new LogLines(0, List.of("(cannot read " + log + ": " + e.getMessage() + ")"));
     }
   }
+
+  /** A "## Configs" section: each config file, relative to {@code home}, in a YAML block. */
+  static String configsMarkdown(Path home, List<Path> configs) {
+    StringBuilder md = new StringBuilder("\n## Configs\n");
+    for (Path c : configs) {
+      try {
+        md.append("\n`").append(home.relativize(c)).append("`:\n\n```yaml\n").append(Files.readString(c))
+            .append("```\n");
+      } catch (IOException e) {
+        md.append("\n(cannot read ").append(c).append(")\n");
+      }
+    }
+    return md.toString();
+  }
+
+  /** A ratio with two decimals; "-" when it is not a number. */
+  static String ratio(double r) {
+    return Double.isNaN(r) || Double.isInfinite(r) ? "-" : String.format(Locale.ROOT, "%.2f", r);
+  }
+
+  /** Bytes in MiB; "-" when unknown (negative). */
+  static String mib(long bytes) {
+    return bytes < 0 ? "-" : String.format(Locale.ROOT, "%.0f MiB", bytes / 1048576.0);
+  }
 }

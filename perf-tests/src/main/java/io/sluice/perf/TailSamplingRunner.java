@@ -637,23 +637,14 @@ public final class TailSamplingRunner {
   }
 
   private static String configs(Settings s) {
-    StringBuilder md = new StringBuilder("\n## Configs\n");
-    for (Path c : List.of(s.tailConfig(), s.passConfig())) {
-      try {
-        md.append("\n`").append(s.home().relativize(c)).append("`:\n\n```yaml\n").append(Files.readString(c))
-            .append("```\n");
-      } catch (IOException e) {
-        md.append("\n(cannot read ").append(c).append(")\n");
-      }
-    }
-    return md.toString();
+    return Reports.configsMarkdown(s.home(), List.of(s.tailConfig(), s.passConfig()));
   }
 
   private static String ratio(double r) {
-    return Double.isNaN(r) || Double.isInfinite(r) ? "-" : String.format(Locale.ROOT, "%.2f", r);
+    return Reports.ratio(r);
   }
 
   private static String mib(long bytes) {
-    return bytes < 0 ? "-" : String.format(Locale.ROOT, "%.0f MiB", bytes / 1048576.0);
+    return Reports.mib(bytes);
   }
 }

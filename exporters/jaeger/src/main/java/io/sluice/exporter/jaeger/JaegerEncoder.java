@@ -13,6 +13,7 @@ import static io.sluice.exporter.jaeger.SpanColumns.off;
 import static io.sluice.exporter.jaeger.SpanColumns.part;
 import static io.sluice.exporter.jaeger.SpanColumns.utf8;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
@@ -21,6 +22,7 @@ import io.sluice.core.Signal;
 import io.sluice.core.otlp.EncodedResources;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -156,6 +158,10 @@ final class JaegerEncoder {
   private boolean measuring;
   private CodedOutputStream out;
   private int cursor;
+  /** Writing {@link #encodeSpans}: every span at the top level with its own process, no batch. */
+  private boolean spanMessages;
+  private int lastSpans;
+  private int lastInvalid;
 
   /** The request for the spans of {@code resources}, with their resources as processes. */
   Encoded encode(List<ResourceSpans> resources) {
@@ -168,10 +174,50 @@ final class JaegerEncoder {
    * @throws IllegalArgumentException when a message is malformed
    */
   Encoded encode(EncodedResources request) {
+    spanMessages = false;
+    byte[] bytes = write(request);
+    return new Encoded(bytes, lastSpans, lastInvalid);
+  }
+
+  /**
+   * Every span of encoded {@code ResourceSpans} messages as a Jaeger {@code Span} message of its
+   * own that carries its process (field {@code process}): the messages of Jaeger's Kafka format.
+   * In the order the spans came; spans with IDs of the wrong length are left out and counted.
+   *
+   * @throws IllegalArgumentException when a message is malformed
+   */
+  SpanMessages encodeSpans(EncodedResources request) {
+    spanMessages = true;
+    // Written as a sequence of length-delimited fields, one per span: cut apart below.
+    byte[] bytes = write(request);
+    List<byte[]> spans = new ArrayList<>(lastSpans);
+    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    try {
+      while (!in.isAtEnd()) {
+        in.readTag();
+        spans.add(in.readByteArray());
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("Jaeger spans just written do not read back: " + e.getMessage(), e);
+    }
+    return new SpanMessages(spans, lastInvalid);
+  }
+
+  /**
+   * Spans as Jaeger {@code Span} messages.
+   *
+   * @param spans the encoded messages, one per span
+   * @param invalidSpans spans left out for IDs of the wrong length
+   */
+  record SpanMessages(List<byte[]> spans, int invalidSpans) {}
+
+  private byte[] write(EncodedResources request) {
     try {
       columns.scan(request);
+      lastSpans = columns.spans;
+      lastInvalid = columns.invalid;
       if (columns.spans == 0) {
-        return new Encoded(new byte[0], 0, columns.invalid);
+        return new byte[0];
       }
       measuring = true;
       sizeCount = 0;
@@ -187,7 +233,7 @@ final class JaegerEncoder {
       cursor = 0;
       request();
       out.checkNoSpaceLeft();
-      return new Encoded(bytes, columns.spans, columns.invalid);
+      return bytes;
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException("a ResourceSpans message is malformed: " + e.getMessage(), e);
     } finally {
@@ -199,6 +245,12 @@ final class JaegerEncoder {
   // ---- Write (both passes) ----
 
   private void request() {
+    if (spanMessages) {
+      for (int k = 0; k < columns.spans; k++) {
+        span(k);
+      }
+      return;
+    }
     begin(REQUEST_BATCH);
     for (int k = 0; k < columns.spans; k++) {
       span(k);
@@ -240,7 +292,7 @@ final class JaegerEncoder {
       }
       end();
     }
-    if (columns.rOwn[r]) {
+    if (columns.rOwn[r] || spanMessages) {
       process(SPAN_PROCESS, r);
     }
     end();

@@ -7,6 +7,7 @@ import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
 import io.sluice.core.exporterhelper.RequestSender;
 import io.sluice.core.otlp.EncodedResources;
+import io.sluice.core.util.RateLimitedLog;
 import io.sluice.translation.kafka.KafkaEncoding;
 import io.sluice.translation.kafka.KafkaPartitioner;
 import io.sluice.translation.kafka.KafkaPayloads;
@@ -40,6 +41,7 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The {@code kafka} exporter's own part. On the exporter helper's context it cuts batches into
@@ -74,7 +76,10 @@ final class KafkaExporter implements RequestSender {
     this.ctx = ctx;
     this.id = ctx.id().toString();
     this.config = config;
-    this.planner = new MessagePlanner(config, this::partitionCount);
+    RateLimitedLog invalidLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
+    this.planner = new MessagePlanner(config, this::partitionCount, n -> invalidLog.log("Exporter '{}' left out {}"
+        + " spans whose trace ID is not 16 bytes, span ID not 8 bytes or parent span ID not 8 bytes: jaeger_proto"
+        + " cannot carry them", id, n));
     this.partitioner = config.partitioner();
     List<Header> h = new ArrayList<>();
     config.recordHeaders().forEach((k, v) -> h.add(new RecordHeader(k, v == null ? new byte[0]

@@ -13,6 +13,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.sluice.core.Batch;
 import io.sluice.core.Signal;
 import io.sluice.core.otlp.EncodedResources;
+import io.sluice.exporter.jaeger.JaegerSpanMessages;
 import io.sluice.translation.kafka.KafkaEncoding;
 import io.sluice.translation.kafka.KafkaPartitioner;
 import io.sluice.translation.kafka.KafkaPayloads;
@@ -23,11 +24,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.IntConsumer;
 import java.util.function.ToIntFunction;
 
 /**
  * Cuts a batch into the exporter's requests: the messages it becomes (one per trace, per distinct
- * resource or per log record when keyed; the whole batch otherwise), grouped by topic and partition. A
+ * resource or per log record when keyed, one per span in {@code jaeger_proto}; the whole batch
+ * otherwise), grouped by topic and partition. A
  * batch that needs no cutting (one topic, no keys, an OTLP encoding) is not planned at all: it is
  * written as it came, its resources copied into the message as the bytes they arrived in.
  */
@@ -37,10 +40,18 @@ final class MessagePlanner {
   /** The partition count of a topic, or a negative number when it is not known yet. */
   private final ToIntFunction<String> partitionCount;
 
+  /** Told how many spans a batch had that {@code jaeger_proto} cannot carry (IDs of the wrong length). */
+  private final IntConsumer invalidSpans;
+
   MessagePlanner(KafkaExporterConfig config, ToIntFunction<String> partitionCount) {
+    this(config, partitionCount, n -> { });
+  }
+
+  MessagePlanner(KafkaExporterConfig config, ToIntFunction<String> partitionCount, IntConsumer invalidSpans) {
     this.config = config;
     this.partitioner = config.partitioner();
     this.partitionCount = partitionCount;
+    this.invalidSpans = invalidSpans;
   }
 
   /** The topic of every message of a batch when its metadata names one, else null. */
@@ -85,6 +96,16 @@ final class MessagePlanner {
     byte[] batchKey = batchKey(batch);
     switch (s) {
       case TRACES -> {
+        if (encoding.kind() == KafkaEncoding.Kind.JAEGER_PROTO) {
+          int invalid = 0;
+          for (ResourceSpans rs : batch.resourceSpans()) {
+            invalid += jaegerSpans(rs, topicOf(s, rs.getResource(), fixedTopic), items);
+          }
+          if (invalid > 0) {
+            invalidSpans.accept(invalid);
+          }
+          break;
+        }
         if (config.partitionTracesById() && config.topicFromAttribute().isEmpty()) {
           // The spans' trace IDs are all it takes: cut by trace without parsing.
           String topic = Objects.requireNonNullElse(fixedTopic, config.topic(s));
@@ -213,6 +234,31 @@ final class MessagePlanner {
     traces.forEach((traceId, b) -> out.add(new Item(Signal.LOGS, topic, MessageKeys.traceKey(traceId), b.build(),
         null)));
     return out;
+  }
+
+  /**
+   * One item per span, carrying it as a Jaeger {@code Span} message with its process, keyed by its
+   * trace ID as Jaeger keys it (Jaeger's Kafka format: every span of a trace on one partition).
+   * Returns how many spans were left out because Jaeger cannot carry their IDs.
+   */
+  private static int jaegerSpans(ResourceSpans rs, String topic, List<Item> out) {
+    int invalid = 0;
+    for (ScopeSpans ss : rs.getScopeSpansList()) {
+      for (Span span : ss.getSpansList()) {
+        ResourceSpans one = ResourceSpans.newBuilder().setResource(rs.getResource()).setSchemaUrl(rs.getSchemaUrl())
+            .addScopeSpans(ScopeSpans.newBuilder().setScope(ss.getScope()).setSchemaUrl(ss.getSchemaUrl())
+                .addSpans(span))
+            .build();
+        EncodedResources content = EncodedResources.encode(Signal.TRACES, List.of(one));
+        JaegerSpanMessages.Encoded jaeger = JaegerSpanMessages.encode(content);
+        if (jaeger.spans().isEmpty()) {
+          invalid++;
+          continue;
+        }
+        out.add(new Item(topic, MessageKeys.jaegerTraceKey(span.getTraceId()), content, jaeger.spans().get(0)));
+      }
+    }
+    return invalid;
   }
 
   /** One item per log record, carrying its raw body. */

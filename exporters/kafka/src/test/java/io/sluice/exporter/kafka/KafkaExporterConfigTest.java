@@ -16,6 +16,7 @@ import io.sluice.core.testkit.TestContexts;
 import io.sluice.core.testkit.TestVertx;
 import io.sluice.core.tls.TlsClientSettings;
 import io.sluice.translation.kafka.KafkaAuth;
+import io.sluice.translation.kafka.KafkaEncoding;
 import io.sluice.translation.kafka.KafkaPartitioner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,10 +185,13 @@ class KafkaExporterConfigTest {
   }
 
   @Test
-  void jaegerProtoIsRefusedAsNotYetAvailable() {
+  void jaegerProtoIsForSpansOnly() throws Exception {
+    KafkaExporterConfig c = ConfigLoader.bindComponent(new KafkaExporterFactory(), "traces: {encoding: jaeger_proto}");
+    assertThat(c.encoding(Signal.TRACES).kind()).isEqualTo(KafkaEncoding.Kind.JAEGER_PROTO);
     ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.bindComponent(
-        new KafkaExporterFactory(), "traces: {encoding: jaeger_proto}"));
-    assertThat(message(e, "exporters.kafka.traces.encoding")).startsWith("\"jaeger_proto\" is not yet supported");
+        new KafkaExporterFactory(), "metrics: {encoding: jaeger_proto}"));
+    assertThat(message(e, "exporters.kafka.metrics.encoding")).isEqualTo("\"jaeger_proto\" encodes spans only; for"
+        + " metrics use one of otlp_proto, otlp_json");
   }
 
   @Test

@@ -23,6 +23,7 @@ import io.sluice.core.config.ConfigLoader;
 import io.sluice.core.otlp.EncodedResources;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.testkit.CapturingConsumer;
+import io.sluice.core.testkit.OtelCollector;
 import io.sluice.core.testkit.Ports;
 import io.sluice.core.testkit.TestContexts;
 import java.util.ArrayList;

@@ -176,6 +176,42 @@ class KafkaReceiverIT {
   }
 
   @Test
+  void jaegerProtoSpansGoThroughKafkaOneMessagePerSpanKeyedByTraceAndComeOutAsTheyWentIn() throws Exception {
+    String topic = KafkaTestClients.uniqueTopic("jaeger");
+    KafkaTestClients.createTopic(broker.bootstrap(), topic, 3);
+    Exporter out = exporter("traces: {topic: " + topic + ", encoding: jaeger_proto}\n");
+    List<Object> in = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Batch b = TestData.traces(24, 50 + i);
+      out.consume(b).await(60, TimeUnit.SECONDS);
+      in.addAll(b.resources());
+    }
+    int spans = OtlpItems.of(Signal.TRACES, in).size();
+
+    List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> records = KafkaTestClients.readAll(
+        broker.bootstrap(), topic, spans, WAIT);
+    assertThat(records).as("one message per span").hasSize(spans);
+    Map<String, Set<Integer>> partitionsOfTrace = new ConcurrentHashMap<>();
+    for (var r : records) {
+      ResourceSpans one = (ResourceSpans) io.sluice.translation.kafka.KafkaPayloads.decode(Signal.TRACES,
+          io.sluice.translation.kafka.KafkaEncoding.parse("jaeger_proto", Signal.TRACES, false), r.value(),
+          io.sluice.core.Envelope.of(io.sluice.core.ComponentId.of("read")), 0).resources().get(0);
+      String trace = java.util.HexFormat.of().formatHex(one.getScopeSpans(0).getSpans(0).getTraceId().toByteArray());
+      assertThat(new String(r.key(), java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo(trace);
+      partitionsOfTrace.computeIfAbsent(trace, t -> ConcurrentHashMap.newKeySet()).add(r.partition());
+    }
+    assertThat(partitionsOfTrace.values()).as("a trace's spans on one partition").allSatisfy(p -> assertThat(p)
+        .hasSize(1));
+
+    CapturingConsumer sink = new CapturingConsumer();
+    receiver("kafka/jaeger", KafkaTestClients.uniqueTopic("jg"), "traces: {topics: [" + topic
+        + "], encoding: jaeger_proto}\n", Map.of(Signal.TRACES, sink));
+    await().atMost(WAIT).until(() -> sink.itemCount(Signal.TRACES) >= spans);
+    assertThat(OtlpItems.ofBatches(Signal.TRACES, sink.batches())).containsExactlyInAnyOrderElementsOf(
+        OtlpItems.of(Signal.TRACES, in));
+  }
+
+  @Test
   void offsetsAreCommittedOnlyOnceThePipelineAcknowledgedAndAPausedPartitionResumesWithNothingLost()
       throws Exception {
     String topic = KafkaTestClients.uniqueTopic("backpressure");

@@ -17,6 +17,8 @@ import java.util.Set;
  *   <li>{@code otlp_proto}: a {@code TracesData}, {@code MetricsData} or {@code LogsData} message,
  *       the same bytes as the {@code Export*ServiceRequest} (every signal, the default);
  *   <li>{@code otlp_json}: the same in OTLP/JSON (every signal);
+ *   <li>{@code jaeger_proto}: spans only, one message per span: a Jaeger {@code api_v2}
+ *       {@code Span} carrying its process, keyed by trace ID (Jaeger's Kafka format);
  *   <li>{@code raw}: logs only, one message per log record holding its body: bytes as they are,
  *       a string as UTF-8, anything else as JSON. The receiver makes each message a log record
  *       with the message's bytes as its body;
@@ -59,8 +61,7 @@ public record KafkaEncoding(String name, Kind kind, Charset charset) {
           throw new IllegalArgumentException("\"jaeger_proto\" encodes spans only; for " + signal + " use one of "
               + String.join(", ", valid));
         }
-        throw new IllegalArgumentException("\"jaeger_proto\" is not yet supported by Sluice's kafka "
-            + (exporter ? "exporter" : "receiver") + "; use one of " + String.join(", ", valid));
+        return new KafkaEncoding(n, Kind.JAEGER_PROTO, StandardCharsets.UTF_8);
       case "raw":
         if (signal == Signal.LOGS) {
           return new KafkaEncoding(n, Kind.RAW, StandardCharsets.UTF_8);
@@ -118,7 +119,10 @@ public record KafkaEncoding(String name, Kind kind, Charset charset) {
 
   /** The encodings a signal may use on one side. */
   public static List<String> valid(Signal signal, boolean exporter) {
-    if (signal != Signal.LOGS) {
+    if (signal == Signal.TRACES) {
+      return List.of("otlp_proto", "otlp_json", "jaeger_proto");
+    }
+    if (signal == Signal.METRICS) {
       return List.of("otlp_proto", "otlp_json");
     }
     return exporter ? List.of("otlp_proto", "otlp_json", "raw")

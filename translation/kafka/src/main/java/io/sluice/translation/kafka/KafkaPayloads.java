@@ -132,6 +132,13 @@ public final class KafkaPayloads {
           case LOGS -> Batch.logs(OtlpJson.decodeLogs(value).getResourceLogsList(), envelope);
         };
       }
+      case JAEGER_PROTO -> {
+        try {
+          return Batch.traces(List.of(JaegerSpanDecoder.decode(value)), envelope);
+        } catch (InvalidProtocolBufferException e) {
+          throw new PermanentException("not a Jaeger Span message: " + e.getMessage(), e);
+        }
+      }
       case RAW -> {
         return Batch.logs(List.of(logOf(AnyValue.newBuilder().setBytesValue(ByteString.copyFrom(value)).build(),
             observedNanos)), envelope);

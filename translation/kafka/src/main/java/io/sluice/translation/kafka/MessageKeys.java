@@ -31,6 +31,23 @@ public final class MessageKeys {
   }
 
   /**
+   * A trace's key in Jaeger's Kafka format ({@code jaeger_proto}): its ID in lower-case hex as
+   * Jaeger writes a trace ID, 32 digits, or the 16 of the low half when the high half is zero.
+   */
+  public static byte[] jaegerTraceKey(ByteString traceId) {
+    if (traceId.size() == 16) {
+      boolean highZero = true;
+      for (int i = 0; i < 8 && highZero; i++) {
+        highZero = traceId.byteAt(i) == 0;
+      }
+      if (highZero) {
+        return traceKey(traceId.substring(8));
+      }
+    }
+    return traceKey(traceId);
+  }
+
+  /**
    * A resource's key: a hash of its attributes sorted by name (so their order does not matter),
    * 16 bytes as 32 lower-case hex digits. Equal attributes give equal keys, in every Sluice.
    */

@@ -22,7 +22,7 @@ class KafkaEncodingTest {
     assertThat(KafkaEncoding.parse("raw", Signal.LOGS, true).kind()).isEqualTo(KafkaEncoding.Kind.RAW);
     assertThatThrownBy(() -> KafkaEncoding.parse("raw", Signal.TRACES, true))
         .hasMessage("\"raw\" is not supported by Sluice's kafka exporter for traces; use one of otlp_proto,"
-            + " otlp_json");
+            + " otlp_json, jaeger_proto");
     assertThatThrownBy(() -> KafkaEncoding.parse("json", Signal.LOGS, true))
         .hasMessageContaining("not supported by Sluice's kafka exporter for logs; use one of otlp_proto, otlp_json,"
             + " raw");
@@ -38,10 +38,13 @@ class KafkaEncodingTest {
   }
 
   @Test
-  void jaegerIsNotYetAndUnknownNamesSayWhatIsValid() {
-    assertThatThrownBy(() -> KafkaEncoding.parse("jaeger_proto", Signal.TRACES, true))
-        .hasMessage("\"jaeger_proto\" is not yet supported by Sluice's kafka exporter; use one of otlp_proto,"
-            + " otlp_json");
+  void jaegerProtoServesSpansOnBothSidesAndUnknownNamesSayWhatIsValid() {
+    assertThat(KafkaEncoding.parse("jaeger_proto", Signal.TRACES, true).kind())
+        .isEqualTo(KafkaEncoding.Kind.JAEGER_PROTO);
+    assertThat(KafkaEncoding.parse("jaeger_proto", Signal.TRACES, false).isOtlp()).isFalse();
+    assertThatThrownBy(() -> KafkaEncoding.parse("jaeger_proto", Signal.LOGS, false))
+        .hasMessage("\"jaeger_proto\" encodes spans only; for logs use one of otlp_proto, otlp_json, raw, text,"
+            + " text_<charset>, json");
     assertThatThrownBy(() -> KafkaEncoding.parse("otlp_protobuf", Signal.METRICS, false))
         .hasMessage("\"otlp_protobuf\" is not an encoding (encoding extensions are not supported); use one of"
             + " otlp_proto, otlp_json");

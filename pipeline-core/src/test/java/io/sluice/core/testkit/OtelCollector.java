@@ -1,6 +1,5 @@
-package io.sluice.processor.probabilisticsampler;
+package io.sluice.core.testkit;
 
-import io.sluice.core.testkit.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * {@code perf-tests/peers/build-otelcol.sh} printed), else where that script caches it. When it is
  * not there the test fails, saying how to build it; it never skips.
  */
-final class OtelCollector implements AutoCloseable {
+public final class OtelCollector implements AutoCloseable {
   private static final Duration READY_DEADLINE = Duration.ofSeconds(60);
 
   private final Process process;
@@ -42,7 +41,7 @@ final class OtelCollector implements AutoCloseable {
    * Starts the Collector with {@code config}, which must not have an {@code extensions} section
    * or a {@code service.extensions} key: those are added for the health check.
    */
-  static OtelCollector start(String config) throws IOException, InterruptedException {
+  public static OtelCollector start(String config) throws IOException, InterruptedException {
     Path binary = binary();
     Path dir = Files.createTempDirectory("sluice-otelcol");
     int health = Ports.freePort();
@@ -65,7 +64,7 @@ final class OtelCollector implements AutoCloseable {
   }
 
   /** The binary to run: {@code -Dsluice.otelcol.binary}, else the one build-otelcol.sh caches for these sources. */
-  static Path binary() throws IOException {
+  public static Path binary() throws IOException {
     String given = System.getProperty("sluice.otelcol.binary", "");
     if (!given.isBlank()) {
       Path p = Path.of(given);
@@ -142,7 +141,7 @@ final class OtelCollector implements AutoCloseable {
   }
 
   /** What the Collector logged so far. */
-  String log() {
+  public String log() {
     try {
       return Files.readString(dir.resolve("otelcol.log"));
     } catch (IOException e) {
