@@ -1,0 +1,291 @@
+package io.sluice.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.sluice.core.service.ServiceGraph.ReloadSummary;
+import io.sluice.core.testkit.Ports;
+import io.sluice.core.testkit.TestVertx;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link Gateway#reload} applies a config by difference: what did not change keeps running with
+ * its state while load runs across the reload, and a changed listener hands its port over.
+ */
+class ReloadByDifferenceTest {
+  private static final String TRACES = """
+      receivers:
+        otlp:
+          protocols:
+            grpc:
+              endpoint: 127.0.0.1:${env:GRPC}
+              max_recv_msg_size_mib: ${env:RECV_MIB}
+            http:
+              endpoint: 127.0.0.1:${env:HTTP}
+      processors:
+        batch:
+          timeout: ${env:BATCH}
+      exporters:
+        file:
+          path: ${env:OUT}
+      service:
+        telemetry:
+          metrics:
+            level: none
+        pipelines:
+          traces:
+            receivers: [otlp]
+            processors: [batch]
+            exporters: [file]
+      """;
+
+  private static final String TAIL_SAMPLING = """
+      receivers:
+        otlp:
+          protocols:
+            grpc:
+              endpoint: 127.0.0.1:${env:GRPC}
+      processors:
+        tail_sampling:
+          decision_wait: 3s
+          policies:
+            - name: everything
+              type: always_sample
+      exporters:
+        file:
+          path: ${env:OUT}
+      service:
+        telemetry:
+          metrics:
+            level: none
+        pipelines:
+          traces:
+            receivers: [otlp]
+            processors: [tail_sampling]
+            exporters: [file]
+      """;
+
+  /** The prometheus receiver scrapes the gateway's own metrics endpoint: a real target. */
+  private static final String SCRAPE = """
+      receivers:
+        prometheus:
+          config:
+            global:
+              scrape_interval: ${env:INTERVAL}
+              scrape_timeout: 200ms
+            scrape_configs:
+              - job_name: self
+                static_configs:
+                  - targets: ["127.0.0.1:${env:METRICS}"]
+      exporters:
+        file:
+          path: ${env:OUT}
+      service:
+        telemetry:
+          metrics:
+            address: 127.0.0.1:${env:METRICS}
+        pipelines:
+          metrics:
+            receivers: [prometheus]
+            exporters: [file]
+      """;
+
+  @TempDir Path dir;
+
+  private TestVertx vertx;
+  private Gateway gateway;
+  private TraceSender sender;
+  private Path config;
+  private final Map<String, String> env = new HashMap<>();
+
+  @BeforeEach
+  void ports() {
+    env.put("GRPC", String.valueOf(Ports.freePort()));
+    env.put("HTTP", String.valueOf(Ports.freePort()));
+    env.put("METRICS", String.valueOf(Ports.freePort()));
+    env.put("RECV_MIB", "4");
+    env.put("BATCH", "50ms");
+    env.put("INTERVAL", "250ms");
+    env.put("OUT", file("first").toString());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (sender != null) {
+      sender.close();
+    }
+    if (gateway != null) {
+      gateway.shutdown(Duration.ofSeconds(10));
+    }
+    if (vertx != null) {
+      vertx.close();
+    }
+  }
+
+  private Path file(String name) {
+    return dir.resolve(name + ".jsonl");
+  }
+
+  private void start(String yaml) throws Exception {
+    config = GatewayFixtures.writeConfig(dir, "sluice.yaml", yaml);
+    vertx = TestVertx.create();
+    gateway = GatewayFixtures.start(vertx.vertx(), config, env);
+  }
+
+  private ReloadSummary reload() throws Exception {
+    return gateway.reload(Configs.load(List.of(config), Map.copyOf(env)), Duration.ofSeconds(30));
+  }
+
+  private Set<String> lost() {
+    Set<String> lost = new HashSet<>(sender.acked());
+    lost.removeAll(OtlpFlat.spanIdsInFile(file("first")));
+    lost.removeAll(OtlpFlat.spanIdsInFile(file("second")));
+    return lost;
+  }
+
+  @Test
+  void anUnchangedReceiverKeepsAcceptingWhileItsProcessorAndExporterAreReplaced() throws Exception {
+    start(TRACES);
+    sender = TraceSender.to(Integer.parseInt(env.get("GRPC")), "unchanged-receiver").start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> sender.requestsAcked() >= 50);
+
+    env.put("OUT", file("second").toString());
+    env.put("BATCH", "80ms");
+    ReloadSummary summary = reload();
+    long afterReload = sender.requestsAcked();
+    await("acknowledged through the new exporter").atMost(Duration.ofSeconds(20))
+        .until(() -> sender.requestsAcked() >= afterReload + 50);
+    sender.stop();
+    gateway.shutdown(Duration.ofSeconds(10));
+
+    assertThat(summary.kept()).containsExactly("receiver 'otlp'");
+    assertThat(summary.replaced()).containsExactlyInAnyOrder("exporter 'file'", "processor 'batch' of pipeline 'traces'");
+    assertThat(sender.failures()).as("requests refused or failed across the reload").isEmpty();
+    assertThat(OtlpFlat.spanIdsInFile(file("second"))).as("spans through the new exporter").isNotEmpty();
+    assertThat(lost()).as("acknowledged spans in neither file").isEmpty();
+  }
+
+  @Test
+  void aChangedReceiverHandsItsPortOverWithoutRefusingAConnection() throws Exception {
+    start(TRACES);
+    int grpc = Integer.parseInt(env.get("GRPC"));
+    int http = Integer.parseInt(env.get("HTTP"));
+    sender = TraceSender.to(grpc, "changed-receiver").start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> sender.requestsAcked() >= 50);
+    AtomicBoolean connecting = new AtomicBoolean(true);
+    AtomicLong connected = new AtomicLong();
+    AtomicLong refused = new AtomicLong();
+    Thread connector = new Thread(() -> {
+      while (connecting.get()) {
+        for (int port : new int[] {grpc, http}) {
+          try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            connected.incrementAndGet();
+          } catch (ConnectException e) {
+            refused.incrementAndGet();
+          } catch (IOException e) {
+            refused.incrementAndGet();
+          }
+        }
+      }
+    }, "reload-connector");
+    connector.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> connected.get() >= 100);
+
+    env.put("RECV_MIB", "8");
+    ReloadSummary summary;
+    try {
+      summary = reload();
+      long during = connected.get();
+      await("connections after the reload").atMost(Duration.ofSeconds(10)).until(() -> connected.get() >= during + 100);
+    } finally {
+      connecting.set(false);
+      connector.join(10_000);
+    }
+    long afterReload = sender.requestsAcked();
+    await("acknowledged by the new receiver").atMost(Duration.ofSeconds(20))
+        .until(() -> sender.requestsAcked() >= afterReload + 50);
+    sender.stop();
+    gateway.shutdown(Duration.ofSeconds(10));
+
+    assertThat(summary.replaced()).containsExactly("receiver 'otlp'");
+    assertThat(summary.kept()).containsExactlyInAnyOrder("exporter 'file'", "processor 'batch' of pipeline 'traces'");
+    assertThat(refused.get()).as("connections refused (of %d made) while the receiver was replaced", connected.get())
+        .isZero();
+    assertThat(lost()).as("acknowledged spans lost").isEmpty();
+  }
+
+  @Test
+  void tailSamplingStateSurvivesAReloadThatDoesNotTouchIt() throws Exception {
+    start(TAIL_SAMPLING);
+    sender = TraceSender.to(Integer.parseInt(env.get("GRPC")), "tail-sampling");
+    assertThat(sender.sendOnce().isOk()).as("a trace sent before the reload").isTrue();
+    Set<String> beforeReload = sender.acked();
+
+    env.put("OUT", file("second").toString());
+    ReloadSummary summary = reload();
+    assertThat(summary.kept()).contains("processor 'tail_sampling' of pipeline 'traces'", "receiver 'otlp'");
+    assertThat(summary.replaced()).containsExactly("exporter 'file'");
+
+    // The trace waits out decision_wait in the kept processor, then goes to the new exporter. Had
+    // the processor been replaced, its shutdown would have decided the trace into the old file.
+    await("the trace decided after the reload").atMost(Duration.ofSeconds(20))
+        .until(() -> OtlpFlat.spanIdsInFile(file("second")).containsAll(beforeReload));
+    assertThat(OtlpFlat.spanIdsInFile(file("first"))).as("spans written by the replaced exporter").isEmpty();
+  }
+
+  @Test
+  void aScrapeJobUntouchedByTheReloadWritesNoStaleMarkers() throws Exception {
+    start(SCRAPE);
+    await("scraped before the reload").atMost(Duration.ofSeconds(20))
+        .until(() -> !OtlpFlat.pointsInFile(file("first")).isEmpty());
+
+    env.put("OUT", file("second").toString());
+    ReloadSummary summary = reload();
+    assertThat(summary.kept()).containsExactly("receiver 'prometheus'");
+    await("scraped into the new exporter").atMost(Duration.ofSeconds(20))
+        .until(() -> OtlpFlat.pointsInFile(file("second")).size() > 0);
+    assertThat(staleMarkers(file("first")) + staleMarkers(file("second")))
+        .as("points marked stale by a reload that kept the scrape job").isZero();
+
+    // The check above can fail: a reload that changes the job stops its scrape loop, which marks
+    // every series it scraped stale.
+    env.put("INTERVAL", "300ms");
+    env.put("OUT", file("third").toString());
+    assertThat(reload().replaced()).containsExactlyInAnyOrder("receiver 'prometheus'", "exporter 'file'");
+    await("stale markers from the replaced scrape job").atMost(Duration.ofSeconds(20))
+        .until(() -> staleMarkers(file("second")) + staleMarkers(file("third")) > 0);
+  }
+
+  /** Points with the no-recorded-value flag: how a scrape's staleness markers travel as OTLP. */
+  private static long staleMarkers(Path file) {
+    return OtlpFlat.pointsInFile(file).stream().filter(p -> isStale(p.metric())).count();
+  }
+
+  private static boolean isStale(Metric m) {
+    return switch (m.getDataCase()) {
+      case GAUGE -> m.getGauge().getDataPointsList().stream().anyMatch(p -> (p.getFlags() & 1) != 0);
+      case SUM -> m.getSum().getDataPointsList().stream().anyMatch(p -> (p.getFlags() & 1) != 0);
+      case HISTOGRAM -> m.getHistogram().getDataPointsList().stream().anyMatch(p -> (p.getFlags() & 1) != 0);
+      case SUMMARY -> m.getSummary().getDataPointsList().stream().anyMatch(p -> (p.getFlags() & 1) != 0);
+      default -> false;
+    };
+  }
+}
