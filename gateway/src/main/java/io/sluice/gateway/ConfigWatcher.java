@@ -6,6 +6,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.security.MessageDigest;
@@ -22,9 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code --watch-config}: watches the directories of the config files on its own thread and runs
  * the reload once the files' contents changed and then stayed quiet for {@link #DEBOUNCE}, so an
- * editor's save in several writes (or a Kubernetes ConfigMap's symlink swap) is one reload.
- * Events that leave the contents as they were (a touch, an unrelated file beside the config) do
- * not reload.
+ * editor's save in several writes (or a Kubernetes ConfigMap's swap of its {@code ..data} link)
+ * is one reload. Other files in those directories (a log written beside the config) are ignored,
+ * and events that leave the contents as they were (a touch) do not reload.
  */
 final class ConfigWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -33,6 +34,8 @@ final class ConfigWatcher implements AutoCloseable {
   static final Duration DEBOUNCE = Duration.ofMillis(500);
 
   private final List<Path> files;
+  /** The names of the config files in each watched directory. */
+  private final java.util.Map<Path, Set<Path>> names = new java.util.HashMap<>();
   private final Runnable reload;
   private final WatchService watcher;
   private final Thread thread;
@@ -42,9 +45,8 @@ final class ConfigWatcher implements AutoCloseable {
     this.files = files.stream().map(f -> f.toAbsolutePath().normalize()).toList();
     this.reload = reload;
     this.watcher = FileSystems.getDefault().newWatchService();
-    Set<Path> dirs = new LinkedHashSet<>();
-    this.files.forEach(f -> dirs.add(f.getParent()));
-    for (Path dir : dirs) {
+    this.files.forEach(f -> names.computeIfAbsent(f.getParent(), d -> new LinkedHashSet<>()).add(f.getFileName()));
+    for (Path dir : names.keySet()) {
       dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
           StandardWatchEventKinds.ENTRY_DELETE);
     }
@@ -64,12 +66,17 @@ final class ConfigWatcher implements AutoCloseable {
   private void run() {
     try {
       while (true) {
-        WatchKey key = watcher.take();
-        drain(key);
-        // Debounce: wait until no event came for DEBOUNCE.
-        WatchKey more;
-        while ((more = watcher.poll(DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS)) != null) {
-          drain(more);
+        if (!drain(watcher.take())) {
+          continue;
+        }
+        // Debounce: wait until no event about the config files came for DEBOUNCE.
+        long quietUntil = System.nanoTime() + DEBOUNCE.toNanos();
+        long left;
+        while ((left = quietUntil - System.nanoTime()) > 0) {
+          WatchKey more = watcher.poll(left, TimeUnit.NANOSECONDS);
+          if (more != null && drain(more)) {
+            quietUntil = System.nanoTime() + DEBOUNCE.toNanos();
+          }
         }
         byte[] now = digest();
         if (now == null || Arrays.equals(now, lastDigest)) {
@@ -88,9 +95,19 @@ final class ConfigWatcher implements AutoCloseable {
     }
   }
 
-  private static void drain(WatchKey key) {
-    key.pollEvents();
+  /** Takes the key's events; true when one may concern a config file. */
+  private boolean drain(WatchKey key) {
+    Set<Path> watched = names.getOrDefault((Path) key.watchable(), Set.of());
+    boolean relevant = false;
+    for (WatchEvent<?> e : key.pollEvents()) {
+      if (e.kind() == StandardWatchEventKinds.OVERFLOW) {
+        relevant = true;
+      } else if (e.context() instanceof Path name && (watched.contains(name) || name.toString().startsWith(".."))) {
+        relevant = true;
+      }
+    }
     key.reset();
+    return relevant;
   }
 
   /** A digest of every config file's contents, or null when one cannot be read. */

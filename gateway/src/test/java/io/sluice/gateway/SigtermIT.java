@@ -247,10 +247,10 @@ class SigtermIT {
     assertThat(gw.output()).contains("Applied the new config").contains("kept 3 (")
         .contains("receiver 'otlp'").contains("replaced 1 (exporter 'file')");
 
-    int exit = terminate(gw);
     sender.stop();
-    assertThat(exit).as("exit code; log:\n%s", gw.output()).isZero();
     assertThat(sender.failures()).as("requests refused across both edits").isEmpty();
+    int exit = terminate(gw);
+    assertThat(exit).as("exit code; log:\n%s", gw.output()).isZero();
     Set<String> lost = new HashSet<>(sender.acked());
     lost.removeAll(OtlpFlat.spanIdsInFile(first));
     lost.removeAll(OtlpFlat.spanIdsInFile(second));
