@@ -30,8 +30,8 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -115,6 +115,7 @@ public final class ServiceGraph implements Host {
   private final List<Runnable> rewires = new ArrayList<>();
   /** Which graph is the running one; shared by a graph and the graphs that replace it. */
   private final Live live;
+  private final Host host;
 
   private volatile boolean ready;
   private Future<Void> startFuture;
@@ -135,6 +136,24 @@ public final class ServiceGraph implements Host {
     volatile ServiceGraph current;
   }
 
+  /**
+   * The host components are given: ready as the running graph is, and with the extensions of the
+   * graph that built them (a kept component only exists while those are the same instances). It
+   * holds no graph, so a component kept across reloads does not keep the graphs it outlived.
+   */
+  private record ComponentHost(Live live, Map<ComponentId, Extension> extensions) implements Host {
+    @Override
+    public boolean ready() {
+      ServiceGraph current = live.current;
+      return current != null && current.ready();
+    }
+
+    @Override
+    public Optional<Extension> extension(ComponentId id) {
+      return Optional.ofNullable(extensions.get(id));
+    }
+  }
+
   private ServiceGraph(Vertx vertx, SelfMetrics metrics, Definition def, ServiceGraph previous) {
     this.vertx = vertx;
     this.metrics = metrics;
@@ -147,6 +166,7 @@ public final class ServiceGraph implements Host {
       live = previous.live;
       reuse = sameExtensions(previous.def, def);
     }
+    host = new ComponentHost(live, extensionsById);
   }
 
   /**
@@ -203,7 +223,7 @@ public final class ServiceGraph implements Host {
   }
 
   private ComponentContext context(ComponentKind kind, ComponentId id, String pipeline) {
-    return new ComponentContext(id, kind, pipeline, vertx, metrics, this);
+    return new ComponentContext(id, kind, pipeline, vertx, metrics, host);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
