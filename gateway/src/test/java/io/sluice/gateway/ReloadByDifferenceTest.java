@@ -108,6 +108,35 @@ class ReloadByDifferenceTest {
             exporters: [file]
       """;
 
+  /** Two jobs scraping the same real target; only the interval of job "other" changes on reload. */
+  private static final String TWO_JOBS = """
+      receivers:
+        prometheus:
+          config:
+            global:
+              scrape_interval: 250ms
+              scrape_timeout: 200ms
+            scrape_configs:
+              - job_name: self
+                static_configs:
+                  - targets: ["127.0.0.1:${env:METRICS}"]
+              - job_name: other
+                scrape_interval: ${env:INTERVAL}
+                static_configs:
+                  - targets: ["127.0.0.1:${env:METRICS}"]
+      exporters:
+        file:
+          path: ${env:OUT}
+      service:
+        telemetry:
+          metrics:
+            address: 127.0.0.1:${env:METRICS}
+        pipelines:
+          metrics:
+            receivers: [prometheus]
+            exporters: [file]
+      """;
+
   @TempDir Path dir;
 
   /** Event loops blocked for over a second (the cold scrape client's first request takes 200+ ms on a busy machine). */
@@ -274,6 +303,40 @@ class ReloadByDifferenceTest {
     assertThat(reload().replaced()).containsExactlyInAnyOrder("receiver 'prometheus'", "exporter 'file'");
     await("stale markers from the replaced scrape job").atMost(Duration.ofSeconds(20))
         .until(() -> staleMarkers(file("second")) + staleMarkers(file("third")) > 0);
+  }
+
+  @Test
+  void aChangedPrometheusReceiverHandsItsUntouchedJobOverWithoutStaleMarkers() throws Exception {
+    start(TWO_JOBS);
+    await("both jobs scraped").atMost(Duration.ofSeconds(20)).until(() ->
+        staleMarkers(file("first"), "self") == 0 && points(file("first"), "self") > 0
+            && points(file("first"), "other") > 0);
+
+    env.put("INTERVAL", "300ms");
+    ReloadSummary summary = reload();
+    assertThat(summary.replaced()).containsExactly("receiver 'prometheus'");
+    assertThat(summary.kept()).containsExactly("exporter 'file'");
+    long before = points(file("first"), "self");
+    await("job self scraped by the new receiver").atMost(Duration.ofSeconds(20))
+        .until(() -> points(file("first"), "self") > before + 10);
+
+    // The changed job was stopped with the old receiver, which marks its series stale: the same
+    // check finds markers there, and none for the job the reload did not touch.
+    await("stale markers of the changed job").atMost(Duration.ofSeconds(20))
+        .until(() -> staleMarkers(file("first"), "other") > 0);
+    assertThat(staleMarkers(file("first"), "self")).as("points of job 'self' marked stale").isZero();
+  }
+
+  private static long points(Path file, String job) {
+    return OtlpFlat.pointsInFile(file).stream().filter(p -> job.equals(job(p))).count();
+  }
+
+  private static long staleMarkers(Path file, String job) {
+    return OtlpFlat.pointsInFile(file).stream().filter(p -> job.equals(job(p)) && isStale(p.metric())).count();
+  }
+
+  private static String job(OtlpFlat.FlatPoint p) {
+    return OtlpFlat.resourceAttr(p.origin().resource(), "service.name");
   }
 
   /** Points with the no-recorded-value flag: how a scrape's staleness markers travel as OTLP. */

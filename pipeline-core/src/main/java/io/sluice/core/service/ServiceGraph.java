@@ -13,6 +13,7 @@ import io.sluice.core.Host;
 import io.sluice.core.ProcessorFactory;
 import io.sluice.core.ReceiverFactory;
 import io.sluice.core.Signal;
+import io.sluice.core.StateHandover;
 import io.sluice.core.config.BoundComponent;
 import io.sluice.core.config.PipelineConfig;
 import io.sluice.core.telemetry.SelfMetrics;
@@ -522,6 +523,7 @@ public final class ServiceGraph implements Host {
     }
     Set<Component> keptComponents = Collections.newSetFromMap(new IdentityHashMap<>());
     Set<Component> stopFirst = Collections.newSetFromMap(new IdentityHashMap<>());
+    Map<Component, Component> successors = new IdentityHashMap<>();
     List<String> keptLabels = new ArrayList<>();
     List<String> started = new ArrayList<>();
     List<String> replaced = new ArrayList<>();
@@ -535,6 +537,9 @@ public final class ServiceGraph implements Host {
         replaced.add(n.label());
         if (ConfigComparison.mustStopFirst(before.config(), n.config())) {
           stopFirst.add(before.component());
+        } else if (n.component() instanceof StateHandover
+            && n.component().getClass() == before.component().getClass()) {
+          successors.put(before.component(), n.component());
         }
       } else {
         started.add(n.label());
@@ -573,17 +578,40 @@ public final class ServiceGraph implements Host {
         }));
         return;
       }
-      rewires.forEach(Runnable::run);
-      synchronized (this) {
-        startFuture = Future.succeededFuture();
-        ready = shutdownFuture == null;
-      }
-      live.current = this;
-      previous = null;
-      old.sequentially(retired, false).onComplete(r -> done.complete(new ReloadSummary(List.copyOf(keptLabels),
-          List.copyOf(started), List.copyOf(replaced), List.copyOf(stopped))));
+      handOver(successors).onComplete(handedOver -> takeOverStarted(old, retired, done,
+          new ReloadSummary(List.copyOf(keptLabels), List.copyOf(started), List.copyOf(replaced),
+              List.copyOf(stopped))));
     }));
     return done.future();
+  }
+
+  /** Lets each replacement that can take over part of the work of the instance it replaces. */
+  private Future<Void> handOver(Map<Component, Component> successors) {
+    List<Future<Void>> all = new ArrayList<>();
+    successors.forEach((before, after) -> {
+      Future<Void> f;
+      try {
+        f = ((StateHandover) after).takeOverFrom(before);
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      all.add(f.onFailure(e -> LOG.warn("Reload: {} could not take over from its previous form ({}); that one"
+          + " stops as usual", labels.get(after), e.getMessage(), e)));
+    });
+    return Future.join(all).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /** The new components run: points the kept ones at them, then stops what is gone or replaced. */
+  private void takeOverStarted(ServiceGraph old, List<Component> retired, Promise<ReloadSummary> done,
+      ReloadSummary summary) {
+    rewires.forEach(Runnable::run);
+    synchronized (this) {
+      startFuture = Future.succeededFuture();
+      ready = shutdownFuture == null;
+    }
+    live.current = this;
+    previous = null;
+    old.sequentially(retired, false).onComplete(r -> done.complete(summary));
   }
 
   private static String labelsOf(ServiceGraph g, List<Component> components) {

@@ -248,6 +248,53 @@ final class ScrapeLoop {
     });
   }
 
+  /**
+   * Stops scraping without stale markers, because another loop of the same target (in the
+   * receiver that replaces this one on a reload) scrapes on; the series this target had, for that
+   * loop to {@link #inherit}.
+   */
+  HandedOver handOver() {
+    stopped = true;
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+    if (inFlight != null) {
+      inFlight.reset();
+      inFlight = null;
+    }
+    Map<SeriesKey, FamilyMeta> series = previous;
+    previous = new HashMap<>();
+    previousBodyId = 0;
+    reported = false;
+    return new HandedOver(series);
+  }
+
+  /** The series a loop had when it {@link #handOver handed over}. */
+  static final class HandedOver {
+    private final Map<SeriesKey, FamilyMeta> series;
+
+    private HandedOver(Map<SeriesKey, FamilyMeta> series) {
+      this.series = series;
+    }
+  }
+
+  /**
+   * Carries on from a loop of the same target that {@link #handOver handed over}: its series
+   * that this loop has not seen yet count as this loop's, so the next scrape marks the ones the
+   * target no longer has stale, as the old loop would have.
+   */
+  void inherit(HandedOver handedOver) {
+    Map<SeriesKey, FamilyMeta> series = handedOver.series;
+    if (series.isEmpty()) {
+      return;
+    }
+    Map<SeriesKey, FamilyMeta> merged = new HashMap<>(series);
+    merged.putAll(previous);
+    previous = merged;
+    previousBodyId = 0;
+  }
+
   /** Runs {@code work} here when it concerns few series, else on the worker. */
   private <T> Future<T> offloadIfLarge(int series, java.util.concurrent.Callable<T> work) {
     if (series <= OFFLOAD_SERIES || worker == null) {
