@@ -215,15 +215,7 @@ final class ScrapeLoop {
    * converted on the worker.
    */
   Future<ResourceMetrics> stop() {
-    stopped = true;
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-      timerId = -1;
-    }
-    if (inFlight != null) {
-      inFlight.reset();
-      inFlight = null;
-    }
+    halt();
     if (!reported && previous.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -254,15 +246,7 @@ final class ScrapeLoop {
    * loop to {@link #inherit}.
    */
   HandedOver handOver() {
-    stopped = true;
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-      timerId = -1;
-    }
-    if (inFlight != null) {
-      inFlight.reset();
-      inFlight = null;
-    }
+    halt();
     Map<SeriesKey, FamilyMeta> series = previous;
     previous = new HashMap<>();
     previousBodyId = 0;
@@ -293,6 +277,19 @@ final class ScrapeLoop {
     merged.putAll(previous);
     previous = merged;
     previousBodyId = 0;
+  }
+
+  /** No more scrapes: cancels the next one and the one in flight. */
+  private void halt() {
+    stopped = true;
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+    if (inFlight != null) {
+      inFlight.reset();
+      inFlight = null;
+    }
   }
 
   /** Runs {@code work} here when it concerns few series, else on the worker. */
