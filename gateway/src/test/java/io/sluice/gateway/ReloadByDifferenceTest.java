@@ -10,7 +10,9 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -112,6 +114,25 @@ class ReloadByDifferenceTest {
         pipelines:
           metrics:
             receivers: [prometheus]
+            exporters: [file]
+      """;
+
+  private static final String FILELOG = """
+      receivers:
+        filelog:
+          include: ["${env:LOGS}/*.log"]
+          start_at: beginning
+          poll_interval: 50ms
+      exporters:
+        file:
+          path: ${env:OUT}
+      service:
+        telemetry:
+          metrics:
+            level: none
+        pipelines:
+          logs:
+            receivers: [filelog]
             exporters: [file]
       """;
 
@@ -258,6 +279,42 @@ class ReloadByDifferenceTest {
     await("the trace decided after the reload").atMost(Duration.ofSeconds(20))
         .until(() -> OtlpFlat.spanIdsInFile(file("second")).containsAll(beforeReload));
     assertThat(OtlpFlat.spanIdsInFile(file("first"))).as("spans written by the replaced exporter").isEmpty();
+  }
+
+  @Test
+  void anUnchangedFileTailerKeepsItsOffsetsAcrossAReload() throws Exception {
+    Path logs = Files.createDirectories(dir.resolve("logs"));
+    Path log = logs.resolve("app.log");
+    env.put("LOGS", logs.toString());
+    Files.writeString(log, lines(0, 50));
+    start(FILELOG);
+    await("lines before the reload").atMost(Duration.ofSeconds(20))
+        .until(() -> bodies(file("first")).size() == 50);
+
+    env.put("OUT", file("second").toString());
+    ReloadSummary summary = reload();
+    assertThat(summary.kept()).containsExactly("receiver 'filelog'");
+    Files.writeString(log, lines(50, 100), StandardOpenOption.APPEND);
+    await("lines after the reload").atMost(Duration.ofSeconds(20))
+        .until(() -> bodies(file("second")).size() >= 50);
+
+    // Kept, the tailer reads on from its offset: a restarted one (start_at: beginning, no storage)
+    // would read the file again from its first line.
+    assertThat(bodies(file("second"))).as("lines read after the reload").isEqualTo(
+        lines(50, 100).lines().toList());
+    assertThat(bodies(file("first"))).isEqualTo(lines(0, 50).lines().toList());
+  }
+
+  private static String lines(int from, int to) {
+    StringBuilder b = new StringBuilder();
+    for (int i = from; i < to; i++) {
+      b.append("line ").append(i).append('\n');
+    }
+    return b.toString();
+  }
+
+  private static List<String> bodies(Path file) {
+    return OtlpFlat.logsInFile(file).stream().map(l -> l.log().getBody().getStringValue()).toList();
   }
 
   @Test
