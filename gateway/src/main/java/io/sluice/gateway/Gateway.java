@@ -96,7 +96,16 @@ public final class Gateway {
     try {
       summary = await(g.takeOver(), timeout, "applying the new config");
     } catch (Exception e) {
-      LOG.error("The new config did not start ({}); the running pipelines carry on unchanged", e.getMessage(), e);
+      if (g.tookOver()) {
+        // The new pipelines run; what they replaced is still draining past the deadline.
+        graph = g;
+        config = next;
+        LOG.error("Applied the new config {}, but the components it replaced had not drained after {} s: {}",
+            next.files(), timeout.toSeconds(), e.getMessage());
+      } else {
+        LOG.error("The new config did not start ({}); the running pipelines carry on unchanged", e.getMessage(),
+            e);
+      }
       throw e;
     }
     graph = g;

@@ -614,6 +614,14 @@ public final class ServiceGraph implements Host {
     old.sequentially(retired, false).onComplete(r -> done.complete(summary));
   }
 
+  /**
+   * True once this graph, made by {@link #buildNext}, is the running one: its new components
+   * started and the kept ones feed them, even while the components it replaced still drain.
+   */
+  public boolean tookOver() {
+    return live.current == this;
+  }
+
   private static String labelsOf(ServiceGraph g, List<Component> components) {
     List<String> out = new ArrayList<>();
     components.forEach(c -> out.add(g.labels.getOrDefault(c, c.getClass().getSimpleName())));
