@@ -259,6 +259,7 @@ class ReloadByDifferenceTest {
     assertThat(summary.kept()).containsExactlyInAnyOrder("exporter 'file'", "processor 'batch' of pipeline 'traces'");
     assertThat(refused.get()).as("connections refused (of %d made) while the receiver was replaced", connected.get())
         .isZero();
+    assertThat(sender.failures()).as("requests that failed while the receiver was replaced").isEmpty();
     assertThat(lost()).as("acknowledged spans lost").isEmpty();
   }
 
