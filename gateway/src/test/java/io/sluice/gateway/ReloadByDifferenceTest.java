@@ -3,13 +3,16 @@ package io.sluice.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.sluice.core.service.ServiceGraph.ReloadSummary;
 import io.sluice.core.testkit.Ports;
+import io.sluice.core.testkit.TestCertificates;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -261,6 +264,29 @@ class ReloadByDifferenceTest {
         .isZero();
     assertThat(sender.failures()).as("requests that failed while the receiver was replaced").isEmpty();
     assertThat(lost()).as("acknowledged spans lost").isEmpty();
+  }
+
+  @Test
+  void aReceiverThatTurnsTlsOnRestartsInPlaceAndServesTls() throws Exception {
+    start(TRACES);
+    int grpc = Integer.parseInt(env.get("GRPC"));
+    sender = TraceSender.to(grpc, "tls-change");
+    assertThat(sender.sendOnce().isOk()).as("plain gRPC before the reload").isTrue();
+
+    // Not beside its old form: a TLS server that joined the plain server's socket would not
+    // serve TLS. It stops first and starts again on the same port, with TLS.
+    TestCertificates certs = TestCertificates.newCa(dir, "ca");
+    TestCertificates.Issued server = certs.server("localhost");
+    GatewayFixtures.writeConfig(dir, "sluice.yaml", TRACES.replace("max_recv_msg_size_mib: ${env:RECV_MIB}",
+        "max_recv_msg_size_mib: ${env:RECV_MIB}\n        tls: {cert_file: " + server.certFile() + ", key_file: "
+            + server.keyFile() + "}"));
+    ReloadSummary summary = reload();
+
+    assertThat(summary.replaced()).containsExactly("receiver 'otlp'");
+    byte[] ca = certs.ca().certPem().getBytes(StandardCharsets.US_ASCII);
+    assertThat(SecureReceiverTest.export(OtlpGrpcSpanExporter.builder().setEndpoint("https://localhost:" + grpc)
+        .setTrustedCertificates(ca).build())).as("the SDK over TLS after the reload").isTrue();
+    assertThat(sender.sendOnce().isOk()).as("plain gRPC after the reload").isFalse();
   }
 
   @Test

@@ -20,6 +20,7 @@ import io.sluice.core.telemetry.SelfMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -562,7 +563,10 @@ public final class ServiceGraph implements Host {
           + " settings changed or they keep state in a storage extension)", labelsOf(old, stopBefore));
     }
     Promise<ReloadSummary> done = Promise.promise();
-    old.sequentially(stopBefore, false).onComplete(stoppedFirst -> sequentially(fresh, true).onComplete(start -> {
+    Promise<Void> freshStarted = Promise.promise();
+    old.sequentially(stopBefore, false).onComplete(stoppedFirst -> startFresh(fresh, keptComponents,
+        !stopBefore.isEmpty(), System.nanoTime() + REBIND_PATIENCE.toNanos(), freshStarted));
+    freshStarted.future().onComplete(start -> {
       if (start.failed()) {
         List<Component> undo = new ArrayList<>(shutdownOrder());
         undo.removeIf(keptComponents::contains);
@@ -581,8 +585,43 @@ public final class ServiceGraph implements Host {
       handOver(successors).onComplete(handedOver -> takeOverStarted(old, retired, done,
           new ReloadSummary(List.copyOf(keptLabels), List.copyOf(started), List.copyOf(replaced),
               List.copyOf(stopped))));
-    }));
+    });
     return done.future();
+  }
+
+  /**
+   * How long a reload keeps trying to bind the ports that components stopped first just
+   * released: Vert.x completes a server's close a moment before its port can always be bound again.
+   */
+  static final Duration REBIND_PATIENCE = Duration.ofSeconds(5);
+
+  /**
+   * Starts the new components; when {@code rebinding} (components on the same ports were just
+   * stopped) and a bind fails with "address already in use", stops what started and tries again
+   * a little later, until {@code deadlineNanos}.
+   */
+  private void startFresh(List<Component> fresh, Set<Component> keptComponents, boolean rebinding,
+      long deadlineNanos, Promise<Void> result) {
+    sequentially(fresh, true).onComplete(ar -> {
+      if (ar.succeeded() || !rebinding || !addressInUse(ar.cause()) || System.nanoTime() > deadlineNanos) {
+        result.handle(ar);
+        return;
+      }
+      LOG.info("Reload: a port is not free yet ({}); trying again", ar.cause().getMessage());
+      List<Component> undo = new ArrayList<>(shutdownOrder());
+      undo.removeIf(keptComponents::contains);
+      sequentially(undo, false).onComplete(x -> vertx.setTimer(100,
+          t -> startFresh(fresh, keptComponents, true, deadlineNanos, result)));
+    });
+  }
+
+  private static boolean addressInUse(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.net.BindException || String.valueOf(c.getMessage()).contains("already in use")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Lets each replacement that can take over part of the work of the instance it replaces. */
