@@ -59,6 +59,11 @@ import org.slf4j.LoggerFactory;
  * exporters, then each pipeline's processors from the back, a connector only once every pipeline
  * it feeds has started, and receivers last. Without connectors that is: extensions, exporters,
  * processors back to front, receivers.
+ *
+ * <p>A new config is applied by difference: {@link #buildNext} builds its graph from the running
+ * one, taking over every component built the same way, and {@link #takeOver()} starts the rest,
+ * points the kept components at what now follows them (each one's next consumer is a
+ * {@link SwitchableConsumer}) and stops what is gone or replaced.
  */
 public final class ServiceGraph implements Host {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceGraph.class);
