@@ -180,8 +180,7 @@ class ReloadByDifferenceTest {
 
   private void start(String yaml) throws Exception {
     config = GatewayFixtures.writeConfig(dir, "sluice.yaml", yaml);
-    vertx = GatewayFixtures.lenientVertx(blocked);
-    gateway = GatewayFixtures.start(vertx, config, env);
+    gateway = GatewayFixtures.start(vertx(), config, env);
   }
 
   private ReloadSummary reload() throws Exception {
@@ -287,6 +286,85 @@ class ReloadByDifferenceTest {
     assertThat(SecureReceiverTest.export(OtlpGrpcSpanExporter.builder().setEndpoint("https://localhost:" + grpc)
         .setTrustedCertificates(ca).build())).as("the SDK over TLS after the reload").isTrue();
     assertThat(sender.sendOnce().isOk()).as("plain gRPC after the reload").isFalse();
+  }
+
+  @Test
+  void anExporterWithAPersistentQueueRestartsInPlaceOnItsFilesWithoutLosingData() throws Exception {
+    // The sink: a second gateway that writes what it receives to a file.
+    int sinkPort = Ports.freePort();
+    Path sinkConfig = GatewayFixtures.writeConfig(dir, "sink.yaml", """
+        receivers:
+          otlp:
+            protocols:
+              grpc:
+                endpoint: 127.0.0.1:%d
+        exporters:
+          file:
+            path: %s
+        service:
+          telemetry:
+            metrics:
+              level: none
+          pipelines:
+            traces:
+              receivers: [otlp]
+              exporters: [file]
+        """.formatted(sinkPort, file("sink")));
+    Gateway sink = GatewayFixtures.start(vertx(), sinkConfig, Map.of());
+    try {
+      env.put("SINK", String.valueOf(sinkPort));
+      env.put("QUEUE", dir.resolve("queue").toString());
+      env.put("TIMEOUT", "10s");
+      start("""
+          receivers:
+            otlp:
+              protocols:
+                grpc:
+                  endpoint: 127.0.0.1:${env:GRPC}
+          exporters:
+            otlp:
+              endpoint: 127.0.0.1:${env:SINK}
+              tls: {insecure: true}
+              timeout: ${env:TIMEOUT}
+              sending_queue: {storage: file_storage}
+          extensions:
+            file_storage:
+              directory: ${env:QUEUE}
+              create_directory: true
+          service:
+            extensions: [file_storage]
+            telemetry:
+              metrics:
+                level: none
+            pipelines:
+              traces:
+                receivers: [otlp]
+                exporters: [otlp]
+          """);
+      sender = TraceSender.to(Integer.parseInt(env.get("GRPC")), "persistent-queue").start();
+      await().atMost(Duration.ofSeconds(20)).until(() -> sender.requestsAcked() >= 50);
+
+      env.put("TIMEOUT", "11s");
+      ReloadSummary summary = reload();
+      assertThat(summary.replaced()).containsExactly("exporter 'otlp'");
+      long afterReload = sender.requestsAcked();
+      await("acknowledged through the exporter's new form").atMost(Duration.ofSeconds(20))
+          .until(() -> sender.requestsAcked() >= afterReload + 50);
+      sender.stop();
+      Set<String> acked = sender.acked();
+      await("everything acknowledged reaches the sink").atMost(Duration.ofSeconds(30))
+          .until(() -> OtlpFlat.spanIdsInFile(file("sink")).containsAll(acked));
+    } finally {
+      sink.shutdown(Duration.ofSeconds(10));
+    }
+  }
+
+  /** The Vert.x of the gateway under test, made before it when a test needs it earlier. */
+  private Vertx vertx() {
+    if (vertx == null) {
+      vertx = GatewayFixtures.lenientVertx(blocked);
+    }
+    return vertx;
   }
 
   @Test
