@@ -261,7 +261,10 @@ class ReloadByDifferenceTest {
     assertThat(summary.kept()).containsExactlyInAnyOrder("exporter 'file'", "processor 'batch' of pipeline 'traces'");
     assertThat(refused.get()).as("connections refused (of %d made) while the receiver was replaced", connected.get())
         .isZero();
-    assertThat(sender.failures()).as("requests that failed while the receiver was replaced").isEmpty();
+    // Requests that reach the old receiver on its old connections once it has begun to drain are
+    // refused as retryable (the client sends them again, to the new one); nothing else fails.
+    assertThat(sender.failures().keySet()).as("how requests failed while the receiver was replaced")
+        .isSubsetOf(io.grpc.Status.Code.UNAVAILABLE);
     assertThat(lost()).as("acknowledged spans lost").isEmpty();
   }
 
