@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -15,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running gateway: Vert.x, the self-metrics endpoint and the pipelines of one config. A new
- * config (SIGHUP) builds a new graph and swaps it in: the old one drains completely first, so
- * nothing accepted is lost, and then the new one binds the same ports.
+ * config (SIGHUP, {@code --watch-config}) is applied by difference: what it builds the same way
+ * keeps running, what changed starts before its old form stops, and what is gone drains.
  */
 public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
@@ -81,57 +82,39 @@ public final class Gateway {
   }
 
   /**
-   * Swaps in a new config: drains and stops the running pipelines, then starts the new ones.
-   * If the new ones fail to start, the old config is started again.
+   * Applies a new config by difference (see {@link ServiceGraph#takeOver()}): components built
+   * the same way keep running with their state, new and changed ones start before the gone and
+   * replaced ones stop, and the stopped ones drain first. If a new component fails to start, the
+   * running pipelines carry on unchanged and the failure is thrown.
+   *
+   * @return what was kept, started, replaced and stopped
    */
-  public synchronized void reload(LoadedConfig next, Duration timeout) throws Exception {
-    LoadedConfig previous = config;
-    stopPipelines(timeout);
+  public synchronized ServiceGraph.ReloadSummary reload(LoadedConfig next, Duration timeout) throws Exception {
+    if (graph == null) {
+      start(next, timeout);
+      return new ServiceGraph.ReloadSummary(List.of(), List.of("every component"), List.of(), List.of());
+    }
+    ServiceGraph g = ServiceGraph.buildNext(graph, next.definition());
+    ServiceGraph.ReloadSummary summary;
     try {
-      startRebinding(next, timeout);
-      LOG.info("Applied the new config: {}", next.files());
+      summary = await(g.takeOver(), timeout, "applying the new config");
     } catch (Exception e) {
-      LOG.error("The new config did not start ({}); going back to the previous one", e.getMessage(), e);
-      startRebinding(previous, timeout);
+      if (g.tookOver()) {
+        // The new pipelines run; what they replaced is still draining past the deadline.
+        graph = g;
+        config = next;
+        LOG.error("Applied the new config {}, but the components it replaced had not drained after {} s: {}",
+            next.files(), timeout.toSeconds(), e.getMessage());
+      } else {
+        LOG.error("The new config did not start ({}); the running pipelines carry on unchanged", e.getMessage(),
+            e);
+      }
       throw e;
     }
-  }
-
-  /**
-   * Starts {@code next} right after the previous pipelines closed their listeners on the same
-   * ports. Vert.x completes a server's close a moment before the port can always be bound again,
-   * so a bind that fails with "address already in use" is retried for up to
-   * {@link #REBIND_PATIENCE}; any other failure is reported at once.
-   */
-  private void startRebinding(LoadedConfig next, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + REBIND_PATIENCE.toNanos();
-    long pauseMillis = 20;
-    while (true) {
-      try {
-        start(next, timeout);
-        return;
-      } catch (Exception e) {
-        if (!addressInUse(e) || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMillis) > deadline) {
-          throw e;
-        }
-        LOG.info("A port of the new pipelines is not free yet ({}); trying again in {} ms", e.getMessage(),
-            pauseMillis);
-        Thread.sleep(pauseMillis);
-        pauseMillis = Math.min(pauseMillis * 2, 500);
-      }
-    }
-  }
-
-  /** How long a reload keeps retrying binds of ports that the previous pipelines just released. */
-  static final Duration REBIND_PATIENCE = Duration.ofSeconds(5);
-
-  private static boolean addressInUse(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof java.net.BindException) {
-        return true;
-      }
-    }
-    return false;
+    graph = g;
+    config = next;
+    LOG.info("Applied the new config {}: {}", next.files(), summary.describe());
+    return summary;
   }
 
   private void stopPipelines(Duration deadline) {
@@ -176,9 +159,9 @@ public final class Gateway {
     }
   }
 
-  private static void await(Future<?> f, Duration timeout, String what) throws Exception {
+  private static <T> T await(Future<T> f, Duration timeout, String what) throws Exception {
     try {
-      f.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return f.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw new TimeoutException(what + " took longer than " + timeout.toSeconds() + " s");
     }

@@ -32,6 +32,11 @@ public final class Main implements Callable<Integer> {
       description = "How long SIGTERM may take to drain data in flight (Go syntax: 30s, 2m). Default: 30s")
   String shutdownTimeout;
 
+  @Option(names = "--watch-config",
+      description = "Reload when a config file changes (debounced), as SIGHUP does; an invalid config is"
+          + " reported and the running one kept.")
+  boolean watchConfig;
+
   /**
    * Starts every pipeline, then stops and exits 0: the training run that records the classes a
    * gateway loads into its class-data-sharing archive (gateway/pom.xml, bin/sluice).
@@ -112,17 +117,18 @@ public final class Main implements Callable<Integer> {
       stop.run();
       awaitQuietly(stopped);
     }, "sluice-shutdown"));
-    Signals.onSighup(() -> {
+    Runnable reload = () -> {
       try {
         LoadedConfig next = Configs.load(files, System.getenv());
         Logging.apply(next);
         gateway.reload(next, Duration.ofSeconds(60));
       } catch (Configs.InvalidConfigException e) {
-        log.error("SIGHUP: the config is not valid, keeping the running one:\n{}", e.getMessage());
+        log.error("Reload: the config is not valid, keeping the running one:\n{}", e.getMessage());
       } catch (Exception e) {
-        log.error("SIGHUP: reload failed: {}", e.getMessage(), e);
+        log.error("Reload failed, keeping the running config: {}", e.getMessage(), e);
       }
-    });
+    };
+    Signals.onSighup(reload);
     try {
       gateway.start(config, Duration.ofSeconds(60));
     } catch (Exception e) {
@@ -132,6 +138,9 @@ public final class Main implements Callable<Integer> {
     }
     if (stopAfterStart) {
       return 0; // the shutdown hook stops the pipelines as the JVM exits
+    }
+    if (watchConfig) {
+      ConfigWatcher.start(files, reload); // a daemon thread; it ends with the JVM
     }
     HeapTrim.start();
     stopped.await();

@@ -68,7 +68,7 @@ class SecureReceiverTest {
           traces: {receivers: [otlp], exporters: [debug]}
       """;
 
-  private static List<SpanData> oneSpan() {
+  static List<SpanData> oneSpan() {
     SdkRecorders.Spans capture = new SdkRecorders.Spans(SpanExporter.composite());
     SdkTracerProvider p = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(capture)).build();
     p.get("io.sluice.test").spanBuilder("secure").startSpan().end();
@@ -76,7 +76,8 @@ class SecureReceiverTest {
     return capture.exported();
   }
 
-  private static boolean export(SpanExporter exporter) {
+  /** Exports one span through {@code exporter} and shuts it down; true when the export succeeded. */
+  static boolean export(SpanExporter exporter) {
     try {
       return exporter.export(oneSpan()).join(15, TimeUnit.SECONDS).isSuccess();
     } finally {

@@ -110,9 +110,11 @@ class SigtermIT {
   }
 
   /** Starts the jar on {@code config} and waits until its health endpoint answers 200. */
-  private Running startGateway(Path config, int healthPort) throws IOException {
+  private Running startGateway(Path config, int healthPort, String... extraArgs) throws IOException {
     Path log = dir.resolve("gateway-" + processes.size() + ".log");
-    Process p = new ProcessBuilder(java("--config", config.toString(), "--shutdown-timeout", "20s"))
+    List<String> args = new ArrayList<>(List.of("--config", config.toString(), "--shutdown-timeout", "20s"));
+    args.addAll(List.of(extraArgs));
+    Process p = new ProcessBuilder(java(args.toArray(String[]::new)))
         .directory(dir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
@@ -208,6 +210,51 @@ class SigtermIT {
     lost.removeAll(inSecond);
     assertThat(lost).as("acknowledged spans in neither file").isEmpty();
     assertThat(inSecond).as("the new file has only spans the old one does not").doesNotContainAnyElementsOf(inFirst);
+  }
+
+  @Test
+  void watchConfigAppliesAnEditedFileAndKeepsTheRunningConfigWhenTheEditIsInvalid() throws Exception {
+    int grpc = Ports.freePort();
+    int health = Ports.freePort();
+    int metrics = Ports.freePort();
+    Path first = dir.resolve("first.jsonl");
+    Path second = dir.resolve("second.jsonl");
+    Path config = GatewayFixtures.writeConfig(dir, "sluice.yaml", config(grpc, health, metrics, first));
+    Running gw = startGateway(config, health, "--watch-config");
+    await("the watcher started").atMost(Duration.ofSeconds(20))
+        .until(() -> gw.output().contains("for changes; a change reloads the config"));
+    sender = TraceSender.to(grpc, "watch-test").start();
+    await("the gateway acknowledges requests").atMost(Duration.ofSeconds(20))
+        .until(() -> sender.requestsAcked() >= 50);
+
+    // An invalid edit: reported, and the running config carries on.
+    GatewayFixtures.writeConfig(dir, "sluice.yaml", config(grpc, health, metrics, first)
+        .replace("timeout: 200ms", "timeout: 200ms\n    send_batch_sise: 10"));
+    await("the invalid edit reported").atMost(Duration.ofSeconds(20))
+        .until(() -> gw.output().contains("the config is not valid, keeping the running one"));
+    assertThat(gw.output()).contains("send_batch_sise");
+    long beforeValidEdit = sender.requestsAcked();
+    await("requests acknowledged after the invalid edit").atMost(Duration.ofSeconds(20))
+        .until(() -> sender.requestsAcked() >= beforeValidEdit + 50);
+    assertThat(OtlpFlat.spanIdsInFile(second)).isEmpty();
+
+    // A valid edit: applied by difference, the receiver kept.
+    GatewayFixtures.writeConfig(dir, "sluice.yaml", config(grpc, health, metrics, second));
+    await("spans written to the file of the edited config").atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      assertThat(gw.process().isAlive()).as("gateway alive; log:\n%s", gw.output()).isTrue();
+      assertThat(OtlpFlat.spanIdsInFile(second)).isNotEmpty();
+    });
+    assertThat(gw.output()).contains("Applied the new config").contains("kept 3 (")
+        .contains("receiver 'otlp'").contains("replaced 1 (exporter 'file')");
+
+    sender.stop();
+    assertThat(sender.failures()).as("requests refused across both edits").isEmpty();
+    int exit = terminate(gw);
+    assertThat(exit).as("exit code; log:\n%s", gw.output()).isZero();
+    Set<String> lost = new HashSet<>(sender.acked());
+    lost.removeAll(OtlpFlat.spanIdsInFile(first));
+    lost.removeAll(OtlpFlat.spanIdsInFile(second));
+    assertThat(lost).as("acknowledged spans in neither file").isEmpty();
   }
 
   @Test

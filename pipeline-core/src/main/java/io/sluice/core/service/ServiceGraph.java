@@ -13,12 +13,14 @@ import io.sluice.core.Host;
 import io.sluice.core.ProcessorFactory;
 import io.sluice.core.ReceiverFactory;
 import io.sluice.core.Signal;
+import io.sluice.core.StateHandover;
 import io.sluice.core.config.BoundComponent;
 import io.sluice.core.config.PipelineConfig;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,8 +32,10 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +59,11 @@ import org.slf4j.LoggerFactory;
  * exporters, then each pipeline's processors from the back, a connector only once every pipeline
  * it feeds has started, and receivers last. Without connectors that is: extensions, exporters,
  * processors back to front, receivers.
+ *
+ * <p>A new config is applied by difference: {@link #buildNext} builds its graph from the running
+ * one, taking over every component built the same way, and {@link #takeOver()} starts the rest,
+ * points the kept components at what now follows them (each one's next consumer is a
+ * {@link SwitchableConsumer}) and stops what is gone or replaced.
  */
 public final class ServiceGraph implements Host {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceGraph.class);
@@ -97,14 +106,74 @@ public final class ServiceGraph implements Host {
   /** How each component is named in logs and errors. */
   private final Map<Component, String> labels = new IdentityHashMap<>();
 
+  /**
+   * Every component by a key naming what it is in the graph ({@code processor traces/a batch}),
+   * with what it was built from: what a reload compares.
+   */
+  private final Map<String, Node> nodes = new LinkedHashMap<>();
+
+  /** The graph this one replaces, while a reload builds and starts it; null otherwise. */
+  private ServiceGraph previous;
+  /** Whether this graph may take over components of {@link #previous} (its extensions are the same). */
+  private boolean reuse;
+  /** The keys of components taken over from {@link #previous}. */
+  private final Set<String> kept = new HashSet<>();
+  /** Points kept components at their new next consumers; run once the new components started. */
+  private final List<Runnable> rewires = new ArrayList<>();
+  /** Which graph is the running one; shared by a graph and the graphs that replace it. */
+  private final Live live;
+  private final Host host;
+
   private volatile boolean ready;
   private Future<Void> startFuture;
   private Future<Void> shutdownFuture;
 
-  private ServiceGraph(Vertx vertx, SelfMetrics metrics, Definition def) {
+  /**
+   * One component of the graph and what it was built from.
+   *
+   * @param shape what else decides how it was built: the signals a receiver feeds, a processor's signal
+   * @param output the next consumer of a processor or connector, or null
+   * @param outputs the next consumer per signal of a receiver, or null
+   */
+  private record Node(String key, Component component, String label, String type, Object config, Object shape,
+      SwitchableConsumer output, Map<Signal, SwitchableConsumer> outputs) {}
+
+  /** Which graph runs now, for the {@link Host#ready()} of components kept across reloads. */
+  private static final class Live {
+    volatile ServiceGraph current;
+  }
+
+  /**
+   * The host components are given: ready as the running graph is, and with the extensions of the
+   * graph that built them (a kept component only exists while those are the same instances). It
+   * holds no graph, so a component kept across reloads does not keep the graphs it outlived.
+   */
+  private record ComponentHost(Live live, Map<ComponentId, Extension> extensions) implements Host {
+    @Override
+    public boolean ready() {
+      ServiceGraph current = live.current;
+      return current != null && current.ready();
+    }
+
+    @Override
+    public Optional<Extension> extension(ComponentId id) {
+      return Optional.ofNullable(extensions.get(id));
+    }
+  }
+
+  private ServiceGraph(Vertx vertx, SelfMetrics metrics, Definition def, ServiceGraph previous) {
     this.vertx = vertx;
     this.metrics = metrics;
     this.def = def;
+    this.previous = previous;
+    if (previous == null) {
+      live = new Live();
+      live.current = this;
+    } else {
+      live = previous.live;
+      reuse = sameExtensions(previous.def, def);
+    }
+    host = new ComponentHost(live, extensionsById);
   }
 
   /**
@@ -113,14 +182,46 @@ public final class ServiceGraph implements Host {
    * @throws IllegalArgumentException when pipelines feed each other in a cycle through connectors
    */
   public static ServiceGraph build(Vertx vertx, SelfMetrics metrics, Definition def) {
-    ServiceGraph g = new ServiceGraph(vertx, metrics, def);
+    ServiceGraph g = new ServiceGraph(vertx, metrics, def, null);
     g.buildAll();
     return g;
   }
 
+  /**
+   * Builds the graph of {@code def} to replace {@code running}, taking over every component of
+   * {@code running} that {@code def} builds the same way: same type, same config (compared by
+   * value), and for a receiver the same signals, for a processor the same pipeline and signal,
+   * for a connector the same pair of signals. Those keep running with their state; only what
+   * follows them is rewired, by {@link #takeOver()}. When the extensions changed, nothing is
+   * taken over: components find their extensions when they start. Nothing starts here.
+   *
+   * @throws IllegalArgumentException when pipelines feed each other in a cycle through connectors
+   */
+  public static ServiceGraph buildNext(ServiceGraph running, Definition def) {
+    ServiceGraph g = new ServiceGraph(running.vertx, running.metrics, def, running);
+    g.buildAll();
+    return g;
+  }
+
+  /** True when both define the same extensions, in the same order, configured the same way. */
+  private static boolean sameExtensions(Definition a, Definition b) {
+    if (!a.serviceExtensions().equals(b.serviceExtensions())) {
+      return false;
+    }
+    for (ComponentId id : a.serviceExtensions()) {
+      BoundComponent<?> x = a.component(ComponentKind.EXTENSION, id);
+      BoundComponent<?> y = b.component(ComponentKind.EXTENSION, id);
+      if (!x.factory().type().equals(y.factory().type()) || !ConfigComparison.same(x.config(), y.config())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   @Override
   public boolean ready() {
-    return ready;
+    ServiceGraph current = live.current;
+    return current == this || current == null ? ready : current.ready();
   }
 
   @Override
@@ -129,15 +230,15 @@ public final class ServiceGraph implements Host {
   }
 
   private ComponentContext context(ComponentKind kind, ComponentId id, String pipeline) {
-    return new ComponentContext(id, kind, pipeline, vertx, metrics, this);
+    return new ComponentContext(id, kind, pipeline, vertx, metrics, host);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void buildAll() {
     for (ComponentId id : def.serviceExtensions()) {
       BoundComponent<?> s = def.component(ComponentKind.EXTENSION, id);
-      Extension ext = named(((ExtensionFactory) s.factory()).create(context(ComponentKind.EXTENSION, id, ""),
-          s.config()), "extension '" + id + "'");
+      Extension ext = (Extension) obtain("extension " + id, "extension '" + id + "'", s, null, null, null,
+          () -> ((ExtensionFactory) s.factory()).create(context(ComponentKind.EXTENSION, id, ""), s.config()));
       extensions.add(ext);
       extensionsById.put(id, ext);
     }
@@ -152,8 +253,13 @@ public final class ServiceGraph implements Host {
       for (ComponentId eid : p.exporters()) {
         BoundComponent<?> s = def.component(ComponentKind.EXPORTER, eid);
         if (s != null) {
-          tail.add((Consumer) exporters.computeIfAbsent(eid, k -> named(((ExporterFactory) s.factory())
-              .create(context(ComponentKind.EXPORTER, eid, ""), s.config()), "exporter '" + eid + "'")));
+          Component exporter = exporters.get(eid);
+          if (exporter == null) {
+            exporter = obtain("exporter " + eid, "exporter '" + eid + "'", s, null, null, null,
+                () -> ((ExporterFactory) s.factory()).create(context(ComponentKind.EXPORTER, eid, ""), s.config()));
+            exporters.put(eid, exporter);
+          }
+          tail.add((Consumer) exporter);
         } else {
           tail.add(connectorInput(eid, p, byId));
         }
@@ -164,11 +270,12 @@ public final class ServiceGraph implements Host {
       for (int i = pids.size() - 1; i >= 0; i--) {
         ComponentId procId = pids.get(i);
         BoundComponent<?> s = def.component(ComponentKind.PROCESSOR, procId);
-        var proc = ((ProcessorFactory) s.factory())
-            .create(context(ComponentKind.PROCESSOR, procId, pid), s.config(), p.signal(), next);
-        named(proc, "processor '" + procId + "' of pipeline '" + pid + "'");
+        SwitchableConsumer out = new SwitchableConsumer(next);
+        Component proc = obtain("processor " + pid + " " + procId, "processor '" + procId + "' of pipeline '" + pid
+            + "'", s, p.signal(), out, null, () -> ((ProcessorFactory) s.factory())
+            .create(context(ComponentKind.PROCESSOR, procId, pid), s.config(), p.signal(), out));
         procs.add(0, proc);
-        next = proc;
+        next = (Consumer) proc;
       }
       processors.put(pid, procs);
       entries.put(pid, next);
@@ -186,16 +293,58 @@ public final class ServiceGraph implements Host {
     }
     receiverInputs.forEach((rid, inputs) -> {
       BoundComponent<?> s = def.component(ComponentKind.RECEIVER, rid);
-      Map<Signal, Consumer> next = new EnumMap<>(Signal.class);
-      inputs.forEach((sig, list) -> next.put(sig, FanOutConsumer.of(list)));
-      receivers.put(rid, named(((ReceiverFactory) s.factory()).create(context(ComponentKind.RECEIVER, rid, ""),
-          s.config(), next), "receiver '" + rid + "'"));
+      String key = "receiver " + rid;
+      Node old = reusable(key, s, inputs.keySet());
+      Map<Signal, SwitchableConsumer> outs = new EnumMap<>(Signal.class);
+      inputs.forEach((sig, list) -> {
+        Consumer target = FanOutConsumer.of(list);
+        SwitchableConsumer out = old == null ? new SwitchableConsumer(target) : old.outputs().get(sig);
+        if (old != null) {
+          rewires.add(() -> out.switchTo(target));
+        }
+        outs.put(sig, out);
+      });
+      Map<Signal, Consumer> next = Collections.unmodifiableMap(new EnumMap<>(outs));
+      receivers.put(rid, obtain(key, "receiver '" + rid + "'", s, inputs.keySet(), null, outs,
+          () -> ((ReceiverFactory) s.factory()).create(context(ComponentKind.RECEIVER, rid, ""), s.config(), next)));
     });
   }
 
-  private <T extends Component> T named(T component, String label) {
-    labels.put(component, label);
-    return component;
+  /**
+   * The component {@code key}: taken over from the previous graph when that one built it from the
+   * same type, config and shape, else made by {@code create}.
+   */
+  private Component obtain(String key, String label, BoundComponent<?> s, Object shape, SwitchableConsumer output,
+      Map<Signal, SwitchableConsumer> outputs, Supplier<? extends Component> create) {
+    Node old = reusable(key, s, shape);
+    Component c;
+    if (old != null) {
+      c = old.component();
+      kept.add(key);
+      if (output != null) {
+        SwitchableConsumer target = output;
+        rewires.add(() -> old.output().switchTo(target.target()));
+        output = old.output();
+      }
+    } else {
+      c = create.get();
+    }
+    labels.put(c, label);
+    nodes.put(key, new Node(key, c, label, s.factory().type(), s.config(), shape, output, outputs));
+    return c;
+  }
+
+  /** The node of the previous graph that {@code key} may take over, or null. */
+  private Node reusable(String key, BoundComponent<?> s, Object shape) {
+    if (previous == null || !reuse) {
+      return null;
+    }
+    Node old = previous.nodes.get(key);
+    if (old == null || !old.type().equals(s.factory().type()) || !Objects.equals(old.shape(), shape)
+        || !ConfigComparison.same(old.config(), s.config())) {
+      return null;
+    }
+    return old;
   }
 
   /**
@@ -234,12 +383,12 @@ public final class ServiceGraph implements Host {
         List<Consumer> next = new ArrayList<>();
         pipelines.forEach(q -> next.add(entries.get(q.id())));
         Consumer fanOut = FanOutConsumer.of(next);
-        Consumer out = batch -> {
+        SwitchableConsumer out = new SwitchableConsumer(batch -> {
           counts.outgoing(batch.itemCount());
           return fanOut.consume(batch);
-        };
-        c = named(factory.create(context(ComponentKind.CONNECTOR, cid, ""), s.config(), from, to, out),
-            "connector '" + cid + "' (" + from + " to " + to + ")");
+        });
+        c = obtain("connector " + key, "connector '" + cid + "' (" + from + " to " + to + ")", s, null, out, null,
+            () -> (Component) factory.create(context(ComponentKind.CONNECTOR, cid, ""), s.config(), from, to, out));
         connectors.put(key, c);
         for (PipelineConfig q : pipelines) {
           connectorsFeeding.computeIfAbsent(q.id(), k -> new ArrayList<>()).add(c);
@@ -346,6 +495,190 @@ public final class ServiceGraph implements Host {
     }
     sequentially(shutdownOrder(), false).onComplete(stopped);
     return stopped.future();
+  }
+
+  /**
+   * What a reload did, each component named as in logs.
+   *
+   * @param kept taken over from the running graph, still running with their state
+   * @param started new in this config
+   * @param replaced in both configs but built differently: the new one started, the old one stopped
+   * @param stopped gone from this config: drained and stopped
+   */
+  public record ReloadSummary(List<String> kept, List<String> started, List<String> replaced, List<String> stopped) {
+    /** One line for the log: what was kept, started, replaced and stopped. */
+    public String describe() {
+      return "kept " + names(kept) + "; started " + names(started) + "; replaced " + names(replaced) + "; stopped "
+          + names(stopped);
+    }
+
+    private static String names(List<String> labels) {
+      return labels.isEmpty() ? "none" : labels.size() + " (" + String.join(", ", labels) + ")";
+    }
+  }
+
+  /**
+   * Replaces the running graph this one was built from by {@link #buildNext}: the new and changed
+   * components start while the running ones carry on, then the kept components are pointed at
+   * what now follows them, and only then do the components that are gone or replaced stop, intake
+   * first, each draining what it accepted into what still follows it. A changed listener thus
+   * starts before its old self stops: on the same address the new server joins the socket the old
+   * one holds (Vert.x shares a listening socket between the servers of one address), so the port
+   * never closes. A changed component that cannot run beside its old self (see
+   * {@link ConfigComparison#mustStopFirst}) stops first and starts again in its new form.
+   *
+   * <p>If a new component fails to start, the ones that started are stopped, those stopped first
+   * start again, and the running graph carries on as it was; the future fails with the cause.
+   * On success this graph is the running one and the previous one must not be shut down.
+   */
+  public Future<ReloadSummary> takeOver() {
+    ServiceGraph old = previous;
+    if (old == null) {
+      throw new IllegalStateException("takeOver() is only for a graph made by buildNext()");
+    }
+    Set<Component> keptComponents = Collections.newSetFromMap(new IdentityHashMap<>());
+    Set<Component> stopFirst = Collections.newSetFromMap(new IdentityHashMap<>());
+    Map<Component, Component> successors = new IdentityHashMap<>();
+    List<String> keptLabels = new ArrayList<>();
+    List<String> started = new ArrayList<>();
+    List<String> replaced = new ArrayList<>();
+    List<String> stopped = new ArrayList<>();
+    nodes.forEach((key, n) -> {
+      Node before = old.nodes.get(key);
+      if (kept.contains(key)) {
+        keptComponents.add(n.component());
+        keptLabels.add(n.label());
+      } else if (before != null) {
+        replaced.add(n.label());
+        if (ConfigComparison.mustStopFirst(before.config(), n.config())) {
+          stopFirst.add(before.component());
+        } else if (n.component() instanceof StateHandover
+            && n.component().getClass() == before.component().getClass()) {
+          successors.put(before.component(), n.component());
+        }
+      } else {
+        started.add(n.label());
+      }
+    });
+    old.nodes.forEach((key, n) -> {
+      if (!nodes.containsKey(key)) {
+        stopped.add(n.label());
+      }
+    });
+    List<Component> fresh = new ArrayList<>(shutdownOrder());
+    Collections.reverse(fresh);
+    fresh.removeIf(keptComponents::contains);
+    List<Component> stopBefore = new ArrayList<>(old.shutdownOrder());
+    stopBefore.removeIf(c -> !stopFirst.contains(c));
+    List<Component> retired = new ArrayList<>(old.shutdownOrder());
+    retired.removeIf(c -> keptComponents.contains(c) || stopFirst.contains(c));
+    if (!stopBefore.isEmpty()) {
+      LOG.warn("Reload: stopping {} before starting their new forms (they cannot run beside them: their TLS"
+          + " settings changed or they keep state in a storage extension)", labelsOf(old, stopBefore));
+    }
+    Promise<ReloadSummary> done = Promise.promise();
+    Promise<Void> freshStarted = Promise.promise();
+    old.sequentially(stopBefore, false).onComplete(stoppedFirst -> startFresh(fresh, keptComponents,
+        !stopBefore.isEmpty(), System.nanoTime() + REBIND_PATIENCE.toNanos(), freshStarted));
+    freshStarted.future().onComplete(start -> {
+      if (start.failed()) {
+        List<Component> undo = new ArrayList<>(shutdownOrder());
+        undo.removeIf(keptComponents::contains);
+        List<Component> restart = new ArrayList<>(stopBefore);
+        Collections.reverse(restart);
+        sequentially(undo, false).onComplete(x -> old.sequentially(restart, true).onComplete(y -> {
+          if (y.failed()) {
+            LOG.error("Reload: {} did not start again after the new config failed", labelsOf(old, restart),
+                y.cause());
+          }
+          previous = null;
+          done.fail(start.cause());
+        }));
+        return;
+      }
+      handOver(successors).onComplete(handedOver -> takeOverStarted(old, retired, done,
+          new ReloadSummary(List.copyOf(keptLabels), List.copyOf(started), List.copyOf(replaced),
+              List.copyOf(stopped))));
+    });
+    return done.future();
+  }
+
+  /**
+   * How long a reload keeps trying to bind the ports that components stopped first just
+   * released: Vert.x completes a server's close a moment before its port can always be bound again.
+   */
+  static final Duration REBIND_PATIENCE = Duration.ofSeconds(5);
+
+  /**
+   * Starts the new components; when {@code rebinding} (components on the same ports were just
+   * stopped) and a bind fails with "address already in use", stops what started and tries again
+   * a little later, until {@code deadlineNanos}.
+   */
+  private void startFresh(List<Component> fresh, Set<Component> keptComponents, boolean rebinding,
+      long deadlineNanos, Promise<Void> result) {
+    sequentially(fresh, true).onComplete(ar -> {
+      if (ar.succeeded() || !rebinding || !addressInUse(ar.cause()) || System.nanoTime() > deadlineNanos) {
+        result.handle(ar);
+        return;
+      }
+      LOG.info("Reload: a port is not free yet ({}); trying again", ar.cause().getMessage());
+      List<Component> undo = new ArrayList<>(shutdownOrder());
+      undo.removeIf(keptComponents::contains);
+      sequentially(undo, false).onComplete(x -> vertx.setTimer(100,
+          t -> startFresh(fresh, keptComponents, true, deadlineNanos, result)));
+    });
+  }
+
+  private static boolean addressInUse(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.net.BindException || String.valueOf(c.getMessage()).contains("already in use")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Lets each replacement that can take over part of the work of the instance it replaces. */
+  private Future<Void> handOver(Map<Component, Component> successors) {
+    List<Future<Void>> all = new ArrayList<>();
+    successors.forEach((before, after) -> {
+      Future<Void> f;
+      try {
+        f = ((StateHandover) after).takeOverFrom(before);
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      all.add(f.onFailure(e -> LOG.warn("Reload: {} could not take over from its previous form ({}); that one"
+          + " stops as usual", labels.get(after), e.getMessage(), e)));
+    });
+    return Future.join(all).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /** The new components run: points the kept ones at them, then stops what is gone or replaced. */
+  private void takeOverStarted(ServiceGraph old, List<Component> retired, Promise<ReloadSummary> done,
+      ReloadSummary summary) {
+    rewires.forEach(Runnable::run);
+    synchronized (this) {
+      startFuture = Future.succeededFuture();
+      ready = shutdownFuture == null;
+    }
+    live.current = this;
+    previous = null;
+    old.sequentially(retired, false).onComplete(r -> done.complete(summary));
+  }
+
+  /**
+   * True once this graph, made by {@link #buildNext}, is the running one: its new components
+   * started and the kept ones feed them, even while the components it replaced still drain.
+   */
+  public boolean tookOver() {
+    return live.current == this;
+  }
+
+  private static String labelsOf(ServiceGraph g, List<Component> components) {
+    List<String> out = new ArrayList<>();
+    components.forEach(c -> out.add(g.labels.getOrDefault(c, c.getClass().getSimpleName())));
+    return String.join(", ", out);
   }
 
   private synchronized boolean shuttingDown() {

@@ -605,6 +605,161 @@ class ServiceGraphTest {
         .pipeline("traces", ids("fakerecv"), ids("tagger/t"), ids("spancount"));
   }
 
+  // ---------------------------------------------------------------- reload by difference
+
+  @Nested
+  class Reload {
+    private final FakeConfig changed = new FakeConfig(false, false, true, false);
+
+    private Def chain(FakeConfig second) {
+      return new Def()
+          .receiver("fakerecv")
+          .processor("tagger/1").processor("tagger/2", second)
+          .exporter("capture")
+          .pipeline("traces", ids("fakerecv"), ids("tagger/1", "tagger/2"), ids("capture"));
+    }
+
+    /** Builds {@code def} to replace {@code running} and waits for it to take over. */
+    private ServiceGraph.ReloadSummary reload(ServiceGraph running, Def def) {
+      ServiceGraph next = ServiceGraph.buildNext(running, def);
+      Future<ServiceGraph.ReloadSummary> done = next.takeOver();
+      awaitSuccess(done);
+      graphs.remove(running);
+      graphs.add(next);
+      current = next;
+      return done.result();
+    }
+
+    private ServiceGraph current;
+
+    @Test
+    void unchangedComponentsKeepRunningAndAChangedProcessorIsRewiredBetweenThem() {
+      ServiceGraph g = running(chain(FakeConfig.OK));
+      FakeReceiver r = receiver("fakerecv");
+      events.clear();
+
+      ServiceGraph.ReloadSummary summary = reload(g, chain(changed));
+
+      assertThat(summary.kept()).containsExactlyInAnyOrder("exporter 'capture'",
+          "processor 'tagger/1' of pipeline 'traces'", "receiver 'fakerecv'");
+      assertThat(summary.replaced()).containsExactly("processor 'tagger/2' of pipeline 'traces'");
+      assertThat(summary.started()).isEmpty();
+      assertThat(summary.stopped()).isEmpty();
+      assertThat(events).containsExactly("start processor tagger/2@traces", "shutdown processor tagger/2@traces");
+      assertThat(processorsBuilt.get("tagger/2")).hasSize(2);
+      assertThat(processorsBuilt.get("tagger/2").get(0).running).as("the old tagger/2 runs").isFalse();
+      assertThat(receiver("fakerecv")).isSameAs(r);
+
+      awaitSuccess(r.push(TestData.traces(1, 1)));
+      assertThat(tags(exporter("capture").capture.batches().get(0)))
+          .containsExactly("tagger/1@traces", "tagger/2@traces");
+      assertThat(current.ready()).isTrue();
+    }
+
+    @Test
+    void aRemovedProcessorIsBypassedThenStopped() {
+      ServiceGraph g = running(chain(FakeConfig.OK));
+      events.clear();
+      Def without = new Def()
+          .receiver("fakerecv")
+          .processor("tagger/1")
+          .exporter("capture")
+          .pipeline("traces", ids("fakerecv"), ids("tagger/1"), ids("capture"));
+
+      ServiceGraph.ReloadSummary summary = reload(g, without);
+
+      assertThat(summary.stopped()).containsExactly("processor 'tagger/2' of pipeline 'traces'");
+      assertThat(events).containsExactly("shutdown processor tagger/2@traces");
+      awaitSuccess(receiver("fakerecv").push(TestData.traces(1, 1)));
+      assertThat(tags(exporter("capture").capture.batches().get(0))).containsExactly("tagger/1@traces");
+    }
+
+    @Test
+    void newComponentsStartBeforeTheReplacedOnesStopAndThoseStopIntakeFirst() {
+      ServiceGraph g = running(chain(FakeConfig.OK));
+      events.clear();
+      Def def = new Def()
+          .receiver("fakerecv", changed)
+          .processor("tagger/1").processor("tagger/2")
+          .exporter("capture", changed)
+          .pipeline("traces", ids("fakerecv"), ids("tagger/1", "tagger/2"), ids("capture"));
+
+      ServiceGraph.ReloadSummary summary = reload(g, def);
+
+      assertThat(summary.replaced()).containsExactlyInAnyOrder("exporter 'capture'", "receiver 'fakerecv'");
+      // New exporter first and new receiver last, then the old receiver (intake) before the old exporter.
+      assertThat(events).containsExactly("start exporter capture", "start receiver fakerecv",
+          "shutdown receiver fakerecv", "shutdown exporter capture");
+      FakeReceiver fresh = receiversBuilt.get("fakerecv").get(1);
+      FakeExporter newExporter = exportersBuilt.get("capture").get(1);
+      awaitSuccess(fresh.push(TestData.traces(1, 1)));
+      assertThat(tags(newExporter.capture.batches().get(0)))
+          .as("the kept processors feed the new exporter").containsExactly("tagger/1@traces", "tagger/2@traces");
+    }
+
+    @Test
+    void aNewComponentThatFailsToStartLeavesTheRunningGraphAsItWas() {
+      ServiceGraph g = running(chain(FakeConfig.OK));
+      events.clear();
+      Def def = chain(changed).exporter("capture/b", new FakeConfig(true, false, false, false));
+      def.pipelines.clear();
+      def.pipeline("traces", ids("fakerecv"), ids("tagger/1", "tagger/2"), ids("capture", "capture/b"));
+
+      ServiceGraph next = ServiceGraph.buildNext(g, def);
+      Throwable failure = awaitFailure(next.takeOver());
+
+      assertThat(failure).hasMessageContaining("capture/b");
+      assertThat(events).doesNotContain("shutdown receiver fakerecv", "shutdown processor tagger/1@traces",
+          "shutdown exporter capture");
+      assertThat(g.ready()).isTrue();
+      awaitSuccess(receiver("fakerecv").push(TestData.traces(1, 1)));
+      assertThat(tags(exporter("capture").capture.batches().get(0)))
+          .as("still the old chain").containsExactly("tagger/1@traces", "tagger/2@traces");
+      assertThat(processorsBuilt.get("tagger/2").get(0).running).as("the old tagger/2 runs on").isTrue();
+    }
+
+    @Test
+    void aChangedExtensionReplacesEveryComponent() {
+      ServiceGraph g = running(chain(FakeConfig.OK).extension("ext"));
+      events.clear();
+      Def def = chain(FakeConfig.OK);
+      def.add(ComponentKind.EXTENSION, "ext", new FakeExtensionFactory(), changed);
+      def.extensionIds.add(ComponentId.parse("ext"));
+
+      ServiceGraph.ReloadSummary summary = reload(g, def);
+
+      assertThat(summary.kept()).isEmpty();
+      assertThat(summary.replaced()).hasSize(5);
+      assertThat(receiversBuilt.get("fakerecv")).hasSize(2);
+    }
+
+    @Test
+    void aKeptConnectorFeedsTheRebuiltPipelineItExportsInto() {
+      ServiceGraph g = running(new Def()
+          .receiver("fakerecv")
+          .processor("tagger/m")
+          .connector("spancount")
+          .exporter("capture")
+          .pipeline("traces", ids("fakerecv"), ids(), ids("spancount"))
+          .pipeline("metrics", ids("spancount"), ids("tagger/m"), ids("capture")));
+      Def def = new Def()
+          .receiver("fakerecv")
+          .processor("tagger/m", changed)
+          .connector("spancount")
+          .exporter("capture")
+          .pipeline("traces", ids("fakerecv"), ids(), ids("spancount"))
+          .pipeline("metrics", ids("spancount"), ids("tagger/m"), ids("capture"));
+
+      ServiceGraph.ReloadSummary summary = reload(g, def);
+
+      assertThat(summary.kept()).contains("connector 'spancount' (traces to metrics)");
+      awaitSuccess(receiver("fakerecv").push(TestData.traces(2, 1)));
+      FakeProcessor fresh = processorsBuilt.get("tagger/m").get(1);
+      assertThat(fresh.running).isTrue();
+      assertThat(exporter("capture").capture.itemCount(Signal.METRICS)).isEqualTo(2);
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** Builds and starts the graph of {@code def}. */

@@ -2,12 +2,14 @@ package io.sluice.receiver.prometheus;
 
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.sluice.core.Batch;
+import io.sluice.core.Component;
 import io.sluice.core.ComponentContext;
 import io.sluice.core.ConfigProblem;
 import io.sluice.core.Consumer;
 import io.sluice.core.Envelope;
 import io.sluice.core.Receiver;
 import io.sluice.core.Signal;
+import io.sluice.core.StateHandover;
 import io.sluice.core.telemetry.SelfMetrics;
 import io.sluice.core.telemetry.SelfMetrics.ReceiverMetrics;
 import io.sluice.core.util.RateLimitedLog;
@@ -35,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +51,7 @@ import org.slf4j.event.Level;
  * {@code http_sd_configs}; a target that goes away (a file or the discovery URL's answer changed)
  * or the receiver shutting down writes stale markers for all its series, as Prometheus does.
  */
-final class PrometheusReceiver implements Receiver {
+final class PrometheusReceiver implements Receiver, StateHandover {
   private static final Logger log = LoggerFactory.getLogger(PrometheusReceiver.class);
   /** How often target files are checked for changes, at most; they are re-read on change. */
   static final long FILE_SD_CHECK_MS = 5_000;
@@ -482,6 +485,92 @@ final class PrometheusReceiver implements Receiver {
             String.valueOf(ar.cause()));
       }
     });
+  }
+
+  /**
+   * On a reload that changed this receiver's config: takes over the scrape jobs configured the
+   * same way in both (same scrape config and global settings). The old receiver stops their loops
+   * without stale markers, and this receiver's loops of the same targets carry on from the series
+   * they had, so a job the reload did not touch keeps its series.
+   */
+  @Override
+  public Future<Void> takeOverFrom(Component predecessor) {
+    if (!(predecessor instanceof PrometheusReceiver old) || old == this || !sameOutsideJobs(old.config, config)) {
+      return Future.succeededFuture();
+    }
+    Promise<Map<String, ScrapeConfig>> mine = Promise.promise();
+    context.runOnContext(v -> {
+      Map<String, ScrapeConfig> same = new LinkedHashMap<>();
+      jobs.forEach((name, job) -> same.put(name, job.sc));
+      mine.complete(same);
+    });
+    return mine.future()
+        .compose(old::handOver)
+        .compose(handedOver -> {
+          Promise<Void> done = Promise.promise();
+          context.runOnContext(v -> {
+            int n = 0;
+            for (Map.Entry<String, Map<String, ScrapeLoop.HandedOver>> e : handedOver.entrySet()) {
+              Job job = jobs.get(e.getKey());
+              if (job == null) {
+                continue;
+              }
+              for (Map.Entry<String, ScrapeLoop.HandedOver> t : e.getValue().entrySet()) {
+                ScrapeLoop loop = job.loops.get(t.getKey());
+                if (loop != null) {
+                  loop.inherit(t.getValue());
+                  n++;
+                }
+              }
+            }
+            log.info("Receiver '{}' took over {} scrape jobs ({} targets) from its previous config", id,
+                handedOver.size(), n);
+            done.complete();
+          });
+          return done.future();
+        });
+  }
+
+  /** True when everything but the scrape jobs is configured the same way. */
+  private static boolean sameOutsideJobs(PrometheusReceiverConfig a, PrometheusReceiverConfig b) {
+    return a.config().global().equals(b.config().global())
+        && Objects.equals(a.trimMetricSuffixes(), b.trimMetricSuffixes())
+        && Objects.equals(a.useStartTimeMetric(), b.useStartTimeMetric())
+        && Objects.equals(a.startTimeMetricRegex(), b.startTimeMetricRegex())
+        && Objects.equals(a.reportExtraScrapeMetrics(), b.reportExtraScrapeMetrics());
+  }
+
+  /**
+   * Gives the jobs of {@code wanted} that this receiver runs with the same scrape config to the
+   * receiver replacing it: stops their loops without stale markers and lets the jobs go. The
+   * series of each target, by job and target.
+   */
+  private Future<Map<String, Map<String, ScrapeLoop.HandedOver>>> handOver(Map<String, ScrapeConfig> wanted) {
+    Promise<Map<String, Map<String, ScrapeLoop.HandedOver>>> out = Promise.promise();
+    context.runOnContext(v -> {
+      Map<String, Map<String, ScrapeLoop.HandedOver>> handed = new LinkedHashMap<>();
+      if (!running) {
+        out.complete(handed);
+        return;
+      }
+      List<Future<Void>> closing = new ArrayList<>();
+      for (Map.Entry<String, ScrapeConfig> e : wanted.entrySet()) {
+        Job job = jobs.get(e.getKey());
+        if (job == null || !job.sc.equals(e.getValue())) {
+          continue;
+        }
+        jobs.remove(e.getKey());
+        job.timers.forEach(vertx::cancelTimer);
+        job.httpSds.forEach(HttpSd::stop);
+        Map<String, ScrapeLoop.HandedOver> loops = new LinkedHashMap<>();
+        job.loops.forEach((key, loop) -> loops.put(key, loop.handOver()));
+        handed.put(e.getKey(), loops);
+        closing.add(job.client.close());
+        job.httpSds.forEach(sd -> closing.add(sd.close()));
+      }
+      Future.join(closing).onComplete(x -> out.complete(handed));
+    });
+    return out.future();
   }
 
   @Override

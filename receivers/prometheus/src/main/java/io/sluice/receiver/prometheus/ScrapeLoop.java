@@ -228,15 +228,7 @@ final class ScrapeLoop {
    * converted on the worker.
    */
   Future<ResourceMetrics> stop() {
-    stopped = true;
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-      timerId = -1;
-    }
-    if (inFlight != null) {
-      inFlight.reset();
-      inFlight = null;
-    }
+    halt();
     if (!reported && previous.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -259,6 +251,58 @@ final class ScrapeLoop {
       }
       return ScrapeToOtlp.convert(families, otlpTarget, now);
     });
+  }
+
+  /**
+   * Stops scraping without stale markers, because another loop of the same target (in the
+   * receiver that replaces this one on a reload) scrapes on; the series this target had, for that
+   * loop to {@link #inherit}.
+   */
+  HandedOver handOver() {
+    halt();
+    Map<SeriesKey, FamilyMeta> series = previous;
+    previous = new HashMap<>();
+    previousBodyId = 0;
+    reported = false;
+    return new HandedOver(series);
+  }
+
+  /** The series a loop had when it {@link #handOver handed over}. */
+  static final class HandedOver {
+    private final Map<SeriesKey, FamilyMeta> series;
+
+    private HandedOver(Map<SeriesKey, FamilyMeta> series) {
+      this.series = series;
+    }
+  }
+
+  /**
+   * Carries on from a loop of the same target that {@link #handOver handed over}: its series
+   * that this loop has not seen yet count as this loop's, so the next scrape marks the ones the
+   * target no longer has stale, as the old loop would have.
+   */
+  void inherit(HandedOver handedOver) {
+    Map<SeriesKey, FamilyMeta> series = handedOver.series;
+    if (series.isEmpty()) {
+      return;
+    }
+    Map<SeriesKey, FamilyMeta> merged = new HashMap<>(series);
+    merged.putAll(previous);
+    previous = merged;
+    previousBodyId = 0;
+  }
+
+  /** No more scrapes: cancels the next one and the one in flight. */
+  private void halt() {
+    stopped = true;
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+    if (inFlight != null) {
+      inFlight.reset();
+      inFlight = null;
+    }
   }
 
   /** Runs {@code work} here when it concerns few series, else on the worker. */

@@ -675,6 +675,35 @@ class PrometheusReceiverTest {
   }
 
   @Test
+  void aReplacementTakesOverAnUnchangedJobWithoutStaleMarkersAndMarksWhatVanishedMeanwhile() throws Exception {
+    FakeTarget t = target("g{k=\"v\"} 1\nb 2\n");
+    FakeTarget other = target("o 1\n");
+    Receiver old = start("config:\n  scrape_configs:\n" + job("j", "\"" + t.address() + "\""));
+    awaitUp(1);
+    t.body = "g{k=\"v\"} 1\n"; // b goes away around the reload
+
+    // The new config adds a job; job j is the same, so the new receiver takes it over.
+    PrometheusReceiverConfig config = ConfigLoader.bindComponent(factory, "config:\n  scrape_configs:\n"
+        + job("j", "\"" + t.address() + "\"") + job("k", "\"" + other.address() + "\""));
+    Receiver next = factory.create(TestContexts.context(vertx, ComponentKind.RECEIVER, "prometheus"), config,
+        Map.of(Signal.METRICS, consumer));
+    try {
+      next.start().await(10, TimeUnit.SECONDS);
+      ((io.sluice.core.StateHandover) next).takeOverFrom(old).await(10, TimeUnit.SECONDS);
+      old.shutdown().await(10, TimeUnit.SECONDS);
+      int before = points().named("g").size();
+      await().atMost(WAIT).until(() -> points().named("g").size() >= before + 3 && !points().named("o").isEmpty());
+
+      ScrapedPoints p = points();
+      assertThat(p.staleOf("g")).as("stale markers for a series of the job handed over").isEmpty();
+      assertThat(p.staleOf("up")).as("stale markers for up").isEmpty();
+      assertThat(p.staleOf("b")).as("the series that vanished around the reload").hasSize(1);
+    } finally {
+      receiver = next; // shut down after the test
+    }
+  }
+
+  @Test
   void shutdownGivesUpWaitingForAConsumerThatNeverAcknowledgesTheStaleMarkers() throws Exception {
     try (LogCapture logs = LogCapture.of(PrometheusReceiver.class)) {
       FakeTarget t = target("g 1\n");
