@@ -25,6 +25,6 @@ cd "$root"
 
 bench_peer_args "$0" "$@"
 
-bench_exec io.sluice.perf.BenchmarkRunner 60m -Dbench.warmup=3s -Dbench.settle=1s -Dbench.duration=3s \
+bench_exec io.sluice.perf.BenchmarkRunner 60m -Dbench.warmup=3s -Dbench.idleAfter=1s -Dbench.settle=1s -Dbench.duration=3s \
   -Dbench.drainTimeout=20s -Dbench.limitWarmup=2s -Dbench.limitDuration=3s \
   -- "${peer_args[@]}" "$@"

@@ -104,6 +104,7 @@ public final class BenchmarkRunner {
       List<Scenario> scenarios,
       Duration warmup,
       double warmupRate,
+      Duration idleAfter,
       Duration settle,
       Duration duration,
       Duration drainTimeout,
@@ -135,6 +136,9 @@ public final class BenchmarkRunner {
           scenarios(System.getProperty("bench.scenarios", "all"), rates),
           Durations.property("bench.warmup", "15s"),
           Double.parseDouble(System.getProperty("bench.warmupRate", "50000")),
+          // Idle is measured once a gateway has been idle this long: long enough for periodic
+          // housekeeping (a collector's heap shrinking, a native heap trimmed) to have run once.
+          Durations.property("bench.idleAfter", "10s"),
           Durations.property("bench.settle", "5s"),
           Durations.property("bench.duration", "30s"),
           Durations.property("bench.drainTimeout", "60s"),
@@ -395,7 +399,7 @@ public final class BenchmarkRunner {
       }
       command = gateway.commandLine();
       say("  pid %d answers on 127.0.0.1:%d: %s", gateway.pid(), otlpPort, String.join(" ", command));
-      Thread.sleep(1000);
+      Thread.sleep(s.idleAfter().toMillis());
       idleStart = gateway.rssBytes();
 
       // At a fixed rate, not the closed loop: the code paths get compiled all the same, and a
@@ -407,7 +411,7 @@ public final class BenchmarkRunner {
         notes.add(tag + "The warm-up ended early: the gateway's RSS passed " + mib(s.rssLimitBytes()) + ".");
       }
       stopAndDrain(gen, sink, sinkSpans0, gateway, s, tag + "after the warm-up", notes);
-      Thread.sleep(1000);
+      Thread.sleep(s.idleAfter().toMillis());
       idleWarm = gateway.rssBytes();
       say("  idle RSS: %s after start-up, %s after the warm-up", mib(idleStart), mib(idleWarm));
 
@@ -812,10 +816,11 @@ public final class BenchmarkRunner {
         + " 2 HTTP client, 2 internal with events; one trace in 50 fails with an exception event), random trace"
         + " and span ids.%n", pool.size(), pool.spansPerRequest(), (double) pool.totalBytes() / pool.size(),
         bytesPerSpan, pool.attributesPerSpan()));
-    md.append(String.format(Locale.ROOT, "- Per gateway and scenario: idle RSS (`VmRSS`) 1 s after it first answers;"
-        + " warm-up %s in the closed loop; idle RSS again once everything reached the sink; then each level:"
+    md.append(String.format(Locale.ROOT, "- Per gateway and scenario: idle RSS (`VmRSS`) %s after it first answers;"
+        + " warm-up %s in the closed loop; idle RSS again %s after everything reached the sink; then each level:"
         + " `VmHWM` reset (`echo 5 > /proc/<pid>/clear_refs`), settle %s, %s measured, stop and wait until the sink"
-        + " has every accepted span (at most %s).%n", Durations.format(s.warmup()), Durations.format(s.settle()),
+        + " has every accepted span (at most %s).%n", Durations.format(s.idleAfter()), Durations.format(s.warmup()),
+        Durations.format(s.idleAfter()), Durations.format(s.settle()),
         Durations.format(s.duration()), Durations.format(s.drainTimeout())));
     md.append(String.format(Locale.ROOT, "- Fixed rates: an open loop, one request of %d spans every fixed interval;"
         + " each request carries its intended send time in the resource attribute `%s`, and the sink records"
