@@ -43,6 +43,11 @@ class FilelogCheckpointTest {
   }
 
   private void addStorage(Harness harness) throws Exception {
+    addStorage(harness, storageDir);
+  }
+
+  /** Starts a file_storage extension keeping its files in {@code storageDir} and adds it to {@code harness}. */
+  static void addStorage(Harness harness, Path storageDir) throws Exception {
     FileStorageExtensionFactory f = new FileStorageExtensionFactory();
     var config = io.sluice.core.config.ConfigLoader.bindComponent(f, "directory: " + storageDir);
     StorageExtension ext = (StorageExtension) f.create(harness.context(ComponentKind.EXTENSION, "file_storage"),

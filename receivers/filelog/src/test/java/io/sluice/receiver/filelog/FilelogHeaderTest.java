@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
-import io.sluice.core.ComponentId;
-import io.sluice.core.ComponentKind;
-import io.sluice.core.storage.StorageExtension;
-import io.sluice.extension.filestorage.FileStorageExtensionFactory;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,20 +28,16 @@ class FilelogHeaderTest {
     h.close();
   }
 
-  private String yaml(String include, String... more) {
-    return "include: [\"" + dir + "/" + include + "\"]\nstart_at: beginning\npoll_interval: 20ms\n"
-        + "force_flush_period: 100ms\n" + String.join("\n", more);
-  }
-
   /** Header lines such as {@code #host: alpha}, each parsed into one attribute. */
   private static final String[] KV_HEADER = {"header:", "  pattern: '^#'", "  metadata_operators:",
       "    - type: regex_parser", "      regex: '^#(?P<kv>.*)$'", "    - type: key_value_parser",
-      "      parse_from: attributes.kv", "      delimiter: ':'", "      pair_delimiter: ';'", "    - type: remove", "      field: attributes.kv"};
+      "      parse_from: attributes.kv", "      delimiter: ':'", "      pair_delimiter: ';'", "    - type: remove",
+      "      field: attributes.kv"};
 
   private String yamlWithHeader(String include, String... more) {
     String[] all = java.util.Arrays.copyOf(more, more.length + KV_HEADER.length);
     System.arraycopy(KV_HEADER, 0, all, more.length, KV_HEADER.length);
-    return yaml(include, all);
+    return Harness.yaml(dir, include, all);
   }
 
   static Map<String, String> attributes(LogRecord r) {
@@ -66,7 +58,8 @@ class FilelogHeaderTest {
   void headerLinesAreNotRecordsAndTheirAttributesAreOnEveryRecordOfTheirFile() throws Exception {
     FilelogRotationTest.append(dir.resolve("iis.log"), w3c("IIS", 3));
     FilelogRotationTest.append(dir.resolve("squid.log"), w3c("Squid", 2));
-    h.start(yaml("*.log", "header:", "  pattern: '^#'", "  metadata_operators:", "    - type: regex_parser",
+    h.start(Harness.yaml(dir, "*.log", "header:", "  pattern: '^#'", "  metadata_operators:",
+        "    - type: regex_parser",
         "      regex: '^#(?P<directive>\\w+): (?P<text>.*)$'", "    - type: retain",
         "      fields: [attributes.directive]"));
 
@@ -82,7 +75,7 @@ class FilelogHeaderTest {
   void eachFileCarriesItsOwnHeaderValuesAlsoAfterRotationAndARestart() throws Exception {
     Path log = dir.resolve("app.log");
     FilelogRotationTest.append(log, List.of("#host: alpha", "#env: prod", "first record", "second record"));
-    addStorage(h);
+    FilelogCheckpointTest.addStorage(h, storageDir);
     String yaml = yamlWithHeader("*.log", "storage: file_storage");
     FilelogReceiver r = h.start(yaml);
     h.awaitExactly(List.of("first record", "second record"));
@@ -98,7 +91,7 @@ class FilelogHeaderTest {
     FilelogRotationTest.append(log, List.of("third record"));
     Harness second = new Harness();
     try {
-      addStorage(second);
+      FilelogCheckpointTest.addStorage(second, storageDir);
       second.start(yaml);
       second.awaitExactly(List.of("third record"));
       assertThat(attributes(second.delivered.get(0))).containsEntry("host", "alpha").containsEntry("env", "prod");
@@ -113,15 +106,6 @@ class FilelogHeaderTest {
     } finally {
       second.close();
     }
-  }
-
-  private void addStorage(Harness harness) throws Exception {
-    FileStorageExtensionFactory f = new FileStorageExtensionFactory();
-    var config = io.sluice.core.config.ConfigLoader.bindComponent(f, "directory: " + storageDir);
-    StorageExtension ext = (StorageExtension) f.create(harness.context(ComponentKind.EXTENSION, "file_storage"),
-        config);
-    Harness.await(ext.start());
-    harness.extensions.put(ComponentId.parse("file_storage"), ext);
   }
 
   @Test
@@ -142,7 +126,8 @@ class FilelogHeaderTest {
     try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(dir.resolve("old.log.gz")))) {
       out.write("#host: gamma\nzipped record\n".getBytes(UTF_8));
     }
-    h.start(yaml("*.log.gz", "header:", "  pattern: '^#'", "  metadata_operators:", "    - type: regex_parser",
+    h.start(Harness.yaml(dir, "*.log.gz", "header:", "  pattern: '^#'", "  metadata_operators:",
+        "    - type: regex_parser",
         "      regex: '^#host: (?P<host>.*)$'"));
     h.awaitExactly(List.of("zipped record"));
     assertThat(attributes(h.delivered.get(0))).containsEntry("host", "gamma");
@@ -155,7 +140,7 @@ class FilelogHeaderTest {
     Files.write(dir.resolve("le.log"), concat(new byte[] {(byte) 0xff, (byte) 0xfe}, le));
     Files.write(dir.resolve("be.log"), concat(new byte[] {(byte) 0xfe, (byte) 0xff}, be));
     Files.write(dir.resolve("nobom.log"), "plain\n".getBytes(StandardCharsets.UTF_16BE));
-    h.start(yaml("*.log", "encoding: utf-16"));
+    h.start(Harness.yaml(dir, "*.log", "encoding: utf-16"));
     h.awaitExactly(List.of("erste", "zweite", "first", "second", "plain"));
   }
 
@@ -163,21 +148,12 @@ class FilelogHeaderTest {
   void aUtf8ByteOrderMarkIsSkippedAlsoBeforeAHeader() throws Exception {
     Files.write(dir.resolve("bom.log"), concat(new byte[] {(byte) 0xef, (byte) 0xbb, (byte) 0xbf},
         "#host: delta\nrecord\n".getBytes(UTF_8)));
-    h.start(yaml("bom.log", "header:", "  pattern: '^#'", "  metadata_operators:", "    - type: regex_parser",
-        "      regex: '^#host: (?P<host>.*)$'"));
+    h.start(Harness.yaml(dir, "bom.log", KV_HEADER));
     h.awaitExactly(List.of("record"));
     assertThat(attributes(h.delivered.get(0))).containsEntry("host", "delta");
   }
 
-  @Test
-  void aUtf16LeByteOrderMarkIsSkippedWithUtf16le() throws Exception {
-    Files.write(dir.resolve("le.log"), concat(new byte[] {(byte) 0xff, (byte) 0xfe},
-        "le record\n".getBytes(StandardCharsets.UTF_16LE)));
-    h.start(yaml("le.log", "encoding: utf-16le"));
-    h.awaitExactly(List.of("le record"));
-  }
-
-  private static byte[] concat(byte[] a, byte[] b) {
+  static byte[] concat(byte[] a, byte[] b) {
     byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;

@@ -56,18 +56,13 @@ class FilelogLockTest {
     assertThat(out.readLine()).as("the lock holder's answer").isEqualTo("locked");
   }
 
-  private String yaml(String... more) {
-    return "include: [\"" + dir + "/*.log\"]\nstart_at: beginning\npoll_interval: 20ms\n"
-        + "force_flush_period: 100ms\n" + String.join("\n", more);
-  }
-
   @Test
   void aFileLockedByAnotherProcessIsReadOnceTheLockIsReleased() throws Exception {
     Path log = dir.resolve("app.log");
     FilelogRotationTest.append(log, List.of("written under a lock", "second"));
     lockInAnotherProcess(log);
     FilelogRotationTest.append(dir.resolve("free.log"), List.of("unlocked file"));
-    FilelogReceiver r = h.start(yaml("acquire_fs_lock: true"));
+    FilelogReceiver r = h.start(Harness.yaml(dir, "*.log", "acquire_fs_lock: true"));
 
     h.awaitExactly(List.of("unlocked file"));
     long polls = h.tv.vertx().executeBlocking(() -> r.tailerForTest().polls()).toCompletionStage()
@@ -87,7 +82,7 @@ class FilelogLockTest {
     Path log = dir.resolve("app.log");
     FilelogRotationTest.append(log, List.of("read despite the lock"));
     lockInAnotherProcess(log);
-    h.start(yaml());
+    h.start(Harness.yaml(dir, "*.log"));
     h.awaitExactly(List.of("read despite the lock"));
   }
 }

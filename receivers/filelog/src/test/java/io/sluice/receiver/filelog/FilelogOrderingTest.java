@@ -21,11 +21,6 @@ class FilelogOrderingTest {
     h.close();
   }
 
-  private String yaml(String... more) {
-    return "include: [\"" + dir + "/*.log\"]\nstart_at: beginning\npoll_interval: 20ms\n"
-        + "force_flush_period: 100ms\n" + String.join("\n", more);
-  }
-
   private void write(String name, String... lines) throws Exception {
     FilelogRotationTest.append(dir.resolve(name), List.of(lines));
   }
@@ -36,7 +31,7 @@ class FilelogOrderingTest {
     write("app-2026120710.log", "from 10");
     write("app-2026120708.log", "from 08");
     write("app-garbage.log", "not a timestamp");
-    h.start(yaml("ordering_criteria:", "  regex: 'app-(?P<hour>\\d{10})\\.log$'", "  sort_by:",
+    h.start(Harness.yaml(dir, "*.log", "ordering_criteria:", "  regex: 'app-(?P<hour>\\d{10})\\.log$'", "  sort_by:",
         "    - regex_key: hour", "      sort_type: timestamp", "      layout: '%Y%m%d%H'", "      location: UTC"));
     h.awaitExactly(List.of("from 10"));
 
@@ -53,7 +48,8 @@ class FilelogOrderingTest {
     for (int i : new int[] {10, 2, 33, 1}) {
       write("part." + i + ".log", "part " + i);
     }
-    h.start(yaml("ordering_criteria:", "  regex: 'part\\.(?P<n>\\d+)\\.log$'", "  top_n: 2", "  sort_by:",
+    h.start(Harness.yaml(dir, "*.log", "ordering_criteria:", "  regex: 'part\\.(?P<n>\\d+)\\.log$'", "  top_n: 2",
+        "  sort_by:",
         "    - {regex_key: n, sort_type: numeric, ascending: true}"));
     h.awaitExactly(List.of("part 1", "part 2"));
   }
@@ -63,7 +59,7 @@ class FilelogOrderingTest {
     write("svc-alpha.log", "alpha");
     write("svc-gamma.log", "gamma");
     write("svc-beta.log", "beta");
-    h.start(yaml("ordering_criteria:", "  regex: 'svc-(?P<name>[a-z]+)\\.log$'", "  sort_by:",
+    h.start(Harness.yaml(dir, "*.log", "ordering_criteria:", "  regex: 'svc-(?P<name>[a-z]+)\\.log$'", "  sort_by:",
         "    - {regex_key: name, sort_type: alphabetical}"));
     h.awaitExactly(List.of("gamma"));
   }
@@ -75,7 +71,8 @@ class FilelogOrderingTest {
     write("db-1.log", "db 1");
     write("db-7.log", "db 7");
     write("db-3.log", "db 3");
-    h.start(yaml("ordering_criteria:", "  regex: '-(?P<n>\\d+)\\.log$'", "  group_by: '/(?P<svc>[a-z]+)-\\d+\\.log$'",
+    h.start(Harness.yaml(dir, "*.log", "ordering_criteria:", "  regex: '-(?P<n>\\d+)\\.log$'",
+        "  group_by: '/(?P<svc>[a-z]+)-\\d+\\.log$'",
         "  sort_by:", "    - {regex_key: n, sort_type: numeric}"));
     h.awaitExactly(List.of("api 2", "db 7"));
   }
@@ -86,7 +83,7 @@ class FilelogOrderingTest {
     write("b.log", "b");
     Files.setLastModifiedTime(dir.resolve("a.log"), FileTime.from(Instant.now().minusSeconds(60)));
     Files.setLastModifiedTime(dir.resolve("b.log"), FileTime.from(Instant.now().minusSeconds(10)));
-    h.start(yaml("ordering_criteria:", "  sort_by:", "    - {sort_type: mtime}"));
+    h.start(Harness.yaml(dir, "*.log", "ordering_criteria:", "  sort_by:", "    - {sort_type: mtime}"));
     h.awaitExactly(List.of("b"));
   }
 
@@ -94,9 +91,10 @@ class FilelogOrderingTest {
   void withoutSortByEveryMatchedFileIsRead() throws Exception {
     write("x.log", "x");
     write("y.log", "y");
-    h.start(yaml("ordering_criteria:", "  regex: 'x'"));
+    h.start(Harness.yaml(dir, "*.log", "ordering_criteria:", "  regex: 'x'"));
     h.awaitExactly(List.of("x", "y"));
-    assertThat(FileOrdering.active(Harness.config(yaml("ordering_criteria:", "  regex: 'x'")).orderingCriteria()))
+    assertThat(FileOrdering.active(Harness.config(Harness.yaml(dir, "*.log", "ordering_criteria:",
+        "  regex: 'x'")).orderingCriteria()))
         .isFalse();
   }
 }

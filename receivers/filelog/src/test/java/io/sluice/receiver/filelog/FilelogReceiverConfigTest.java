@@ -92,7 +92,8 @@ class FilelogReceiverConfigTest {
     rejects("start_at: end", "receivers.filelog.include", "is required");
     rejects("include: [a]\nstart_at: middle", "receivers.filelog.start_at", "\"middle\"", "beginning");
     rejects("include: [a]\nfingerprint_size: 8", "receivers.filelog.fingerprint_size", "at least 16 bytes");
-    rejects("include: [a]\nfingerprint_size: lots", "receivers.filelog.fingerprint_size", "\"lots\" is not a byte size");
+    rejects("include: [a]\nfingerprint_size: lots", "receivers.filelog.fingerprint_size",
+        "\"lots\" is not a byte size");
     rejects("include: [a]\nmax_log_size: 0", "receivers.filelog.max_log_size");
     rejects("include: [a]\nencoding: utf-32", "receivers.filelog.encoding", "utf-16le");
     rejects("include: [a]\nmax_concurrent_files: 0", "receivers.filelog.max_concurrent_files");
@@ -104,7 +105,8 @@ class FilelogReceiverConfigTest {
         "give one");
     rejects("include: [a]\nmultiline: {line_begin: a}", "line_begin");
     rejects("include: [a]\ncompression: zstd", "receivers.filelog.compression", "gzip");
-    rejects("include: [a]\nretry_on_failure: {initial_interval: 0s}", "receivers.filelog.retry_on_failure.initial_interval");
+    rejects("include: [a]\nretry_on_failure: {initial_interval: 0s}",
+        "receivers.filelog.retry_on_failure.initial_interval");
     rejects("include: [a]\noperators: [{regex: x}]", "receivers.filelog.operators[0]");
     rejects("include: [a]\ninclude_file_paths: true", "include_file_paths");
   }
@@ -149,7 +151,8 @@ class FilelogReceiverConfigTest {
         "receivers.filelog.header.metadata_operators[0].type", "\"router\" cannot parse a header", "regex_parser");
     rejects(head + "header: {pattern: '^#', metadata_operators: [{type: regex_parser}]}",
         "receivers.filelog.header.metadata_operators[0]");
-    rejects(head + "header: {pattern: '^#', metadata_operators: [{type: regex_parser, regex: x}], extra: 1}", "extra");
+    rejects(head + "header: {pattern: '^#', metadata_operators: [{type: regex_parser, regex: x}], extra: 1}",
+        "extra");
     rejects(head + "ordering_criteria: {sort_by: [{regex_key: n, sort_type: numeric}]}",
         "receivers.filelog.ordering_criteria.regex", "is required");
     rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', sort_by: [{regex_key: m, sort_type: numeric}]}",
@@ -161,9 +164,10 @@ class FilelogReceiverConfigTest {
     rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', sort_by: [{regex_key: n, sort_type: timestamp,"
         + " layout: '%Y', location: Mars/Olympus}]}", "receivers.filelog.ordering_criteria.sort_by[0].location",
         "Mars/Olympus");
-    rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', top_n: -1, sort_by: [{regex_key: n, sort_type: numeric}]}",
+    String numeric = "sort_by: [{regex_key: n, sort_type: numeric}]";
+    rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', top_n: -1, " + numeric + "}",
         "receivers.filelog.ordering_criteria.top_n");
-    rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', group_by: '[', sort_by: [{regex_key: n, sort_type: numeric}]}",
+    rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', group_by: '[', " + numeric + "}",
         "receivers.filelog.ordering_criteria.group_by");
     rejects(head + "acquire_fs_lock: maybe", "receivers.filelog.acquire_fs_lock");
   }
