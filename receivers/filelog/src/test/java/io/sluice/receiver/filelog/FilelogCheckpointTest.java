@@ -184,6 +184,38 @@ class FilelogCheckpointTest {
   }
 
   @Test
+  void deleteAfterReadDeletesPlainAndCompressedFilesOnlyOnceAcknowledgedThenDropsTheirCheckpoints()
+      throws Exception {
+    Path plain = dir.resolve("batch.log");
+    FilelogRotationTest.append(plain, FilelogRotationTest.lines("plain", 0, 5));
+    Path zipped = dir.resolve("old.log.gz");
+    try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(zipped))) {
+      for (String l : FilelogRotationTest.lines("zipped", 0, 5)) {
+        out.write((l + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    h.answer = b -> failing.get() ? Future.failedFuture(new RetryableException("exporter down"))
+        : Future.succeededFuture();
+    h.start("include: [\"" + dir + "/*.log\", \"" + dir + "/*.log.gz\"]\nstart_at: beginning\n"
+        + "poll_interval: 20ms\nstorage: file_storage\ndelete_after_read: true\n"
+        + "retry_on_failure: {enabled: true, initial_interval: 20ms, max_interval: 50ms, max_elapsed_time: 0s}");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> h.attempts.size() >= 5);
+    assertThat(plain).as("not deleted while its lines are not acknowledged").exists();
+    assertThat(zipped).as("not deleted while its lines are not acknowledged").exists();
+    failing.set(false);
+
+    List<String> all = new java.util.ArrayList<>(FilelogRotationTest.lines("plain", 0, 5));
+    all.addAll(FilelogRotationTest.lines("zipped", 0, 5));
+    h.awaitExactly(all);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(plain) && !Files.exists(zipped));
+    StorageExtension ext = (StorageExtension) h.extensions.get(ComponentId.parse("file_storage"));
+    StorageClient c = Harness.await(ext.client(ComponentKind.RECEIVER, ComponentId.parse("filelog"), Signal.LOGS));
+    await().atMost(Duration.ofSeconds(10)).until(() -> Harness.await(c.range("file/", "file0", 0)).isEmpty());
+  }
+
+  @Test
   void aPermanentRefusalDropsTheBatchAndReadingGoesOn() throws Exception {
     FilelogRotationTest.append(dir.resolve("app.log"), FilelogRotationTest.lines("p", 0, 10));
     AtomicInteger calls = new AtomicInteger();
