@@ -28,6 +28,9 @@ import java.util.Map;
  *     when there are more files than that; 0 reads all
  * @param fingerprintSize how many first bytes of a file identify it ({@code 1kb})
  * @param maxLogSize longer entries are split into pieces of this size ({@code 1MiB})
+ * @param initialBufferSize the Collector's first size of a file's read buffer ({@code 16KiB});
+ *     checked, but Sluice reads every file through one buffer per receiver of
+ *     {@code max_log_size} + 64 KiB, in chunks of 256 KiB, so it changes nothing
  * @param encoding {@code utf-8} (default), {@code utf-16le}, {@code utf-16be}, {@code ascii},
  *     {@code latin-1} and other single-byte or ASCII-compatible names, or {@code nop} (the body
  *     is the raw bytes)
@@ -72,6 +75,7 @@ public record FilelogReceiverConfig(
     int maxBatches,
     String fingerprintSize,
     String maxLogSize,
+    String initialBufferSize,
     String encoding,
     boolean includeFileName,
     boolean includeFilePath,
@@ -182,7 +186,7 @@ public record FilelogReceiverConfig(
   /** The Collector's defaults; {@code include} must still be given. */
   public static FilelogReceiverConfig defaults() {
     return new FilelogReceiverConfig(List.of(), List.of(), Duration.ZERO, "end", Duration.ofMillis(200), 1024, 0,
-        "1kb", "1MiB", "utf-8", true, false, false, false, false, false, false, false, null, null, false, "", Duration.ofMillis(500),
+        "1kb", "1MiB", "16KiB", "utf-8", true, false, false, false, false, false, false, false, null, null, false, "", Duration.ofMillis(500),
         new RetrySettings(false, Duration.ofSeconds(1), 0.5, 1.5, Duration.ofSeconds(30), Duration.ofMinutes(5)),
         Map.of(), Map.of(), null, false, false, "", List.of());
   }
@@ -236,6 +240,10 @@ public record FilelogReceiverConfig(
     if (max >= 0 && (max < 2 || max > 256L << 20)) {
       problems.add(new ConfigProblem("max_log_size", "\"" + maxLogSize
           + "\" is out of range; give a size from 2 bytes to 256MiB (default \"1MiB\")"));
+    }
+    long initial = size("initial_buffer_size", initialBufferSize, problems);
+    if (initial == 0) {
+      problems.add(new ConfigProblem("initial_buffer_size", "must be a positive size such as \"16KiB\""));
     }
     try {
       Encodings.of(encoding);

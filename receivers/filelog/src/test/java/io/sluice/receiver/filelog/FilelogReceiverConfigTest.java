@@ -38,6 +38,7 @@ class FilelogReceiverConfigTest {
         max_batches: 2
         fingerprint_size: 2kb
         max_log_size: 512KiB
+        initial_buffer_size: 32KiB
         encoding: utf-16le
         include_file_name: false
         include_file_path: true
@@ -95,6 +96,8 @@ class FilelogReceiverConfigTest {
     rejects("include: [a]\nfingerprint_size: lots", "receivers.filelog.fingerprint_size",
         "\"lots\" is not a byte size");
     rejects("include: [a]\nmax_log_size: 0", "receivers.filelog.max_log_size");
+    rejects("include: [a]\ninitial_buffer_size: 0", "receivers.filelog.initial_buffer_size", "positive");
+    rejects("include: [a]\ninitial_buffer_size: lots", "receivers.filelog.initial_buffer_size", "not a byte size");
     rejects("include: [a]\nencoding: utf-32", "receivers.filelog.encoding", "utf-16le");
     rejects("include: [a]\nmax_concurrent_files: 0", "receivers.filelog.max_concurrent_files");
     rejects("include: [a]\npoll_interval: 0s", "receivers.filelog.poll_interval");
