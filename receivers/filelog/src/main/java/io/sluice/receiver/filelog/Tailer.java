@@ -368,24 +368,42 @@ final class Tailer {
       s.channel = ch;
       countOpen(true);
     }
-    FileLock lock = null;
-    if (config.acquireFsLock()) {
-      try {
-        lock = ch.tryLock(0, Long.MAX_VALUE, true);
-        if (lock == null) {
-          s.atEnd = false; // not known to be read to its end: neither closed as done nor deleted
-          LOG.debug("Receiver '{}': \"{}\" is locked by another process; it is read once the lock is gone", id,
-              s.path);
-          return;
-        }
-      } catch (OverlappingFileLockException e) {
-        // This JVM already holds a lock on the file (another receiver reading it): read under that one.
-      }
+    FileChannel channel = ch;
+    underLock(channel, s, () -> readPlainLocked(s, channel, now, gone, batch));
+  }
+
+  /** Reading that may throw, run under a file's lock. */
+  private interface Read {
+    void run() throws IOException;
+  }
+
+  /**
+   * Runs {@code read}, with {@code acquire_fs_lock} under a shared lock on the whole file taken
+   * through {@code ch} and released after. A file another process holds an exclusive lock on is
+   * not read now: it is not at its end (so neither closed as done nor deleted) and is tried again
+   * at the next poll.
+   */
+  private void underLock(FileChannel ch, FileState s, Read read) throws IOException {
+    if (!config.acquireFsLock()) {
+      read.run();
+      return;
+    }
+    FileLock lock;
+    try {
+      lock = ch.tryLock(0, Long.MAX_VALUE, true);
+    } catch (OverlappingFileLockException e) {
+      read.run(); // this JVM already holds a lock on the file (another receiver reading it): read under that one
+      return;
+    }
+    if (lock == null) {
+      s.atEnd = false;
+      LOG.debug("Receiver '{}': \"{}\" is locked by another process; it is read once the lock is gone", id, s.path);
+      return;
     }
     try {
-      readPlainLocked(s, ch, now, gone, batch);
+      read.run();
     } finally {
-      if (lock != null && lock.isValid()) {
+      if (lock.isValid()) {
         lock.release();
       }
     }
@@ -477,6 +495,16 @@ final class Tailer {
 
   /** Reads a compressed file, which does not grow, from its offset in the uncompressed bytes. */
   private void readGzip(FileState s, LogRecords.Builder batch) throws IOException {
+    if (!config.acquireFsLock()) {
+      readGzipLocked(s, batch);
+      return;
+    }
+    try (FileChannel ch = open(s.path)) {
+      underLock(ch, s, () -> readGzipLocked(s, batch));
+    }
+  }
+
+  private void readGzipLocked(FileState s, LogRecords.Builder batch) throws IOException {
     long compressedSize = Files.size(s.path);
     if (s.atEnd && compressedSize == s.lastSize) {
       return; // read to its end before and unchanged: not decompressed again

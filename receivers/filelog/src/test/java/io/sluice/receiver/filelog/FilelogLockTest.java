@@ -56,6 +56,17 @@ class FilelogLockTest {
     assertThat(out.readLine()).as("the lock holder's answer").isEqualTo("locked");
   }
 
+  /** Waits until {@code r} polled {@code n} more times: the locked file was looked at and left. */
+  private void awaitMorePolls(FilelogReceiver r, int n) throws Exception {
+    long start = polls(r);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> polls(r) >= start + n);
+  }
+
+  private long polls(FilelogReceiver r) throws Exception {
+    return h.tv.vertx().executeBlocking(() -> r.tailerForTest().polls()).toCompletionStage().toCompletableFuture()
+        .get();
+  }
+
   @Test
   void aFileLockedByAnotherProcessIsReadOnceTheLockIsReleased() throws Exception {
     Path log = dir.resolve("app.log");
@@ -65,16 +76,28 @@ class FilelogLockTest {
     FilelogReceiver r = h.start(Harness.yaml(dir, "*.log", "acquire_fs_lock: true"));
 
     h.awaitExactly(List.of("unlocked file"));
-    long polls = h.tv.vertx().executeBlocking(() -> r.tailerForTest().polls()).toCompletionStage()
-        .toCompletableFuture().get();
-    Awaitility.await().atMost(Duration.ofSeconds(10))
-        .until(() -> h.tv.vertx().executeBlocking(() -> r.tailerForTest().polls()).toCompletionStage()
-            .toCompletableFuture().get() >= polls + 5);
+    awaitMorePolls(r, 5);
     assertThat(h.lines()).as("nothing of the locked file while it is locked").containsExactly("unlocked file");
 
     holder.getOutputStream().close();
     assertThat(holder.waitFor()).isZero();
     h.awaitExactly(List.of("unlocked file", "written under a lock", "second"));
+  }
+
+  @Test
+  void aLockedCompressedFileIsReadOnceTheLockIsReleased() throws Exception {
+    Path gz = dir.resolve("old.log.gz");
+    try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(java.nio.file.Files.newOutputStream(gz))) {
+      out.write("zipped under a lock\n".getBytes(StandardCharsets.UTF_8));
+    }
+    lockInAnotherProcess(gz);
+    FilelogReceiver r = h.start(Harness.yaml(dir, "*.log.gz", "acquire_fs_lock: true"));
+    awaitMorePolls(r, 5);
+    assertThat(h.delivered).as("nothing of the locked file while it is locked").isEmpty();
+
+    holder.getOutputStream().close();
+    assertThat(holder.waitFor()).isZero();
+    h.awaitExactly(List.of("zipped under a lock"));
   }
 
   @Test
