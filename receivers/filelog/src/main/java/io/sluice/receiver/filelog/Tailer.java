@@ -147,7 +147,9 @@ final class Tailer {
     long observed = toNanos(clock.instant());
     List<Path> paths = matcher.find();
     if (ordering != null) {
-      paths = ordering.select(paths);
+      // as in the Collector, files left out by exclude_older_than do not take a place in top_n
+      paths = ordering.select(config.excludeOlderThan().isZero() ? paths
+          : paths.stream().filter(this::modifiedRecently).toList());
     }
     known.forEach(s -> s.seen = false);
     int group = Math.max(1, config.maxConcurrentFiles() / 2);
@@ -318,6 +320,15 @@ final class Tailer {
       }
     }
     return active;
+  }
+
+  /** False when {@code path} was last modified longer than {@code exclude_older_than} ago (or is gone). */
+  private boolean modifiedRecently(Path path) {
+    try {
+      return !Files.getLastModifiedTime(path).toInstant().isBefore(clock.instant().minus(config.excludeOlderThan()));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The known file {@code fp} is, preferring the one on the same inode; null when new. */

@@ -31,6 +31,7 @@ class FilelogOrderingTest {
     write("app-2026120710.log", "from 10");
     write("app-2026120708.log", "from 08");
     write("app-garbage.log", "not a timestamp");
+    write("app-2026139999.log", "month 13 does not parse");
     h.start(Harness.yaml(dir, "*.log", "ordering_criteria:", "  regex: 'app-(?P<hour>\\d{10})\\.log$'", "  sort_by:",
         "    - regex_key: hour", "      sort_type: timestamp", "      layout: '%Y%m%d%H'", "      location: UTC"));
     h.awaitExactly(List.of("from 10"));
@@ -75,6 +76,16 @@ class FilelogOrderingTest {
         "  group_by: '/(?P<svc>[a-z]+)-\\d+\\.log$'",
         "  sort_by:", "    - {regex_key: n, sort_type: numeric}"));
     h.awaitExactly(List.of("api 2", "db 7"));
+  }
+
+  @Test
+  void filesLeftOutByExcludeOlderThanTakeNoPlaceInTopN() throws Exception {
+    write("part.9.log", "old part 9");
+    write("part.3.log", "part 3");
+    Files.setLastModifiedTime(dir.resolve("part.9.log"), FileTime.from(Instant.now().minusSeconds(7200)));
+    h.start(Harness.yaml(dir, "*.log", "exclude_older_than: 1h", "ordering_criteria:",
+        "  regex: 'part\\.(?P<n>\\d+)\\.log$'", "  sort_by:", "    - {regex_key: n, sort_type: numeric}"));
+    h.awaitExactly(List.of("part 3"));
   }
 
   @Test
