@@ -13,8 +13,41 @@ import java.util.Locale;
 final class Encodings {
   private Encodings() {}
 
+  private static final Encoding UTF_16LE = new Encoding("utf-16le", StandardCharsets.UTF_16LE, false, 2, false);
+  private static final Encoding UTF_16BE = new Encoding("utf-16be", StandardCharsets.UTF_16BE, false, 2, true);
+
+  /**
+   * How one file is read: the encoding, and how many bytes of byte-order mark at its start are
+   * skipped (they are no part of the first record).
+   */
+  record ForFile(Encoding encoding, int bomLength) {}
+
   /** One encoding, resolved from its config name. */
   record Encoding(String name, Charset charset, boolean raw, int unit, boolean bigEndian) {
+    /**
+     * How a file that begins with {@code head} is read. A UTF-8 byte-order mark is skipped with
+     * {@code utf-8}; a UTF-16 one with {@code utf-16le} and {@code utf-16be} when it is theirs,
+     * and with {@code utf-16} it also picks the byte order (big-endian without one).
+     */
+    ForFile forFile(byte[] head) {
+      boolean feff = head.length >= 2 && (head[0] & 0xff) == 0xfe && (head[1] & 0xff) == 0xff;
+      boolean fffe = head.length >= 2 && (head[0] & 0xff) == 0xff && (head[1] & 0xff) == 0xfe;
+      switch (name) {
+        case "utf-8":
+          boolean utf8Bom = head.length >= 3 && (head[0] & 0xff) == 0xef && (head[1] & 0xff) == 0xbb
+              && (head[2] & 0xff) == 0xbf;
+          return new ForFile(this, utf8Bom ? 3 : 0);
+        case "utf-16":
+          return fffe ? new ForFile(UTF_16LE, 2) : new ForFile(UTF_16BE, feff ? 2 : 0);
+        case "utf-16le":
+          return new ForFile(this, fffe ? 2 : 0);
+        case "utf-16be":
+          return new ForFile(this, feff ? 2 : 0);
+        default:
+          return new ForFile(this, 0);
+      }
+    }
+
     /** The offset of the next newline in {@code [from, to)}, or -1. {@code from} is unit-aligned. */
     int findNewline(byte[] b, int from, int to) {
       if (unit == 1) {
@@ -54,7 +87,8 @@ final class Encodings {
   }
 
   /**
-   * The encoding of a config name: {@code ""}, {@code utf-8}, {@code utf-16le}, {@code utf-16be},
+   * The encoding of a config name: {@code ""}, {@code utf-8}, {@code utf-16} (byte order from a
+   * file's byte-order mark), {@code utf-16le}, {@code utf-16be},
    * {@code ascii}, {@code latin-1} and other ASCII-compatible names Java knows, {@code nop}.
    *
    * @throws IllegalArgumentException saying what is supported
@@ -67,9 +101,12 @@ final class Encodings {
       case "nop":
         return new Encoding("nop", null, true, 1, false);
       case "utf-16le":
-        return new Encoding(n, StandardCharsets.UTF_16LE, false, 2, false);
+        return UTF_16LE;
       case "utf-16be":
-        return new Encoding(n, StandardCharsets.UTF_16BE, false, 2, true);
+        return UTF_16BE;
+      case "utf-16", "utf16":
+        // big-endian unless a file's byte-order mark says otherwise (ForFile)
+        return new Encoding("utf-16", StandardCharsets.UTF_16BE, false, 2, true);
       case "ascii", "us-ascii":
         return new Encoding(n, StandardCharsets.US_ASCII, false, 1, false);
       case "latin-1", "latin1", "iso-8859-1", "iso_8859-1":
@@ -91,7 +128,7 @@ final class Encodings {
   }
 
   private static String unsupported(String name) {
-    return "\"" + name + "\" is not a supported encoding; use utf-8 (default), utf-16le, utf-16be, ascii, latin-1,"
+    return "\"" + name + "\" is not a supported encoding; use utf-8 (default), utf-16 (byte order from the byte-order mark), utf-16le, utf-16be, ascii, latin-1,"
         + " another ASCII-compatible charset such as windows-1252 or shift_jis, or nop for the raw bytes";
   }
 }

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * What the receiver knows of one file, identified by its fingerprint (its first bytes): where
@@ -16,12 +17,17 @@ import java.util.Arrays;
  * (one poll at a time).
  */
 final class FileState {
-  private static final int VERSION = 1;
+  /** 2 adds the record number; 1 is still read (record number 0). */
+  private static final int VERSION = 2;
 
   final long id;
   byte[] fingerprint;
   /** The first byte not yet emitted in an entry. */
   long offset;
+  /** Records emitted from this file before {@code offset} ({@code log.file.record_number} of the last). */
+  long recordNumber;
+  /** The attributes of the file's header, once read; null while not read (in this process). */
+  Map<String, Object> header;
   /** The file's identity on its file system (device and inode), when known. */
   Object fileKey;
   Path path;
@@ -59,6 +65,7 @@ final class FileState {
       out.writeUTF(path == null ? "" : path.toString());
       out.writeInt(fingerprint.length);
       out.write(fingerprint);
+      out.writeLong(recordNumber);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -68,7 +75,8 @@ final class FileState {
   /** A state from its checkpoint, or null when the bytes are not one this version wrote. */
   static FileState fromCheckpoint(long id, byte[] value) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
-      if (in.readByte() != VERSION) {
+      int version = in.readByte();
+      if (version != 1 && version != VERSION) {
         return null;
       }
       long offset = in.readLong();
@@ -77,12 +85,20 @@ final class FileState {
       byte[] fp = new byte[in.readInt()];
       in.readFully(fp);
       FileState s = new FileState(id, fp, offset);
+      s.recordNumber = version >= 2 ? in.readLong() : 0;
       s.gzip = gzip;
       s.path = path.isEmpty() ? null : Path.of(path);
       return s;
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  /** Reading starts again at the file's start (it was truncated): its records are counted, its header read again. */
+  void restart() {
+    offset = 0;
+    recordNumber = 0;
+    header = null;
   }
 
   void closeChannel() {

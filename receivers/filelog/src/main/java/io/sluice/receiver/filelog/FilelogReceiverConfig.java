@@ -28,6 +28,9 @@ import java.util.Map;
  *     when there are more files than that; 0 reads all
  * @param fingerprintSize how many first bytes of a file identify it ({@code 1kb})
  * @param maxLogSize longer entries are split into pieces of this size ({@code 1MiB})
+ * @param initialBufferSize the Collector's first size of a file's read buffer ({@code 16KiB});
+ *     checked, but Sluice reads every file through one buffer per receiver of
+ *     {@code max_log_size} + 64 KiB, in chunks of 256 KiB, so it changes nothing
  * @param encoding {@code utf-8} (default), {@code utf-16le}, {@code utf-16be}, {@code ascii},
  *     {@code latin-1} and other single-byte or ASCII-compatible names, or {@code nop} (the body
  *     is the raw bytes)
@@ -37,6 +40,15 @@ import java.util.Map;
  * @param includeFilePathResolved add {@code log.file.path_resolved}
  * @param includeFileOwnerName add {@code log.file.owner.name}, the file owner's user name
  * @param includeFileOwnerGroupName add {@code log.file.owner.group.name}, the file's group
+ * @param includeFileRecordNumber add {@code log.file.record_number}: 1 for a file's first record,
+ *     counted per file and kept in its checkpoint across restarts
+ * @param acquireFsLock hold a shared advisory lock ({@code flock}/{@code fcntl}) on a file while
+ *     reading it; a file another process holds an exclusive lock on is skipped until that lock is gone
+ * @param header read a file's first lines that match {@code header.pattern} as its header: they
+ *     are not sent, and the attributes {@code header.metadata_operators} parse from them are added
+ *     to every record of that file
+ * @param orderingCriteria of the matched files, read only the first {@code top_n} after sorting
+ *     by parts of their paths
  * @param deleteAfterRead delete each file once it was read to its end and acknowledged
  * @param storage the id of a storage extension keeping the files' checkpoints; none keeps them
  *     in memory only
@@ -63,6 +75,7 @@ public record FilelogReceiverConfig(
     int maxBatches,
     String fingerprintSize,
     String maxLogSize,
+    String initialBufferSize,
     String encoding,
     boolean includeFileName,
     boolean includeFilePath,
@@ -70,6 +83,10 @@ public record FilelogReceiverConfig(
     boolean includeFilePathResolved,
     boolean includeFileOwnerName,
     boolean includeFileOwnerGroupName,
+    boolean includeFileRecordNumber,
+    boolean acquireFsLock,
+    Header header,
+    OrderingCriteria orderingCriteria,
     boolean deleteAfterRead,
     String storage,
     Duration forceFlushPeriod,
@@ -109,10 +126,67 @@ public record FilelogReceiverConfig(
     }
   }
 
+  /**
+   * {@code header}: a file's header, its first lines, parsed into attributes of all its records.
+   *
+   * @param pattern a regular expression (RE2) every header line matches; the first line that does
+   *     not match is the file's first record
+   * @param metadataOperators the operators each header line goes through (a body in, attributes
+   *     out); of the Collector's operators, the parsers and the field operators
+   *     ({@link HeaderReader#OPERATOR_TYPES})
+   */
+  public record Header(String pattern, List<Map<String, Object>> metadataOperators) {
+    public Header {
+      pattern = pattern == null ? "" : pattern;
+      metadataOperators = metadataOperators == null ? List.of() : List.copyOf(metadataOperators);
+    }
+  }
+
+  /**
+   * {@code ordering_criteria}: which of the matched files are read.
+   *
+   * @param regex matched against each file's path; its named groups are what {@code sort_by}
+   *     sorts on; files it does not match are not read
+   * @param topN how many files are read after sorting (per group with {@code group_by}); 0 is 1
+   * @param sortBy the sorts, applied one after another (a stable sort, so the last is the main
+   *     order and the ones before break its ties)
+   * @param groupBy a regular expression on the path: files with the same value of its first
+   *     group (its whole match when it has none) are sorted and cut to {@code top_n} on their own;
+   *     files it does not match form one group
+   */
+  public record OrderingCriteria(String regex, int topN, List<SortBy> sortBy, String groupBy) {
+    public OrderingCriteria {
+      regex = regex == null ? "" : regex;
+      groupBy = groupBy == null ? "" : groupBy;
+      sortBy = sortBy == null ? List.of() : List.copyOf(sortBy);
+    }
+  }
+
+  /**
+   * One sort of {@code ordering_criteria.sort_by}.
+   *
+   * @param sortType {@code numeric}, {@code alphabetical}, {@code timestamp} or {@code mtime}
+   * @param regexKey the named group of {@code regex} sorted on (not for {@code mtime})
+   * @param ascending smallest (earliest) first; the default is largest (latest) first
+   * @param layout for {@code timestamp}: the strptime layout of the group's text ({@code %Y%m%d%H})
+   * @param location for {@code timestamp}: the time zone of the text, UTC by default
+   * @param maxTime for {@code mtime}: files not modified for this long are not read; 0 for no limit
+   */
+  public record SortBy(String sortType, String regexKey, boolean ascending, String layout, String location,
+      Duration maxTime) {
+    public SortBy {
+      sortType = sortType == null ? "" : sortType.trim().toLowerCase(Locale.ROOT);
+      regexKey = regexKey == null ? "" : regexKey;
+      layout = layout == null ? "" : layout;
+      location = location == null ? "" : location;
+      maxTime = maxTime == null ? Duration.ZERO : maxTime;
+    }
+  }
+
   /** The Collector's defaults; {@code include} must still be given. */
   public static FilelogReceiverConfig defaults() {
     return new FilelogReceiverConfig(List.of(), List.of(), Duration.ZERO, "end", Duration.ofMillis(200), 1024, 0,
-        "1kb", "1MiB", "utf-8", true, false, false, false, false, false, false, "", Duration.ofMillis(500),
+        "1kb", "1MiB", "16KiB", "utf-8", true, false, false, false, false, false, false, false, null, null, false, "", Duration.ofMillis(500),
         new RetrySettings(false, Duration.ofSeconds(1), 0.5, 1.5, Duration.ofSeconds(30), Duration.ofMinutes(5)),
         Map.of(), Map.of(), null, false, false, "", List.of());
   }
@@ -167,6 +241,10 @@ public record FilelogReceiverConfig(
       problems.add(new ConfigProblem("max_log_size", "\"" + maxLogSize
           + "\" is out of range; give a size from 2 bytes to 256MiB (default \"1MiB\")"));
     }
+    long initial = size("initial_buffer_size", initialBufferSize, problems);
+    if (initial == 0) {
+      problems.add(new ConfigProblem("initial_buffer_size", "must be a positive size such as \"16KiB\""));
+    }
     try {
       Encodings.of(encoding);
     } catch (IllegalArgumentException e) {
@@ -203,6 +281,16 @@ public record FilelogReceiverConfig(
           + "\" is not supported; use \"gzip\", \"auto\", or leave it empty"));
     }
     problems.addAll(io.sluice.receiver.logoperators.OperatorPipeline.validate(operators, "operators"));
+    if (header != null) {
+      if (!startAtBeginning()) {
+        problems.add(new ConfigProblem("header", "needs start_at: beginning: a file's header is read from its"
+            + " first line"));
+      }
+      problems.addAll(HeaderReader.validate(header));
+    }
+    if (orderingCriteria != null) {
+      problems.addAll(FileOrdering.validate(orderingCriteria));
+    }
     return problems;
   }
 

@@ -24,6 +24,7 @@ final class LogRecords {
   static final String FILE_PATH_RESOLVED = "log.file.path_resolved";
   static final String FILE_OWNER_NAME = "log.file.owner.name";
   static final String FILE_OWNER_GROUP_NAME = "log.file.owner.group.name";
+  static final String FILE_RECORD_NUMBER = "log.file.record_number";
 
   private final FilelogReceiverConfig config;
   private final LogEntryPipeline pipeline;
@@ -63,18 +64,25 @@ final class LogRecords {
     /** Adds one entry; answers whether the batch has room for more. */
     boolean add(FileState file, Object body) {
       bytes += body instanceof String s ? s.length() : ((byte[]) body).length;
+      long recordNumber = ++file.recordNumber;
       if (pipeline == LogEntryPipeline.PASS_THROUGH) {
         // Without operators every record of a file has the same attributes: encode them once a batch.
         entries++;
-        byResource.computeIfAbsent(configResource, k -> new ArrayList<>()).add(LogRecord.newBuilder()
+        LogRecord.Builder r = LogRecord.newBuilder()
             .setObservedTimeUnixNano(observedNanos)
             .setBody(anyValue(body))
-            .addAllAttributes(fileKeyValues.computeIfAbsent(file, this::keyValues))
-            .build());
+            .addAllAttributes(fileKeyValues.computeIfAbsent(file, this::keyValues));
+        if (config.includeFileRecordNumber()) {
+          r.addAttributes(KeyValue.newBuilder().setKey(FILE_RECORD_NUMBER).setValue(anyValue(recordNumber)));
+        }
+        byResource.computeIfAbsent(configResource, k -> new ArrayList<>()).add(r.build());
         return !full();
       }
       Map<String, Object> attributes = new LinkedHashMap<>(config.attributes());
       attributes.putAll(fileAttributes.computeIfAbsent(file, this::fileAttributes));
+      if (config.includeFileRecordNumber()) {
+        attributes.put(FILE_RECORD_NUMBER, recordNumber);
+      }
       Map<String, Object> resource = new LinkedHashMap<>(config.resource());
       pipeline.process(LogEntry.read(body, attributes, resource, observedNanos), this::append);
       return !full();
@@ -97,6 +105,9 @@ final class LogRecords {
 
     private Map<String, Object> fileAttributes(FileState file) {
       Map<String, Object> m = new LinkedHashMap<>();
+      if (file.header != null) {
+        m.putAll(file.header);
+      }
       if (config.includeFileName()) {
         m.put(FILE_NAME, file.path.getFileName().toString());
       }

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -16,6 +18,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -71,7 +74,10 @@ final class Tailer {
   private final FilelogReceiverConfig config;
   private final FileMatcher matcher;
   private final Encoding encoding;
-  private final RecordSplitter splitter;
+  /** A splitter per encoding files are read with ({@code utf-16} files differ in byte order). */
+  private final Map<Encoding, RecordSplitter> splitters = new HashMap<>();
+  private final HeaderReader header;
+  private final FileOrdering ordering;
   private final LogRecords records;
   private final LongSupplier nanoTime;
   private final Clock clock;
@@ -92,8 +98,9 @@ final class Tailer {
     this.config = config;
     this.matcher = new FileMatcher(config.include(), config.exclude());
     this.encoding = Encodings.of(config.encoding());
-    this.splitter = new RecordSplitter(encoding, config.maxLogBytes(), config.multiline(),
-        config.preserveLeadingWhitespaces(), config.preserveTrailingWhitespaces());
+    this.header = config.header() == null ? null : new HeaderReader(config.header(), id.toString());
+    this.ordering = FileOrdering.active(config.orderingCriteria())
+        ? new FileOrdering(config.orderingCriteria(), clock) : null;
     this.records = new LogRecords(config, pipeline);
     this.nanoTime = nanoTime;
     this.clock = clock;
@@ -139,6 +146,11 @@ final class Tailer {
     long now = nanoTime.getAsLong();
     long observed = toNanos(clock.instant());
     List<Path> paths = matcher.find();
+    if (ordering != null) {
+      // as in the Collector, files left out by exclude_older_than do not take a place in top_n
+      paths = ordering.select(config.excludeOlderThan().isZero() ? paths
+          : paths.stream().filter(this::modifiedRecently).toList());
+    }
     known.forEach(s -> s.seen = false);
     int group = Math.max(1, config.maxConcurrentFiles() / 2);
     boolean keepOpen = paths.size() <= group;
@@ -197,7 +209,7 @@ final class Tailer {
       }
     }
     return new Poll(batch.resources(), batch.entries(), checkpoints, finished, more || batch.full(),
-        splitter.splits(), List.copyOf(files));
+        splits(), List.copyOf(files));
   }
 
   private List<FileState> identify(List<Path> paths, long now, boolean keepOpen, Set<FileState> touched) {
@@ -275,7 +287,7 @@ final class Tailer {
         if (!gz && attrs.size() < s.offset) {
           LOG.info("Receiver '{}': \"{}\" shrank below the offset read ({} < {}); reading it again from its start",
               id, path, attrs.size(), s.offset);
-          s.offset = 0;
+          s.restart();
           touched.add(s);
         }
       }
@@ -308,6 +320,15 @@ final class Tailer {
       }
     }
     return active;
+  }
+
+  /** False when {@code path} was last modified longer than {@code exclude_older_than} ago (or is gone). */
+  private boolean modifiedRecently(Path path) {
+    try {
+      return !Files.getLastModifiedTime(path).toInstant().isBefore(clock.instant().minus(config.excludeOlderThan()));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The known file {@code fp} is, preferring the one on the same inode; null when new. */
@@ -358,6 +379,49 @@ final class Tailer {
       s.channel = ch;
       countOpen(true);
     }
+    FileChannel channel = ch;
+    underLock(channel, s, () -> readPlainLocked(s, channel, now, gone, batch));
+  }
+
+  /** Reading that may throw, run under a file's lock. */
+  private interface Read {
+    void run() throws IOException;
+  }
+
+  /**
+   * Runs {@code read}, with {@code acquire_fs_lock} under a shared lock on the whole file taken
+   * through {@code ch} and released after. A file another process holds an exclusive lock on is
+   * not read now: it is not at its end (so neither closed as done nor deleted) and is tried again
+   * at the next poll.
+   */
+  private void underLock(FileChannel ch, FileState s, Read read) throws IOException {
+    if (!config.acquireFsLock()) {
+      read.run();
+      return;
+    }
+    FileLock lock;
+    try {
+      lock = ch.tryLock(0, Long.MAX_VALUE, true);
+    } catch (OverlappingFileLockException e) {
+      read.run(); // this JVM already holds a lock on the file (another receiver reading it): read under that one
+      return;
+    }
+    if (lock == null) {
+      s.atEnd = false;
+      LOG.debug("Receiver '{}': \"{}\" is locked by another process; it is read once the lock is gone", id, s.path);
+      return;
+    }
+    try {
+      read.run();
+    } finally {
+      if (lock.isValid()) {
+        lock.release();
+      }
+    }
+  }
+
+  private void readPlainLocked(FileState s, FileChannel ch, long now, boolean gone, LogRecords.Builder batch)
+      throws IOException {
     long size = ch.size();
     if (size != s.lastSize) {
       s.lastSize = size;
@@ -365,6 +429,18 @@ final class Tailer {
     }
     long flushAfter = config.forceFlushPeriod().toNanos();
     boolean idle = flushAfter > 0 && now - s.lastChangeNanos >= flushAfter;
+    Encodings.ForFile forFile = encoding.forFile(s.fingerprint);
+    if (s.offset < forFile.bomLength()) {
+      s.offset = forFile.bomLength();
+    }
+    if (header != null && s.header == null) {
+      int n = size > forFile.bomLength() ? readAt(ch, forFile.bomLength(), size, buf.length) : 0;
+      if (!readHeader(s, forFile, n, idle, gone)) {
+        s.atEnd = s.offset >= size;
+        return;
+      }
+    }
+    RecordSplitter splitter = splitter(forFile.encoding());
     int limit = Math.min(buf.length, FIRST_READ);
     while (!batch.full() && s.offset < size) {
       int n = readAt(ch, s.offset, size, limit);
@@ -397,13 +473,68 @@ final class Tailer {
     return bb.position();
   }
 
+  /**
+   * Reads the header of {@code s} from {@code buf[0, n)}, the file's first bytes after its
+   * byte-order mark: sets its header attributes once the header is complete, and moves its
+   * offset past the header lines. False while the header is not complete.
+   */
+  private boolean readHeader(FileState s, Encodings.ForFile forFile, int n, boolean flush, boolean complete) {
+    HeaderReader.Result r = header.read(buf, 0, n, forFile.encoding(), flush, complete);
+    long end = forFile.bomLength() + (long) r.end();
+    if (s.offset < end) {
+      s.offset = end;
+    }
+    if (r.done()) {
+      s.header = r.attributes();
+    }
+    return r.done();
+  }
+
+  private RecordSplitter splitter(Encoding e) {
+    return splitters.computeIfAbsent(e, x -> new RecordSplitter(x, config.maxLogBytes(), config.multiline(),
+        config.preserveLeadingWhitespaces(), config.preserveTrailingWhitespaces()));
+  }
+
+  /** Entries cut because they were longer than {@code max_log_size}, so far. */
+  private long splits() {
+    long n = 0;
+    for (RecordSplitter sp : splitters.values()) {
+      n += sp.splits();
+    }
+    return n;
+  }
+
   /** Reads a compressed file, which does not grow, from its offset in the uncompressed bytes. */
   private void readGzip(FileState s, LogRecords.Builder batch) throws IOException {
+    if (!config.acquireFsLock()) {
+      readGzipLocked(s, batch);
+      return;
+    }
+    try (FileChannel ch = open(s.path)) {
+      underLock(ch, s, () -> readGzipLocked(s, batch));
+    }
+  }
+
+  private void readGzipLocked(FileState s, LogRecords.Builder batch) throws IOException {
     long compressedSize = Files.size(s.path);
     if (s.atEnd && compressedSize == s.lastSize) {
       return; // read to its end before and unchanged: not decompressed again
     }
     s.lastSize = compressedSize;
+    Encodings.ForFile forFile = encoding.forFile(s.fingerprint);
+    if (s.offset < forFile.bomLength()) {
+      s.offset = forFile.bomLength();
+    }
+    if (header != null && s.header == null) {
+      try (InputStream in = new GZIPInputStream(Files.newInputStream(s.path), 64 << 10)) {
+        in.skipNBytes(forFile.bomLength());
+        if (!readHeader(s, forFile, in.readNBytes(buf, 0, buf.length), true, true)) {
+          s.atEnd = true;
+          return;
+        }
+      }
+    }
+    RecordSplitter splitter = splitter(forFile.encoding());
     try (InputStream in = new GZIPInputStream(Files.newInputStream(s.path), 64 << 10)) {
       in.skipNBytes(s.offset);
       int have = 0;

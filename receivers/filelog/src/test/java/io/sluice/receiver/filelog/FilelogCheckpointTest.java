@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -42,6 +43,11 @@ class FilelogCheckpointTest {
   }
 
   private void addStorage(Harness harness) throws Exception {
+    addStorage(harness, storageDir);
+  }
+
+  /** Starts a file_storage extension keeping its files in {@code storageDir} and adds it to {@code harness}. */
+  static void addStorage(Harness harness, Path storageDir) throws Exception {
     FileStorageExtensionFactory f = new FileStorageExtensionFactory();
     var config = io.sluice.core.config.ConfigLoader.bindComponent(f, "directory: " + storageDir);
     StorageExtension ext = (StorageExtension) f.create(harness.context(ComponentKind.EXTENSION, "file_storage"),
@@ -127,6 +133,86 @@ class FilelogCheckpointTest {
     assertThat(SelfMetricsReader.counter(h.metrics, "sluice_receiver_accepted_items", "component_id", "filelog"))
         .isEqualTo(all.size());
     await().until(() -> checkpointedOffset(h) == Files.size(dir.resolve("app.log")));
+  }
+
+  /** The {@code log.file.record_number} of each delivered record, in delivery order. */
+  static List<Long> recordNumbers(List<io.opentelemetry.proto.logs.v1.LogRecord> records) {
+    return records.stream().map(r -> r.getAttributesList().stream()
+        .filter(kv -> kv.getKey().equals("log.file.record_number")).findFirst()
+        .orElseThrow(() -> new AssertionError("no log.file.record_number on " + r)).getValue().getIntValue())
+        .toList();
+  }
+
+  @Test
+  void recordNumbersCountOnAcrossARestartAndARotationAndStartAgainInANewFile() throws Exception {
+    Path log = dir.resolve("app.log");
+    FilelogRotationTest.append(log, FilelogRotationTest.lines("n", 0, 10));
+    String yaml = yaml() + "\ninclude_file_record_number: true";
+    FilelogReceiver r = h.start(yaml);
+    h.awaitExactly(FilelogRotationTest.lines("n", 0, 10));
+    assertThat(recordNumbers(h.delivered)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+    h.stop(r);
+    for (var e : h.extensions.values()) {
+      Harness.await(e.shutdown());
+    }
+    h.extensions.clear();
+
+    FilelogRotationTest.append(log, FilelogRotationTest.lines("n", 10, 13));
+    Harness second = new Harness();
+    try {
+      addStorage(second);
+      second.start(yaml);
+      second.awaitExactly(FilelogRotationTest.lines("n", 10, 13));
+      assertThat(recordNumbers(second.delivered)).as("counted on from the checkpoint").containsExactly(11L, 12L, 13L);
+
+      // Rename and create: the renamed file is followed and counts on, the new one counts from 1.
+      FilelogRotationTest.append(log, FilelogRotationTest.lines("n", 13, 15));
+      Files.move(log, dir.resolve("app.log.1"));
+      FilelogRotationTest.append(log, FilelogRotationTest.lines("fresh", 0, 2));
+      second.awaitExactly(List.of("n line 10", "n line 11", "n line 12", "n line 13", "n line 14", "fresh line 0",
+          "fresh line 1"));
+      Map<String, Long> numbers = new java.util.HashMap<>();
+      List<Long> all = recordNumbers(second.delivered);
+      for (int i = 0; i < all.size(); i++) {
+        numbers.put(second.delivered.get(i).getBody().getStringValue(), all.get(i));
+      }
+      assertThat(numbers).containsEntry("n line 13", 14L).containsEntry("n line 14", 15L)
+          .containsEntry("fresh line 0", 1L).containsEntry("fresh line 1", 2L);
+    } finally {
+      second.close();
+    }
+  }
+
+  @Test
+  void deleteAfterReadDeletesPlainAndCompressedFilesOnlyOnceAcknowledgedThenDropsTheirCheckpoints()
+      throws Exception {
+    Path plain = dir.resolve("batch.log");
+    FilelogRotationTest.append(plain, FilelogRotationTest.lines("plain", 0, 5));
+    Path zipped = dir.resolve("old.log.gz");
+    try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(zipped))) {
+      for (String l : FilelogRotationTest.lines("zipped", 0, 5)) {
+        out.write((l + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    h.answer = b -> failing.get() ? Future.failedFuture(new RetryableException("exporter down"))
+        : Future.succeededFuture();
+    h.start("include: [\"" + dir + "/*.log\", \"" + dir + "/*.log.gz\"]\nstart_at: beginning\n"
+        + "poll_interval: 20ms\nstorage: file_storage\ndelete_after_read: true\n"
+        + "retry_on_failure: {enabled: true, initial_interval: 20ms, max_interval: 50ms, max_elapsed_time: 0s}");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> h.attempts.size() >= 5);
+    assertThat(plain).as("not deleted while its lines are not acknowledged").exists();
+    assertThat(zipped).as("not deleted while its lines are not acknowledged").exists();
+    failing.set(false);
+
+    List<String> all = new java.util.ArrayList<>(FilelogRotationTest.lines("plain", 0, 5));
+    all.addAll(FilelogRotationTest.lines("zipped", 0, 5));
+    h.awaitExactly(all);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(plain) && !Files.exists(zipped));
+    StorageExtension ext = (StorageExtension) h.extensions.get(ComponentId.parse("file_storage"));
+    StorageClient c = Harness.await(ext.client(ComponentKind.RECEIVER, ComponentId.parse("filelog"), Signal.LOGS));
+    await().atMost(Duration.ofSeconds(10)).until(() -> Harness.await(c.range("file/", "file0", 0)).isEmpty());
   }
 
   @Test

@@ -114,8 +114,11 @@ class FilelogEntriesTest {
   @Test
   void readsUtf16LittleAndBigEndian() throws Exception {
     Files.write(dir.resolve("le.log"), "grüße\nzweite\n".getBytes(StandardCharsets.UTF_16LE));
+    // its byte-order mark is skipped, not the first character of the first record
+    Files.write(dir.resolve("bom.log"), FilelogHeaderTest.concat(new byte[] {(byte) 0xff, (byte) 0xfe},
+        "mit Marke\n".getBytes(StandardCharsets.UTF_16LE)));
     h.start(yaml("encoding: utf-16le"));
-    h.awaitExactly(List.of("grüße", "zweite"));
+    h.awaitExactly(List.of("grüße", "zweite", "mit Marke"));
   }
 
   @Test

@@ -38,6 +38,7 @@ class FilelogReceiverConfigTest {
         max_batches: 2
         fingerprint_size: 2kb
         max_log_size: 512KiB
+        initial_buffer_size: 32KiB
         encoding: utf-16le
         include_file_name: false
         include_file_path: true
@@ -92,8 +93,11 @@ class FilelogReceiverConfigTest {
     rejects("start_at: end", "receivers.filelog.include", "is required");
     rejects("include: [a]\nstart_at: middle", "receivers.filelog.start_at", "\"middle\"", "beginning");
     rejects("include: [a]\nfingerprint_size: 8", "receivers.filelog.fingerprint_size", "at least 16 bytes");
-    rejects("include: [a]\nfingerprint_size: lots", "receivers.filelog.fingerprint_size", "\"lots\" is not a byte size");
+    rejects("include: [a]\nfingerprint_size: lots", "receivers.filelog.fingerprint_size",
+        "\"lots\" is not a byte size");
     rejects("include: [a]\nmax_log_size: 0", "receivers.filelog.max_log_size");
+    rejects("include: [a]\ninitial_buffer_size: 0", "receivers.filelog.initial_buffer_size", "positive");
+    rejects("include: [a]\ninitial_buffer_size: lots", "receivers.filelog.initial_buffer_size", "not a byte size");
     rejects("include: [a]\nencoding: utf-32", "receivers.filelog.encoding", "utf-16le");
     rejects("include: [a]\nmax_concurrent_files: 0", "receivers.filelog.max_concurrent_files");
     rejects("include: [a]\npoll_interval: 0s", "receivers.filelog.poll_interval");
@@ -104,9 +108,101 @@ class FilelogReceiverConfigTest {
         "give one");
     rejects("include: [a]\nmultiline: {line_begin: a}", "line_begin");
     rejects("include: [a]\ncompression: zstd", "receivers.filelog.compression", "gzip");
-    rejects("include: [a]\nretry_on_failure: {initial_interval: 0s}", "receivers.filelog.retry_on_failure.initial_interval");
+    rejects("include: [a]\nretry_on_failure: {initial_interval: 0s}",
+        "receivers.filelog.retry_on_failure.initial_interval");
     rejects("include: [a]\noperators: [{regex: x}]", "receivers.filelog.operators[0]");
     rejects("include: [a]\ninclude_file_paths: true", "include_file_paths");
+  }
+
+  @Test
+  void theHeaderOrderingLockAndRecordNumberKeysBindAndAreCheckedWithTheirPaths() throws Exception {
+    FilelogReceiverConfig c = bind("""
+        include: [/var/log/iis/*.log]
+        start_at: beginning
+        include_file_record_number: true
+        acquire_fs_lock: true
+        encoding: utf-16
+        header:
+          pattern: '^#'
+          metadata_operators:
+            - type: regex_parser
+              regex: '^#(?P<directive>\\w+): (?P<text>.*)$'
+        ordering_criteria:
+          regex: 'u_ex(?P<date>\\d{8})\\.log$'
+          top_n: 2
+          group_by: '/(?P<site>W3SVC\\d+)/'
+          sort_by:
+            - {regex_key: date, sort_type: timestamp, layout: '%Y%m%d', location: Europe/Berlin, ascending: false}
+        """);
+    assertThat(c.includeFileRecordNumber()).isTrue();
+    assertThat(c.acquireFsLock()).isTrue();
+    assertThat(c.header().metadataOperators()).singleElement()
+        .satisfies(op -> assertThat(op).containsEntry("type", "regex_parser"));
+    assertThat(c.orderingCriteria().topN()).isEqualTo(2);
+    assertThat(c.orderingCriteria().sortBy()).singleElement()
+        .satisfies(s -> assertThat(s.location()).isEqualTo("Europe/Berlin"));
+
+    String head = "include: [a]\nstart_at: beginning\n";
+    rejects("include: [a]\nheader: {pattern: '^#', metadata_operators: [{type: regex_parser, regex: '(?P<a>x)'}]}",
+        "receivers.filelog.header", "start_at: beginning");
+    rejects(head + "header: {metadata_operators: [{type: regex_parser, regex: '(?P<a>x)'}]}",
+        "receivers.filelog.header.pattern", "is required");
+    rejects(head + "header: {pattern: '(', metadata_operators: [{type: regex_parser, regex: '(?P<a>x)'}]}",
+        "receivers.filelog.header.pattern", "not a valid regular expression");
+    rejects(head + "header: {pattern: '^#'}", "receivers.filelog.header.metadata_operators", "is required");
+    rejects(head + "header: {pattern: '^#', metadata_operators: [{type: router, routes: []}]}",
+        "receivers.filelog.header.metadata_operators[0].type", "\"router\" cannot parse a header", "regex_parser");
+    rejects(head + "header: {pattern: '^#', metadata_operators: [{type: regex_parser}]}",
+        "receivers.filelog.header.metadata_operators[0]");
+    rejects(head + "header: {pattern: '^#', metadata_operators: [{type: regex_parser, regex: x}], extra: 1}",
+        "extra");
+    rejects(head + "ordering_criteria: {sort_by: [{regex_key: n, sort_type: numeric}]}",
+        "receivers.filelog.ordering_criteria.regex", "is required");
+    rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', sort_by: [{regex_key: m, sort_type: numeric}]}",
+        "receivers.filelog.ordering_criteria.sort_by[0].regex_key", "\"m\" is no named group", "[n]");
+    rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', sort_by: [{regex_key: n, sort_type: size}]}",
+        "receivers.filelog.ordering_criteria.sort_by[0].sort_type", "\"size\"", "numeric");
+    rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', sort_by: [{regex_key: n, sort_type: timestamp}]}",
+        "receivers.filelog.ordering_criteria.sort_by[0].layout", "is required");
+    rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', sort_by: [{regex_key: n, sort_type: timestamp,"
+        + " layout: '%Y', location: Mars/Olympus}]}", "receivers.filelog.ordering_criteria.sort_by[0].location",
+        "Mars/Olympus");
+    String numeric = "sort_by: [{regex_key: n, sort_type: numeric}]";
+    rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', top_n: -1, " + numeric + "}",
+        "receivers.filelog.ordering_criteria.top_n");
+    rejects(head + "ordering_criteria: {regex: '(?P<n>\\d+)', group_by: '[', " + numeric + "}",
+        "receivers.filelog.ordering_criteria.group_by");
+    rejects(head + "acquire_fs_lock: maybe", "receivers.filelog.acquire_fs_lock");
+  }
+
+  @Test
+  void aHeaderOperatorThatCannotParseAHeaderIsAnErrorAtItsFileAndLine() {
+    ConfigLoader loader = new ConfigLoader(io.sluice.core.config.Factories.of(new FilelogReceiverFactory(),
+        new io.sluice.core.config.FakeComponents.DebugExporterFactory()), Map.of());
+    ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
+        () -> loader.loadYaml("gw.yaml", """
+            receivers:
+              filelog:
+                include: [/var/log/*.log]
+                start_at: beginning
+                header:
+                  pattern: '^#'
+                  metadata_operators:
+                    - type: filter
+                      expr: 'true'
+            exporters:
+              debug:
+            service:
+              pipelines:
+                logs: {receivers: [filelog], exporters: [debug]}
+            """));
+
+    assertThat(e.errors()).singleElement().satisfies(err -> {
+      assertThat(err.file()).isEqualTo("gw.yaml");
+      assertThat(err.line()).isEqualTo(8);
+      assertThat(err.path()).isEqualTo("receivers.filelog.header.metadata_operators[0].type");
+      assertThat(err.message()).contains("\"filter\" cannot parse a header");
+    });
   }
 
   @Test

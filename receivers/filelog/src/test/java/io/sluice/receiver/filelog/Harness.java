@@ -54,6 +54,15 @@ final class Harness implements AutoCloseable {
     }
   };
 
+  /**
+   * A receiver config reading {@code include} (a glob under {@code dir}) from the beginning, polling
+   * every 20 ms and flushing after 100 ms, with {@code more} lines of YAML.
+   */
+  static String yaml(java.nio.file.Path dir, String include, String... more) {
+    return "include: [\"" + dir + "/" + include + "\"]\nstart_at: beginning\npoll_interval: 20ms\n"
+        + "force_flush_period: 100ms\n" + String.join("\n", more);
+  }
+
   static FilelogReceiverConfig config(String yaml) throws Exception {
     return ConfigLoader.bindComponent(new FilelogReceiverFactory(), yaml);
   }
