@@ -492,7 +492,7 @@ public final class BenchmarkRunner {
       gen.startRate(rate, base);
     }
     boolean cut = watch(gateway, s.settle(), s.rssLimitBytes());
-    Map<Long, ProcStats.ThreadTicks> threadsBefore = peer == Peer.SLUICE && max ? gateway.threadTicks() : null;
+    Map<Long, ProcStats.ThreadTicks> threadsBefore = peer == Peer.SLUICE ? gateway.threadTicks() : null;
     Snapshot a = snapshot(sink, sinkSpans0, gen, gateway);
     sink.startRecording(base, a.nanos() - base);
     if (!cut) {
