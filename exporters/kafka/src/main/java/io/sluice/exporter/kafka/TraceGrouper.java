@@ -1,7 +1,6 @@
 package io.sluice.exporter.kafka;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.core.Signal;
 import io.sluice.core.otlp.EncodedResources;
 import io.sluice.translation.kafka.MessageKeys;
@@ -32,28 +31,27 @@ final class TraceGrouper {
 
   /** The traces of {@code spans}, in the order their first span came. */
   static List<Trace> group(EncodedResources spans) {
-    byte[] request = spans.toRequestBytes();
-    Map<Key, Out> traces = new LinkedHashMap<>();
+    Map<Key, EncodedResources.Builder> traces = new LinkedHashMap<>();
     try {
-      fields(request, 0, request.length, (field, wire, fieldStart, from, to) -> {
-        if (field == 1 && wire == WIRE_LEN) {
-          resource(request, from, to, traces);
-        }
-      });
-      List<Trace> out = new ArrayList<>(traces.size());
-      for (Map.Entry<Key, Out> e : traces.entrySet()) {
-        Out o = e.getValue();
-        out.add(new Trace(MessageKeys.traceKey(ByteString.copyFrom(e.getKey().id())),
-            EncodedResources.scanRequest(Signal.TRACES, o.buf, 0, o.size)));
+      for (int i = 0; i < spans.size(); i++) {
+        resource(spans.array(i), spans.offset(i), spans.offset(i) + spans.length(i), traces);
       }
-      return out;
-    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("spans that were scanned before are malformed: " + e.getMessage(), e);
     }
+    List<Trace> out = new ArrayList<>(traces.size());
+    for (Map.Entry<Key, EncodedResources.Builder> e : traces.entrySet()) {
+      out.add(new Trace(MessageKeys.traceKey(ByteString.copyFrom(e.getKey().id())), e.getValue().build()));
+    }
+    return out;
   }
 
-  /** The spans of one resource, added to their traces' messages. */
-  private static void resource(byte[] b, int start, int end, Map<Key, Out> traces) {
+  /**
+   * The spans of one resource, added to their traces' messages: per trace, one resource message
+   * of exactly its size, holding the resource's own fields and, per scope it has spans in, the
+   * scope's fields and those spans.
+   */
+  private static void resource(byte[] b, int start, int end, Map<Key, EncodedResources.Builder> traces) {
     List<int[]> header = new ArrayList<>(2);
     // Per trace: the scopes of this resource it has spans in.
     Map<Key, List<ScopePart>> mine = new LinkedHashMap<>();
@@ -64,23 +62,74 @@ final class TraceGrouper {
         header.add(new int[] {fieldStart, to});
       }
     });
+    int headerBytes = spanned(header);
     for (Map.Entry<Key, List<ScopePart>> e : mine.entrySet()) {
-      Out resourceBody = new Out(64);
-      for (int[] h : header) {
-        resourceBody.write(b, h[0], h[1] - h[0]);
-      }
+      int size = headerBytes;
+      int spans = 0;
       for (ScopePart sp : e.getValue()) {
-        Out scopeBody = new Out(64);
-        for (int[] h : sp.header()) {
-          scopeBody.write(b, h[0], h[1] - h[0]);
-        }
-        for (int[] span : sp.spans()) {
-          scopeBody.field(2, b, span[0], span[1] - span[0]);
-        }
-        resourceBody.field(2, scopeBody.buf, 0, scopeBody.size);
+        size += fieldBytes(sp.bodyBytes());
+        spans += sp.spans().size();
       }
-      traces.computeIfAbsent(e.getKey(), k -> new Out(256)).field(1, resourceBody.buf, 0, resourceBody.size);
+      byte[] out = new byte[size];
+      int pos = copy(b, header, out, 0);
+      for (ScopePart sp : e.getValue()) {
+        pos = lengthPrefix(out, pos, 2, sp.bodyBytes());
+        pos = copy(b, sp.header(), out, pos);
+        for (int[] span : sp.spans()) {
+          pos = lengthPrefix(out, pos, 2, span[1] - span[0]);
+          System.arraycopy(b, span[0], out, pos, span[1] - span[0]);
+          pos += span[1] - span[0];
+        }
+      }
+      traces.computeIfAbsent(e.getKey(), k -> EncodedResources.builder(Signal.TRACES, 1)).add(out, 0, size, spans);
     }
+  }
+
+  /** Bytes of the ranges {@code [from, to)} together. */
+  private static int spanned(List<int[]> ranges) {
+    int n = 0;
+    for (int[] r : ranges) {
+      n += r[1] - r[0];
+    }
+    return n;
+  }
+
+  /** Copies the ranges of {@code b} into {@code out} at {@code pos}; returns where they end. */
+  private static int copy(byte[] b, List<int[]> ranges, byte[] out, int pos) {
+    for (int[] r : ranges) {
+      System.arraycopy(b, r[0], out, pos, r[1] - r[0]);
+      pos += r[1] - r[0];
+    }
+    return pos;
+  }
+
+  /** The size of a length-delimited field of a number under 16 holding {@code len} bytes. */
+  private static int fieldBytes(int len) {
+    return 1 + varintBytes(len) + len;
+  }
+
+  private static int varintBytes(long v) {
+    int n = 1;
+    while ((v & ~0x7FL) != 0) {
+      v >>>= 7;
+      n++;
+    }
+    return n;
+  }
+
+  /** Writes the tag and length of a length-delimited field {@code number}; returns where its value starts. */
+  private static int lengthPrefix(byte[] out, int pos, int number, int len) {
+    pos = putVarint(out, pos, ((long) number << 3) | WIRE_LEN);
+    return putVarint(out, pos, len);
+  }
+
+  private static int putVarint(byte[] out, int pos, long v) {
+    while ((v & ~0x7FL) != 0) {
+      out[pos++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out[pos++] = (byte) v;
+    return pos;
   }
 
   /** The spans of one scope, by trace. */
@@ -94,7 +143,14 @@ final class TraceGrouper {
         header.add(new int[] {fieldStart, to});
       }
     });
-    spans.forEach((k, list) -> mine.computeIfAbsent(k, x -> new ArrayList<>()).add(new ScopePart(header, list)));
+    int headerBytes = spanned(header);
+    spans.forEach((k, list) -> {
+      int body = headerBytes;
+      for (int[] span : list) {
+        body += fieldBytes(span[1] - span[0]);
+      }
+      mine.computeIfAbsent(k, x -> new ArrayList<>()).add(new ScopePart(header, list, body));
+    });
   }
 
   /** A span's {@code trace_id} (the last one written, as a parser keeps); empty when it has none. */
@@ -183,7 +239,8 @@ final class TraceGrouper {
     throw new IllegalArgumentException("a varint longer than 10 bytes");
   }
 
-  private record ScopePart(List<int[]> header, List<int[]> spans) {
+  /** A scope's own fields and the spans of one trace in it; {@code bodyBytes}: the scope message they make. */
+  private record ScopePart(List<int[]> header, List<int[]> spans, int bodyBytes) {
   }
 
   /** Trace ID bytes with value equality. */
@@ -196,45 +253,6 @@ final class TraceGrouper {
     @Override
     public int hashCode() {
       return Arrays.hashCode(id);
-    }
-  }
-
-  /** A growing byte array that writes length-delimited fields. */
-  private static final class Out {
-    byte[] buf;
-    int size;
-
-    Out(int capacity) {
-      buf = new byte[capacity];
-    }
-
-    void write(byte[] b, int off, int len) {
-      ensure(len);
-      System.arraycopy(b, off, buf, size, len);
-      size += len;
-    }
-
-    void field(int number, byte[] b, int off, int len) {
-      ensure(len + 15);
-      size = putVarint(buf, size, ((long) number << 3) | WIRE_LEN);
-      size = putVarint(buf, size, len);
-      System.arraycopy(b, off, buf, size, len);
-      size += len;
-    }
-
-    private void ensure(int more) {
-      if (size + more > buf.length) {
-        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
-      }
-    }
-
-    private static int putVarint(byte[] out, int pos, long v) {
-      while ((v & ~0x7FL) != 0) {
-        out[pos++] = (byte) ((v & 0x7F) | 0x80);
-        v >>>= 7;
-      }
-      out[pos++] = (byte) v;
-      return pos;
     }
   }
 }
