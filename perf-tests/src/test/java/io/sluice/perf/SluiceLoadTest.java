@@ -1,0 +1,129 @@
+package io.sluice.perf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sluice-load run} for a few seconds: through a real gateway process to the harness's
+ * counting sink, which drops one batch it acknowledged; and straight to its own sink over OTLP/HTTP,
+ * for the HTML report.
+ */
+class SluiceLoadTest {
+  private static final Path GATEWAY_JAR = Path.of("..", "gateway", "target", "sluice.jar").toAbsolutePath()
+      .normalize();
+
+  @TempDir Path dir;
+
+  @Test
+  void theReportNamesTheStreamAndNumbersOfABatchTheBackendLost() throws Exception {
+    assertThat(GATEWAY_JAR).as("the gateway's jar; build it with: mvn -B package -DskipTests -pl gateway -am")
+        .exists();
+    int otlp = Reports.freePort();
+    int sink = Reports.freePort();
+    int metrics = Reports.freePort();
+    // No batch processor: each request reaches the sink as it was sent, so the dropped batch is one
+    // request of one stream.
+    Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+        receivers:
+          otlp:
+            protocols:
+              grpc:
+                endpoint: 127.0.0.1:%d
+        exporters:
+          otlp:
+            endpoint: 127.0.0.1:%d
+            tls:
+              insecure: true
+        service:
+          telemetry:
+            metrics:
+              readers:
+                - pull:
+                    exporter:
+                      prometheus:
+                        host: 127.0.0.1
+                        port: %d
+          pipelines:
+            traces:
+              receivers: [otlp]
+              exporters: [otlp]
+        """.formatted(otlp, sink, metrics));
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Run run;
+    try (ServerProcess gateway = ServerProcess.startGateway(java,
+        List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1"), GATEWAY_JAR, config, Map.of(),
+        dir.resolve("gateway.log"))) {
+      run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--rate", "2000", "--duration", "3s",
+          "--batch", "50", "--streams", "3", "--sink", Integer.toString(sink), "--sink-drop", "7",
+          "--drain", "20s", "--report", dir.resolve("report").toString());
+      assertThat(run.code).as("exit code; stderr:%n%s%ngateway log:%n%s", run.err, gateway.logTail(30)).isZero();
+    }
+    String md = Files.readString(dir.resolve("report").resolve("report.md"));
+    assertThat(run.out).as("the report is printed too").isEqualTo(md);
+    // What the sink threw away, by its own separate account ...
+    Matcher dropped = Pattern.compile("threw away stream (\\d+): (\\d+)\\.\\.(\\d+)\\.").matcher(md);
+    assertThat(dropped.find()).as("the report says what the sink dropped:%n%s", md).isTrue();
+    int stream = Integer.parseInt(dropped.group(1));
+    int first = Integer.parseInt(dropped.group(2));
+    int last = Integer.parseInt(dropped.group(3));
+    assertThat(last - first + 1).as("one batch of 50 spans").isEqualTo(50);
+    assertThat(first % 50).as("a batch starts at a multiple of the batch size").isZero();
+    // ... is exactly what the ledger reports lost: acknowledged by the gateway, never delivered.
+    assertThat(md).as(md)
+        .contains("- LOST: stream " + stream + ", items " + first + ".." + last + " (50 spans)\n")
+        .containsOnlyOnce("- LOST:")
+        .contains("In all: 50 lost, 0 duplicated,")
+        .contains("| Refused | 0 |");
+    assertThat(Files.size(dir.resolve("report").resolve("latency.hlog"))).isPositive();
+  }
+
+  @Test
+  void theHtmlReportIsOneFileThatLoadsNothingFromElsewhere() throws Exception {
+    int port = Reports.freePort();
+    Run run = run("run", "--protocol", "http", "--endpoint", "127.0.0.1:" + port, "--signal", "logs",
+        "--rate", "1000", "--duration", "2s", "--sink-http", Integer.toString(port), "--report",
+        dir.resolve("report").toString());
+    assertThat(run.code).as("exit code; stderr:%n%s", run.err).isZero();
+    assertThat(run.err).as("a progress line a second").contains("log records/s accepted", "p99");
+    assertThat(run.out).contains("In all: 0 lost, 0 duplicated,");
+
+    String html = Files.readString(dir.resolve("report").resolve("report.html"));
+    assertThat(html).contains("<html", "new uPlot(", LoadReport.uplot("uPlot.min.css"))
+        .contains(LoadReport.uplot("uPlot.iife.min.js").substring(0, 200))
+        .contains("\"items\":\"log records\"");
+    // Nothing is fetched: no script, style sheet or image from a file or an address, no CSS import.
+    assertThat(html).doesNotContainPattern("(?i)<script[^>]*\\bsrc\\s*=")
+        .doesNotContainPattern("(?i)<link\\b")
+        .doesNotContainPattern("(?i)<img\\b")
+        .doesNotContainPattern("(?i)\\burl\\s*\\(")
+        .doesNotContainPattern("(?i)@import")
+        .doesNotContainPattern("(?i)\\bfetch\\s*\\(|XMLHttpRequest");
+    // The only address in the page's code is in uPlot's licence comment; the summary names the target.
+    String code = html.replaceAll("(?s)/\\*!.*?\\*/", "").replaceAll("(?s)<pre>.*?</pre>", "");
+    assertThat(code).doesNotContain("://");
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      code = SluiceLoad.run(args, o, e);
+    }
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+}
