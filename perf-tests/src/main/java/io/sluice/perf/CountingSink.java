@@ -71,7 +71,10 @@ final class CountingSink implements AutoCloseable {
       metrics.addMethod(Signal.METRICS.method,
           ServerCalls.asyncUnaryCall((b, a) -> grpcExport(Signal.METRICS, b, a)));
       logs.addMethod(Signal.LOGS.method, ServerCalls.asyncUnaryCall((b, a) -> grpcExport(Signal.LOGS, b, a)));
+      // Calls handled on the connection's event loop, one after the other: the sink does not
+      // reorder what one connection brings.
       grpc = NettyServerBuilder.forAddress(new InetSocketAddress(host, grpcPort))
+          .directExecutor()
           .maxInboundMessageSize(64 * 1024 * 1024)
           .addService(traces.build()).addService(metrics.build()).addService(logs.build())
           .build().start();
@@ -134,24 +137,6 @@ final class CountingSink implements AutoCloseable {
 
   String firstProblem() {
     return firstProblem.get();
-  }
-
-  /** Waits until the received item count stops changing for {@code quietMillis} or {@code deadlineMillis} pass. */
-  long awaitQuiet(long quietMillis, long deadlineMillis) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
-    long last = items();
-    long lastChange = System.nanoTime();
-    while (System.nanoTime() - deadline < 0) {
-      long now = items();
-      if (now != last) {
-        last = now;
-        lastChange = System.nanoTime();
-      } else if (System.nanoTime() - lastChange > TimeUnit.MILLISECONDS.toNanos(quietMillis)) {
-        break;
-      }
-      Thread.sleep(20);
-    }
-    return items();
   }
 
   private void grpcExport(Signal signal, byte[] body, StreamObserver<byte[]> answer) {

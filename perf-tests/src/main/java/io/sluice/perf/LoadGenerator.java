@@ -79,6 +79,7 @@ final class LoadGenerator implements AutoCloseable {
   /** At a fixed rate: the intended send time (a nanoTime) of the last request sent. */
   private volatile long lastIntended;
   private Thread rateThread;
+  private volatile String notReady = "";
   /** Makes the body of request {@code index}; null sends the pool's requests (stamped when asked). */
   private volatile Bodies bodies;
 
@@ -161,6 +162,7 @@ final class LoadGenerator implements AutoCloseable {
    * answered OK.
    */
   boolean awaitReady(Duration deadline) throws InterruptedException {
+    notReady = "no answer";
     long end = System.nanoTime() + deadline.toNanos();
     while (System.nanoTime() - end < 0) {
       if (httpUri != null) {
@@ -170,8 +172,9 @@ final class LoadGenerator implements AutoCloseable {
           if (r.statusCode() == 200) {
             return true;
           }
+          notReady = "HTTP " + r.statusCode() + " to an empty export";
         } catch (IOException e) {
-          // not listening yet
+          notReady = e.toString();
         }
         Thread.sleep(200);
         continue;
@@ -181,6 +184,8 @@ final class LoadGenerator implements AutoCloseable {
             CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.SECONDS), new byte[0]);
         return true;
       } catch (StatusRuntimeException e) {
+        notReady = e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
+            : ": " + e.getStatus().getDescription());
         Thread.sleep(200);
       }
     }
@@ -240,6 +245,11 @@ final class LoadGenerator implements AutoCloseable {
       Thread.sleep(1);
     }
     return lastIntended - due >= 0 || !running;
+  }
+
+  /** Why {@link #awaitReady} gave up: the last answer or error. */
+  String notReady() {
+    return notReady;
   }
 
   /** Calls sent and not yet answered. */

@@ -166,14 +166,16 @@ final class NumberedRequests implements LoadGenerator.Bodies {
   }
 
   private ExportMetricsServiceRequest metrics(int source, int first, Resource resource, long now) {
-    // Points of one metric name together, as an SDK exports them: metric m gets the items whose
-    // number is m modulo the metric count.
-    Metric.Builder[] metrics = new Metric.Builder[Math.min(shape.metrics(), shape.itemsPerRequest())];
+    // Points of one metric name together, as an SDK exports them: the request's items in as many
+    // consecutive runs as there are metric names (at most one per item), numbered in the order
+    // they are written.
+    int n = shape.itemsPerRequest();
+    Metric.Builder[] metrics = new Metric.Builder[Math.min(shape.metrics(), n)];
     ScopeMetrics.Builder sm = ScopeMetrics.newBuilder().setScope(scope);
-    for (int i = 0; i < shape.itemsPerRequest(); i++) {
+    for (int i = 0; i < n; i++) {
       int seq = first + i;
-      int m = Math.floorMod(seq, shape.metrics());
-      int slot = i % metrics.length;
+      int slot = (int) ((long) i * metrics.length / n);
+      int m = slot;
       NumberDataPoint.Builder p = NumberDataPoint.newBuilder().setStartTimeUnixNano(now - 60_000_000_000L)
           .setTimeUnixNano(now).setAsDouble(seq)
           .addExemplars(numbering.exemplar(source, seq, now, seq));

@@ -250,7 +250,6 @@ public final class SluiceLoad {
   private static int load(Options o, PrintStream out, PrintStream err) throws Exception {
     ItemLedger ledger = new ItemLedger();
     NumberedItems numbering = new NumberedItems();
-    Files.createDirectories(o.report());
     CountingSink sink = o.withSink()
         ? new CountingSink(o.sinkHost(), o.sinkPort(), o.sinkHttpPort(), numbering, ledger, o.sinkDrop())
         : null;
@@ -267,9 +266,10 @@ public final class SluiceLoad {
                 + sink.httpPort() : ""));
       }
       if (!gen.awaitReady(Duration.ofSeconds(30))) {
-        err.println("sluice-load: no answer from " + o.target() + " within 30 s (" + gen.failureSummary() + ")");
+        err.println("sluice-load: no answer from " + o.target() + " within 30 s (" + gen.notReady() + ")");
         return 1;
       }
+      Files.createDirectories(o.report());
       gen.useBodies(requests);
       gen.onAnswers((index, intended, failure, rejected) -> {
         requests.answered(index, failure, rejected);
