@@ -153,6 +153,10 @@ class ItemLedgerTest {
     assertThat(spans.receive(ByteString.copyFrom(spans.traceId(7, 1)), otherSpan, ledger)).isFalse();
     assertThat(spans.receive(ByteString.copyFrom(spans.traceId(7, 1)), ByteString.EMPTY, ledger)).isFalse();
     assertThat(ledger.counts(7).received()).isEqualTo(4);
+    // A sink that does not know the run counts the items of any run.
+    ItemLedger anyRun = new ItemLedger();
+    assertThat(NumberedItems.anyRun().receive(back, anyRun)).isEqualTo(4);
+    assertThat(anyRun.counts(7).delivered()).isEqualTo(4);
     assertThatThrownBy(() -> NumberedItems.spanId(0, 1)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new NumberedItems(0)).isInstanceOf(IllegalArgumentException.class);
   }
