@@ -1,5 +1,8 @@
 package io.sluice.perf;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.Server;
@@ -16,6 +19,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -24,11 +28,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
+import org.xerial.snappy.Snappy;
 
 /**
- * A counting OTLP sink: an OTLP/gRPC server and an OTLP/HTTP (protobuf) server for traces,
- * metrics and logs that answer every export with success and book each numbered item
+ * A counting sink: an OTLP/gRPC server, and an HTTP server for OTLP/HTTP (protobuf) traces, metrics
+ * and logs and for Loki pushes ({@value #LOKI_PATH}), that answer every request with success and
+ * book each numbered item
  * ({@link NumberedItems}) as received in an {@link ItemLedger}, so that loss, duplication and
  * reordering show per stream. Items without numbers (another sender's) are counted, not booked.
  *
@@ -38,6 +46,9 @@ import java.util.zip.GZIPInputStream;
  * its own ({@link #dropped}).
  */
 final class CountingSink implements AutoCloseable {
+  /** Where the HTTP server takes Loki pushes. */
+  static final String LOKI_PATH = "/loki/api/v1/push";
+
   private final NumberedItems numbering;
   private final ItemLedger ledger;
   private final ItemLedger dropped = new ItemLedger();
@@ -86,6 +97,7 @@ final class CountingSink implements AutoCloseable {
       for (Signal s : Signal.values()) {
         http.createContext(s.httpPath, exchange -> httpExport(s, exchange));
       }
+      http.createContext(LOKI_PATH, this::lokiPush);
       httpWorkers = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "sink-http");
         t.setDaemon(true);
@@ -140,7 +152,7 @@ final class CountingSink implements AutoCloseable {
   }
 
   private void grpcExport(Signal signal, byte[] body, StreamObserver<byte[]> answer) {
-    String problem = book(signal, body);
+    String problem = book(signal.lowerName(), body, (b, l) -> signal.receive(b, numbering, l));
     if (problem != null) {
       answer.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
       return;
@@ -165,7 +177,7 @@ final class CountingSink implements AutoCloseable {
           ? new GZIPInputStream(exchange.getRequestBody()) : exchange.getRequestBody()) {
         body = in.readAllBytes();
       }
-      String problem = book(signal, body);
+      String problem = book(signal.lowerName(), body, (b, l) -> signal.receive(b, numbering, l));
       if (problem != null) {
         reply(exchange, 400, problem);
         return;
@@ -184,26 +196,136 @@ final class CountingSink implements AutoCloseable {
     }
   }
 
+  /** Reads a request's items and books the numbered ones in a ledger. */
+  private interface Decoder {
+    Signal.Received decode(byte[] body, ItemLedger into) throws IOException;
+  }
+
   /** Books a request's items; a problem to answer with when it does not decode, else null. */
-  private String book(Signal signal, byte[] body) {
+  private String book(String what, byte[] body, Decoder decoder) {
     if (body.length == 0) {
       return null; // an empty export: a sender checking that the sink answers
     }
     long n = arrivals.incrementAndGet();
     boolean drop = dropRequests.contains(n);
     try {
-      Signal.Received r = signal.receive(body, numbering, drop ? dropped : ledger);
+      Signal.Received r = decoder.decode(body, drop ? dropped : ledger);
       requests.increment();
       items.add(r.items());
       unnumbered.add(r.items() - r.numbered());
       return null;
     } catch (IOException | RuntimeException e) {
-      String problem = "request " + n + " is not a valid OTLP " + signal.lowerName() + " export: " + e.getMessage();
+      String problem = "request " + n + " is not a valid " + what + " request: " + e.getMessage();
       invalid.increment();
       firstProblem.compareAndSet(null, problem);
       return problem;
     }
   }
+
+  // ---- Loki push -------------------------------------------------------------------------------
+
+  private static final Pattern LINE_TRACE_ID = Pattern.compile("\"traceid\":\"([0-9a-f]{32})\"|traceID=([0-9a-f]{32})");
+  private static final Pattern LINE_SPAN_ID = Pattern.compile("\"spanid\":\"([0-9a-f]{16})\"|spanID=([0-9a-f]{16})");
+
+  private void lokiPush(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!"POST".equals(exchange.getRequestMethod())) {
+        reply(exchange, 405, "POST a Loki push request (protobuf, snappy) to " + LOKI_PATH);
+        return;
+      }
+      String type = String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type"));
+      if (!type.startsWith("application/x-protobuf")) {
+        reply(exchange, 415, "Content-Type " + type + " is not supported; this sink takes application/x-protobuf"
+            + " (snappy), as Loki's push API");
+        return;
+      }
+      byte[] compressed;
+      try (InputStream in = exchange.getRequestBody()) {
+        compressed = in.readAllBytes();
+      }
+      String problem = book("Loki push", compressed, (b, l) -> loki(Snappy.uncompress(b), l));
+      if (problem != null) {
+        reply(exchange, 400, problem);
+        return;
+      }
+      exchange.sendResponseHeaders(204, -1);
+    }
+  }
+
+  /**
+   * The entries of a Loki {@code PushRequest}, numbered by their trace and span id: in structured
+   * metadata ({@code trace_id}, {@code span_id}), else in the line ({@code json}: {@code "traceid"},
+   * {@code "spanid"}; {@code logfmt}: {@code traceID=}, {@code spanID=}).
+   */
+  private Signal.Received loki(byte[] push, ItemLedger into) throws IOException {
+    long entries = 0;
+    long numbered = 0;
+    CodedInputStream in = CodedInputStream.newInstance(push);
+    for (int tag; (tag = in.readTag()) != 0; ) {
+      if (tag != LEN_1) { // streams
+        in.skipField(tag);
+        continue;
+      }
+      int stream = in.pushLimit(in.readRawVarint32());
+      for (int t; (t = in.readTag()) != 0; ) {
+        if (t != LEN_2) { // entries
+          in.skipField(t);
+          continue;
+        }
+        int entry = in.pushLimit(in.readRawVarint32());
+        entries++;
+        String line = null;
+        String traceId = null;
+        String spanId = null;
+        for (int e; (e = in.readTag()) != 0; ) {
+          if (e == LEN_2) {
+            line = in.readStringRequireUtf8();
+          } else if (e == LEN_3) { // structured metadata: name, value
+            int pair = in.pushLimit(in.readRawVarint32());
+            String name = null;
+            String value = null;
+            for (int p; (p = in.readTag()) != 0; ) {
+              if (p == LEN_1) {
+                name = in.readStringRequireUtf8();
+              } else if (p == LEN_2) {
+                value = in.readStringRequireUtf8();
+              } else {
+                in.skipField(p);
+              }
+            }
+            in.popLimit(pair);
+            if ("trace_id".equals(name)) {
+              traceId = value;
+            } else if ("span_id".equals(name)) {
+              spanId = value;
+            }
+          } else {
+            in.skipField(e);
+          }
+        }
+        in.popLimit(entry);
+        if (traceId == null && line != null) {
+          traceId = group(LINE_TRACE_ID.matcher(line));
+          spanId = group(LINE_SPAN_ID.matcher(line));
+        }
+        if (traceId != null && spanId != null && traceId.length() == 32 && spanId.length() == 16
+            && numbering.receive(ByteString.copyFrom(HexFormat.of().parseHex(traceId)),
+                ByteString.copyFrom(HexFormat.of().parseHex(spanId)), into)) {
+          numbered++;
+        }
+      }
+      in.popLimit(stream);
+    }
+    return new Signal.Received(entries, numbered);
+  }
+
+  private static String group(Matcher m) {
+    return m.find() ? (m.group(1) != null ? m.group(1) : m.group(2)) : null;
+  }
+
+  private static final int LEN_1 = 1 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int LEN_2 = 2 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int LEN_3 = 3 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
   /** What the drop fault threw away, per stream as ranges of numbers: {@code "stream 2: 100..199"}. */
   List<String> droppedRanges() {

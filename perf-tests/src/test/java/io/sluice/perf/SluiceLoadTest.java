@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sluice-load run} for a few seconds: through a real gateway process to the harness's
- * counting sink, which drops one batch it acknowledged; and straight to its own sink over OTLP/HTTP,
- * for the HTML report.
+ * counting sink, which drops one batch it acknowledged; logs through the gateway's Loki exporter to
+ * the sink's Loki push endpoint; and straight to its own sink over OTLP/HTTP, for the HTML report.
  */
 class SluiceLoadTest {
   private static final Path GATEWAY_JAR = Path.of("..", "gateway", "target", "sluice.jar").toAbsolutePath()
@@ -27,8 +27,6 @@ class SluiceLoadTest {
 
   @Test
   void theReportNamesTheStreamAndNumbersOfABatchTheBackendLost() throws Exception {
-    assertThat(GATEWAY_JAR).as("the gateway's jar; build it with: mvn -B package -DskipTests -pl gateway -am")
-        .exists();
     int otlp = Reports.freePort();
     int sink = Reports.freePort();
     int metrics = Reports.freePort();
@@ -59,11 +57,8 @@ class SluiceLoadTest {
               receivers: [otlp]
               exporters: [otlp]
         """.formatted(otlp, sink, metrics));
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Run run;
-    try (ServerProcess gateway = ServerProcess.startGateway(java,
-        List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1"), GATEWAY_JAR, config, Map.of(),
-        dir.resolve("gateway.log"))) {
+    try (ServerProcess gateway = startGateway(config)) {
       run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--rate", "2000", "--duration", "3s",
           "--batch", "50", "--streams", "3", "--sink", Integer.toString(sink), "--sink-drop", "7",
           "--drain", "20s", "--report", dir.resolve("report").toString());
@@ -86,6 +81,53 @@ class SluiceLoadTest {
         .contains("In all: 50 lost, 0 duplicated,")
         .contains("| Refused | 0 |");
     assertThat(Files.size(dir.resolve("report").resolve("latency.hlog"))).isPositive();
+  }
+
+  @Test
+  void logRecordsThroughTheLokiExporterAreCountedByTheirIds() throws Exception {
+    int otlp = Reports.freePort();
+    int sink = Reports.freePort();
+    int metrics = Reports.freePort();
+    Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+        receivers:
+          otlp:
+            protocols:
+              grpc:
+                endpoint: 127.0.0.1:%d
+        processors:
+          batch:
+        exporters:
+          loki:
+            endpoint: http://127.0.0.1:%d/loki/api/v1/push
+        service:
+          telemetry:
+            metrics:
+              readers:
+                - pull:
+                    exporter:
+                      prometheus:
+                        host: 127.0.0.1
+                        port: %d
+          pipelines:
+            logs:
+              receivers: [otlp]
+              processors: [batch]
+              exporters: [loki]
+        """.formatted(otlp, sink, metrics));
+    Run run;
+    try (ServerProcess gateway = startGateway(config)) {
+      run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--signal", "logs", "--rate", "1000", "--duration", "2s",
+          "--batch", "20", "--sink-http", Integer.toString(sink), "--drain", "20s", "--report",
+          dir.resolve("report").toString());
+      assertThat(run.code).as("exit code; stderr:%n%s%ngateway log:%n%s", run.err, gateway.logTail(30)).isZero();
+    }
+    Matcher sent = Pattern.compile("\\| Acknowledged \\| ([0-9,]+) \\|").matcher(run.out);
+    assertThat(sent.find()).as(run.out).isTrue();
+    assertThat(run.out).as(run.out)
+        .contains("In all: 0 lost, 0 duplicated,")
+        .doesNotContain("without this run's numbers")
+        .doesNotContain("- LOST:");
+    assertThat(Integer.parseInt(sent.group(1).replace(",", ""))).as("log records acknowledged").isGreaterThan(500);
   }
 
   @Test
@@ -112,6 +154,15 @@ class SluiceLoadTest {
     // The only address in the page's code is in uPlot's licence comment; the summary names the target.
     String code = html.replaceAll("(?s)/\\*!.*?\\*/", "").replaceAll("(?s)<pre>.*?</pre>", "");
     assertThat(code).doesNotContain("://");
+  }
+
+  /** The gateway from its jar, in a process of its own. */
+  private ServerProcess startGateway(Path config) throws Exception {
+    assertThat(GATEWAY_JAR).as("the gateway's jar; build it with: mvn -B package -DskipTests -pl gateway -am")
+        .exists();
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    return ServerProcess.startGateway(java, List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1"),
+        GATEWAY_JAR, config, Map.of(), dir.resolve("gateway.log"));
   }
 
   private record Run(int code, String out, String err) {}
