@@ -35,7 +35,8 @@ import org.xerial.snappy.Snappy;
 
 /**
  * A counting sink: an OTLP/gRPC server, and an HTTP server for OTLP/HTTP (protobuf) traces, metrics
- * and logs and for Loki pushes ({@value #LOKI_PATH}), that answer every request with success and
+ * and logs, for Loki pushes ({@value #LOKI_PATH}) and for Prometheus remote write 1.0
+ * ({@value #REMOTE_WRITE_PATH}), that answer every request with success and
  * book each numbered item
  * ({@link NumberedItems}) as received in an {@link ItemLedger}, so that loss, duplication and
  * reordering show per stream. Items without numbers (another sender's) are counted, not booked.
@@ -48,6 +49,8 @@ import org.xerial.snappy.Snappy;
 final class CountingSink implements AutoCloseable {
   /** Where the HTTP server takes Loki pushes. */
   static final String LOKI_PATH = "/loki/api/v1/push";
+  /** Where the HTTP server takes Prometheus remote write 1.0 requests. */
+  static final String REMOTE_WRITE_PATH = "/api/v1/write";
 
   private final NumberedItems numbering;
   private final ItemLedger ledger;
@@ -98,6 +101,7 @@ final class CountingSink implements AutoCloseable {
         http.createContext(s.httpPath, exchange -> httpExport(s, exchange));
       }
       http.createContext(LOKI_PATH, this::lokiPush);
+      http.createContext(REMOTE_WRITE_PATH, this::remoteWrite);
       httpWorkers = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "sink-http");
         t.setDaemon(true);
@@ -281,23 +285,11 @@ final class CountingSink implements AutoCloseable {
           if (e == LEN_2) {
             line = in.readStringRequireUtf8();
           } else if (e == LEN_3) { // structured metadata: name, value
-            int pair = in.pushLimit(in.readRawVarint32());
-            String name = null;
-            String value = null;
-            for (int p; (p = in.readTag()) != 0; ) {
-              if (p == LEN_1) {
-                name = in.readStringRequireUtf8();
-              } else if (p == LEN_2) {
-                value = in.readStringRequireUtf8();
-              } else {
-                in.skipField(p);
-              }
-            }
-            in.popLimit(pair);
-            if ("trace_id".equals(name)) {
-              traceId = value;
-            } else if ("span_id".equals(name)) {
-              spanId = value;
+            String[] md = pair(in);
+            if ("trace_id".equals(md[0])) {
+              traceId = md[1];
+            } else if ("span_id".equals(md[0])) {
+              spanId = md[1];
             }
           } else {
             in.skipField(e);
@@ -308,15 +300,114 @@ final class CountingSink implements AutoCloseable {
           traceId = group(LINE_TRACE_ID.matcher(line));
           spanId = group(LINE_SPAN_ID.matcher(line));
         }
-        if (traceId != null && spanId != null && traceId.length() == 32 && spanId.length() == 16
-            && numbering.receive(ByteString.copyFrom(HexFormat.of().parseHex(traceId)),
-                ByteString.copyFrom(HexFormat.of().parseHex(spanId)), into)) {
+        if (receiveHex(traceId, spanId, into)) {
           numbered++;
         }
       }
       in.popLimit(stream);
     }
     return new Signal.Received(entries, numbered);
+  }
+
+  // ---- Prometheus remote write 1.0 -------------------------------------------------------------
+
+  private void remoteWrite(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!"POST".equals(exchange.getRequestMethod())) {
+        reply(exchange, 405, "POST a remote write 1.0 request (protobuf, snappy) to " + REMOTE_WRITE_PATH);
+        return;
+      }
+      String type = String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type"));
+      if (!type.startsWith("application/x-protobuf") || (type.contains("proto=") && !type.contains(
+          "proto=prometheus.WriteRequest"))) {
+        reply(exchange, 415, "Content-Type " + type + " is not supported; this sink takes remote write 1.0"
+            + " (application/x-protobuf, prometheus.WriteRequest)");
+        return;
+      }
+      byte[] compressed;
+      try (InputStream in = exchange.getRequestBody()) {
+        compressed = in.readAllBytes();
+      }
+      String problem = book("remote write", compressed, (b, l) -> remoteWrite(Snappy.uncompress(b), l));
+      if (problem != null) {
+        reply(exchange, 400, problem);
+        return;
+      }
+      exchange.sendResponseHeaders(204, -1);
+    }
+  }
+
+  /**
+   * The samples of a remote write 1.0 {@code WriteRequest}, numbered by their exemplars'
+   * {@code trace_id} and {@code span_id} labels (the OTLP data point's exemplar, as the exporter
+   * writes it): {@code WriteRequest{1 timeseries}}, {@code TimeSeries{1 labels, 2 samples,
+   * 3 exemplars}}, {@code Exemplar{1 labels}}, {@code Label{1 name, 2 value}}.
+   */
+  private Signal.Received remoteWrite(byte[] request, ItemLedger into) throws IOException {
+    long samples = 0;
+    long numbered = 0;
+    CodedInputStream in = CodedInputStream.newInstance(request);
+    for (int tag; (tag = in.readTag()) != 0; ) {
+      if (tag != LEN_1) {
+        in.skipField(tag);
+        continue;
+      }
+      int series = in.pushLimit(in.readRawVarint32());
+      for (int t; (t = in.readTag()) != 0; ) {
+        if (t == LEN_2) {
+          samples++;
+          in.skipField(t);
+        } else if (t == LEN_3) {
+          int exemplar = in.pushLimit(in.readRawVarint32());
+          String traceId = null;
+          String spanId = null;
+          for (int e; (e = in.readTag()) != 0; ) {
+            if (e != LEN_1) {
+              in.skipField(e);
+              continue;
+            }
+            String[] label = pair(in);
+            if ("trace_id".equals(label[0])) {
+              traceId = label[1];
+            } else if ("span_id".equals(label[0])) {
+              spanId = label[1];
+            }
+          }
+          in.popLimit(exemplar);
+          if (receiveHex(traceId, spanId, into)) {
+            numbered++;
+          }
+        } else {
+          in.skipField(t);
+        }
+      }
+      in.popLimit(series);
+    }
+    return new Signal.Received(samples, numbered);
+  }
+
+  /** A length-delimited {@code {1 name, 2 value}} at the stream's position: name and value (null when absent). */
+  private static String[] pair(CodedInputStream in) throws IOException {
+    int limit = in.pushLimit(in.readRawVarint32());
+    String[] out = new String[2];
+    for (int p; (p = in.readTag()) != 0; ) {
+      if (p == LEN_1) {
+        out[0] = in.readStringRequireUtf8();
+      } else if (p == LEN_2) {
+        out[1] = in.readStringRequireUtf8();
+      } else {
+        in.skipField(p);
+      }
+    }
+    in.popLimit(limit);
+    return out;
+  }
+
+  /** Books the item with these ids in hex when it is a numbered item of the run; whether it was. */
+  private boolean receiveHex(String traceId, String spanId, ItemLedger into) {
+    return traceId != null && spanId != null && traceId.length() == 32 && spanId.length() == 16
+        && numbering.receive(ByteString.copyFrom(HexFormat.of().parseHex(traceId)),
+            ByteString.copyFrom(HexFormat.of().parseHex(spanId)), into);
   }
 
   private static String group(Matcher m) {

@@ -119,7 +119,8 @@ final class LoadReport {
     }
     if (sink.unnumberedItems() > 0) {
       md.append(String.format(Locale.ROOT, "%nThe sink also received %d items without this run's numbers"
-          + " (another sender, or ids rewritten on the way).%n", sink.unnumberedItems()));
+          + " (another sender's, items a gateway makes, such as remote write's target_info, or ids rewritten"
+          + " on the way).%n", sink.unnumberedItems()));
     }
     if (sink.invalidRequests() > 0) {
       md.append("\nThe sink refused ").append(sink.invalidRequests()).append(" requests; the first: ")

@@ -55,14 +55,14 @@ public final class SluiceLoad {
         --sink PORT              also run the counting sink, gRPC on PORT (0: a free port), for the
                                  gateway to export to; loss, duplication and reordering are then
                                  reported per stream
-        --sink-http PORT         the sink's HTTP port, for OTLP/HTTP and Loki pushes
-                                 (/loki/api/v1/push; default: none; 0: a free port)
+        --sink-http PORT         the sink's HTTP port, for OTLP/HTTP, Loki pushes (/loki/api/v1/push)
+                                 and remote write 1.0 (/api/v1/write); default: none; 0: a free port
         --drain D                after sending, how long to wait for the sink (default 30s)
         --report DIR             where the report goes (default sluice-load-report-<date-time>)
 
       sink:
         --otlp PORT              OTLP/gRPC port (default 4317)
-        --otlp-http PORT         OTLP/HTTP and Loki push port (default PORT + 1)
+        --otlp-http PORT         OTLP/HTTP, Loki push and remote write port (default PORT + 1)
         --host HOST              address to listen on (default 0.0.0.0)
         --duration D             stop after D (default: at Ctrl-C), then print the report
         --report DIR             also write the report there

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sluice-load run} for a few seconds: through a real gateway process to the harness's
- * counting sink, which drops one batch it acknowledged; logs through the gateway's Loki exporter to
- * the sink's Loki push endpoint; and straight to its own sink over OTLP/HTTP, for the HTML report.
+ * counting sink, which drops one batch it acknowledged; logs and metrics through the gateway's Loki
+ * and remote write exporters to the sink's endpoints for those; and straight to its own sink over OTLP/HTTP, for the HTML report.
  */
 class SluiceLoadTest {
   private static final Path GATEWAY_JAR = Path.of("..", "gateway", "target", "sluice.jar").toAbsolutePath()
@@ -84,7 +84,7 @@ class SluiceLoadTest {
   }
 
   @Test
-  void logRecordsThroughTheLokiExporterAreCountedByTheirIds() throws Exception {
+  void logsThroughLokiAndMetricsThroughRemoteWriteAreCountedByTheirIds() throws Exception {
     int otlp = Reports.freePort();
     int sink = Reports.freePort();
     int metrics = Reports.freePort();
@@ -99,6 +99,8 @@ class SluiceLoadTest {
         exporters:
           loki:
             endpoint: http://127.0.0.1:%d/loki/api/v1/push
+          prometheusremotewrite:
+            endpoint: http://127.0.0.1:%d/api/v1/write
         service:
           telemetry:
             metrics:
@@ -113,21 +115,31 @@ class SluiceLoadTest {
               receivers: [otlp]
               processors: [batch]
               exporters: [loki]
-        """.formatted(otlp, sink, metrics));
-    Run run;
+            metrics:
+              receivers: [otlp]
+              processors: [batch]
+              exporters: [prometheusremotewrite]
+        """.formatted(otlp, sink, sink, metrics));
     try (ServerProcess gateway = startGateway(config)) {
-      run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--signal", "logs", "--rate", "1000", "--duration", "2s",
-          "--batch", "20", "--sink-http", Integer.toString(sink), "--drain", "20s", "--report",
-          dir.resolve("report").toString());
-      assertThat(run.code).as("exit code; stderr:%n%s%ngateway log:%n%s", run.err, gateway.logTail(30)).isZero();
+      for (String signal : List.of("logs", "metrics")) {
+        Run run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--signal", signal, "--rate", "1000",
+            "--duration", "2s", "--batch", "20", "--sink-http", Integer.toString(sink), "--drain", "20s",
+            "--report", dir.resolve("report-" + signal).toString());
+        assertThat(run.code).as("%s: exit code; stderr:%n%s%ngateway log:%n%s", signal, run.err,
+            gateway.logTail(30)).isZero();
+        Matcher acknowledged = Pattern.compile("\\| Acknowledged \\| ([0-9,]+) \\|").matcher(run.out);
+        assertThat(acknowledged.find()).as(run.out).isTrue();
+        assertThat(Integer.parseInt(acknowledged.group(1).replace(",", ""))).as("%s acknowledged", signal)
+            .isGreaterThan(500);
+        assertThat(run.out).as(run.out)
+            .contains("In all: 0 lost, 0 duplicated,")
+            .doesNotContain("- LOST:");
+        if (signal.equals("logs")) {
+          // (remote write adds a target_info sample per resource, which has no number)
+          assertThat(run.out).as(run.out).doesNotContain("without this run's numbers");
+        }
+      }
     }
-    Matcher sent = Pattern.compile("\\| Acknowledged \\| ([0-9,]+) \\|").matcher(run.out);
-    assertThat(sent.find()).as(run.out).isTrue();
-    assertThat(run.out).as(run.out)
-        .contains("In all: 0 lost, 0 duplicated,")
-        .doesNotContain("without this run's numbers")
-        .doesNotContain("- LOST:");
-    assertThat(Integer.parseInt(sent.group(1).replace(",", ""))).as("log records acknowledged").isGreaterThan(500);
   }
 
   @Test
