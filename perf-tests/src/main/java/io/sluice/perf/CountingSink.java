@@ -36,7 +36,7 @@ import org.xerial.snappy.Snappy;
 /**
  * A counting sink: an OTLP/gRPC server, and an HTTP server for OTLP/HTTP (protobuf) traces, metrics
  * and logs, for Loki pushes ({@value #LOKI_PATH}) and for Prometheus remote write 1.0
- * ({@value #REMOTE_WRITE_PATH}), that answer every request with success and
+ * ({@value #REMOTE_WRITE_PATH}), and a reader of Kafka topics ({@link #readKafka}), that answer every request with success and
  * book each numbered item
  * ({@link NumberedItems}) as received in an {@link ItemLedger}, so that loss, duplication and
  * reordering show per stream. Items without numbers (another sender's) are counted, not booked.
@@ -65,6 +65,7 @@ final class CountingSink implements AutoCloseable {
   private final LongAdder unnumbered = new LongAdder();
   private final LongAdder invalid = new LongAdder();
   private final AtomicReference<String> firstProblem = new AtomicReference<>();
+  private final List<KafkaTopicReader> kafka = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * Starts the servers on {@code host}: gRPC on {@code grpcPort}, HTTP on {@code httpPort} (0: a
@@ -113,6 +114,20 @@ final class CountingSink implements AutoCloseable {
       http = null;
       httpWorkers = null;
     }
+  }
+
+  /**
+   * Also reads {@code topic} on the Kafka cluster at {@code bootstrap}, each record an OTLP protobuf
+   * export of {@code signal} (the kafka exporter's {@code otlp_proto} encoding), from the topic's
+   * start: numbered items of other runs count as unnumbered.
+   */
+  void readKafka(String bootstrap, String topic, Signal signal) {
+    kafka.add(new KafkaTopicReader(bootstrap, topic, value -> {
+      String problem = book("Kafka " + signal.lowerName(), value, (b, l) -> signal.receive(b, numbering, l));
+      if (problem != null) {
+        System.err.println("sluice-load: topic " + topic + ": " + problem);
+      }
+    }));
   }
 
   /** The gRPC port, or -1 without one. */
@@ -430,6 +445,7 @@ final class CountingSink implements AutoCloseable {
 
   @Override
   public void close() {
+    kafka.forEach(KafkaTopicReader::close);
     if (http != null) {
       http.stop(0);
       httpWorkers.shutdownNow();

@@ -57,6 +57,9 @@ public final class SluiceLoad {
                                  reported per stream
         --sink-http PORT         the sink's HTTP port, for OTLP/HTTP, Loki pushes (/loki/api/v1/push)
                                  and remote write 1.0 (/api/v1/write); default: none; 0: a free port
+        --sink-kafka BROKERS     the sink also reads the topic --sink-topic (default otlp_spans,
+                                 otlp_metrics or otlp_logs) there, records in otlp_proto
+        --sink-topic TOPIC
         --drain D                after sending, how long to wait for the sink (default 30s)
         --report DIR             where the report goes (default sluice-load-report-<date-time>)
 
@@ -108,7 +111,8 @@ public final class SluiceLoad {
   /** The command line, checked. */
   record Options(String command, Signal signal, String protocol, String host, int port, double rate,
       Duration duration, NumberedRequests.Shape shape, int connections, int concurrency, int sinkPort,
-      int sinkHttpPort, String sinkHost, Duration drain, Path report, Set<Long> sinkDrop) {
+      int sinkHttpPort, String sinkHost, Duration drain, Path report, Set<Long> sinkDrop, String sinkKafka,
+      String sinkTopic) {
 
     static Options parse(String[] args) {
       String command = args[0];
@@ -134,6 +138,8 @@ public final class SluiceLoad {
       Duration drain = Duration.ofSeconds(30);
       Path report = null;
       Set<Long> drop = new LinkedHashSet<>();
+      String kafka = null;
+      String topic = null;
       for (int i = 1; i < args.length; i++) {
         String a = args[i];
         if (i + 1 >= args.length) {
@@ -165,6 +171,8 @@ public final class SluiceLoad {
           case "--sink-http", "sink--otlp-http" -> sinkHttpPort = port(v, a);
           case "sink--host" -> sinkHost = v;
           case "--drain" -> drain = Durations.parse(v, a);
+          case "--sink-kafka" -> kafka = v;
+          case "--sink-topic" -> topic = v;
           case "--report", "sink--report" -> report = Path.of(v);
           case "--sink-drop", "sink--sink-drop" -> {
             for (String n : v.split(",")) {
@@ -191,13 +199,24 @@ public final class SluiceLoad {
         report = Path.of("sluice-load-report-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern(
             "yyyyMMdd-HHmmss")));
       }
-      if (!drop.isEmpty() && sinkPort < 0 && (sinkHttpPort == null || sinkHttpPort < 0)) {
+      if (!drop.isEmpty() && sinkPort < 0 && (sinkHttpPort == null || sinkHttpPort < 0) && kafka == null) {
         throw new IllegalArgumentException("--sink-drop needs the sink: give --sink PORT");
+      }
+      if (topic != null && kafka == null) {
+        throw new IllegalArgumentException("--sink-topic needs --sink-kafka BROKERS");
+      }
+      if (kafka != null && topic == null) {
+        topic = switch (signal) {
+          case TRACES -> "otlp_spans";
+          case METRICS -> "otlp_metrics";
+          case LOGS -> "otlp_logs";
+        };
       }
       return new Options(command, signal, protocol, host, port, rate, duration,
           new NumberedRequests.Shape(batch, streams, resources, attributes, attributeValues, spansPerTrace,
               spanEvents, metrics),
-          connections, concurrency, sinkPort, sinkHttpPort == null ? -1 : sinkHttpPort, sinkHost, drain, report, drop);
+          connections, concurrency, sinkPort, sinkHttpPort == null ? -1 : sinkHttpPort, sinkHost, drain, report, drop,
+          kafka, topic);
     }
 
     private static int integer(String v, String option) {
@@ -229,7 +248,7 @@ public final class SluiceLoad {
     }
 
     boolean withSink() {
-      return sinkPort >= 0 || sinkHttpPort >= 0;
+      return sinkPort >= 0 || sinkHttpPort >= 0 || sinkKafka != null;
     }
 
     String target() {
@@ -261,6 +280,10 @@ public final class SluiceLoad {
         : null;
     LoadGenerator.Target target = new LoadGenerator.Target(o.host(), o.port(), o.signal().method, httpUri);
     try (sink; LoadGenerator gen = new LoadGenerator(target, o.shape().itemsPerRequest(), o.connections())) {
+      if (sink != null && o.sinkKafka() != null) {
+        sink.readKafka(o.sinkKafka(), o.sinkTopic(), o.signal());
+        err.println("sluice-load: the sink reads topic " + o.sinkTopic() + " at " + o.sinkKafka());
+      }
       if (sink != null) {
         err.printf(Locale.ROOT, "sluice-load: counting sink on %s%s%n", o.sinkHost(),
             (sink.grpcPort() >= 0 ? " gRPC :" + sink.grpcPort() : "") + (sink.httpPort() >= 0 ? " HTTP :"

@@ -2,6 +2,7 @@ package io.sluice.perf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testkit.kafka.KafkaBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code sluice-load run} for a few seconds: through a real gateway process to the harness's
  * counting sink, which drops one batch it acknowledged; logs and metrics through the gateway's Loki
- * and remote write exporters to the sink's endpoints for those; and straight to its own sink over OTLP/HTTP, for the HTML report.
+ * and remote write exporters to the sink's endpoints for those; spans through its Kafka exporter,
+ * read back from the topic, with a record lost; and straight to its own sink over OTLP/HTTP, for the HTML report.
  */
 class SluiceLoadTest {
   private static final Path GATEWAY_JAR = Path.of("..", "gateway", "target", "sluice.jar").toAbsolutePath()
@@ -140,6 +142,52 @@ class SluiceLoadTest {
         }
       }
     }
+  }
+
+  @Test
+  void spansThroughTheKafkaExporterAreReadFromTheTopicAndALostRecordIsNamed() throws Exception {
+    String bootstrap = KafkaBroker.shared().bootstrap();
+    int otlp = Reports.freePort();
+    int metrics = Reports.freePort();
+    Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+        receivers:
+          otlp:
+            protocols:
+              grpc:
+                endpoint: 127.0.0.1:%d
+        exporters:
+          kafka:
+            brokers: [%s]
+            traces:
+              topic: load_spans
+        service:
+          telemetry:
+            metrics:
+              readers:
+                - pull:
+                    exporter:
+                      prometheus:
+                        host: 127.0.0.1
+                        port: %d
+          pipelines:
+            traces:
+              receivers: [otlp]
+              exporters: [kafka]
+        """.formatted(otlp, bootstrap, metrics));
+    Run run;
+    try (ServerProcess gateway = startGateway(config)) {
+      run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--rate", "1000", "--duration", "2s", "--batch", "20",
+          "--sink-kafka", bootstrap, "--sink-topic", "load_spans", "--sink-drop", "3", "--drain", "30s",
+          "--report", dir.resolve("report").toString());
+      assertThat(run.code).as("exit code; stderr:%n%s%ngateway log:%n%s", run.err, gateway.logTail(30)).isZero();
+    }
+    Matcher dropped = Pattern.compile("threw away stream (\\d+): (\\d+\\.\\.\\d+)\\.").matcher(run.out);
+    assertThat(dropped.find()).as("the report says which record the sink dropped:%n%s", run.out).isTrue();
+    assertThat(run.out).as(run.out)
+        .contains("- LOST: stream " + dropped.group(1) + ", items " + dropped.group(2) + " (20 spans)\n")
+        .containsOnlyOnce("- LOST:")
+        .contains("In all: 20 lost, 0 duplicated,")
+        .doesNotContain("without this run's numbers");
   }
 
   @Test
