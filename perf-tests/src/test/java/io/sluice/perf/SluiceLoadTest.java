@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testkit.kafka.KafkaBroker;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,34 +32,19 @@ class SluiceLoadTest {
   void theReportNamesTheStreamAndNumbersOfABatchTheBackendLost() throws Exception {
     int otlp = Reports.freePort();
     int sink = Reports.freePort();
-    int metrics = Reports.freePort();
     // No batch processor: each request reaches the sink as it was sent, so the dropped batch is one
     // request of one stream.
-    Path config = Files.writeString(dir.resolve("gateway.yaml"), """
-        receivers:
-          otlp:
-            protocols:
-              grpc:
-                endpoint: 127.0.0.1:%d
+    Path config = gatewayConfig(otlp, """
         exporters:
           otlp:
             endpoint: 127.0.0.1:%d
             tls:
               insecure: true
-        service:
-          telemetry:
-            metrics:
-              readers:
-                - pull:
-                    exporter:
-                      prometheus:
-                        host: 127.0.0.1
-                        port: %d
-          pipelines:
-            traces:
-              receivers: [otlp]
-              exporters: [otlp]
-        """.formatted(otlp, sink, metrics));
+        """.formatted(sink), """
+        traces:
+          receivers: [otlp]
+          exporters: [otlp]
+        """);
     Run run;
     try (ServerProcess gateway = startGateway(config)) {
       run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--rate", "2000", "--duration", "3s",
@@ -89,13 +75,7 @@ class SluiceLoadTest {
   void logsThroughLokiAndMetricsThroughRemoteWriteAreCountedByTheirIds() throws Exception {
     int otlp = Reports.freePort();
     int sink = Reports.freePort();
-    int metrics = Reports.freePort();
-    Path config = Files.writeString(dir.resolve("gateway.yaml"), """
-        receivers:
-          otlp:
-            protocols:
-              grpc:
-                endpoint: 127.0.0.1:%d
+    Path config = gatewayConfig(otlp, """
         processors:
           batch:
         exporters:
@@ -103,25 +83,16 @@ class SluiceLoadTest {
             endpoint: http://127.0.0.1:%d/loki/api/v1/push
           prometheusremotewrite:
             endpoint: http://127.0.0.1:%d/api/v1/write
-        service:
-          telemetry:
-            metrics:
-              readers:
-                - pull:
-                    exporter:
-                      prometheus:
-                        host: 127.0.0.1
-                        port: %d
-          pipelines:
-            logs:
-              receivers: [otlp]
-              processors: [batch]
-              exporters: [loki]
-            metrics:
-              receivers: [otlp]
-              processors: [batch]
-              exporters: [prometheusremotewrite]
-        """.formatted(otlp, sink, sink, metrics));
+        """.formatted(sink, sink), """
+        logs:
+          receivers: [otlp]
+          processors: [batch]
+          exporters: [loki]
+        metrics:
+          receivers: [otlp]
+          processors: [batch]
+          exporters: [prometheusremotewrite]
+        """);
     try (ServerProcess gateway = startGateway(config)) {
       for (String signal : List.of("logs", "metrics")) {
         Run run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--signal", signal, "--rate", "1000",
@@ -148,32 +119,17 @@ class SluiceLoadTest {
   void spansThroughTheKafkaExporterAreReadFromTheTopicAndALostRecordIsNamed() throws Exception {
     String bootstrap = KafkaBroker.shared().bootstrap();
     int otlp = Reports.freePort();
-    int metrics = Reports.freePort();
-    Path config = Files.writeString(dir.resolve("gateway.yaml"), """
-        receivers:
-          otlp:
-            protocols:
-              grpc:
-                endpoint: 127.0.0.1:%d
+    Path config = gatewayConfig(otlp, """
         exporters:
           kafka:
             brokers: [%s]
             traces:
               topic: load_spans
-        service:
-          telemetry:
-            metrics:
-              readers:
-                - pull:
-                    exporter:
-                      prometheus:
-                        host: 127.0.0.1
-                        port: %d
-          pipelines:
-            traces:
-              receivers: [otlp]
-              exporters: [kafka]
-        """.formatted(otlp, bootstrap, metrics));
+        """.formatted(bootstrap), """
+        traces:
+          receivers: [otlp]
+          exporters: [kafka]
+        """);
     Run run;
     try (ServerProcess gateway = startGateway(config)) {
       run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--rate", "1000", "--duration", "2s", "--batch", "20",
@@ -214,6 +170,31 @@ class SluiceLoadTest {
     // The only address in the page's code is in uPlot's licence comment; the summary names the target.
     String code = html.replaceAll("(?s)/\\*!.*?\\*/", "").replaceAll("(?s)<pre>.*?</pre>", "");
     assertThat(code).doesNotContain("://");
+  }
+
+  /**
+   * A gateway config: the OTLP/gRPC receiver on {@code otlp}, self-metrics on a free port, the
+   * top-level {@code components} (processors, exporters) and the {@code pipelines}.
+   */
+  private Path gatewayConfig(int otlp, String components, String pipelines) throws IOException {
+    return Files.writeString(dir.resolve("gateway.yaml"), """
+        receivers:
+          otlp:
+            protocols:
+              grpc:
+                endpoint: 127.0.0.1:%d
+        %s
+        service:
+          telemetry:
+            metrics:
+              readers:
+                - pull:
+                    exporter:
+                      prometheus:
+                        host: 127.0.0.1
+                        port: %d
+          pipelines:
+        %s""".formatted(otlp, components, Reports.freePort(), pipelines.indent(4)));
   }
 
   /** The gateway from its jar, in a process of its own. */
