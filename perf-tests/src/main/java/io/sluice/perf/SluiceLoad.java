@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -314,33 +315,63 @@ public final class SluiceLoad {
         gen.startMax(o.concurrency());
       }
       long end = t0 + o.duration().toNanos();
-      for (int second = 1; ; second++) {
-        long tick = Math.min(end, t0 + TimeUnit.SECONDS.toNanos(second));
-        long wait;
-        while ((wait = tick - System.nanoTime()) > 0) {
-          LockSupport.parkNanos(wait);
+      // Ctrl-C (or SIGTERM) ends the sending early; the run drains and reports as at its end.
+      AtomicBoolean stopEarly = new AtomicBoolean();
+      CountDownLatch reported = new CountDownLatch(1);
+      Thread mainThread = Thread.currentThread();
+      Thread hook = new Thread(() -> {
+        stopEarly.set(true);
+        LockSupport.unpark(mainThread);
+        try {
+          reported.await(o.drain().toSeconds() * 2 + 30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
-        Timeline.Tick t = timeline.tick(t0, gen.acceptedSpans(), sink == null ? -1 : sink.items(), failures.sum());
-        err.println(t.progressLine(o.signal().items));
-        if (tick == end) {
-          break;
+      }, "sluice-load-stop");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        for (int second = 1; ; second++) {
+          long tick = Math.min(end, t0 + TimeUnit.SECONDS.toNanos(second));
+          long wait;
+          while ((wait = tick - System.nanoTime()) > 0 && !stopEarly.get()) {
+            LockSupport.parkNanos(wait);
+          }
+          Timeline.Tick t = timeline.tick(t0, gen.acceptedSpans(), sink == null ? -1 : sink.items(), failures.sum());
+          err.println(t.progressLine(o.signal().items));
+          if (tick == end || stopEarly.get()) {
+            break;
+          }
+        }
+        if (stopEarly.get()) {
+          err.println("sluice-load: stopped early; draining and reporting");
+        }
+        return finish(o, out, err, ledger, sink, gen, timeline, t0);
+      } finally {
+        reported.countDown();
+        if (!stopEarly.get()) {
+          Runtime.getRuntime().removeShutdownHook(hook);
         }
       }
-      boolean drained = gen.stop(o.drain());
-      long sendEnd = System.nanoTime();
-      if (sink != null) {
-        awaitDelivery(sink, ledger, o.drain());
-      }
-      // Answers that came while draining count in the latency, not as a point of the plots.
-      timeline.drained();
-      timeline.close();
-      LoadReport report = new LoadReport(o, ledger, sink, gen, timeline, (sendEnd - t0) / 1e9, drained);
-      Files.writeString(o.report().resolve("report.md"), report.markdown());
-      Files.writeString(o.report().resolve("report.html"), report.html());
-      out.print(report.markdown());
-      err.println("sluice-load: report in " + o.report().toAbsolutePath() + " (report.md, report.html, latency.hlog)");
-      return 0;
     }
+  }
+
+  /** Stops sending, waits for the sink to have what was acknowledged, writes and prints the report. */
+  private static int finish(Options o, PrintStream out, PrintStream err, ItemLedger ledger, CountingSink sink,
+      LoadGenerator gen, Timeline timeline, long t0) throws Exception {
+    boolean drained = gen.stop(o.drain());
+    long sendEnd = System.nanoTime();
+    if (sink != null) {
+      awaitDelivery(sink, ledger, o.drain());
+    }
+    // Answers that came while draining count in the latency, not as a point of the plots.
+    timeline.drained();
+    timeline.close();
+    LoadReport report = new LoadReport(o, ledger, sink, gen, timeline, (sendEnd - t0) / 1e9, drained);
+    Files.writeString(o.report().resolve("report.md"), report.markdown());
+    Files.writeString(o.report().resolve("report.html"), report.html());
+    out.print(report.markdown());
+    err.println("sluice-load: report in " + o.report().toAbsolutePath() + " (report.md, report.html, latency.hlog)");
+    return 0;
   }
 
   /** Waits until the sink holds every acknowledged item, or it stays quiet for 3 s, or {@code drain} passes. */
