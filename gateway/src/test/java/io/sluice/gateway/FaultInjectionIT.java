@@ -3,10 +3,10 @@ package io.sluice.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.core.ledger.ItemLedger;
+import io.sluice.core.ledger.NumberedItems;
 import io.sluice.core.testkit.Ports;
 import io.sluice.core.testkit.ledger.FaultTable;
-import io.sluice.core.testkit.ledger.ItemLedger;
-import io.sluice.core.testkit.ledger.NumberedSpans;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Faults a gateway meets in production, each injected into the packaged gateway started through
  * {@code bin/sluice} while numbered spans flow through it: an OTLP/gRPC client sends spans whose
- * ids carry a source ID and a sequence number ({@link NumberedSpans}) from {@value #STREAMS}
+ * ids carry a source ID and a sequence number ({@link NumberedItems}) from {@value #STREAMS}
  * streams, one request per stream in flight, and an OTLP/HTTP backend ({@link FaultyBackend},
  * the gateway's {@code otlphttp} exporter sends to it) counts what arrives; an {@link ItemLedger}
  * says, per case, what was sent, acknowledged and refused, and what was lost, duplicated and
@@ -87,7 +87,7 @@ class FaultInjectionIT {
     final String key;
     final String name;
     final ItemLedger ledger = new ItemLedger();
-    final NumberedSpans spans = new NumberedSpans();
+    final NumberedItems spans = new NumberedItems();
     final int grpc = Ports.freePort();
     final int health = Ports.freePort();
     final int metrics = Ports.freePort();

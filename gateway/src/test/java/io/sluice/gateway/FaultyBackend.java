@@ -5,8 +5,8 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.sluice.core.testkit.ledger.ItemLedger;
-import io.sluice.core.testkit.ledger.NumberedSpans;
+import io.sluice.core.ledger.ItemLedger;
+import io.sluice.core.ledger.NumberedItems;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -56,7 +56,7 @@ final class FaultyBackend implements AutoCloseable {
 
   private final Vertx vertx;
   private final int port;
-  private final NumberedSpans spans;
+  private final NumberedItems spans;
   private final ItemLedger ledger;
   private final AtomicLong requests = new AtomicLong();
   private final Map<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
@@ -66,7 +66,7 @@ final class FaultyBackend implements AutoCloseable {
   private volatile Policy policy = (n, sources) -> Answer.OK;
   private volatile HttpServer server;
 
-  FaultyBackend(Vertx vertx, int port, NumberedSpans spans, ItemLedger ledger) {
+  FaultyBackend(Vertx vertx, int port, NumberedItems spans, ItemLedger ledger) {
     this.vertx = vertx;
     this.port = port;
     this.spans = spans;

@@ -9,8 +9,8 @@ import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import io.sluice.core.testkit.ledger.ItemLedger;
-import io.sluice.core.testkit.ledger.NumberedSpans;
+import io.sluice.core.ledger.ItemLedger;
+import io.sluice.core.ledger.NumberedItems;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Sends numbered spans ({@link NumberedSpans}) to a gateway over OTLP/gRPC at a fixed rate of
+ * Sends numbered spans ({@link NumberedItems}) to a gateway over OTLP/gRPC at a fixed rate of
  * requests, from several streams (source IDs {@code firstSource ..}), and writes what it sent and
  * how each request was answered into an {@link ItemLedger}: OK is acknowledged, any error status
  * (the gateway's refusal, or no answer within the deadline) is refused with the status as reason.
@@ -34,7 +34,7 @@ final class NumberedSender implements AutoCloseable {
 
   private final ManagedChannel channel;
   private final TraceServiceGrpc.TraceServiceStub stub;
-  private final NumberedSpans spans;
+  private final NumberedItems spans;
   private final ItemLedger ledger;
   private final int firstSource;
   private final AtomicBoolean[] busy;
@@ -49,7 +49,7 @@ final class NumberedSender implements AutoCloseable {
   /**
    * @param requestsPerSecond requests per second over all streams
    */
-  NumberedSender(int port, NumberedSpans spans, ItemLedger ledger, int firstSource, int streams,
+  NumberedSender(int port, NumberedItems spans, ItemLedger ledger, int firstSource, int streams,
       int itemsPerRequest, int requestsPerSecond, int payloadChars) {
     this.channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     this.stub = TraceServiceGrpc.newStub(channel);

@@ -2,12 +2,19 @@ package io.sluice.perf;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +27,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Sends OTLP/gRPC trace exports from a pool of pre-encoded requests, over several connections.
+ * Sends OTLP trace exports from a pool of pre-encoded requests, over several connections; or, made
+ * with {@link #LoadGenerator(Target, int, int)}, any request bodies ({@link #useBodies}) of any
+ * OTLP signal over gRPC or HTTP.
  *
  * <ul>
  *   <li>{@link #startMax}: a closed loop, a fixed number of calls outstanding at all times; each
@@ -45,6 +54,11 @@ final class LoadGenerator implements AutoCloseable {
   static final long SCHEDULE_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private final TraceRequests pool;
+  private final int itemsPerRequest;
+  private final MethodDescriptor<byte[], byte[]> method;
+  /** OTLP/HTTP: where requests are POSTed (null: gRPC). */
+  private final URI httpUri;
+  private final HttpClient http;
   private final ManagedChannel[] channels;
   private final ScheduledExecutorService backoff = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "loadgen-backoff");
@@ -58,15 +72,40 @@ final class LoadGenerator implements AutoCloseable {
   private final LongAdder acceptedSpans = new LongAdder();
   private final LongAdder rejectedSpans = new LongAdder();
   private final LongAdder failedRequests = new LongAdder();
-  private final ConcurrentHashMap<Status.Code, String> failures = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, String> failures = new ConcurrentHashMap<>();
   private volatile boolean running;
   /** In the closed loop: -1 to send unstamped requests, else the base of the send-time stamps. */
   private volatile long maxStampBase = -1;
   /** At a fixed rate: the intended send time (a nanoTime) of the last request sent. */
   private volatile long lastIntended;
   private Thread rateThread;
+  private volatile String notReady = "";
   /** Makes the body of request {@code index}; null sends the pool's requests (stamped when asked). */
   private volatile Bodies bodies;
+
+  /** Answers, as they come: for accounts and latency. */
+  private volatile Answers answers;
+
+  /**
+   * Where requests go: {@code method} over gRPC to {@code host:port}, or, when {@code httpUri} is
+   * set, POSTed there as OTLP/HTTP protobuf.
+   */
+  record Target(String host, int port, MethodDescriptor<byte[], byte[]> method, URI httpUri) {}
+
+  /** Told of every answer. */
+  interface Answers {
+    /**
+     * Request {@code index}, due at {@code intendedNanos} (a nanoTime: its scheduled time at a
+     * fixed rate, its send time in the closed loop), was answered: {@code failure} is null when it
+     * was accepted (with {@code rejected} items refused in a partial success), else the reason.
+     */
+    void answered(long index, long intendedNanos, String failure, long rejected);
+  }
+
+  /** From now on every answer is told to {@code a} (null: to no one). */
+  void onAnswers(Answers a) {
+    this.answers = a;
+  }
 
   /** Makes request bodies: request {@code index} stamped with {@code stamp} (-1: unstamped). */
   interface Bodies {
@@ -83,13 +122,32 @@ final class LoadGenerator implements AutoCloseable {
     if (b != null) {
       return b.body(index, stamp);
     }
+    if (pool == null) {
+      throw new IllegalStateException("a load generator without a request pool sends only the bodies it is given");
+    }
     return stamp < 0 ? pool.get(index) : pool.stamped(index, stamp);
   }
 
   LoadGenerator(String host, int port, TraceRequests pool, int connections) {
+    this(new Target(host, port, RawExport.METHOD, null), pool, pool.spansPerRequest(), connections);
+  }
+
+  /** Sends to {@code target} requests of {@code itemsPerRequest} items, whose bodies {@link #useBodies} gives. */
+  LoadGenerator(Target target, int itemsPerRequest, int connections) {
+    this(target, null, itemsPerRequest, connections);
+  }
+
+  private LoadGenerator(Target target, TraceRequests pool, int itemsPerRequest, int connections) {
     this.pool = pool;
-    this.channels = new ManagedChannel[connections];
-    for (int i = 0; i < connections; i++) {
+    this.itemsPerRequest = itemsPerRequest;
+    this.method = target.method();
+    this.httpUri = target.httpUri();
+    this.http = httpUri == null ? null : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    String host = target.host();
+    int port = target.port();
+    this.channels = new ManagedChannel[httpUri == null ? connections : 0];
+    for (int i = 0; i < channels.length; i++) {
       channels[i] = NettyChannelBuilder.forAddress(host, port)
           .usePlaintext()
           .directExecutor()
@@ -104,13 +162,30 @@ final class LoadGenerator implements AutoCloseable {
    * answered OK.
    */
   boolean awaitReady(Duration deadline) throws InterruptedException {
+    notReady = "no answer";
     long end = System.nanoTime() + deadline.toNanos();
     while (System.nanoTime() - end < 0) {
+      if (httpUri != null) {
+        try {
+          HttpResponse<Void> r = http.send(post(new byte[0]).timeout(Duration.ofSeconds(2)).build(),
+              HttpResponse.BodyHandlers.discarding());
+          if (r.statusCode() == 200) {
+            return true;
+          }
+          notReady = "HTTP " + r.statusCode() + " to an empty export";
+        } catch (IOException e) {
+          notReady = e.toString();
+        }
+        Thread.sleep(200);
+        continue;
+      }
       try {
-        ClientCalls.blockingUnaryCall(channels[0], RawExport.METHOD,
+        ClientCalls.blockingUnaryCall(channels[0], method,
             CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.SECONDS), new byte[0]);
         return true;
       } catch (StatusRuntimeException e) {
+        notReady = e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
+            : ": " + e.getStatus().getDescription());
         Thread.sleep(200);
       }
     }
@@ -151,7 +226,7 @@ final class LoadGenerator implements AutoCloseable {
     if (spansPerSecond <= 0) {
       throw new IllegalArgumentException("rate must be positive, got " + spansPerSecond);
     }
-    long interval = Math.max(1, Math.round(1e9 * pool.spansPerRequest() / spansPerSecond));
+    long interval = Math.max(1, Math.round(1e9 * itemsPerRequest / spansPerSecond));
     lastIntended = firstDue - interval;
     running = true;
     rateThread = new Thread(() -> sendAtRate(firstDue, interval, stampBase), "loadgen-rate");
@@ -170,6 +245,11 @@ final class LoadGenerator implements AutoCloseable {
       Thread.sleep(1);
     }
     return lastIntended - due >= 0 || !running;
+  }
+
+  /** Why {@link #awaitReady} gave up: the last answer or error. */
+  String notReady() {
+    return notReady;
   }
 
   /** Calls sent and not yet answered. */
@@ -212,7 +292,7 @@ final class LoadGenerator implements AutoCloseable {
     return failedRequests.sum();
   }
 
-  /** The failures seen, one example message per status code. */
+  /** The failures seen, one example message per status code (or HTTP status, or error). */
   String failureSummary() {
     StringBuilder sb = new StringBuilder();
     failures.forEach((code, message) -> sb.append(sb.length() == 0 ? "" : "; ").append(code).append(": ")
@@ -234,8 +314,9 @@ final class LoadGenerator implements AutoCloseable {
     }
     long i = next.getAndIncrement();
     long base = maxStampBase;
-    byte[] body = body(i, base < 0 ? -1 : Math.max(0, System.nanoTime() - base));
-    send(i, body, ok -> {
+    long sentAt = System.nanoTime();
+    byte[] body = body(i, base < 0 ? -1 : Math.max(0, sentAt - base));
+    send(i, sentAt, body, ok -> {
       if (ok) {
         sendNextInLoop();
       } else if (running) {
@@ -258,7 +339,7 @@ final class LoadGenerator implements AutoCloseable {
         return;
       }
       long index = next.getAndIncrement();
-      send(index, body(index, stampBase < 0 ? -1 : intended - stampBase), ok -> { });
+      send(index, intended, body(index, stampBase < 0 ? -1 : intended - stampBase), ok -> { });
       lastIntended = intended;
     }
   }
@@ -267,12 +348,16 @@ final class LoadGenerator implements AutoCloseable {
     void done(boolean ok);
   }
 
-  private void send(long index, byte[] body, Done done) {
+  private void send(long index, long intended, byte[] body, Done done) {
     outstanding.incrementAndGet();
     sentRequests.increment();
+    if (httpUri != null) {
+      sendHttp(index, intended, body, done);
+      return;
+    }
     ManagedChannel channel = channels[(int) Math.floorMod(index, (long) channels.length)];
     ClientCalls.asyncUnaryCall(
-        channel.newCall(RawExport.METHOD, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
+        channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
         body,
         new StreamObserver<>() {
           private long rejected;
@@ -285,21 +370,56 @@ final class LoadGenerator implements AutoCloseable {
           @Override
           public void onError(Throwable t) {
             Status status = Status.fromThrowable(t);
-            failedRequests.increment();
-            failures.putIfAbsent(status.getCode(), String.valueOf(status.getDescription()));
-            outstanding.decrementAndGet();
-            done.done(false);
+            failed(index, intended, status.getCode().name(), String.valueOf(status.getDescription()), done);
           }
 
           @Override
           public void onCompleted() {
-            acceptedRequests.increment();
-            acceptedSpans.add(pool.spansPerRequest() - rejected);
-            rejectedSpans.add(rejected);
-            outstanding.decrementAndGet();
-            done.done(true);
+            accepted(index, intended, rejected, done);
           }
         });
+  }
+
+  private void sendHttp(long index, long intended, byte[] body, Done done) {
+    http.sendAsync(post(body).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray())
+        .whenComplete((res, error) -> {
+          if (error != null) {
+            failed(index, intended, error.getClass().getSimpleName(), String.valueOf(error.getMessage()), done);
+          } else if (res.statusCode() == 200) {
+            accepted(index, intended, rejectedIn(res.body()), done);
+          } else {
+            failed(index, intended, "HTTP " + res.statusCode(),
+                new String(res.body(), StandardCharsets.UTF_8).strip(), done);
+          }
+        });
+  }
+
+  private HttpRequest.Builder post(byte[] body) {
+    return HttpRequest.newBuilder(httpUri).header("Content-Type", "application/x-protobuf")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+  }
+
+  private void failed(long index, long intended, String reason, String message, Done done) {
+    failedRequests.increment();
+    failures.putIfAbsent(reason, message);
+    Answers a = answers;
+    if (a != null) {
+      a.answered(index, intended, reason, 0);
+    }
+    outstanding.decrementAndGet();
+    done.done(false);
+  }
+
+  private void accepted(long index, long intended, long rejected, Done done) {
+    acceptedRequests.increment();
+    acceptedSpans.add(itemsPerRequest - rejected);
+    rejectedSpans.add(rejected);
+    Answers a = answers;
+    if (a != null) {
+      a.answered(index, intended, null, rejected);
+    }
+    outstanding.decrementAndGet();
+    done.done(true);
   }
 
   private static long rejectedIn(byte[] answer) {
@@ -307,6 +427,7 @@ final class LoadGenerator implements AutoCloseable {
       return 0;
     }
     try {
+      // The three signals' responses share a layout: partial_success (1) { rejected items (1) }.
       return ExportTraceServiceResponse.parseFrom(answer).getPartialSuccess().getRejectedSpans();
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       return 0;

@@ -1,5 +1,6 @@
 package io.sluice.core.testkit.ledger;
 
+import io.sluice.core.ledger.ItemLedger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.sluice.core.testkit.ledger;
+package io.sluice.core.ledger;
 
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -109,19 +109,89 @@ public final class ItemLedger {
 
   /** Up to {@code limit} numbers of acknowledged items of {@code source} the sink never received, for messages. */
   public List<Integer> lost(int source, int limit) {
-    Stream s = streams.get(source);
     List<Integer> out = new ArrayList<>();
+    BitSet lost = lostSet(source);
+    for (int i = lost.nextSetBit(0); i >= 0 && out.size() < limit; i = lost.nextSetBit(i + 1)) {
+      out.add(i);
+    }
+    return out;
+  }
+
+  /** Up to {@code limit} runs of consecutive numbers of acknowledged items of {@code source} the sink never received. */
+  public List<Range> lostRanges(int source, int limit) {
+    return ranges(lostSet(source), limit);
+  }
+
+  /**
+   * Up to {@code limit} runs of numbers of {@code source} below the highest the sink received that
+   * it never received: what a sink can tell is missing without the sender's accounts.
+   */
+  public List<Range> gaps(int source, int limit) {
+    return ranges(gapSet(source), limit);
+  }
+
+  /** Up to {@code limit} runs of consecutive numbers of {@code source} the sink received. */
+  public List<Range> deliveredRanges(int source, int limit) {
+    Stream s = streams.get(source);
     if (s == null) {
-      return out;
+      return new ArrayList<>();
+    }
+    synchronized (s) {
+      return ranges(s.seen, limit);
+    }
+  }
+
+  /** How many numbers of {@code source} below the highest the sink received it never received. */
+  public long gapCount(int source) {
+    return gapSet(source).cardinality();
+  }
+
+  private BitSet lostSet(int source) {
+    Stream s = streams.get(source);
+    if (s == null) {
+      return new BitSet();
     }
     synchronized (s) {
       BitSet lost = (BitSet) s.acked.clone();
       lost.andNot(s.seen);
-      for (int i = lost.nextSetBit(0); i >= 0 && out.size() < limit; i = lost.nextSetBit(i + 1)) {
-        out.add(i);
-      }
+      return lost;
+    }
+  }
+
+  private BitSet gapSet(int source) {
+    Stream s = streams.get(source);
+    if (s == null) {
+      return new BitSet();
+    }
+    synchronized (s) {
+      BitSet gaps = new BitSet();
+      gaps.set(0, s.seen.length());
+      gaps.andNot(s.seen);
+      return gaps;
+    }
+  }
+
+  private static List<Range> ranges(BitSet set, int limit) {
+    List<Range> out = new ArrayList<>();
+    for (int i = set.nextSetBit(0); i >= 0 && out.size() < limit; ) {
+      int end = set.nextClearBit(i);
+      out.add(new Range(i, end - 1));
+      i = set.nextSetBit(end);
     }
     return out;
+  }
+
+  /** The numbers {@code first .. last} of a stream, both included. */
+  public record Range(int first, int last) {
+    public long count() {
+      return (long) last - first + 1;
+    }
+
+    /** {@code first..last}, or the one number. */
+    @Override
+    public String toString() {
+      return first == last ? Integer.toString(first) : first + ".." + last;
+    }
   }
 
   /**

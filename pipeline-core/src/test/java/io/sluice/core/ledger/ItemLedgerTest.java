@@ -1,18 +1,13 @@
-package io.sluice.core.testkit.ledger;
+package io.sluice.core.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class ItemLedgerTest {
-  @TempDir Path dir;
-
   @Test
   void numbersItemsPerStreamFromZero() {
     ItemLedger ledger = new ItemLedger();
@@ -142,7 +137,7 @@ class ItemLedgerTest {
 
   @Test
   void numberedSpansCarryTheirStreamAndNumberThroughTheWire() throws Exception {
-    NumberedSpans spans = new NumberedSpans(0x1234L);
+    NumberedItems spans = new NumberedItems(0x1234L);
     ItemLedger ledger = new ItemLedger();
     int first = ledger.reserve(7, 4);
     ExportTraceServiceRequest req = spans.request(7, first, 4, 16);
@@ -153,34 +148,69 @@ class ItemLedgerTest {
         .hasSize(16);
 
     // Spans of another run, and spans whose ids were rewritten, are not counted.
-    assertThat(new NumberedSpans(0x9999L).receive(back, ledger)).isZero();
-    ByteString otherSpan = ByteString.copyFrom(NumberedSpans.spanId(7, 99));
+    assertThat(new NumberedItems(0x9999L).receive(back, ledger)).isZero();
+    ByteString otherSpan = ByteString.copyFrom(NumberedItems.spanId(8, 1));
     assertThat(spans.receive(ByteString.copyFrom(spans.traceId(7, 1)), otherSpan, ledger)).isFalse();
     assertThat(spans.receive(ByteString.copyFrom(spans.traceId(7, 1)), ByteString.EMPTY, ledger)).isFalse();
     assertThat(ledger.counts(7).received()).isEqualTo(4);
-    assertThatThrownBy(() -> NumberedSpans.spanId(0, 1)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new NumberedSpans(0)).isInstanceOf(IllegalArgumentException.class);
+    // A sink that does not know the run counts the items of any run.
+    ItemLedger anyRun = new ItemLedger();
+    assertThat(NumberedItems.anyRun().receive(back, anyRun)).isEqualTo(4);
+    assertThat(anyRun.counts(7).delivered()).isEqualTo(4);
+    assertThatThrownBy(() -> NumberedItems.spanId(0, 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new NumberedItems(0)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
-  void theFaultTableKeepsRowsInAFileAndRendersMarkdown() {
+  void namesLostItemsAndGapsAsRangesOfNumbers() {
     ItemLedger ledger = new ItemLedger();
-    ledger.reserve(1, 10);
-    ledger.acknowledged(1, 0, 8);
-    ledger.refused(1, 8, 2, "RESOURCE_EXHAUSTED");
-    for (int i = 0; i < 8; i++) {
-      ledger.received(1, i);
+    ledger.reserve(3, 20);
+    ledger.acknowledged(3, 0, 20);
+    for (int i = 0; i < 20; i++) {
+      if (i != 4 && (i < 10 || i > 12) && i != 19) {
+        ledger.received(3, i);
+      }
     }
-    FaultTable table = new FaultTable(dir.resolve("faults").resolve("rows.tsv"));
-    table.add(FaultTable.Row.of("queue too small", ledger.counts(), "refusals\treach  the\nclient | counted"));
-    table.add(new FaultTable.Row("second", 1, 1, 0, 1, 0, 0, -1, ""));
-    // Another instance on the same file (another test class) sees both rows.
-    List<FaultTable.Row> rows = new FaultTable(table.file()).rows();
-    assertThat(rows).hasSize(2);
-    assertThat(rows.get(0).refused()).isEqualTo(2);
-    assertThat(rows.get(0).notes()).isEqualTo("refusals reach the client / counted");
-    assertThat(table.markdown()).startsWith("| case | sent | acknowledged | refused | delivered | lost |")
-        .contains("| queue too small | 10 | 8 | 2 | 8 | 0 | 0 | 0 | refusals reach the client / counted |\n")
-        .contains("| second | 1 | 1 | 0 | 1 | 0 | 0 | - |  |\n");
+    assertThat(ledger.lostRanges(3, 10)).extracting(Object::toString).containsExactly("4", "10..12", "19");
+    assertThat(ledger.lostRanges(3, 10).get(1).count()).isEqualTo(3);
+    assertThat(ledger.lostRanges(3, 1)).hasSize(1);
+    // The sink alone sees the holes below the highest number it received, not the lost tail.
+    assertThat(ledger.gaps(3, 10)).extracting(Object::toString).containsExactly("4", "10..12");
+    assertThat(ledger.gapCount(3)).isEqualTo(4);
+    assertThat(ledger.gaps(9, 10)).isEmpty();
+  }
+
+  @Test
+  void logRecordsAndDataPointsAreNumberedByTheSameIds() throws Exception {
+    NumberedItems items = new NumberedItems(0x77L);
+    ItemLedger ledger = new ItemLedger();
+    io.opentelemetry.proto.logs.v1.LogRecord log = io.opentelemetry.proto.logs.v1.LogRecord.newBuilder()
+        .setTraceId(ByteString.copyFrom(items.traceId(2, 5)))
+        .setSpanId(ByteString.copyFrom(NumberedItems.spanId(2, 5)))
+        .build();
+    io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest logs =
+        io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest.newBuilder()
+            .addResourceLogs(io.opentelemetry.proto.logs.v1.ResourceLogs.newBuilder()
+                .addScopeLogs(io.opentelemetry.proto.logs.v1.ScopeLogs.newBuilder().addLogRecords(log)
+                    .addLogRecords(io.opentelemetry.proto.logs.v1.LogRecord.getDefaultInstance())))
+            .build();
+    assertThat(items.receive(logs, ledger)).isEqualTo(1);
+
+    io.opentelemetry.proto.metrics.v1.NumberDataPoint point = io.opentelemetry.proto.metrics.v1.NumberDataPoint
+        .newBuilder().setAsDouble(1).addExemplars(items.exemplar(2, 6, 1, 1.0)).build();
+    io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest metrics =
+        io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest.newBuilder()
+            .addResourceMetrics(io.opentelemetry.proto.metrics.v1.ResourceMetrics.newBuilder()
+                .addScopeMetrics(io.opentelemetry.proto.metrics.v1.ScopeMetrics.newBuilder()
+                    .addMetrics(io.opentelemetry.proto.metrics.v1.Metric.newBuilder().setName("g")
+                        .setGauge(io.opentelemetry.proto.metrics.v1.Gauge.newBuilder().addDataPoints(point)
+                            .addDataPoints(point.toBuilder().clearExemplars())))))
+            .build();
+    assertThat(items.receive(metrics, ledger)).isEqualTo(1);
+    assertThat(ledger.counts(2).delivered()).isEqualTo(2);
+    assertThat(ledger.counts(2).reordered()).isZero();
+    // An item before its trace's first item is not one of this run's.
+    assertThat(items.receive(ByteString.copyFrom(items.traceId(2, 9)),
+        ByteString.copyFrom(NumberedItems.spanId(2, 8)), ledger)).isFalse();
   }
 }
