@@ -6,11 +6,12 @@ import java.util.regex.Pattern;
 
 /**
  * Byte sizes as the Collector's log receivers write them: a number, optionally followed by a
- * unit {@code kb}, {@code mb}, {@code gb} or {@code kib}, {@code mib}, {@code gib} in any case;
- * both spellings are powers of 1024, as in the Collector ({@code 1kb} is 1024 bytes).
+ * unit in any case: {@code kb}, {@code mb}, {@code gb}, {@code tb}, {@code pb} are powers of 1000
+ * and {@code kib}, {@code mib}, {@code gib}, {@code tib}, {@code pib} powers of 1024, as in the
+ * Collector ({@code 1kb}, the default {@code fingerprint_size}, is 1000 bytes).
  */
 final class ByteSizes {
-  private static final Pattern SIZE = Pattern.compile("^\\s*([0-9]+(?:\\.[0-9]*)?)\\s*([kmgt]i?b)?\\s*$",
+  private static final Pattern SIZE = Pattern.compile("^\\s*([0-9]+(?:\\.[0-9]*)?)\\s*([kmgtp]i?b)?\\s*$",
       Pattern.CASE_INSENSITIVE);
 
   private ByteSizes() {}
@@ -23,13 +24,8 @@ final class ByteSizes {
     }
     double n = Double.parseDouble(m.group(1));
     String unit = m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT);
-    long factor = switch (unit.isEmpty() ? ' ' : unit.charAt(0)) {
-      case 'k' -> 1L << 10;
-      case 'm' -> 1L << 20;
-      case 'g' -> 1L << 30;
-      case 't' -> 1L << 40;
-      default -> 1;
-    };
+    int power = unit.isEmpty() ? 0 : "kmgtp".indexOf(unit.charAt(0)) + 1;
+    double factor = Math.pow(unit.contains("i") ? 1024 : 1000, power);
     return (long) (n * factor);
   }
 }

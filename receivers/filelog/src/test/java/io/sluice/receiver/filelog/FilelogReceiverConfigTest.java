@@ -62,7 +62,7 @@ class FilelogReceiverConfigTest {
         """);
 
     assertThat(c.include()).containsExactly("/var/log/app/*.log", "/var/log/**/*.json");
-    assertThat(c.fingerprintBytes()).isEqualTo(2048);
+    assertThat(c.fingerprintBytes()).as("2kb: 2,000 bytes, as the Collector reads it").isEqualTo(2000);
     assertThat(c.maxLogBytes()).isEqualTo(512 * 1024);
     assertThat(c.startAtBeginning()).isTrue();
     assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(1));
@@ -79,7 +79,7 @@ class FilelogReceiverConfigTest {
     assertThat(c.startAtBeginning()).isFalse();
     assertThat(c.pollInterval()).isEqualTo(Duration.ofMillis(200));
     assertThat(c.maxConcurrentFiles()).isEqualTo(1024);
-    assertThat(c.fingerprintBytes()).isEqualTo(1024);
+    assertThat(c.fingerprintBytes()).as("1kb, the Collector's default: 1000 bytes").isEqualTo(1000);
     assertThat(c.maxLogBytes()).isEqualTo(1 << 20);
     assertThat(c.includeFileName()).isTrue();
     assertThat(c.includeFilePath()).isFalse();
@@ -208,10 +208,13 @@ class FilelogReceiverConfigTest {
   @Test
   void byteSizesReadAsTheCollectorWritesThem() {
     assertThat(ByteSizes.parse("1000")).isEqualTo(1000);
-    assertThat(ByteSizes.parse("1kb")).isEqualTo(1024);
+    assertThat(ByteSizes.parse("1kb")).isEqualTo(1000);
+    assertThat(ByteSizes.parse("1KiB")).isEqualTo(1024);
     assertThat(ByteSizes.parse("16KiB")).isEqualTo(16 * 1024);
     assertThat(ByteSizes.parse("1.5MiB")).isEqualTo(3 << 19);
-    assertThat(ByteSizes.parse("2 GB")).isEqualTo(2L << 30);
+    assertThat(ByteSizes.parse("1.5mb")).isEqualTo(1_500_000);
+    assertThat(ByteSizes.parse("2 GB")).isEqualTo(2_000_000_000L);
+    assertThat(ByteSizes.parse("1pib")).isEqualTo(1L << 50);
   }
 
   @Test
