@@ -64,6 +64,17 @@ class TailSamplingAcknowledgementTest {
     processor.start().await(5, TimeUnit.SECONDS);
   }
 
+  /** The next consumer answers each batch when the test completes its promise, in the list returned. */
+  private List<Promise<Void>> answerWhenTold() {
+    List<Promise<Void>> answers = new CopyOnWriteArrayList<>();
+    out.answerWith(b -> {
+      Promise<Void> p = Promise.promise();
+      answers.add(p);
+      return p.future();
+    });
+    return answers;
+  }
+
   private int held() {
     return processor.shards()[0].pendingTraces() + processor.shards()[1].pendingTraces();
   }
@@ -101,12 +112,7 @@ class TailSamplingAcknowledgementTest {
 
   @Test
   void aKeptTraceIsAcknowledgedOnlyOnceTheNextConsumerTookItsSpans() throws Exception {
-    List<Promise<Void>> downstream = new CopyOnWriteArrayList<>();
-    out.answerWith(b -> {
-      Promise<Void> p = Promise.promise();
-      downstream.add(p);
-      return p.future();
-    });
+    List<Promise<Void>> downstream = answerWhenTold();
     start("""
         decision_wait: 1s
         policies: [{name: errors, type: status_code, status_code: {status_codes: [ERROR]}}]
@@ -148,12 +154,7 @@ class TailSamplingAcknowledgementTest {
 
   @Test
   void lateSpansAreAcknowledgedAtOnceWhenNotKeptAndOnceTakenWhenKept() throws Exception {
-    List<Promise<Void>> downstream = new CopyOnWriteArrayList<>();
-    out.answerWith(b -> {
-      Promise<Void> p = Promise.promise();
-      downstream.add(p);
-      return p.future();
-    });
+    List<Promise<Void>> downstream = answerWhenTold();
     start("""
         decision_wait: 1s
         decision_cache: {sampled_cache_size: 100, non_sampled_cache_size: 100}
