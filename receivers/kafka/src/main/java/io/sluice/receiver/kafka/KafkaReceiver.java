@@ -59,9 +59,11 @@ final class KafkaReceiver implements Receiver {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaReceiver.class);
   /**
    * Chunks (one poll's records of one partition) a partition may have waiting, in the pipeline or
-   * acknowledged past an earlier one that is not.
+   * acknowledged past an earlier one that is not. Memory is bounded by {@link #MAX_BYTES_IN_FLIGHT};
+   * this bounds the bookkeeping of small chunks. A pipeline that acknowledges {@code decision_wait}
+   * late needs about {@code decision_wait} / the poll interval of them: 300 for 30 s at 100 ms.
    */
-  static final int MAX_CHUNKS_IN_FLIGHT = 64;
+  static final int MAX_CHUNKS_IN_FLIGHT = 1024;
   /** Message bytes of the receiver's chunks not yet acknowledged, past which its partitions pause. */
   static final long MAX_BYTES_IN_FLIGHT = Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 8);
   /** The longest one poll blocks; the loop also pauses, resumes and commits between polls. */
