@@ -56,6 +56,7 @@ final class TailSamplingHeapProbe {
       ProcessorFactory factory = Factories.load().processor("tail_sampling");
       Object config = ConfigLoader.bindComponent(factory, """
           decision_wait: 1h
+          acknowledge: on_receipt
           num_traces: 10000000
           max_bytes: 17179869184
           policies: [{name: all, type: always_sample}]

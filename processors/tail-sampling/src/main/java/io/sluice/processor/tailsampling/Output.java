@@ -69,10 +69,47 @@ final class Output {
   /** tenant -> resource -> (scope, tag) -> runs, each in first-seen order. */
   private final Map<String, Map<ResourceRef, Map<ScopeKey, Group>>> byTenant = new LinkedHashMap<>();
   private int spans;
+  /** Acknowledgements held until the requests drained next are taken by the next consumer. */
+  private Ack[] acks = new Ack[8];
+  private int ackCount;
 
   boolean isEmpty() {
     return spans == 0;
   }
+
+  /** Holds {@code ack} until the requests that carry the spans added now are taken. */
+  void hold(Ack ack) {
+    if (ackCount == acks.length) {
+      acks = java.util.Arrays.copyOf(acks, ackCount * 2);
+    }
+    ack.hold();
+    acks[ackCount++] = ack;
+  }
+
+  /** Hands on holds already taken (a decided trace's). */
+  void holdAll(Ack[] from, int n) {
+    if (n == 0) {
+      return;
+    }
+    if (ackCount + n > acks.length) {
+      acks = java.util.Arrays.copyOf(acks, Math.max(acks.length * 2, ackCount + n));
+    }
+    System.arraycopy(from, 0, acks, ackCount, n);
+    ackCount += n;
+  }
+
+  /** The holds gathered since the last call, to go with the requests drained with them; empties them. */
+  Ack[] drainAcks() {
+    if (ackCount == 0) {
+      return NO_ACKS;
+    }
+    Ack[] out = java.util.Arrays.copyOf(acks, ackCount);
+    java.util.Arrays.fill(acks, 0, ackCount, null);
+    ackCount = 0;
+    return out;
+  }
+
+  static final Ack[] NO_ACKS = new Ack[0];
 
   int spans() {
     return spans;

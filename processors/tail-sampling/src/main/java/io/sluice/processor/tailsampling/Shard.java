@@ -4,6 +4,7 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.sluice.core.Batch;
 import io.sluice.core.Envelope;
 import io.sluice.core.PermanentException;
+import io.sluice.core.RetryableException;
 import io.sluice.core.Signal;
 import io.sluice.core.otlp.EncodedResources;
 import io.sluice.processor.tailsampling.Policies.Named;
@@ -75,7 +76,32 @@ final class Shard {
   volatile long heldBytes;
   volatile boolean refusing;
 
-  private record Retry(Batch batch, int bytes, int spans, int attempt, long dueNanos) {}
+  private record Retry(Batch batch, int bytes, int spans, int attempt, long dueNanos, Release release) {}
+
+  /**
+   * The acknowledgements that wait for the requests of one flush: released when the next consumer
+   * took (or refused for good) every one of them. Touched on the shard's context only.
+   */
+  private static final class Release {
+    final Ack[] acks;
+    int requests;
+
+    Release(Ack[] acks, int requests) {
+      this.acks = acks;
+      this.requests = requests;
+    }
+
+    void requestDone() {
+      if (--requests == 0) {
+        Ack.releaseAll(acks, acks.length);
+      }
+    }
+  }
+
+  /** The acknowledgement of the batch being taken (null when batches are acknowledged on receipt). */
+  private Ack takingAck;
+  /** Whether {@link #takingAck} already waits for this flush's late sampled spans. */
+  private boolean takingAckHeld;
 
   Shard(int index, ContextInternal context, TailSamplingProcessor owner, List<Named> policies,
       CounterDataPoint[][][] policyCounters) {
@@ -123,6 +149,12 @@ final class Shard {
         LOG.warn("Tail sampling processor \"{}\" in pipeline \"{}\" is shutting down: dropped {} undecided traces"
             + " ({} spans), as drop_pending_traces_on_shutdown asks", owner.id, owner.pipeline, traces, spans);
         metrics.processor.dropped(spans);
+        RetryableException notTaken = new RetryableException("Tail sampling processor \"" + owner.id
+            + "\" in pipeline \"" + owner.pipeline + "\" dropped undecided traces on shutdown"
+            + " (drop_pending_traces_on_shutdown); send them again");
+        for (Trace t = head; t != null; t = t.next) {
+          Ack.failAll(t.acks, t.ackCount, notTaken);
+        }
       }
       head = null;
       tail = null;
@@ -173,10 +205,12 @@ final class Shard {
    * Takes this shard's spans of a batch; on the shard's context. False when the shard is closed
    * (the batch came in while the processor shut down): then nothing is taken.
    */
-  boolean take(Scan scan) {
+  boolean take(Scan scan, Ack ack) {
     if (closed) {
       return false;
     }
+    takingAck = ack;
+    takingAckHeld = false;
     long now = owner.clock.getAsLong();
     long token = ++intakeToken;
     ScopeRef[] localScopes = new ScopeRef[scan.scopes];
@@ -205,6 +239,11 @@ final class Shard {
         t.intakeToken = token;
         t.intakeFirst = i;
         touched.add(t);
+        if (ack != null) {
+          t.addAck(ack);
+          t.bytes += Ack.HOLD_BYTES;
+          pendingBytes += Ack.HOLD_BYTES;
+        }
       } else {
         chain[t.intakeLast] = i;
       }
@@ -248,6 +287,7 @@ final class Shard {
     }
     flush(now);
     publish();
+    takingAck = null;
     return true;
   }
 
@@ -270,6 +310,10 @@ final class Shard {
       int p = Wire.writeLenHeader(run, 0, 2, scan.spanLen[i]);
       System.arraycopy(scan.data, scan.spanOff[i], run, p, scan.spanLen[i]);
       output.add(scope(scan, scan.spanScope[i], localScopes), cachedTag((int) (v & 0xFFFF)), run, 1);
+      if (takingAck != null && !takingAckHeld) {
+        output.hold(takingAck); // released once the next consumer took the late spans
+        takingAckHeld = true;
+      }
       metrics.cacheReleasedSampled.inc();
     } else {
       metrics.cacheReleasedNotSampled.inc();
@@ -407,11 +451,15 @@ final class Shard {
       for (int r = 0; r < t.runCount; r++) {
         output.add(t.runScope[r], tag, t.runData[r], t.runSpans[r]);
       }
+      output.holdAll(t.acks, t.ackCount);
       sampled.put(t.hi, t.lo, decided | (policy + 1));
     } else {
       notSampled.put(t.hi, t.lo, decided);
       metrics.processor.dropped(t.spans);
+      Ack.releaseAll(t.acks, t.ackCount); // a dropped trace is done once decided
     }
+    t.acks = null;
+    t.ackCount = 0;
   }
 
   /**
@@ -510,10 +558,15 @@ final class Shard {
   // ---- handing on ---------------------------------------------------------------------------
 
   private void flush(long now) {
+    Ack[] acks = output.drainAcks();
     if (output.isEmpty()) {
+      Ack.releaseAll(acks, acks.length);
       return;
     }
-    for (Output.Request r : output.drain()) {
+    List<Output.Request> requests = output.drain();
+    Release release = new Release(acks, requests.size());
+    int holdBytes = acks.length * Ack.HOLD_BYTES;
+    for (Output.Request r : requests) {
       Batch batch;
       try {
         batch = Batch.encoded(EncodedResources.scanRequest(Signal.TRACES, r.bytes(), 0, r.bytes().length),
@@ -522,7 +575,8 @@ final class Shard {
         throw new IllegalStateException("tail_sampling wrote a malformed request", e); // a bug
       }
       metrics.processor.outgoing(r.spans());
-      send(new Retry(batch, r.bytes().length, r.spans(), 0, now));
+      send(new Retry(batch, r.bytes().length + holdBytes, r.spans(), 0, now, release));
+      holdBytes = 0;
     }
   }
 
@@ -551,12 +605,21 @@ final class Shard {
       if (givingUp) {
         metrics.processor.dropped(r.spans());
         owner.sendFailedLog(r.spans(), err, permanent);
+        if (permanent) {
+          r.release().requestDone(); // sending them again would be refused again
+        } else {
+          Ack.failAll(r.release().acks, r.release().acks.length, new RetryableException("Tail sampling processor \""
+              + owner.id + "\" in pipeline \"" + owner.pipeline + "\" shut down before the next consumer took the"
+              + " sampled spans; send them again", err));
+        }
       } else {
         long backoff = Math.min(5_000, 100L << Math.min(6, r.attempt())) * 1_000_000L;
         retries.addLast(new Retry(r.batch(), r.bytes(), r.spans(), r.attempt() + 1,
-            owner.clock.getAsLong() + backoff));
+            owner.clock.getAsLong() + backoff, r.release()));
         outboundBytes += r.bytes();
       }
+    } else {
+      r.release().requestDone();
     }
     publish();
     if (closed && closing != null) {

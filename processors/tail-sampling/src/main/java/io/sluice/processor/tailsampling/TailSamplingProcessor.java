@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,16 +36,27 @@ import org.slf4j.event.Level;
  * fields), then hands each shard its spans with {@code runOnContext}; spans of one trace arriving
  * on different loops thus meet on one owner, and no state is shared or locked.
  *
- * <p>Acknowledgement: the future of {@code consume} completes once every shard holds its spans
- * (as the Collector's processor acknowledges on receipt). Waiting for the decision instead would
- * hold the client's export for {@code decision_wait}, past its own timeout. What is accepted is
- * not lost on purpose afterwards: traces are decided (early, past the budgets), never dropped
- * undecided; sampled spans that the next consumer refuses with a retryable error are kept
+ * <p>Acknowledgement ({@code acknowledge}): with {@code after_decision}, the default, the future of
+ * {@code consume} completes once every trace the batch brought spans of is decided and, for the
+ * kept ones, the next consumer took their spans; a dropped trace counts as done when decided, and
+ * spans arriving after their trace's decision count as done at once (not kept) or once the next
+ * consumer took them (kept). A batch of many traces is thus acknowledged after the last of them
+ * is decided, about {@code decision_wait} after it came. Each pending acknowledgement is an
+ * {@link Ack} held by the traces and outgoing requests that carry the batch's spans, which
+ * {@code num_traces} and {@code max_bytes} bound, so a source that replays what it has not had
+ * acknowledged (the Kafka receiver's uncommitted offsets) loses nothing to a crash. With
+ * {@code on_receipt} it completes once every shard holds its spans, as the Collector's processor
+ * does: for push clients whose export timeout is shorter than {@code decision_wait}; a crash then
+ * loses what was held.
+ *
+ * <p>What is held is not lost on purpose: traces are decided (early, past the budgets), never
+ * dropped undecided; sampled spans that the next consumer refuses with a retryable error are kept
  * (counted against {@code max_bytes}) and sent again with backoff, and while half of
  * {@code max_bytes} is taken by such spans new batches are refused with a retryable error, so the
  * client holds them. On shutdown every held trace is decided and sent (unless
- * {@code drop_pending_traces_on_shutdown}), with a bounded number of retries. Spans are lost only
- * to a permanent error from the next consumer, or to a crash, as with any in-memory queue.
+ * {@code drop_pending_traces_on_shutdown}, which fails the acknowledgements it could not keep),
+ * with a bounded number of retries. Sampled spans the next consumer refuses as bad data are lost
+ * and their batches acknowledged: sent again, they would be refused again.
  */
 final class TailSamplingProcessor implements Processor {
   private static final Logger LOG = LoggerFactory.getLogger(TailSamplingProcessor.class);
@@ -70,6 +80,8 @@ final class TailSamplingProcessor implements Processor {
   final boolean sampleOnFirstMatch;
   final boolean recordPolicy;
   final boolean dropPendingOnShutdown;
+  /** {@code acknowledge: after_decision}: a batch is acknowledged once its traces are decided and sent. */
+  final boolean ackAfterDecision;
   /** Sends of sampled spans tried during shutdown before they are given up. */
   final int shutdownRetries = 5;
   private final TailSamplingProcessorConfig config;
@@ -116,6 +128,7 @@ final class TailSamplingProcessor implements Processor {
     this.sampleOnFirstMatch = config.sampleOnFirstMatch();
     this.recordPolicy = config.recordPolicy();
     this.dropPendingOnShutdown = config.dropPendingTracesOnShutdown();
+    this.ackAfterDecision = config.acknowledge() == TailSamplingProcessorConfig.Acknowledge.AFTER_DECISION;
 
     Policies.Shared shared = new Policies.Shared();
     this.shards = new Shard[n];
@@ -183,28 +196,27 @@ final class TailSamplingProcessor implements Processor {
     if (involved == 0) {
       return Future.succeededFuture();
     }
-    Promise<Void> done = Promise.promise();
-    AtomicInteger remaining = new AtomicInteger(involved);
+    // One hold per shard while it takes its spans; after_decision adds one per trace (see Ack).
+    Ack ack = new Ack(involved);
+    Ack held = ackAfterDecision ? ack : null;
     for (Shard s : shards) {
       if (scan.perShard[s.index] == 0) {
         continue;
       }
       s.context.runOnContext(v -> {
         try {
-          if (!s.take(scan)) {
-            done.tryFail(new RetryableException("Tail sampling processor \"" + id + "\" in pipeline \"" + pipeline
+          if (!s.take(scan, held)) {
+            ack.fail(new RetryableException("Tail sampling processor \"" + id + "\" in pipeline \"" + pipeline
                 + "\" is shutting down; retry once the gateway is back"));
           }
         } catch (RuntimeException e) {
           LOG.error("Tail sampling processor \"{}\" in pipeline \"{}\" failed to take spans", id, pipeline, e);
-          done.tryFail(e);
+          ack.fail(e);
         }
-        if (remaining.decrementAndGet() == 0) {
-          done.tryComplete();
-        }
+        ack.release();
       });
     }
-    return done.future();
+    return ack.future();
   }
 
   @Override

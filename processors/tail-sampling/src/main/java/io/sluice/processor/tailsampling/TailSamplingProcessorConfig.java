@@ -9,8 +9,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Config of the {@code tail_sampling} processor, with the Collector's keys and defaults, and two
- * of Sluice's own ({@code max_bytes}, {@code record_policy}).
+ * Config of the {@code tail_sampling} processor, with the Collector's keys and defaults, and three
+ * of Sluice's own ({@code max_bytes}, {@code record_policy}, {@code acknowledge}).
  *
  * @param decisionWait how long after the first span of a trace its decision is made
  * @param decisionWaitAfterRootReceived when above 0, a trace is decided this long after its root
@@ -35,6 +35,11 @@ import java.util.List;
  *     {@code processor.tailsamplingprocessor.recordpolicy} does: sampled spans' scopes get the
  *     attributes {@code tailsampling.policy}, {@code tailsampling.composite_policy} and
  *     {@code tailsampling.cached_decision}
+ * @param acknowledge Sluice: when a consumed batch is acknowledged upstream. {@code after_decision}
+ *     (the default): once every trace it brought spans of is decided and the kept ones were taken
+ *     by the next consumer, so that a source that can replay (a Kafka receiver's offsets) loses
+ *     nothing to a crash. {@code on_receipt}: once the spans are held, as the Collector does, for
+ *     push clients whose export timeout is shorter than {@code decision_wait}
  */
 public record TailSamplingProcessorConfig(
     Duration decisionWait,
@@ -48,10 +53,20 @@ public record TailSamplingProcessorConfig(
     boolean dropPendingTracesOnShutdown,
     long maximumTraceSizeBytes,
     long maxBytes,
-    boolean recordPolicy)
+    boolean recordPolicy,
+    Acknowledge acknowledge)
     implements ComponentConfig {
 
+  /** When a consumed batch is acknowledged to the component in front ({@code acknowledge}). */
+  public enum Acknowledge {
+    /** Once every trace of the batch is decided and its kept spans were taken by the next consumer. */
+    AFTER_DECISION,
+    /** Once the spans are held, before their traces are decided. */
+    ON_RECEIPT
+  }
+
   public TailSamplingProcessorConfig {
+    acknowledge = acknowledge == null ? Acknowledge.AFTER_DECISION : acknowledge;
     policies = policies == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(policies));
     decisionCache = decisionCache == null ? new DecisionCacheConfig(0, 0) : decisionCache;
   }
@@ -68,7 +83,7 @@ public record TailSamplingProcessorConfig(
   /** The Collector's defaults: 30 s, 50,000 traces, no policies. */
   public static TailSamplingProcessorConfig defaults() {
     return new TailSamplingProcessorConfig(Duration.ofSeconds(30), Duration.ZERO, 50_000, false, 0, List.of(),
-        new DecisionCacheConfig(0, 0), false, false, 0, 0, false);
+        new DecisionCacheConfig(0, 0), false, false, 0, 0, false, Acknowledge.AFTER_DECISION);
   }
 
   /** {@code max_bytes}, or a fifth of the maximum heap when it is 0. */

@@ -41,6 +41,10 @@ final class Trace {
   int[] runSpans = new int[2];
   int runCount;
 
+  /** Acknowledgements of the batches that brought spans of this trace, released once it is decided. */
+  Ack[] acks;
+  int ackCount;
+
   // Scratch for one intake on the shard: the chain of this trace's spans in the batch being taken.
   long intakeToken;
   int intakeFirst;
@@ -62,6 +66,17 @@ final class Trace {
     runData[runCount] = data;
     runSpans[runCount] = count;
     runCount++;
+  }
+
+  /** Holds {@code ack} until this trace is decided (and its spans taken, when kept). */
+  void addAck(Ack ack) {
+    if (acks == null) {
+      acks = new Ack[2];
+    } else if (ackCount == acks.length) {
+      acks = Arrays.copyOf(acks, ackCount * 2);
+    }
+    ack.hold();
+    acks[ackCount++] = ack;
   }
 
   /** The size of the encoded trace (its resources, scopes and spans), as the bytes_limiting policy counts it. */

@@ -284,6 +284,7 @@ class TailSamplingProcessorTest {
     start("""
         decision_wait: 1h
         num_traces: 4
+        acknowledge: on_receipt
         policies: [{name: all, type: always_sample}]
         """);
     int[] perShard = new int[2];
@@ -309,6 +310,7 @@ class TailSamplingProcessorTest {
     start("""
         decision_wait: 1h
         max_bytes: 1048576
+        acknowledge: on_receipt
         policies: [{name: all, type: always_sample}]
         """);
     String big = "x".repeat(50_000);
@@ -330,6 +332,7 @@ class TailSamplingProcessorTest {
     start("""
         decision_wait: 1h
         maximum_trace_size_bytes: 10000
+        acknowledge: on_receipt
         policies: [{name: all, type: always_sample}]
         """);
     send(batch(resource(span(1, 0, 0, 1).addAttributes(attr("payload", "y".repeat(20_000))).build(),
@@ -349,9 +352,13 @@ class TailSamplingProcessorTest {
     for (long t = 1; t <= 50; t++) {
       spans.add(t % 5 == 0 ? error(span(t, 0, 0, 1)) : span(t, 0, 0, 1).build());
     }
-    send(batch(resource(spans.toArray(new Span[0]))));
+    Future<Void> ack = processor.consume(batch(resource(spans.toArray(new Span[0]))));
+    await().atMost(DEADLINE).until(() -> processor.shards()[0].pendingTraces() + processor.shards()[1].pendingTraces()
+        == 50);
     assertThat(out.batches()).isEmpty();
+    assertThat(ack.isComplete()).as("acknowledged before its traces were decided").isFalse();
     processor.shutdown().await(10, TimeUnit.SECONDS);
+    assertThat(ack.succeeded()).as("acknowledged once shutdown decided and sent its traces").isTrue();
     assertThat(spansByTrace()).hasSize(10);
     assertThat(counter("global_count_traces_sampled")).isEqualTo(50);
     // Shut down: new batches are refused for the client to retry; a second shutdown is fine.
@@ -367,9 +374,13 @@ class TailSamplingProcessorTest {
         drop_pending_traces_on_shutdown: true
         policies: [{name: all, type: always_sample}]
         """);
-    send(batch(resource(spans(1, 0, 4))));
+    Future<Void> ack = processor.consume(batch(resource(spans(1, 0, 4))));
+    await().atMost(DEADLINE).until(() -> processor.shards()[0].pendingTraces() + processor.shards()[1].pendingTraces()
+        == 1);
     processor.shutdown().await(10, TimeUnit.SECONDS);
     assertThat(out.batches()).isEmpty();
+    // Not acknowledged: a source that can replay sends the batch again.
+    assertThat(ack.cause()).isInstanceOf(RetryableException.class).hasMessageContaining("drop_pending_traces_on_shutdown");
     assertThat(SelfMetricsReader.counter(metrics, "sluice_processor_dropped_items")).isEqualTo(4);
   }
 
@@ -406,6 +417,7 @@ class TailSamplingProcessorTest {
     start("""
         decision_wait: 50ms
         max_bytes: 1048576
+        acknowledge: on_receipt
         policies: [{name: all, type: always_sample}]
         """);
     String big = "z".repeat(100_000);
@@ -431,6 +443,7 @@ class TailSamplingProcessorTest {
     start("""
         decision_wait: 1h
         decision_wait_after_root_received: 100ms
+        acknowledge: on_receipt
         policies: [{name: all, type: always_sample}]
         """);
     send(batch(resource(span(1, 1, 0, 1).build(), span(1, 2, 0, 1).build())));
@@ -446,6 +459,7 @@ class TailSamplingProcessorTest {
         decision_wait: 1h
         num_traces: 2
         block_on_overflow: true
+        acknowledge: on_receipt
         policies: [{name: all, type: always_sample}]
         """);
     Throwable refused = null;

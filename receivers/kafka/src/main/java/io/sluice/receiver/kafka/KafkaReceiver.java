@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,11 +41,15 @@ import org.slf4j.event.Level;
  * <p>The Kafka consumer, which is not thread-safe and whose {@code poll} blocks, lives on a thread
  * of its own: it polls, hands each partition's records to that partition's {@link PartitionWorker}
  * on an event loop, pauses and resumes partitions, and commits offsets. The workers decode the
- * records, push them into the pipeline one chunk at a time (so a partition's records stay in order)
- * and record how far the pipeline acknowledged; the poll thread commits exactly that, so no offset
- * is committed for a record the pipeline has not taken. A partition with {@value #MAX_CHUNKS_IN_FLIGHT}
- * chunks not yet acknowledged, or whose chunk the pipeline refused, is paused until it has room
- * again: the pipeline's backpressure reaches Kafka instead of filling the heap.
+ * records, push them into the pipeline chunk after chunk in offset order, several at a time
+ * without waiting for each acknowledgement (a pipeline that acknowledges late, such as tail
+ * sampling once its traces are decided, keeps its rate), and record how far the acknowledged
+ * prefix of each partition reaches; the poll thread commits exactly that, so no offset is
+ * committed for a record the pipeline has not taken, whatever it acknowledged after it. A
+ * partition with {@value #MAX_CHUNKS_IN_FLIGHT} chunks not yet in its acknowledged prefix, or
+ * whose chunk the pipeline refused, is paused until it has room again, and so is every partition
+ * while the receiver's message bytes not yet acknowledged pass an eighth of the heap: the
+ * pipeline's backpressure reaches Kafka instead of filling the heap.
  *
  * <p>On a rebalance, the partitions taken away get their acknowledged offsets committed and their
  * records not yet acknowledged are forgotten (their new owner reads them again from the committed
@@ -52,8 +57,15 @@ import org.slf4j.event.Level;
  */
 final class KafkaReceiver implements Receiver {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaReceiver.class);
-  /** Chunks (one poll's records of one partition) a partition may have waiting or in the pipeline. */
-  static final int MAX_CHUNKS_IN_FLIGHT = 4;
+  /**
+   * Chunks (one poll's records of one partition) a partition may have waiting, in the pipeline or
+   * acknowledged past an earlier one that is not. Memory is bounded by {@link #MAX_BYTES_IN_FLIGHT};
+   * this bounds the bookkeeping of small chunks. A pipeline that acknowledges {@code decision_wait}
+   * late needs about {@code decision_wait} / the poll interval of them: 300 for 30 s at 100 ms.
+   */
+  static final int MAX_CHUNKS_IN_FLIGHT = 1024;
+  /** Message bytes of the receiver's chunks not yet acknowledged, past which its partitions pause. */
+  static final long MAX_BYTES_IN_FLIGHT = Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 8);
   /** The longest one poll blocks; the loop also pauses, resumes and commits between polls. */
   static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   /** How often the partitions' lag is brought up to date from the brokers' end offsets. */
@@ -75,6 +87,7 @@ final class KafkaReceiver implements Receiver {
   private final RateLimitedLog pollLog = new RateLimitedLog(LOG, Level.WARN, 60, TimeUnit.SECONDS);
   /** The partitions assigned now, for the gauges (the poll thread's own map is not safe to read elsewhere). */
   private final Map<TopicPartition, PartitionWorker> assignedNow = new ConcurrentHashMap<>();
+  private final AtomicLong bytesInFlight = new AtomicLong();
   private Context[] contexts;
   private PollLoop loop;
   private Future<Void> startFuture;
@@ -136,6 +149,14 @@ final class KafkaReceiver implements Receiver {
       return Future.succeededFuture();
     }
     return l.stop();
+  }
+
+  void addBytesInFlight(long bytes) {
+    bytesInFlight.addAndGet(bytes);
+  }
+
+  boolean bytesInFlightFull() {
+    return bytesInFlight.get() >= MAX_BYTES_IN_FLIGHT;
   }
 
   /** Partitions paused now (for tests and the logs). */

@@ -32,13 +32,17 @@ import org.apache.kafka.common.header.Header;
 /**
  * One assigned partition of a {@link KafkaReceiver}. The poll thread hands it chunks of records
  * (one poll's worth); on its event-loop context it decodes a chunk into one batch and pushes it
- * into the pipeline, one chunk at a time so the partition's order holds, and once the pipeline
- * acknowledged a chunk it moves {@link #acknowledged} past it: the offset the poll thread commits.
+ * into the pipeline, chunk after chunk in offset order, without waiting for the pipeline to
+ * acknowledge the one before: several chunks of the partition may be in the pipeline at once
+ * (bounded by {@link KafkaReceiver#MAX_CHUNKS_IN_FLIGHT} and the receiver's bytes in flight), as a
+ * pipeline that acknowledges late (tail sampling, after its decisions) needs to keep its rate.
+ * The pipeline may acknowledge them in any order; {@link #acknowledged}, the offset the poll
+ * thread commits, moves only past the acknowledged prefix ({@link AckedPrefix}).
  *
  * <p>A chunk the pipeline refuses with a retryable error (backpressure) is offered again after a
- * backoff while the partition is paused ({@link #full()}); with {@code message_marking.on_error}
- * it is given up when the backoff allows no more. A chunk refused as bad data, and a message that
- * cannot be decoded, are counted, logged and passed over.
+ * backoff while the partition is paused ({@link #full()}) and no new chunk is offered; with
+ * {@code message_marking.on_error} it is given up when the backoff allows no more. A chunk refused
+ * as bad data, and a message that cannot be decoded, are counted, logged and passed over.
  *
  * <p>Fields the poll thread reads are volatile or atomic; the rest is touched on the context only,
  * and the poll thread's own ({@link #committed}, {@link #paused}) on the poll thread only.
@@ -52,18 +56,18 @@ final class PartitionWorker {
   private final Context context;
   private final Map<String, String> metadata;
 
-  /** The offset after the last record the pipeline acknowledged (or passed over); -1 before any. */
+  /** The offset after the acknowledged prefix of records (acknowledged or passed over); -1 before any. */
   volatile long acknowledged = -1;
-  /** Chunks handed over and not yet acknowledged or dropped. */
+  /** Chunks handed over and not yet in the acknowledged prefix or dropped. */
   private final AtomicInteger inFlight = new AtomicInteger();
   /** The partition was taken away (or the receiver stops): nothing of it is offered or acknowledged any more. */
   private volatile boolean revoked;
   /** The receiver is stopping: no new chunk goes to the pipeline. */
   volatile boolean stopping;
-  /** The pipeline refused the current chunk and it waits to be offered again. */
+  /** Some chunk was refused by the pipeline and waits to be offered again. */
   private volatile boolean refused;
-  /** A chunk is in the pipeline or waiting to be offered again. */
-  private volatile boolean inPipeline;
+  /** Chunks being decoded, in the pipeline or waiting to be offered again. */
+  private final AtomicInteger inPipeline = new AtomicInteger();
 
   /** Poll thread only: the offset last committed, -1 before any. */
   long committed = -1;
@@ -79,10 +83,18 @@ final class PartitionWorker {
    */
   static final long DECODE_SLICE_BYTES = 128 * 1024;
 
-  /** Context only: chunks waiting their turn. */
-  private final ArrayDeque<List<ConsumerRecord<byte[], byte[]>>> waiting = new ArrayDeque<>();
-  private boolean sending;
-  private long timer = -1;
+  /** Context only: chunks waiting their turn, with their bytes. */
+  private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+  /** Context only: the chunks offered, in offset order, until their prefix is acknowledged. */
+  private final AckedPrefix offered = new AckedPrefix();
+  /** Context only: a chunk is being decoded. */
+  private boolean decoding;
+  /** Context only: refused chunks waiting for their backoff. */
+  private int refusedChunks;
+  /** Context only: the backoff timers of refused chunks. */
+  private final Set<Long> timers = new HashSet<>();
+
+  private record Waiting(List<ConsumerRecord<byte[], byte[]>> records, long bytes) {}
 
   PartitionWorker(KafkaReceiver receiver, TopicPartition tp, Signal signal, KafkaEncoding encoding, Consumer next,
       Context context) {
@@ -97,61 +109,83 @@ final class PartitionWorker {
 
   // ---- called on the poll thread ----
 
-  /** True when the partition should be paused: too many chunks in flight, or the pipeline pushing back. */
+  /**
+   * True when the partition should be paused: too many chunks not yet acknowledged, the receiver's
+   * bytes in flight at their bound, or the pipeline pushing back.
+   */
   boolean full() {
-    return refused || inFlight.get() >= KafkaReceiver.MAX_CHUNKS_IN_FLIGHT;
+    return refused || inFlight.get() >= KafkaReceiver.MAX_CHUNKS_IN_FLIGHT || receiver.bytesInFlightFull();
   }
 
-  /** True while a chunk is in the pipeline (or waits to be offered again). */
+  /** True while a chunk is being decoded, in the pipeline, or waits to be offered again. */
   boolean busy() {
-    return inPipeline;
+    return inPipeline.get() > 0;
   }
 
   void handOff(List<ConsumerRecord<byte[], byte[]>> records) {
+    long bytes = 0;
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      bytes += r.serializedValueSize() > 0 ? r.serializedValueSize() : 0;
+    }
     inFlight.incrementAndGet();
-    context.runOnContext(v -> offer(records));
+    receiver.addBytesInFlight(bytes);
+    long b = bytes;
+    context.runOnContext(v -> offer(new Waiting(records, b)));
   }
 
   /** The partition is no longer this member's: what is not acknowledged is forgotten. */
   void revoke() {
     revoked = true;
     context.runOnContext(v -> {
-      waiting.clear();
-      if (timer >= 0) {
-        receiver.ctx.vertx().cancelTimer(timer);
-        timer = -1;
-        sending = false;
-        inPipeline = false;
+      for (Waiting w : waiting) {
+        receiver.addBytesInFlight(-w.bytes());
       }
+      waiting.clear();
+      for (Long t : timers) {
+        receiver.ctx.vertx().cancelTimer(t);
+        inPipeline.decrementAndGet();
+      }
+      timers.clear();
+      for (AckedPrefix.Chunk c : offered.chunks()) {
+        releaseBytes(c);
+      }
+      offered.clear();
     });
   }
 
   // ---- on the context ----
 
-  private void offer(List<ConsumerRecord<byte[], byte[]>> records) {
+  private void offer(Waiting w) {
     if (revoked || stopping) {
       inFlight.decrementAndGet();
+      receiver.addBytesInFlight(-w.bytes());
       return;
     }
-    waiting.add(records);
+    waiting.add(w);
     pump();
   }
 
-  /** Starts on the next chunk when none is being decoded or is in the pipeline. */
+  /**
+   * Starts decoding the next chunk unless one is being decoded or the pipeline refused one that
+   * waits to be offered again (then the partition is paused and the rest waits).
+   */
   private void pump() {
-    while (!sending) {
-      List<ConsumerRecord<byte[], byte[]>> records = waiting.poll();
-      if (records == null) {
+    while (!decoding && refusedChunks == 0) {
+      Waiting w = waiting.poll();
+      if (w == null) {
         return;
       }
       if (revoked || stopping) {
         inFlight.decrementAndGet();
+        receiver.addBytesInFlight(-w.bytes());
         continue;
       }
-      sending = true;
-      inPipeline = true;
+      decoding = true;
+      inPipeline.incrementAndGet();
+      List<ConsumerRecord<byte[], byte[]>> records = w.records();
+      AckedPrefix.Chunk chunk = offered.add(records.get(records.size() - 1).offset() + 1, w.bytes());
       Envelope envelope = new Envelope(receiver.ctx.id(), System.nanoTime(), "", metadata);
-      decode(records, 0, new ArrayList<>(records.size()), envelope);
+      decode(records, 0, new ArrayList<>(records.size()), envelope, chunk);
     }
   }
 
@@ -160,32 +194,32 @@ final class PartitionWorker {
    * the event loop, then offers the batch they make (or passes the chunk over when none decodes).
    */
   private void decode(List<ConsumerRecord<byte[], byte[]>> records, int from, List<Batch> parts,
-      Envelope envelope) {
+      Envelope envelope, AckedPrefix.Chunk chunk) {
     int i = decodeSlice(records, from, parts, envelope);
-    long after = records.get(records.size() - 1).offset() + 1;
     if (i < records.size()) {
       context.runOnContext(v -> {
         if (revoked || stopping) {
-          inFlight.decrementAndGet();
-          idle();
+          decoding = false;
+          inPipeline.decrementAndGet();
           pump();
         } else {
-          decode(records, i, parts, envelope);
+          decode(records, i, parts, envelope, chunk);
         }
       });
       return;
     }
+    decoding = false;
     Batch batch = parts.isEmpty() ? null : Batch.join(signal, parts, envelope);
     if (batch == null || batch.isEmpty()) {
-      settle(after);
-      idle();
-      pump();
+      inPipeline.decrementAndGet();
+      done(chunk);
       return;
     }
-    attempt(batch, after, 0, System.nanoTime());
+    attempt(batch, chunk, 0, System.nanoTime());
+    pump();
   }
 
-  private void attempt(Batch batch, long after, int attempt, long firstTry) {
+  private void attempt(Batch batch, AckedPrefix.Chunk chunk, int attempt, long firstTry) {
     int items = batch.itemCount();
     Future<Void> f;
     try {
@@ -193,18 +227,21 @@ final class PartitionWorker {
     } catch (RuntimeException e) {
       f = Future.failedFuture(e);
     }
-    f.onComplete(ar -> context.runOnContext(v -> answered(ar, batch, after, attempt, firstTry, items)));
+    f.onComplete(ar -> context.runOnContext(v -> answered(ar, batch, chunk, attempt, firstTry, items)));
   }
 
-  private void answered(AsyncResult<Void> ar, Batch batch, long after, int attempt, long firstTry, int items) {
+  private void answered(AsyncResult<Void> ar, Batch batch, AckedPrefix.Chunk chunk, int attempt, long firstTry,
+      int items) {
     if (revoked) {
       // Not acknowledged here any more: the partition's new owner reads these records again.
-      idle();
+      inPipeline.decrementAndGet();
       return;
     }
+    long after = chunk.after;
     if (ar.succeeded()) {
       receiver.metrics.accepted(signal, items);
-      done(after);
+      inPipeline.decrementAndGet();
+      done(chunk);
       return;
     }
     receiver.metrics.refused(signal, items);
@@ -212,11 +249,12 @@ final class PartitionWorker {
     if (PermanentException.isPermanent(cause)) {
       receiver.droppedLog.log("Receiver '{}' dropped {} {} from {} (offsets before {}): its pipeline refused them as"
           + " bad data: {}", receiver.id, items, signal.itemName(), tp, after, cause.toString());
-      done(after);
+      inPipeline.decrementAndGet();
+      done(chunk);
       return;
     }
     if (stopping) {
-      idle(); // not acknowledged: read again after a restart
+      inPipeline.decrementAndGet(); // not acknowledged: read again after a restart
       return;
     }
     RetrySettings backoff = receiver.config.errorBackoff();
@@ -225,39 +263,51 @@ final class PartitionWorker {
     if (receiver.config.messageMarking().giveUpOnError() && outOfTime) {
       receiver.droppedLog.log("Receiver '{}' gave up on {} {} from {} (offsets before {}) that its pipeline refused"
           + " (message_marking.on_error): {}", receiver.id, items, signal.itemName(), tp, after, cause.toString());
-      done(after);
+      inPipeline.decrementAndGet();
+      done(chunk);
       return;
+    }
+    if (!chunk.refused) {
+      chunk.refused = true;
+      refusedChunks++;
     }
     refused = true;
     long delay = backoff.delayMillis(attempt);
     receiver.refusedLog.log("Receiver '{}': the pipeline refused {} {} from {} ({}); the partition is paused and"
         + " they are offered again in {} ms", receiver.id, items, signal.itemName(), tp, cause.toString(), delay);
-    timer = receiver.ctx.vertx().setTimer(delay, t -> {
-      timer = -1;
+    long[] timer = new long[1];
+    timer[0] = receiver.ctx.vertx().setTimer(delay, t -> {
+      timers.remove(timer[0]);
       if (revoked || stopping) {
-        idle();
+        inPipeline.decrementAndGet();
         return;
       }
-      attempt(batch, after, attempt + 1, firstTry);
+      attempt(batch, chunk, attempt + 1, firstTry);
     });
+    timers.add(timer[0]);
   }
 
-  /** The chunk is acknowledged (or passed over for good): on to the next. */
-  private void done(long after) {
-    refused = false;
-    settle(after);
-    idle();
+  /** The chunk is acknowledged (or passed over for good): the prefix may move, and the next chunks go on. */
+  private void done(AckedPrefix.Chunk chunk) {
+    if (chunk.refused) {
+      chunk.refused = false;
+      refusedChunks--;
+      refused = refusedChunks > 0;
+    }
+    releaseBytes(chunk);
+    int left = offered.acknowledge(chunk);
+    if (left > 0) {
+      acknowledged = offered.acknowledged();
+      inFlight.addAndGet(-left);
+    }
     pump();
   }
 
-  private void idle() {
-    sending = false;
-    inPipeline = false;
-  }
-
-  private void settle(long after) {
-    acknowledged = after;
-    inFlight.decrementAndGet();
+  private void releaseBytes(AckedPrefix.Chunk chunk) {
+    if (!chunk.bytesReleased) {
+      chunk.bytesReleased = true;
+      receiver.addBytesInFlight(-chunk.bytes);
+    }
   }
 
   /**

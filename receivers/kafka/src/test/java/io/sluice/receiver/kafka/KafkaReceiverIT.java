@@ -28,6 +28,7 @@ import io.sluice.testkit.kafka.KafkaBroker;
 import io.sluice.translation.kafka.KafkaTestClients;
 import io.sluice.translation.kafka.OtlpItems;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -248,8 +250,9 @@ class KafkaReceiverIT {
         .isZero();
     assertThat(SelfMetricsReader.gauge(metrics, "sluice_receiver_kafka_partition_paused", "component_id", "kafka/bp"))
         .isEqualTo(1);
-    // The messages written while paused wait in Kafka: the consumer's lag says so.
-    await().atMost(WAIT).until(() -> SelfMetricsReader.gauge(metrics, "sluice_receiver_kafka_partition_lag",
+    // The messages written while paused wait in Kafka: the consumer's lag says so (once first
+    // looked up, every 2 s; until then the partition has no lag series).
+    await().atMost(WAIT).ignoreExceptions().until(() -> SelfMetricsReader.gauge(metrics, "sluice_receiver_kafka_partition_lag",
         "component_id", "kafka/bp") >= 10);
 
     sink.clear();
@@ -268,6 +271,51 @@ class KafkaReceiverIT {
     }
     assertThat(OtlpItems.ofBatches(Signal.TRACES, sink.batches())).containsExactlyInAnyOrderElementsOf(want);
     assertThat(want).containsAll(offered);
+  }
+
+  /**
+   * A pipeline that acknowledges late and out of order (as tail sampling does, trace by trace): the
+   * receiver offers the next chunk without waiting, and commits only up to the first chunk not yet
+   * acknowledged.
+   */
+  @Test
+  void chunksInThePipelineAtOnceAreCommittedOnlyUpToTheFirstNotAcknowledged() throws Exception {
+    String topic = KafkaTestClients.uniqueTopic("prefix");
+    KafkaTestClients.createTopic(broker.bootstrap(), topic, 1);
+    String group = KafkaTestClients.uniqueTopic("prefix");
+    List<Promise<Void>> answers = new CopyOnWriteArrayList<>();
+    CapturingConsumer sink = new CapturingConsumer().answerWith(b -> {
+      Promise<Void> p = Promise.promise();
+      answers.add(p);
+      return p.future();
+    });
+    receiver("kafka/prefix", group, "traces: {topics: [" + topic + "]}\n", Map.of(Signal.TRACES, sink));
+
+    List<byte[]> first = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      first.add(TracesData.newBuilder().addResourceSpans(TestData.resourceSpans("a", 2, i)).build().toByteArray());
+    }
+    KafkaTestClients.produce(broker.bootstrap(), topic, first);
+    await().atMost(WAIT).until(() -> answers.size() == 1);
+    List<byte[]> second = new ArrayList<>();
+    for (int i = 5; i < 12; i++) {
+      second.add(TracesData.newBuilder().addResourceSpans(TestData.resourceSpans("a", 2, i)).build().toByteArray());
+    }
+    KafkaTestClients.produce(broker.bootstrap(), topic, second);
+    await("the second chunk offered while the first is not acknowledged").atMost(WAIT)
+        .until(() -> sink.itemCount(Signal.TRACES) == 24);
+    assertThat(answers).hasSizeGreaterThanOrEqualTo(2);
+    Promise<Void> last = answers.get(answers.size() - 1);
+    last.complete();
+    // Many commit intervals: the acknowledged chunk after the open one is not committed.
+    await().atMost(WAIT).until(() -> SelfMetricsReader.counter(metrics, "sluice_receiver_accepted_items",
+        "component_id", "kafka/prefix") > 0);
+    long settled = System.nanoTime();
+    await().atMost(WAIT).until(() -> System.nanoTime() - settled > TimeUnit.SECONDS.toNanos(1));
+    assertThat(KafkaTestClients.committed(broker.bootstrap(), group, topic)).isEmpty();
+
+    answers.forEach(Promise::tryComplete);
+    await().atMost(WAIT).until(() -> total(KafkaTestClients.committed(broker.bootstrap(), group, topic)) == 12);
   }
 
   @Test
