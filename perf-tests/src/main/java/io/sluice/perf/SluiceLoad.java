@@ -27,7 +27,8 @@ import org.HdrHistogram.Recorder;
 /**
  * {@code bin/sluice-load}: the load-test harness. {@code run} sends numbered OTLP items to a
  * gateway and, with a counting sink of its own that the gateway exports to, reports what became
- * of every item; {@code sink} is that counting sink alone, for a gateway fed by another sender.
+ * of every item; {@code sink} is that counting sink alone, for a gateway fed by another sender;
+ * {@code targets} is a Prometheus target farm for a gateway to scrape ({@link TargetFarm}).
  * See {@link #USAGE}.
  */
 public final class SluiceLoad {
@@ -35,6 +36,8 @@ public final class SluiceLoad {
       Usage:
         sluice-load run [options]          send OTLP load to a gateway, report what it did
         sluice-load sink --otlp PORT       a counting OTLP sink (gRPC on PORT, HTTP on --otlp-http)
+        sluice-load targets --count N --series M
+                                           a Prometheus target farm, named in a file_sd_configs file
 
       run:
         --endpoint HOST:PORT     the gateway's OTLP receiver (default 127.0.0.1:4317, or :4318 for http)
@@ -71,10 +74,12 @@ public final class SluiceLoad {
         --duration D             stop after D (default: at Ctrl-C), then print the report
         --report DIR             also write the report there
 
+      %s
+
       Fault injection, to see the accounts catch a loss (both modes):
         --sink-drop N[,N...]     the sink answers requests N (counted from 1) with success and
                                  throws them away
-      """;
+      """.formatted(TargetFarm.USAGE.stripTrailing());
 
   private SluiceLoad() {}
 
@@ -99,11 +104,14 @@ public final class SluiceLoad {
       out.print(USAGE);
       return args.length == 0 ? 2 : 0;
     }
+    if (args[0].equals("targets")) {
+      return TargetFarm.run(TargetFarm.Options.parse(args), out, err);
+    }
     Options o = Options.parse(args);
     return switch (args[0]) {
       case "run" -> load(o, out, err);
       case "sink" -> sink(o, out, err);
-      default -> throw new IllegalArgumentException("unknown command \"" + args[0] + "\"; use run or sink");
+      default -> throw new IllegalArgumentException("unknown command \"" + args[0] + "\"; use run, sink or targets");
     };
   }
 
@@ -220,7 +228,7 @@ public final class SluiceLoad {
           kafka, topic);
     }
 
-    private static int integer(String v, String option) {
+    static int integer(String v, String option) {
       try {
         return Integer.parseInt(v);
       } catch (NumberFormatException e) {
@@ -228,7 +236,7 @@ public final class SluiceLoad {
       }
     }
 
-    private static int port(String v, String option) {
+    static int port(String v, String option) {
       int p = integer(v, option);
       if (p < 0 || p > 65535) {
         throw new IllegalArgumentException(option + " " + p + " is not a port (0 to 65535)");
