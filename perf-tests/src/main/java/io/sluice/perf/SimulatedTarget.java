@@ -39,9 +39,12 @@ final class SimulatedTarget {
   private static final byte HISTOGRAM = 4;
   /** The label {@link #churn} gives replaced series. */
   static final String CHURN_LABEL = "generation";
+  private static final byte[] EOF = "# EOF\n".getBytes(StandardCharsets.UTF_8);
 
   /** statics[i] is the text before value i; the body ends with '\n' after the last value. */
   private final byte[][] statics;
+  /** The same in OpenMetrics text: counter families named without {@code _total}. */
+  private final byte[][] openMetricsStatics;
   private final byte[] kinds;
   /** Current value of each line: counts, or thousandths for the MILLI kinds and histogram sums. */
   private final long[] values;
@@ -67,6 +70,10 @@ final class SimulatedTarget {
     this.series = kinds.length;
     this.rng = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
     this.original = this.statics.clone();
+    this.openMetricsStatics = new byte[series][];
+    for (int i = 0; i < series; i++) {
+      openMetricsStatics[i] = openMetrics(this.statics[i]);
+    }
     int[] starts = new int[series];
     int sets = 0;
     for (int i = 0; i < series; i += kinds[i] == HISTOGRAM ? HISTOGRAM_LINES : 1) {
@@ -104,6 +111,7 @@ final class SimulatedTarget {
       int to = cursor + 1 < setStarts.length ? setStarts[cursor + 1] : series;
       for (int i = from; i < to; i++) {
         statics[i] = relabel(original[i], generation);
+        openMetricsStatics[i] = openMetrics(statics[i]);
       }
       lines += to - from;
       cursor = (cursor + 1) % setStarts.length;
@@ -121,13 +129,43 @@ final class SimulatedTarget {
     return out.getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * {@code text} with a counter family's HELP and TYPE lines naming the family as OpenMetrics does,
+   * without the {@code _total} its samples keep; {@code text} itself when it has none.
+   */
+  private static byte[] openMetrics(byte[] text) {
+    if (text.length == 0 || text[0] != '#') {
+      return text;
+    }
+    String s = new String(text, StandardCharsets.UTF_8);
+    int type = s.indexOf("\n# TYPE ");
+    int nameEnd = s.indexOf(" counter\n", type);
+    if (type < 0 || nameEnd < 0 || !s.startsWith("_total", nameEnd - 6)) {
+      return text;
+    }
+    String name = s.substring(type + 8, nameEnd);
+    String family = name.substring(0, name.length() - 6);
+    String header = s.substring(0, nameEnd + 9).replace("# HELP " + name + " ", "# HELP " + family + " ")
+        .replace("# TYPE " + name + " ", "# TYPE " + family + " ");
+    return (header + s.substring(nameEnd + 9)).getBytes(StandardCharsets.UTF_8);
+  }
+
   /** Moves every value on and writes the body into an internal buffer; returns its length. Use {@link #body()}. */
   int render() {
+    return render(false);
+  }
+
+  /**
+   * As {@link #render()}, in OpenMetrics text 1.0.0 with {@code openMetrics} (counter families
+   * named without {@code _total}, {@code # EOF} at the end), else in Prometheus text 0.0.4.
+   */
+  int render(boolean openMetrics) {
     advance();
+    byte[][] texts = openMetrics ? openMetricsStatics : statics;
     byte[] out = buffer;
     int pos = 0;
     for (int i = 0; i < series; i++) {
-      byte[] s = statics[i];
+      byte[] s = texts[i];
       if (pos + s.length + 24 > out.length) {
         out = Arrays.copyOf(out, Math.max(out.length * 2, pos + s.length + 24));
       }
@@ -141,6 +179,13 @@ final class SimulatedTarget {
         pos = writeLong(out, pos, v);
       }
       out[pos++] = '\n';
+    }
+    if (openMetrics) {
+      if (pos + EOF.length > out.length) {
+        out = Arrays.copyOf(out, pos + EOF.length);
+      }
+      System.arraycopy(EOF, 0, out, pos, EOF.length);
+      pos += EOF.length;
     }
     buffer = out;
     return pos;

@@ -106,7 +106,7 @@ final class TargetFarm {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2,
         Runtime.getRuntime().availableProcessors())));
     try (TargetSimulator farm = TargetSimulator.start(vertx, o.count(), o.series(), true, 0, o.portBase(),
-        o.churn())) {
+        o.churn(), true)) {
       writeSdFile(o.sdFile(), farm.addresses());
       err.printf(Locale.ROOT, "sluice-load targets: %d targets x %d series on 127.0.0.1:%s; %s; file_sd_configs"
               + " file %s%n", o.count(), o.series(), portRange(farm.addresses()),
@@ -208,11 +208,12 @@ final class TargetFarm {
         | | |
         |---|---|
         | Scrapes | %,d |
+        | In OpenMetrics text | %,d |
         | Body bytes served | %,d |
         | Samples served | %,d |
         | Series served | %,d |
         | Series churned | %,d (%d churns) |
-        """, farm.targets(), farm.series(), seconds, farm.scrapes(), farm.bytes(), farm.samples(),
+        """, farm.targets(), farm.series(), seconds, farm.scrapes(), farm.openMetricsScrapes(), farm.bytes(), farm.samples(),
         farm.seriesServed(), farm.seriesChurned(), farm.churns()));
     Map<String, Long> byAgent = farm.scrapesByAgent();
     if (!byAgent.isEmpty()) {

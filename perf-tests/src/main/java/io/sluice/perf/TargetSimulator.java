@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Scrape targets on loopback: one Vert.x HTTP server per target, each on its own port, answering
  * {@code GET /metrics} with a fresh {@link SimulatedTarget} body in Prometheus text 0.0.4
- * (whatever the Accept header asks for, as a text-only exporter does). Counts the scrapes of each
+ * (whatever the Accept header asks for, as a text-only exporter does; or, started with
+ * {@code negotiate}, in OpenMetrics text 1.0.0 when the Accept header asks for that). Counts the scrapes of each
  * {@link Scraper}, told apart by User-Agent, in all and within a time window, and every scraper's
  * scrapes by its User-Agent's product name.
  *
@@ -31,6 +32,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class TargetSimulator implements AutoCloseable {
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  static final String OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
   /** What one scraper fetched. */
   static final class Counts {
@@ -123,15 +125,18 @@ final class TargetSimulator implements AutoCloseable {
   /** What the farm as a whole served, and its churn. */
   private static final class Farm {
     final double churnShare;
+    final boolean negotiate;
     final AtomicLong churns = new AtomicLong();
     final LongAdder churned = new LongAdder();
     final LongAdder samples = new LongAdder();
     final LongAdder scrapes = new LongAdder();
+    final LongAdder openMetricsScrapes = new LongAdder();
     final LongAdder bytes = new LongAdder();
     final Map<String, LongAdder> byAgent = new ConcurrentHashMap<>();
 
-    Farm(double churnShare) {
+    Farm(double churnShare, boolean negotiate) {
       this.churnShare = churnShare;
+      this.negotiate = negotiate;
     }
 
     void count(String userAgent, int length, int lines) {
@@ -166,16 +171,17 @@ final class TargetSimulator implements AutoCloseable {
    */
   static TargetSimulator start(Vertx vertx, int targets, int series, boolean gzip, long earlyMillis)
       throws Exception {
-    return start(vertx, targets, series, gzip, earlyMillis, 0, 0);
+    return start(vertx, targets, series, gzip, earlyMillis, 0, 0, false);
   }
 
   /**
    * As {@link #start(Vertx, int, int, boolean, long)}, target {@code i} (from 0) on port
    * {@code portBase + i} (with {@code portBase} 0: free ports), each {@link #churn()} replacing
-   * {@code churnShare} (0 to 1) of every target's series.
+   * {@code churnShare} (0 to 1) of every target's series; with {@code negotiate}, OpenMetrics
+   * text for scrapers whose Accept header asks for it.
    */
   static TargetSimulator start(Vertx vertx, int targets, int series, boolean gzip, long earlyMillis, int portBase,
-      double churnShare) throws Exception {
+      double churnShare, boolean negotiate) throws Exception {
     if (!(churnShare >= 0 && churnShare <= 1)) {
       throw new IllegalArgumentException("churn share " + churnShare + " is not between 0 and 1");
     }
@@ -183,7 +189,7 @@ final class TargetSimulator implements AutoCloseable {
       throw new IllegalArgumentException("ports " + portBase + " to " + (portBase + targets - 1)
           + " run past 65535; give a lower port base or fewer targets");
     }
-    Farm farm = new Farm(churnShare);
+    Farm farm = new Farm(churnShare, negotiate);
     Map<Scraper, Counts> counts = new EnumMap<>(Scraper.class);
     for (Scraper s : Scraper.values()) {
       counts.put(s, new Counts());
@@ -229,11 +235,15 @@ final class TargetSimulator implements AutoCloseable {
     for (long due = farm.churns.get(); target.churns < due; target.churns++) {
       farm.churned.add(target.body.churn(farm.churnShare));
     }
-    int length = target.body.render();
+    boolean openMetrics = farm.negotiate && asksForOpenMetrics(req.getHeader("Accept"));
+    int length = target.body.render(openMetrics);
     Buffer body = Buffer.buffer(length).appendBytes(target.body.body(), 0, length);
-    req.response().putHeader("Content-Type", CONTENT_TYPE).end(body);
+    req.response().putHeader("Content-Type", openMetrics ? OPENMETRICS_CONTENT_TYPE : CONTENT_TYPE).end(body);
     String userAgent = req.getHeader("User-Agent");
     farm.count(userAgent, length, target.body.series());
+    if (openMetrics) {
+      farm.openMetricsScrapes.increment();
+    }
     Scraper who = Scraper.fromUserAgent(userAgent);
     if (who == null) {
       strangers.increment();
@@ -245,6 +255,40 @@ final class TargetSimulator implements AutoCloseable {
     target.seenBy[w] = true;
     target.lastBy[w] = now;
     counts.get(who).count(now, length, first, soon);
+  }
+
+  /**
+   * Whether an Accept header prefers OpenMetrics text to Prometheus text: it names
+   * {@code application/openmetrics-text} with a quality at least that of {@code text/plain} (or of
+   * any type, when it names no text/plain).
+   */
+  static boolean asksForOpenMetrics(String accept) {
+    if (accept == null) {
+      return false;
+    }
+    double openMetrics = -1;
+    double text = -1;
+    for (String range : accept.split(",")) {
+      String[] parts = range.split(";");
+      String type = parts[0].trim().toLowerCase(java.util.Locale.ROOT);
+      double q = 1;
+      for (int i = 1; i < parts.length; i++) {
+        String p = parts[i].trim();
+        if (p.startsWith("q=")) {
+          try {
+            q = Double.parseDouble(p.substring(2));
+          } catch (NumberFormatException e) {
+            q = 0;
+          }
+        }
+      }
+      if (type.equals("application/openmetrics-text")) {
+        openMetrics = Math.max(openMetrics, q);
+      } else if (type.equals("text/plain") || type.equals("*/*") || type.equals("text/*")) {
+        text = Math.max(text, q);
+      }
+    }
+    return openMetrics > 0 && openMetrics >= text;
   }
 
   /** The targets' addresses, {@code 127.0.0.1:port}, in order. */
@@ -296,6 +340,11 @@ final class TargetSimulator implements AutoCloseable {
   /** Scrapes answered, by anyone. */
   long scrapes() {
     return farm.scrapes.sum();
+  }
+
+  /** Scrapes answered in OpenMetrics text. */
+  long openMetricsScrapes() {
+    return farm.openMetricsScrapes.sum();
   }
 
   /** Body bytes served (before compression), by anyone. */

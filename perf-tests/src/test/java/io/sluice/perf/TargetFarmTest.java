@@ -48,7 +48,7 @@ class TargetFarmTest {
   @Test
   void aGatewayScrapingTheFarmWritesEverySeriesAndAfterAChurnTheNewOnesAndStalenessMarkers() throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-    try (TargetSimulator farm = TargetSimulator.start(vertx, TARGETS, SERIES, true, 0, 0, CHURN);
+    try (TargetSimulator farm = TargetSimulator.start(vertx, TARGETS, SERIES, true, 0, 0, CHURN, true);
         RemoteWriteSink sink = RemoteWriteSink.start(vertx)) {
       Path sd = dir.resolve("targets.json");
       TargetFarm.writeSdFile(sd, farm.addresses());
@@ -110,6 +110,8 @@ class TargetFarmTest {
         assertThat(before.stale()).as("no staleness markers before the churn").isZero();
         assertThat(before.invalid()).as(before.firstProblem()).isZero();
         assertThat(farm.seriesChurned()).isZero();
+        assertThat(farm.openMetricsScrapes()).as("scrapes answered in OpenMetrics, which the receiver asks for first")
+            .isEqualTo(farm.scrapes());
 
         farm.churn();
         int churned = (int) Math.round(CHURN * SERIES);
@@ -164,6 +166,16 @@ class TargetFarmTest {
     assertThat(first.statusCode()).isEqualTo(200);
     assertThat(first.headers().firstValue("Content-Type")).hasValue(TargetSimulator.CONTENT_TYPE);
     assertThat(first.body().lines().filter(l -> !l.startsWith("#")).count()).as(first.body()).isEqualTo(50);
+    assertThat(first.body()).contains("# TYPE http_server_requests_total counter\n").doesNotContain("# EOF");
+    // OpenMetrics for a scraper that prefers it, as Prometheus does by default.
+    HttpResponse<String> om = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (base + 1)
+        + "/metrics")).header("User-Agent", "Prometheus/3.5.0").header("Accept",
+        "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3,*/*;q=0.2").build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(om.headers().firstValue("Content-Type")).hasValue(TargetSimulator.OPENMETRICS_CONTENT_TYPE);
+    assertThat(om.body()).contains("# TYPE http_server_requests counter\nhttp_server_requests_total{")
+        .doesNotContain("_total counter").endsWith("\n# EOF\n");
+    assertThat(om.body().lines().filter(l -> !l.startsWith("#")).count()).as(om.body()).isEqualTo(50);
     // The farm's clock churns every 500 ms: a fifth of the lines get new label values by the next scrape.
     int polls = 0;
     String later = "";
@@ -181,14 +193,17 @@ class TargetFarmTest {
     assertThat(code[0]).as("exit code; stderr:%n%s", err).isZero();
     String summary = out.toString(StandardCharsets.UTF_8);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("scrapes/s:", "Prometheus ", "vmagent ");
-    assertThat(summary).contains(String.format(Locale.ROOT, "| Scrapes | %,d |", 1 + polls),
-        "- Prometheus: 1 ", String.format(Locale.ROOT, "- vmagent: %,d ", polls));
+    assertThat(summary).contains(String.format(Locale.ROOT, "| Scrapes | %,d |", 2 + polls),
+        "| In OpenMetrics text | 1 |", "- Prometheus: 2 ", String.format(Locale.ROOT, "- vmagent: %,d ", polls));
     Matcher churned = Pattern.compile("\\| Series churned \\| ([0-9,]+) ").matcher(summary);
     assertThat(churned.find()).as(summary).isTrue();
     long n = Long.parseLong(churned.group(1).replace(",", ""));
     assertThat(n).as("a churn replaces 10 of 50 lines, on the scraped target only").isPositive()
         .isEqualTo(n / 10 * 10);
     assertThat(summary).contains("| Series served | " + (100 + n) + " |");
+    assertThat(TargetSimulator.asksForOpenMetrics("text/plain;version=0.0.4")).isFalse();
+    assertThat(TargetSimulator.asksForOpenMetrics("text/plain;q=0.9,application/openmetrics-text;q=0.5")).isFalse();
+    assertThat(TargetSimulator.asksForOpenMetrics(null)).isFalse();
   }
 
   /** The metric name in the sink's {@code {__name__="x", ...}}. */
