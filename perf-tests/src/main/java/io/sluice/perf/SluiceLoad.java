@@ -71,6 +71,10 @@ public final class SluiceLoad {
         --otlp PORT              OTLP/gRPC port (default 4317)
         --otlp-http PORT         OTLP/HTTP, Loki push and remote write port (default PORT + 1)
         --host HOST              address to listen on (default 0.0.0.0)
+        --kafka BROKERS          also read the topic --topic (default otlp_spans, otlp_metrics or
+                                 otlp_logs by --signal) there from its start, records in otlp_proto
+        --topic TOPIC
+        --signal traces|metrics|logs   what the topic holds (default traces)
         --duration D             stop after D (default: at Ctrl-C), then print the report
         --report DIR             also write the report there
 
@@ -163,7 +167,7 @@ public final class SluiceLoad {
             }
             protocol = v;
           }
-          case "--signal" -> signal = Signal.named(v, "--signal");
+          case "--signal", "sink--signal" -> signal = Signal.named(v, "--signal");
           case "--rate" -> rate = v.equals("max") ? 0 : positiveDouble(v, "--rate");
           case "--duration", "sink--duration" -> duration = Durations.parse(v, a);
           case "--batch" -> batch = integer(v, a);
@@ -180,8 +184,8 @@ public final class SluiceLoad {
           case "--sink-http", "sink--otlp-http" -> sinkHttpPort = port(v, a);
           case "sink--host" -> sinkHost = v;
           case "--drain" -> drain = Durations.parse(v, a);
-          case "--sink-kafka" -> kafka = v;
-          case "--sink-topic" -> topic = v;
+          case "--sink-kafka", "sink--kafka" -> kafka = v;
+          case "--sink-topic", "sink--topic" -> topic = v;
           case "--report", "sink--report" -> report = Path.of(v);
           case "--sink-drop", "sink--sink-drop" -> {
             for (String n : v.split(",")) {
@@ -212,7 +216,8 @@ public final class SluiceLoad {
         throw new IllegalArgumentException("--sink-drop needs the sink: give --sink PORT");
       }
       if (topic != null && kafka == null) {
-        throw new IllegalArgumentException("--sink-topic needs --sink-kafka BROKERS");
+        throw new IllegalArgumentException(sinkMode ? "--topic needs --kafka BROKERS"
+            : "--sink-topic needs --sink-kafka BROKERS");
       }
       if (kafka != null && topic == null) {
         topic = switch (signal) {
@@ -411,6 +416,10 @@ public final class SluiceLoad {
         ledger, o.sinkDrop());
     err.printf(Locale.ROOT, "sluice-load sink: OTLP gRPC on %s:%d, OTLP/HTTP on %s:%d; counting numbered items"
         + " of any run (restart the sink for each run)%n", o.sinkHost(), sink.grpcPort(), o.sinkHost(), sink.httpPort());
+    if (o.sinkKafka() != null) {
+      sink.readKafka(o.sinkKafka(), o.sinkTopic(), o.signal());
+      err.println("sluice-load sink: reading topic " + o.sinkTopic() + " at " + o.sinkKafka() + " from its start");
+    }
     Thread main = Thread.currentThread();
     Thread hook = new Thread(() -> {
       if (stopped.compareAndSet(false, true)) {

@@ -147,6 +147,67 @@ class SluiceLoadTest {
   }
 
   @Test
+  void theStandaloneSinkReadsTheKafkaTopicAndCountsEverySpanTheGatewayAcknowledged() throws Exception {
+    String bootstrap = KafkaBroker.shared().bootstrap();
+    int otlp = Reports.freePort();
+    Path config = gatewayConfig(otlp, """
+        exporters:
+          kafka:
+            brokers: [%s]
+            traces:
+              topic: sink_spans
+        """.formatted(bootstrap), """
+        traces:
+          receivers: [otlp]
+          exporters: [kafka]
+        """);
+    long acknowledged;
+    try (ServerProcess gateway = startGateway(config)) {
+      Run run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--rate", "1000", "--duration", "2s", "--batch", "20",
+          "--report", dir.resolve("report").toString());
+      assertThat(run.code).as("exit code; stderr:%n%s%ngateway log:%n%s", run.err, gateway.logTail(30)).isZero();
+      Matcher m = Pattern.compile("\\| Acknowledged \\| ([0-9,]+) \\|").matcher(run.out);
+      assertThat(m.find()).as(run.out).isTrue();
+      acknowledged = Long.parseLong(m.group(1).replace(",", ""));
+      assertThat(acknowledged).isGreaterThan(1000);
+    }
+    // The sink alone, as a user runs it beside a gateway fed by another sender: until it has them all.
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int[] code = {-1};
+    Thread sink = new Thread(() -> {
+      try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+          PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+        code[0] = SluiceLoad.run(new String[] {"sink", "--otlp", "0", "--host", "127.0.0.1", "--kafka", bootstrap,
+            "--topic", "sink_spans", "--duration", "60s"}, o, e);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, "sink-under-test");
+    sink.start();
+    Pattern delivered = Pattern.compile("delivered ([0-9,]+)");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(40);
+    long seen = 0;
+    while (seen < acknowledged) {
+      assertThat(System.nanoTime() - deadline).as("the sink's progress:%n%s", err).isNegative();
+      Thread.sleep(100);
+      Matcher m = delivered.matcher(err.toString(StandardCharsets.UTF_8));
+      while (m.find()) {
+        seen = Long.parseLong(m.group(1).replace(",", ""));
+      }
+    }
+    sink.interrupt();
+    sink.join(20_000);
+    assertThat(sink.isAlive()).as("the sink stops and reports when interrupted").isFalse();
+    assertThat(code[0]).as("exit code; stderr:%n%s", err).isZero();
+    String report = out.toString(StandardCharsets.UTF_8);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("reading topic sink_spans at " + bootstrap);
+    assertThat(report).as(report).startsWith("# sluice-load sink report")
+        .contains(String.format(java.util.Locale.ROOT, "%,d items (0 without numbers)", acknowledged))
+        .doesNotContain("MISSING");
+  }
+
+  @Test
   void theHtmlReportIsOneFileThatLoadsNothingFromElsewhere() throws Exception {
     int port = Reports.freePort();
     Run run = run("run", "--protocol", "http", "--endpoint", "127.0.0.1:" + port, "--signal", "logs",
