@@ -1,5 +1,6 @@
 package io.sluice.perf;
 
+import io.sluice.exporter.prometheus.AcceptProbe;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -235,7 +236,7 @@ final class TargetSimulator implements AutoCloseable {
     for (long due = farm.churns.get(); target.churns < due; target.churns++) {
       farm.churned.add(target.body.churn(farm.churnShare));
     }
-    boolean openMetrics = farm.negotiate && asksForOpenMetrics(req.getHeader("Accept"));
+    boolean openMetrics = farm.negotiate && AcceptProbe.prefersOpenMetrics(req.getHeader("Accept"));
     int length = target.body.render(openMetrics);
     Buffer body = Buffer.buffer(length).appendBytes(target.body.body(), 0, length);
     req.response().putHeader("Content-Type", openMetrics ? OPENMETRICS_CONTENT_TYPE : CONTENT_TYPE).end(body);
@@ -255,40 +256,6 @@ final class TargetSimulator implements AutoCloseable {
     target.seenBy[w] = true;
     target.lastBy[w] = now;
     counts.get(who).count(now, length, first, soon);
-  }
-
-  /**
-   * Whether an Accept header prefers OpenMetrics text to Prometheus text: it names
-   * {@code application/openmetrics-text} with a quality at least that of {@code text/plain} (or of
-   * any type, when it names no text/plain).
-   */
-  static boolean asksForOpenMetrics(String accept) {
-    if (accept == null) {
-      return false;
-    }
-    double openMetrics = -1;
-    double text = -1;
-    for (String range : accept.split(",")) {
-      String[] parts = range.split(";");
-      String type = parts[0].trim().toLowerCase(java.util.Locale.ROOT);
-      double q = 1;
-      for (int i = 1; i < parts.length; i++) {
-        String p = parts[i].trim();
-        if (p.startsWith("q=")) {
-          try {
-            q = Double.parseDouble(p.substring(2));
-          } catch (NumberFormatException e) {
-            q = 0;
-          }
-        }
-      }
-      if (type.equals("application/openmetrics-text")) {
-        openMetrics = Math.max(openMetrics, q);
-      } else if (type.equals("text/plain") || type.equals("*/*") || type.equals("text/*")) {
-        text = Math.max(text, q);
-      }
-    }
-    return openMetrics > 0 && openMetrics >= text;
   }
 
   /** The targets' addresses, {@code 127.0.0.1:port}, in order. */
