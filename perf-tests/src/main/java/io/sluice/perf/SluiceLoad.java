@@ -329,41 +329,23 @@ public final class SluiceLoad {
       }
       long end = t0 + o.duration().toNanos();
       // Ctrl-C (or SIGTERM) ends the sending early; the run drains and reports as at its end.
-      AtomicBoolean stopEarly = new AtomicBoolean();
-      CountDownLatch reported = new CountDownLatch(1);
-      Thread mainThread = Thread.currentThread();
-      Thread hook = new Thread(() -> {
-        stopEarly.set(true);
-        LockSupport.unpark(mainThread);
-        try {
-          reported.await(o.drain().toSeconds() * 2 + 30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "sluice-load-stop");
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
+      try (StopRequest stop = new StopRequest("sluice-load-stop", o.drain().multipliedBy(2).plusSeconds(30))) {
         for (int second = 1; ; second++) {
           long tick = Math.min(end, t0 + TimeUnit.SECONDS.toNanos(second));
           long wait;
-          while ((wait = tick - System.nanoTime()) > 0 && !stopEarly.get()) {
+          while ((wait = tick - System.nanoTime()) > 0 && !stop.requested()) {
             LockSupport.parkNanos(wait);
           }
           Timeline.Tick t = timeline.tick(t0, gen.acceptedSpans(), sink == null ? -1 : sink.items(), failures.sum());
           err.println(t.progressLine(o.signal().items));
-          if (tick == end || stopEarly.get()) {
+          if (tick == end || stop.requested()) {
             break;
           }
         }
-        if (stopEarly.get()) {
+        if (stop.requested()) {
           err.println("sluice-load: stopped early; draining and reporting");
         }
         return finish(o, out, err, ledger, sink, gen, timeline, t0);
-      } finally {
-        reported.countDown();
-        if (!stopEarly.get()) {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        }
       }
     }
   }
@@ -466,6 +448,43 @@ public final class SluiceLoad {
         Files.writeString(o.report().resolve("sink-report.md"), md);
       } catch (IOException e) {
         System.err.println("sluice-load sink: could not write " + o.report() + ": " + e);
+      }
+    }
+  }
+
+  /**
+   * Ctrl-C (or SIGTERM) while a command runs: {@link #requested()} turns true, the thread that made
+   * this is woken, and the JVM waits (up to {@code grace}) for the command to {@link #close} this,
+   * so that it can finish its report first.
+   */
+  static final class StopRequest implements AutoCloseable {
+    private final AtomicBoolean requested = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final Thread hook;
+
+    StopRequest(String name, Duration grace) {
+      Thread waiting = Thread.currentThread();
+      hook = new Thread(() -> {
+        requested.set(true);
+        LockSupport.unpark(waiting);
+        try {
+          done.await(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, name);
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    boolean requested() {
+      return requested.get();
+    }
+
+    @Override
+    public void close() {
+      done.countDown();
+      if (!requested.get()) {
+        Runtime.getRuntime().removeShutdownHook(hook);
       }
     }
   }

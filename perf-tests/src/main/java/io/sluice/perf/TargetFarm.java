@@ -11,9 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
@@ -113,28 +111,16 @@ final class TargetFarm {
           o.churn() > 0 ? String.format(Locale.ROOT, "%.4g of the series replaced every %s", o.churn(),
               Durations.format(o.churnInterval())) : "no churn", o.sdFile().toAbsolutePath());
       long churnEvery = o.churn() > 0 ? vertx.setPeriodic(o.churnInterval().toMillis(), id -> farm.churn()) : -1;
-      AtomicBoolean stopEarly = new AtomicBoolean();
-      CountDownLatch reported = new CountDownLatch(1);
-      Thread mainThread = Thread.currentThread();
-      Thread hook = new Thread(() -> {
-        stopEarly.set(true);
-        LockSupport.unpark(mainThread);
-        try {
-          reported.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "sluice-load-targets-stop");
-      Runtime.getRuntime().addShutdownHook(hook);
       long t0 = System.nanoTime();
       long end = o.duration() == null ? Long.MAX_VALUE : t0 + o.duration().toNanos();
-      try {
+      try (SluiceLoad.StopRequest stop = new SluiceLoad.StopRequest("sluice-load-targets-stop",
+          Duration.ofSeconds(10))) {
         Map<String, Long> last = farm.scrapesByAgent();
         long lastNanos = t0;
         for (int second = 1; ; second++) {
           long tick = Math.min(end, t0 + TimeUnit.SECONDS.toNanos(second));
           long wait;
-          while ((wait = tick - System.nanoTime()) > 0 && !stopEarly.get()) {
+          while ((wait = tick - System.nanoTime()) > 0 && !stop.requested()) {
             LockSupport.parkNanos(wait);
           }
           long now = System.nanoTime();
@@ -142,7 +128,7 @@ final class TargetFarm {
           err.println(progressLine((now - t0) / 1e9, (now - lastNanos) / 1e9, last, byAgent, farm));
           last = byAgent;
           lastNanos = now;
-          if (tick == end || stopEarly.get()) {
+          if (tick == end || stop.requested()) {
             break;
           }
         }
@@ -152,11 +138,6 @@ final class TargetFarm {
         out.print(summary(farm, (System.nanoTime() - t0) / 1e9));
         out.flush();
         return 0;
-      } finally {
-        reported.countDown();
-        if (!stopEarly.get()) {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        }
       }
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -4,19 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * series and staleness markers for the ones they replaced.
  */
 class TargetFarmTest {
-  private static final Path GATEWAY_JAR = Path.of("..", "gateway", "target", "sluice.jar").toAbsolutePath()
-      .normalize();
   /** The series the prometheus receiver adds for every target, as Prometheus does. */
   private static final List<String> REPORT_SERIES = List.of("up", "scrape_duration_seconds",
       "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added");
@@ -55,7 +49,7 @@ class TargetFarmTest {
       RemoteWriteSink.Stats stats = sink.stats(Scraper.SLUICE);
       String probed = farm.addresses().get(0);
       stats.probe(probed);
-      Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+      Path config = TestGateway.config(dir, """
           receivers:
             prometheus:
               config:
@@ -74,26 +68,13 @@ class TargetFarmTest {
               endpoint: %s
               target_info:
                 enabled: false
-          service:
-            telemetry:
-              metrics:
-                readers:
-                  - pull:
-                      exporter:
-                        prometheus:
-                          host: 127.0.0.1
-                          port: %d
-            pipelines:
-              metrics:
-                receivers: [prometheus]
-                processors: [batch]
-                exporters: [prometheusremotewrite]
-          """.formatted(sd, sink.url(Scraper.SLUICE), Reports.freePort()));
-      assertThat(GATEWAY_JAR).as("the gateway's jar; build it with: mvn -B package -DskipTests -pl gateway -am")
-          .exists();
-      Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-      try (ServerProcess gateway = ServerProcess.startGateway(java, List.of("-XX:+UseSerialGC", "-Xmx256m",
-          "-XX:TieredStopAtLevel=1"), GATEWAY_JAR, config, Map.of(), dir.resolve("gateway.log"))) {
+          """.formatted(sd, sink.url(Scraper.SLUICE)), """
+          metrics:
+            receivers: [prometheus]
+            processors: [batch]
+            exporters: [prometheusremotewrite]
+          """);
+      try (ServerProcess gateway = TestGateway.start(dir, config)) {
         int perTarget = SERIES + REPORT_SERIES.size();
         // Every target's series and the receiver's own, once each; then a few more scrapes add none.
         RemoteWriteSink.Snapshot full = await(stats, s -> s.distinctSeries() >= (long) TARGETS * perTarget
@@ -139,25 +120,14 @@ class TargetFarmTest {
   void theCommandWritesTheSdFileServesTextAndSummarises() throws Exception {
     int base = Reports.freePort();
     Path sd = dir.resolve("sd").resolve("farm.json");
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int[] code = {-1};
-    Thread run = new Thread(() -> {
-      try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-          PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-        code[0] = SluiceLoad.run(new String[] {"targets", "--count", "2", "--series", "50", "--churn", "0.2",
-            "--churn-interval", "500ms", "--port-base", Integer.toString(base), "--duration", "3s", "--sd-file",
-            sd.toString()}, o, e);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    run.start();
+    BackgroundCommand farm = new BackgroundCommand("targets", "--count", "2", "--series", "50", "--churn", "0.2",
+        "--churn-interval", "500ms", "--port-base", Integer.toString(base), "--duration", "3s", "--sd-file",
+        sd.toString());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!Files.exists(sd) && System.nanoTime() - deadline < 0) {
       Thread.sleep(20);
     }
-    assertThat(sd).as("the file_sd_configs file; stderr:%n%s", err).exists();
+    assertThat(sd).as("the file_sd_configs file; stderr:%n%s", farm.err()).exists();
     assertThat(Files.readString(sd)).isEqualTo("[\n  {\"targets\": [\"127.0.0.1:%d\", \"127.0.0.1:%d\"],"
         .formatted(base, base + 1) + " \"labels\": {}}\n]\n");
     HttpClient client = HttpClient.newHttpClient();
@@ -188,11 +158,10 @@ class TargetFarmTest {
     }
     assertThat(later.lines().filter(l -> l.contains(SimulatedTarget.CHURN_LABEL + "=\"")).count())
         .as(later).isGreaterThanOrEqualTo(10);
-    run.join(TimeUnit.SECONDS.toMillis(20));
-    assertThat(run.isAlive()).as("the command ends after --duration").isFalse();
-    assertThat(code[0]).as("exit code; stderr:%n%s", err).isZero();
-    String summary = out.toString(StandardCharsets.UTF_8);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("scrapes/s:", "Prometheus ", "vmagent ");
+    assertThat(farm.await(Duration.ofSeconds(20))).as("exit code, after --duration; stderr:%n%s", farm.err())
+        .isZero();
+    String summary = farm.out();
+    assertThat(farm.err()).contains("scrapes/s:", "Prometheus ", "vmagent ");
     assertThat(summary).contains(String.format(Locale.ROOT, "| Scrapes | %,d |", 2 + polls),
         "| In OpenMetrics text | 1 |", "- Prometheus: 2 ", String.format(Locale.ROOT, "- vmagent: %,d ", polls));
     Matcher churned = Pattern.compile("\\| Series churned \\| ([0-9,]+) ").matcher(summary);
@@ -201,9 +170,6 @@ class TargetFarmTest {
     assertThat(n).as("a churn replaces 10 of 50 lines, on the scraped target only").isPositive()
         .isEqualTo(n / 10 * 10);
     assertThat(summary).contains("| Series served | " + (100 + n) + " |");
-    assertThat(TargetSimulator.asksForOpenMetrics("text/plain;version=0.0.4")).isFalse();
-    assertThat(TargetSimulator.asksForOpenMetrics("text/plain;q=0.9,application/openmetrics-text;q=0.5")).isFalse();
-    assertThat(TargetSimulator.asksForOpenMetrics(null)).isFalse();
   }
 
   /** The metric name in the sink's {@code {__name__="x", ...}}. */
