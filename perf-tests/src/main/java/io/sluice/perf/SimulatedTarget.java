@@ -15,6 +15,10 @@ import java.util.List;
  * <p>Everything but the values is laid out once: {@link #render} copies the fixed text between
  * values and writes the new numbers in between, so a scrape costs a pass over the body and no
  * string formatting. Not thread-safe: each target is rendered on its own server's event loop.
+ *
+ * <p>{@link #churn} replaces a share of the series by new ones, as pods coming and going do: the
+ * next label sets in turn get a {@value #CHURN_LABEL} label with a value none of them had before,
+ * so the old series vanish from the body and new ones take their place.
  */
 final class SimulatedTarget {
   /** Go's default histogram buckets, as client_golang prints them. */
@@ -33,15 +37,28 @@ final class SimulatedTarget {
   private static final byte GAUGE_MILLI = 3;
   /** The first bucket line of a histogram label set; the next HISTOGRAM_LINES - 1 values belong to it. */
   private static final byte HISTOGRAM = 4;
+  /** The label {@link #churn} gives replaced series. */
+  static final String CHURN_LABEL = "generation";
+  private static final byte[] EOF = "# EOF\n".getBytes(StandardCharsets.UTF_8);
 
   /** statics[i] is the text before value i; the body ends with '\n' after the last value. */
   private final byte[][] statics;
+  /** The same in OpenMetrics text: counter families named without {@code _total}. */
+  private final byte[][] openMetricsStatics;
   private final byte[] kinds;
   /** Current value of each line: counts, or thousandths for the MILLI kinds and histogram sums. */
   private final long[] values;
   /** How fast each line moves: counter increment bound, gauge step bound, histogram observations per scrape. */
   private final long[] speeds;
   private final int series;
+  /** The text before each value as laid out, before any churn. */
+  private final byte[][] original;
+  /** Where each label set's lines begin: one line, or HISTOGRAM_LINES for a histogram's. */
+  private final int[] setStarts;
+  /** The label set the next churn replaces first. */
+  private int cursor;
+  /** Churns so far: the value of the churn label the last one gave. */
+  private int generation;
   private long rng;
   private byte[] buffer;
 
@@ -52,6 +69,17 @@ final class SimulatedTarget {
     this.speeds = speeds;
     this.series = kinds.length;
     this.rng = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
+    this.original = this.statics.clone();
+    this.openMetricsStatics = new byte[series][];
+    for (int i = 0; i < series; i++) {
+      openMetricsStatics[i] = openMetrics(this.statics[i]);
+    }
+    int[] starts = new int[series];
+    int sets = 0;
+    for (int i = 0; i < series; i += kinds[i] == HISTOGRAM ? HISTOGRAM_LINES : 1) {
+      starts[sets++] = i;
+    }
+    this.setStarts = Arrays.copyOf(starts, sets);
     int size = 0;
     for (byte[] s : this.statics) {
       size += s.length + 21;
@@ -64,13 +92,80 @@ final class SimulatedTarget {
     return series;
   }
 
+  /**
+   * Replaces {@code share} (0 to 1) of the series: the next label sets in turn, a whole histogram
+   * at a time, until at least that many lines carry new labels. Returns the lines replaced.
+   */
+  int churn(double share) {
+    if (!(share >= 0 && share <= 1)) {
+      throw new IllegalArgumentException("churn share " + share + " is not between 0 and 1");
+    }
+    long want = Math.round(share * series);
+    if (want == 0) {
+      return 0;
+    }
+    generation++;
+    int lines = 0;
+    while (lines < want) {
+      int from = setStarts[cursor];
+      int to = cursor + 1 < setStarts.length ? setStarts[cursor + 1] : series;
+      for (int i = from; i < to; i++) {
+        statics[i] = relabel(original[i], generation);
+        openMetricsStatics[i] = openMetrics(statics[i]);
+      }
+      lines += to - from;
+      cursor = (cursor + 1) % setStarts.length;
+    }
+    return lines;
+  }
+
+  /** {@code text} (HELP and TYPE lines, then {@code name{labels} }) with the churn label added. */
+  private static byte[] relabel(byte[] text, int generation) {
+    String s = new String(text, StandardCharsets.UTF_8);
+    String label = CHURN_LABEL + "=\"" + generation + "\"";
+    int end = s.length() - 1; // the space before the value
+    String out = s.charAt(end - 1) == '}' ? s.substring(0, end - 1) + "," + label + "} "
+        : s.substring(0, end) + "{" + label + "} ";
+    return out.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * {@code text} with a counter family's HELP and TYPE lines naming the family as OpenMetrics does,
+   * without the {@code _total} its samples keep; {@code text} itself when it has none.
+   */
+  private static byte[] openMetrics(byte[] text) {
+    if (text.length == 0 || text[0] != '#') {
+      return text;
+    }
+    String s = new String(text, StandardCharsets.UTF_8);
+    int type = s.indexOf("\n# TYPE ");
+    int nameEnd = s.indexOf(" counter\n", type);
+    if (type < 0 || nameEnd < 0 || !s.startsWith("_total", nameEnd - 6)) {
+      return text;
+    }
+    String name = s.substring(type + 8, nameEnd);
+    String family = name.substring(0, name.length() - 6);
+    String header = s.substring(0, nameEnd + 9).replace("# HELP " + name + " ", "# HELP " + family + " ")
+        .replace("# TYPE " + name + " ", "# TYPE " + family + " ");
+    return (header + s.substring(nameEnd + 9)).getBytes(StandardCharsets.UTF_8);
+  }
+
   /** Moves every value on and writes the body into an internal buffer; returns its length. Use {@link #body()}. */
   int render() {
+    return render(false);
+  }
+
+  /**
+   * As {@link #render()}, in OpenMetrics text 1.0.0 with {@code openMetrics} (counter families
+   * named without {@code _total}, {@code # EOF} at the end), else in Prometheus text 0.0.4.
+   */
+  int render(boolean openMetrics) {
     advance();
+    byte[][] texts = openMetrics ? openMetricsStatics : statics;
     byte[] out = buffer;
     int pos = 0;
     for (int i = 0; i < series; i++) {
-      byte[] s = statics[i];
+      byte[] s = texts[i];
       if (pos + s.length + 24 > out.length) {
         out = Arrays.copyOf(out, Math.max(out.length * 2, pos + s.length + 24));
       }
@@ -84,6 +179,13 @@ final class SimulatedTarget {
         pos = writeLong(out, pos, v);
       }
       out[pos++] = '\n';
+    }
+    if (openMetrics) {
+      if (pos + EOF.length > out.length) {
+        out = Arrays.copyOf(out, pos + EOF.length);
+      }
+      System.arraycopy(EOF, 0, out, pos, EOF.length);
+      pos += EOF.length;
     }
     buffer = out;
     return pos;

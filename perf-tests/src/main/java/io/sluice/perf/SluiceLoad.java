@@ -27,7 +27,8 @@ import org.HdrHistogram.Recorder;
 /**
  * {@code bin/sluice-load}: the load-test harness. {@code run} sends numbered OTLP items to a
  * gateway and, with a counting sink of its own that the gateway exports to, reports what became
- * of every item; {@code sink} is that counting sink alone, for a gateway fed by another sender.
+ * of every item; {@code sink} is that counting sink alone, for a gateway fed by another sender;
+ * {@code targets} is a Prometheus target farm for a gateway to scrape ({@link TargetFarm}).
  * See {@link #USAGE}.
  */
 public final class SluiceLoad {
@@ -35,6 +36,8 @@ public final class SluiceLoad {
       Usage:
         sluice-load run [options]          send OTLP load to a gateway, report what it did
         sluice-load sink --otlp PORT       a counting OTLP sink (gRPC on PORT, HTTP on --otlp-http)
+        sluice-load targets --count N --series M
+                                           a Prometheus target farm, named in a file_sd_configs file
 
       run:
         --endpoint HOST:PORT     the gateway's OTLP receiver (default 127.0.0.1:4317, or :4318 for http)
@@ -68,13 +71,19 @@ public final class SluiceLoad {
         --otlp PORT              OTLP/gRPC port (default 4317)
         --otlp-http PORT         OTLP/HTTP, Loki push and remote write port (default PORT + 1)
         --host HOST              address to listen on (default 0.0.0.0)
+        --kafka BROKERS          also read the topic --topic (default otlp_spans, otlp_metrics or
+                                 otlp_logs by --signal) there from its start, records in otlp_proto
+        --topic TOPIC
+        --signal traces|metrics|logs   what the topic holds (default traces)
         --duration D             stop after D (default: at Ctrl-C), then print the report
         --report DIR             also write the report there
+
+      %s
 
       Fault injection, to see the accounts catch a loss (both modes):
         --sink-drop N[,N...]     the sink answers requests N (counted from 1) with success and
                                  throws them away
-      """;
+      """.formatted(TargetFarm.USAGE.stripTrailing());
 
   private SluiceLoad() {}
 
@@ -99,11 +108,14 @@ public final class SluiceLoad {
       out.print(USAGE);
       return args.length == 0 ? 2 : 0;
     }
+    if (args[0].equals("targets")) {
+      return TargetFarm.run(TargetFarm.Options.parse(args), out, err);
+    }
     Options o = Options.parse(args);
     return switch (args[0]) {
       case "run" -> load(o, out, err);
       case "sink" -> sink(o, out, err);
-      default -> throw new IllegalArgumentException("unknown command \"" + args[0] + "\"; use run or sink");
+      default -> throw new IllegalArgumentException("unknown command \"" + args[0] + "\"; use run, sink or targets");
     };
   }
 
@@ -155,7 +167,7 @@ public final class SluiceLoad {
             }
             protocol = v;
           }
-          case "--signal" -> signal = Signal.named(v, "--signal");
+          case "--signal", "sink--signal" -> signal = Signal.named(v, "--signal");
           case "--rate" -> rate = v.equals("max") ? 0 : positiveDouble(v, "--rate");
           case "--duration", "sink--duration" -> duration = Durations.parse(v, a);
           case "--batch" -> batch = integer(v, a);
@@ -172,8 +184,8 @@ public final class SluiceLoad {
           case "--sink-http", "sink--otlp-http" -> sinkHttpPort = port(v, a);
           case "sink--host" -> sinkHost = v;
           case "--drain" -> drain = Durations.parse(v, a);
-          case "--sink-kafka" -> kafka = v;
-          case "--sink-topic" -> topic = v;
+          case "--sink-kafka", "sink--kafka" -> kafka = v;
+          case "--sink-topic", "sink--topic" -> topic = v;
           case "--report", "sink--report" -> report = Path.of(v);
           case "--sink-drop", "sink--sink-drop" -> {
             for (String n : v.split(",")) {
@@ -204,7 +216,8 @@ public final class SluiceLoad {
         throw new IllegalArgumentException("--sink-drop needs the sink: give --sink PORT");
       }
       if (topic != null && kafka == null) {
-        throw new IllegalArgumentException("--sink-topic needs --sink-kafka BROKERS");
+        throw new IllegalArgumentException(sinkMode ? "--topic needs --kafka BROKERS"
+            : "--sink-topic needs --sink-kafka BROKERS");
       }
       if (kafka != null && topic == null) {
         topic = switch (signal) {
@@ -220,7 +233,7 @@ public final class SluiceLoad {
           kafka, topic);
     }
 
-    private static int integer(String v, String option) {
+    static int integer(String v, String option) {
       try {
         return Integer.parseInt(v);
       } catch (NumberFormatException e) {
@@ -228,7 +241,7 @@ public final class SluiceLoad {
       }
     }
 
-    private static int port(String v, String option) {
+    static int port(String v, String option) {
       int p = integer(v, option);
       if (p < 0 || p > 65535) {
         throw new IllegalArgumentException(option + " " + p + " is not a port (0 to 65535)");
@@ -316,41 +329,23 @@ public final class SluiceLoad {
       }
       long end = t0 + o.duration().toNanos();
       // Ctrl-C (or SIGTERM) ends the sending early; the run drains and reports as at its end.
-      AtomicBoolean stopEarly = new AtomicBoolean();
-      CountDownLatch reported = new CountDownLatch(1);
-      Thread mainThread = Thread.currentThread();
-      Thread hook = new Thread(() -> {
-        stopEarly.set(true);
-        LockSupport.unpark(mainThread);
-        try {
-          reported.await(o.drain().toSeconds() * 2 + 30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "sluice-load-stop");
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
+      try (StopRequest stop = new StopRequest("sluice-load-stop", o.drain().multipliedBy(2).plusSeconds(30))) {
         for (int second = 1; ; second++) {
           long tick = Math.min(end, t0 + TimeUnit.SECONDS.toNanos(second));
           long wait;
-          while ((wait = tick - System.nanoTime()) > 0 && !stopEarly.get()) {
+          while ((wait = tick - System.nanoTime()) > 0 && !stop.requested()) {
             LockSupport.parkNanos(wait);
           }
           Timeline.Tick t = timeline.tick(t0, gen.acceptedSpans(), sink == null ? -1 : sink.items(), failures.sum());
           err.println(t.progressLine(o.signal().items));
-          if (tick == end || stopEarly.get()) {
+          if (tick == end || stop.requested()) {
             break;
           }
         }
-        if (stopEarly.get()) {
+        if (stop.requested()) {
           err.println("sluice-load: stopped early; draining and reporting");
         }
         return finish(o, out, err, ledger, sink, gen, timeline, t0);
-      } finally {
-        reported.countDown();
-        if (!stopEarly.get()) {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        }
       }
     }
   }
@@ -403,6 +398,10 @@ public final class SluiceLoad {
         ledger, o.sinkDrop());
     err.printf(Locale.ROOT, "sluice-load sink: OTLP gRPC on %s:%d, OTLP/HTTP on %s:%d; counting numbered items"
         + " of any run (restart the sink for each run)%n", o.sinkHost(), sink.grpcPort(), o.sinkHost(), sink.httpPort());
+    if (o.sinkKafka() != null) {
+      sink.readKafka(o.sinkKafka(), o.sinkTopic(), o.signal());
+      err.println("sluice-load sink: reading topic " + o.sinkTopic() + " at " + o.sinkKafka() + " from its start");
+    }
     Thread main = Thread.currentThread();
     Thread hook = new Thread(() -> {
       if (stopped.compareAndSet(false, true)) {
@@ -449,6 +448,43 @@ public final class SluiceLoad {
         Files.writeString(o.report().resolve("sink-report.md"), md);
       } catch (IOException e) {
         System.err.println("sluice-load sink: could not write " + o.report() + ": " + e);
+      }
+    }
+  }
+
+  /**
+   * Ctrl-C (or SIGTERM) while a command runs: {@link #requested()} turns true, the thread that made
+   * this is woken, and the JVM waits (up to {@code grace}) for the command to {@link #close} this,
+   * so that it can finish its report first.
+   */
+  static final class StopRequest implements AutoCloseable {
+    private final AtomicBoolean requested = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final Thread hook;
+
+    StopRequest(String name, Duration grace) {
+      Thread waiting = Thread.currentThread();
+      hook = new Thread(() -> {
+        requested.set(true);
+        LockSupport.unpark(waiting);
+        try {
+          done.await(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, name);
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    boolean requested() {
+      return requested.get();
+    }
+
+    @Override
+    public void close() {
+      done.countDown();
+      if (!requested.get()) {
+        Runtime.getRuntime().removeShutdownHook(hook);
       }
     }
   }

@@ -9,8 +9,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -23,9 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * read back from the topic, with a record lost; and straight to its own sink over OTLP/HTTP, for the HTML report.
  */
 class SluiceLoadTest {
-  private static final Path GATEWAY_JAR = Path.of("..", "gateway", "target", "sluice.jar").toAbsolutePath()
-      .normalize();
-
   @TempDir Path dir;
 
   @Test
@@ -119,17 +118,7 @@ class SluiceLoadTest {
   void spansThroughTheKafkaExporterAreReadFromTheTopicAndALostRecordIsNamed() throws Exception {
     String bootstrap = KafkaBroker.shared().bootstrap();
     int otlp = Reports.freePort();
-    Path config = gatewayConfig(otlp, """
-        exporters:
-          kafka:
-            brokers: [%s]
-            traces:
-              topic: load_spans
-        """.formatted(bootstrap), """
-        traces:
-          receivers: [otlp]
-          exporters: [kafka]
-        """);
+    Path config = kafkaConfig(otlp, bootstrap, "load_spans");
     Run run;
     try (ServerProcess gateway = startGateway(config)) {
       run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--rate", "1000", "--duration", "2s", "--batch", "20",
@@ -144,6 +133,45 @@ class SluiceLoadTest {
         .containsOnlyOnce("- LOST:")
         .contains("In all: 20 lost, 0 duplicated,")
         .doesNotContain("without this run's numbers");
+  }
+
+  @Test
+  void theStandaloneSinkReadsTheKafkaTopicAndCountsEverySpanTheGatewayAcknowledged() throws Exception {
+    String bootstrap = KafkaBroker.shared().bootstrap();
+    int otlp = Reports.freePort();
+    Path config = kafkaConfig(otlp, bootstrap, "sink_spans");
+    long acknowledged;
+    try (ServerProcess gateway = startGateway(config)) {
+      Run run = run("run", "--endpoint", "127.0.0.1:" + otlp, "--rate", "1000", "--duration", "2s", "--batch", "20",
+          "--report", dir.resolve("report").toString());
+      assertThat(run.code).as("exit code; stderr:%n%s%ngateway log:%n%s", run.err, gateway.logTail(30)).isZero();
+      Matcher m = Pattern.compile("\\| Acknowledged \\| ([0-9,]+) \\|").matcher(run.out);
+      assertThat(m.find()).as(run.out).isTrue();
+      acknowledged = Long.parseLong(m.group(1).replace(",", ""));
+      assertThat(acknowledged).isGreaterThan(1000);
+    }
+    // The sink alone, as a user runs it beside a gateway fed by another sender: until it has them all.
+    BackgroundCommand sink = new BackgroundCommand("sink", "--otlp", "0", "--host", "127.0.0.1", "--kafka",
+        bootstrap, "--topic", "sink_spans", "--duration", "60s");
+    Pattern delivered = Pattern.compile("delivered ([0-9,]+)");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+    long seen = 0;
+    while (seen < acknowledged) {
+      assertThat(System.nanoTime() - deadline).as("the sink's progress:%n%s", sink.err()).isNegative();
+      Thread.sleep(100);
+      Matcher m = delivered.matcher(sink.err());
+      while (m.find()) {
+        seen = Long.parseLong(m.group(1).replace(",", ""));
+      }
+    }
+    sink.interrupt();
+    assertThat(sink.await(Duration.ofSeconds(20))).as("exit code, after stopping and reporting; stderr:%n%s",
+        sink.err()).isZero();
+    String report = sink.out();
+    assertThat(sink.err()).contains("reading topic sink_spans at " + bootstrap);
+    assertThat(report).as(report).startsWith("# sluice-load sink report")
+        .contains(String.format(Locale.ROOT, "%,d items (0 without numbers)", acknowledged))
+        .doesNotContain("MISSING");
   }
 
   @Test
@@ -177,33 +205,32 @@ class SluiceLoadTest {
    * top-level {@code components} (processors, exporters) and the {@code pipelines}.
    */
   private Path gatewayConfig(int otlp, String components, String pipelines) throws IOException {
-    return Files.writeString(dir.resolve("gateway.yaml"), """
+    return TestGateway.config(dir, """
         receivers:
           otlp:
             protocols:
               grpc:
                 endpoint: 127.0.0.1:%d
-        %s
-        service:
-          telemetry:
-            metrics:
-              readers:
-                - pull:
-                    exporter:
-                      prometheus:
-                        host: 127.0.0.1
-                        port: %d
-          pipelines:
-        %s""".formatted(otlp, components, Reports.freePort(), pipelines.indent(4)));
+        %s""".formatted(otlp, components), pipelines);
   }
 
-  /** The gateway from its jar, in a process of its own. */
+  /** A gateway config: OTLP/gRPC spans on {@code otlp} into {@code topic} through the kafka exporter. */
+  private Path kafkaConfig(int otlp, String bootstrap, String topic) throws IOException {
+    return gatewayConfig(otlp, """
+        exporters:
+          kafka:
+            brokers: [%s]
+            traces:
+              topic: %s
+        """.formatted(bootstrap, topic), """
+        traces:
+          receivers: [otlp]
+          exporters: [kafka]
+        """);
+  }
+
   private ServerProcess startGateway(Path config) throws Exception {
-    assertThat(GATEWAY_JAR).as("the gateway's jar; build it with: mvn -B package -DskipTests -pl gateway -am")
-        .exists();
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    return ServerProcess.startGateway(java, List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1"),
-        GATEWAY_JAR, config, Map.of(), dir.resolve("gateway.log"));
+    return TestGateway.start(dir, config);
   }
 
   private record Run(int code, String out, String err) {}
