@@ -581,7 +581,8 @@ class TwoTierKafkaIT {
    *
    * <p>And nothing node b committed is lost, those of its last seconds included: {@code tail_sampling}
    * acknowledges a batch only once every trace it brought spans of is decided and the kept spans
-   * were taken by the exporter ({@code acknowledge: after_decision}), and the receiver commits only
+   * were taken by the exporter (its default, {@code acknowledge: auto}, waits so for the kafka
+   * receiver's batches), and the receiver commits only
    * the acknowledged prefix of each partition, so every kept span below node b's committed offsets
    * at the kill reached its backend. The spans of such a trace past those offsets are read again by
    * node a, which decides them without the root span that kept the trace (tail sampling's state is

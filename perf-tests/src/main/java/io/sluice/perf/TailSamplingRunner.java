@@ -253,30 +253,7 @@ public final class TailSamplingRunner {
     }
     say("  start: %s --config %s (log: %s)", s.home().relativize(s.script()), s.home().relativize(config),
         s.home().relativize(log));
-    if (r == Run.SLUICE_TAIL) {
-      config = acknowledgedOnReceipt(config, log.resolveSibling(log.getFileName() + ".yaml"));
-    }
     return ServerProcess.startViaScript(s.script(), java, s.jar(), s.sluiceJavaOpts(), config, env, log);
-  }
-
-  /**
-   * The config with {@code acknowledge: on_receipt} in its {@code tail_sampling} processors, written
-   * to {@code to}: the load generator is an OTLP client whose requests the Collector answers once
-   * it holds the spans, and Sluice by default only once their traces are decided (decision_wait
-   * later). The Collector refuses the key, so the shared file cannot carry it.
-   */
-  static Path acknowledgedOnReceipt(Path config, Path to) throws IOException {
-    StringBuilder out = new StringBuilder();
-    for (String line : Files.readAllLines(config, StandardCharsets.UTF_8)) {
-      out.append(line).append('\n');
-      String t = line.stripLeading();
-      if (t.startsWith("tail_sampling") && t.replaceFirst("^tail_sampling(/[^:]*)?:", "").isBlank()
-          && !line.equals(t) && t.endsWith(":")) {
-        out.append(" ".repeat(line.length() - t.length() + 2)).append("acknowledge: on_receipt\n");
-      }
-    }
-    Files.writeString(to, out);
-    return to;
   }
 
   private static GatewayRun runGateway(Settings s, Run r, TraceSink sink, TraceRequests pool, Path java,

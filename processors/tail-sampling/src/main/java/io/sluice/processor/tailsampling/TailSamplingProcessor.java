@@ -20,6 +20,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
@@ -36,7 +37,7 @@ import org.slf4j.event.Level;
  * fields), then hands each shard its spans with {@code runOnContext}; spans of one trace arriving
  * on different loops thus meet on one owner, and no state is shared or locked.
  *
- * <p>Acknowledgement ({@code acknowledge}): with {@code after_decision}, the default, the future of
+ * <p>Acknowledgement ({@code acknowledge}): with {@code after_decision}, the future of
  * {@code consume} completes once every trace the batch brought spans of is decided and, for the
  * kept ones, the next consumer took their spans; a dropped trace counts as done when decided, and
  * spans arriving after their trace's decision count as done at once (not kept) or once the next
@@ -47,7 +48,9 @@ import org.slf4j.event.Level;
  * acknowledged (the Kafka receiver's uncommitted offsets) loses nothing to a crash. With
  * {@code on_receipt} it completes once every shard holds its spans, as the Collector's processor
  * does: for push clients whose export timeout is shorter than {@code decision_wait}; a crash then
- * loses what was held.
+ * loses what was held. With {@code auto}, the default, a batch whose source replays (the
+ * {@code kafka} receiver, {@link #REPLAYING_SOURCES}) waits for the decision and the rest are
+ * acknowledged on receipt, so neither a Kafka tier nor an OTLP client has to choose.
  *
  * <p>What is held is not lost on purpose: traces are decided (early, past the budgets), never
  * dropped undecided; sampled spans that the next consumer refuses with a retryable error are kept
@@ -80,8 +83,15 @@ final class TailSamplingProcessor implements Processor {
   final boolean sampleOnFirstMatch;
   final boolean recordPolicy;
   final boolean dropPendingOnShutdown;
-  /** {@code acknowledge: after_decision}: a batch is acknowledged once its traces are decided and sent. */
-  final boolean ackAfterDecision;
+  /**
+   * The receivers that read again what they have not had acknowledged (the {@code kafka} receiver
+   * commits only acknowledged offsets): with {@code acknowledge: auto}, their batches wait for the
+   * decision.
+   */
+  static final Set<String> REPLAYING_SOURCES = Set.of("kafka");
+
+  /** When a batch is acknowledged ({@code acknowledge}). */
+  final TailSamplingProcessorConfig.Acknowledge acknowledge;
   /** Sends of sampled spans tried during shutdown before they are given up. */
   final int shutdownRetries = 5;
   private final TailSamplingProcessorConfig config;
@@ -128,7 +138,7 @@ final class TailSamplingProcessor implements Processor {
     this.sampleOnFirstMatch = config.sampleOnFirstMatch();
     this.recordPolicy = config.recordPolicy();
     this.dropPendingOnShutdown = config.dropPendingTracesOnShutdown();
-    this.ackAfterDecision = config.acknowledge() == TailSamplingProcessorConfig.Acknowledge.AFTER_DECISION;
+    this.acknowledge = config.acknowledge();
 
     Policies.Shared shared = new Policies.Shared();
     this.shards = new Shard[n];
@@ -198,7 +208,7 @@ final class TailSamplingProcessor implements Processor {
     }
     // One hold per shard while it takes its spans; after_decision adds one per trace (see Ack).
     Ack ack = new Ack(involved);
-    Ack held = ackAfterDecision ? ack : null;
+    Ack held = waitsForDecision(batch) ? ack : null;
     for (Shard s : shards) {
       if (scan.perShard[s.index] == 0) {
         continue;
@@ -279,5 +289,14 @@ final class TailSamplingProcessor implements Processor {
   @Override
   public String toString() {
     return "tail_sampling processor \"" + id + "\" in pipeline \"" + pipeline + "\"";
+  }
+
+  /** Whether {@code batch} is acknowledged only once its traces are decided (see {@code acknowledge}). */
+  boolean waitsForDecision(Batch batch) {
+    return switch (acknowledge) {
+      case AFTER_DECISION -> true;
+      case ON_RECEIPT -> false;
+      case AUTO -> REPLAYING_SOURCES.contains(batch.envelope().source().type());
+    };
   }
 }

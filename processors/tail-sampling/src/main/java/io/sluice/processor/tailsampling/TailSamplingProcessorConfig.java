@@ -35,11 +35,13 @@ import java.util.List;
  *     {@code processor.tailsamplingprocessor.recordpolicy} does: sampled spans' scopes get the
  *     attributes {@code tailsampling.policy}, {@code tailsampling.composite_policy} and
  *     {@code tailsampling.cached_decision}
- * @param acknowledge Sluice: when a consumed batch is acknowledged upstream. {@code after_decision}
- *     (the default): once every trace it brought spans of is decided and the kept ones were taken
- *     by the next consumer, so that a source that can replay (a Kafka receiver's offsets) loses
- *     nothing to a crash. {@code on_receipt}: once the spans are held, as the Collector does, for
- *     push clients whose export timeout is shorter than {@code decision_wait}
+ * @param acknowledge Sluice: when a consumed batch is acknowledged upstream. {@code after_decision}:
+ *     once every trace it brought spans of is decided and the kept ones were taken by the next
+ *     consumer, so that a source that can replay (a Kafka receiver's offsets) loses nothing to a
+ *     crash. {@code on_receipt}: once the spans are held, as the Collector does, for push clients
+ *     whose export timeout is shorter than {@code decision_wait}. {@code auto} (the default): after
+ *     the decision for batches from a source that replays what it has not had acknowledged (the
+ *     {@code kafka} receiver), on receipt for the rest
  */
 public record TailSamplingProcessorConfig(
     Duration decisionWait,
@@ -59,6 +61,8 @@ public record TailSamplingProcessorConfig(
 
   /** When a consumed batch is acknowledged to the component in front ({@code acknowledge}). */
   public enum Acknowledge {
+    /** {@link #AFTER_DECISION} for batches from a source that replays, {@link #ON_RECEIPT} for the rest. */
+    AUTO,
     /** Once every trace of the batch is decided and its kept spans were taken by the next consumer. */
     AFTER_DECISION,
     /** Once the spans are held, before their traces are decided. */
@@ -66,7 +70,7 @@ public record TailSamplingProcessorConfig(
   }
 
   public TailSamplingProcessorConfig {
-    acknowledge = acknowledge == null ? Acknowledge.AFTER_DECISION : acknowledge;
+    acknowledge = acknowledge == null ? Acknowledge.AUTO : acknowledge;
     policies = policies == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(policies));
     decisionCache = decisionCache == null ? new DecisionCacheConfig(0, 0) : decisionCache;
   }
@@ -83,7 +87,7 @@ public record TailSamplingProcessorConfig(
   /** The Collector's defaults: 30 s, 50,000 traces, no policies. */
   public static TailSamplingProcessorConfig defaults() {
     return new TailSamplingProcessorConfig(Duration.ofSeconds(30), Duration.ZERO, 50_000, false, 0, List.of(),
-        new DecisionCacheConfig(0, 0), false, false, 0, 0, false, Acknowledge.AFTER_DECISION);
+        new DecisionCacheConfig(0, 0), false, false, 0, 0, false, Acknowledge.AUTO);
   }
 
   /** {@code max_bytes}, or a fifth of the maximum heap when it is 0. */

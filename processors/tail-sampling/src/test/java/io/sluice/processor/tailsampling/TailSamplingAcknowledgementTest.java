@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.core.Batch;
+import io.sluice.core.ComponentId;
+import io.sluice.core.Envelope;
 import io.sluice.core.Signal;
 import io.sluice.core.config.ConfigLoader;
 import io.sluice.core.telemetry.SelfMetrics;
@@ -57,8 +59,10 @@ class TailSamplingAcknowledgementTest {
     tv.close();
   }
 
+  /** Starts the processor; {@code acknowledge: after_decision} unless {@code yaml} says otherwise. */
   private void start(String yaml) throws Exception {
-    TailSamplingProcessorConfig c = ConfigLoader.bindComponent(new TailSamplingProcessorFactory(), yaml);
+    String withAck = yaml.contains("acknowledge:") ? yaml : "acknowledge: after_decision\n" + yaml;
+    TailSamplingProcessorConfig c = ConfigLoader.bindComponent(new TailSamplingProcessorFactory(), withAck);
     processor = new TailSamplingProcessor(
         TestContexts.processorContext(tv.vertx(), "tail_sampling", "traces", metrics), c, out, clock::get);
     processor.start().await(5, TimeUnit.SECONDS);
@@ -193,6 +197,31 @@ class TailSamplingAcknowledgementTest {
     assertThat(processor.consume(b).await(10, TimeUnit.SECONDS)).isNull();
     assertThat(held()).isEqualTo(2);
     assertThat(out.itemCount(Signal.TRACES)).isZero();
+  }
+
+  @Test
+  void byDefaultBatchesFromTheKafkaReceiverWaitForTheDecisionAndOthersDoNot() throws Exception {
+    start("""
+        acknowledge: auto
+        decision_wait: 10s
+        policies: [{name: all, type: always_sample}]
+        """);
+    assertThat(ConfigLoader.bindComponent(new TailSamplingProcessorFactory(),
+        "policies: [{name: all, type: always_sample}]\n").acknowledge())
+        .as("the default").isEqualTo(TailSamplingProcessorConfig.Acknowledge.AUTO);
+    Batch fromOtlp = batch(resource(span(1, 0, 0, 1).build()));
+    assertThat(processor.consume(fromOtlp).await(10, TimeUnit.SECONDS)).as("an OTLP client's batch, on receipt")
+        .isNull();
+    Batch fromKafka = Batch.encoded(batch(resource(span(2, 0, 0, 1).build())).encoded(),
+        Envelope.of(ComponentId.parse("kafka/tier1")));
+    Future<Void> kafka = processor.consume(fromKafka);
+    await().atMost(DEADLINE).until(() -> held() == 2);
+    assertThat(kafka.isComplete()).as("a Kafka receiver's batch before its trace is decided").isFalse();
+
+    clock.addAndGet(10 * SECOND);
+    await().atMost(DEADLINE).until(kafka::isComplete);
+    assertThat(kafka.succeeded()).isTrue();
+    assertThat(out.itemCount(Signal.TRACES)).isEqualTo(2);
   }
 
   @Test

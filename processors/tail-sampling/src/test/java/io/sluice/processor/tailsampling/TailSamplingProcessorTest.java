@@ -346,6 +346,7 @@ class TailSamplingProcessorTest {
   void shutdownDecidesEveryHeldTrace() throws Exception {
     start("""
         decision_wait: 1h
+        acknowledge: after_decision
         policies: [{name: errors, type: status_code, status_code: {status_codes: [ERROR]}}]
         """);
     List<Span> spans = new ArrayList<>();
@@ -371,6 +372,7 @@ class TailSamplingProcessorTest {
   void dropPendingTracesOnShutdownDropsThemAndCountsThem() throws Exception {
     start("""
         decision_wait: 1h
+        acknowledge: after_decision
         drop_pending_traces_on_shutdown: true
         policies: [{name: all, type: always_sample}]
         """);
