@@ -12,13 +12,23 @@ final class Signals {
 
   private Signals() {}
 
-  /** Runs {@code reload} on SIGHUP; without SIGHUP on this platform, reload is off. */
+  /**
+   * Runs {@code reload} on SIGHUP. Without SIGHUP on this platform, or when whoever started the
+   * gateway ignores it (as {@code nohup} does, which the JVM then keeps), reload by signal is off,
+   * and a warning says so and what to use instead.
+   */
   static void onSighup(Runnable reload) {
-    if (!handle("HUP", "sluice-reload", () -> {
+    Handled h = handle("HUP", "sluice-reload", () -> {
       LOG.info("SIGHUP: reloading the config");
       reload.run();
-    })) {
-      LOG.warn("This platform has no SIGHUP; config reload is off");
+    });
+    if (h == Handled.NO) {
+      LOG.warn("This platform has no SIGHUP; config reload by signal is off (--watch-config reloads on a change"
+          + " of the config files)");
+    } else if (h == Handled.IGNORED) {
+      LOG.warn("SIGHUP is ignored by the process that started the gateway (nohup does that), so config reload"
+          + " by signal is off; start it without nohup, or with --watch-config to reload on a change of the config"
+          + " files");
     }
   }
 
@@ -38,13 +48,18 @@ final class Signals {
     });
   }
 
+  /** Whether a handler was installed. */
+  private enum Handled { YES, NO, IGNORED }
+
   @SuppressWarnings("restriction")
-  private static boolean handle(String name, String thread, Runnable action) {
+  private static Handled handle(String name, String thread, Runnable action) {
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> new Thread(action, thread).start());
-      return true;
+      sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal(name),
+          sig -> new Thread(action, thread).start());
+      // The JVM keeps a signal that was ignored when it started ignored, and installs nothing.
+      return before == sun.misc.SignalHandler.SIG_IGN ? Handled.IGNORED : Handled.YES;
     } catch (IllegalArgumentException | UnsupportedOperationException e) {
-      return false;
+      return Handled.NO;
     }
   }
 }
